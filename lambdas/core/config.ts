@@ -1,0 +1,346 @@
+// The zod schema of the pipeline config: read by the CDK app (bin/, lib/) and by the Lambdas.
+// It imports nothing of the CDK or the AWS SDK so that Lambda bundles stay small.
+import { z } from 'zod';
+
+/** Cross-field checks run even when another part is malformed, so one run lists every error. */
+const ALWAYS = { when: () => true };
+
+const identifier = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*$/, 'use lower case letters, digits and underscores, starting with a letter');
+
+/** Column types a source schema may declare; each maps to one Parquet, Glue and SQL type. */
+export const FIELD_TYPES = ['string', 'integer', 'long', 'double', 'decimal', 'boolean', 'date', 'timestamp'] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+export const FieldSchema = z
+  .object({
+    name: identifier,
+    type: z.enum(FIELD_TYPES),
+    required: z.boolean().default(false),
+    /** decimal only */
+    precision: z.number().int().min(1).max(38).optional(),
+    /** decimal only */
+    scale: z.number().int().min(0).max(38).optional(),
+    description: z.string().optional(),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    if (f.type === 'decimal') {
+      if (f.precision === undefined) ctx.addIssue({ code: 'custom', path: ['precision'], message: 'a decimal field needs a precision (1-38)' });
+      if (f.scale !== undefined && f.precision !== undefined && f.scale > f.precision)
+        ctx.addIssue({ code: 'custom', path: ['scale'], message: `scale ${f.scale} exceeds precision ${f.precision}` });
+    } else if (f.precision !== undefined || f.scale !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['precision'], message: `precision and scale apply only to decimal fields, not ${f.type}` });
+    }
+  });
+export type FieldConfig = z.infer<typeof FieldSchema>;
+
+export const PaginationSchema = z.discriminatedUnion('style', [
+  z
+    .object({
+      style: z.literal('page'),
+      pageParam: z.string().default('page'),
+      pageSizeParam: z.string().default('page_size'),
+      pageSize: z.number().int().positive().default(500),
+      firstPage: z.number().int().min(0).default(1),
+      /** JSON path (dot separated) of the total page count in a response, when the API gives one. */
+      totalPagesPath: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      style: z.literal('offset'),
+      offsetParam: z.string().default('offset'),
+      limitParam: z.string().default('limit'),
+      limit: z.number().int().positive().default(500),
+      totalPath: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      style: z.literal('cursor'),
+      cursorParam: z.string().default('cursor'),
+      /** JSON path of the next cursor in a response; absent, null or empty ends the pagination. */
+      nextCursorPath: z.string().default('next_cursor'),
+      pageSizeParam: z.string().default('limit'),
+      pageSize: z.number().int().positive().default(500),
+    })
+    .strict(),
+  z
+    .object({
+      style: z.literal('link'),
+      /** JSON path of the next page's URL in a response (absolute or relative to the endpoint). */
+      nextLinkPath: z.string().default('links.next'),
+    })
+    .strict(),
+]);
+export type PaginationConfig = z.infer<typeof PaginationSchema>;
+
+export const HttpSourceSchema = z
+  .object({
+    endpoint: z.string().url(),
+    pagination: PaginationSchema,
+    /** JSON path of the records array in a page; '' means the page itself is the array. */
+    recordsPath: z.string().default('data'),
+    /** Secrets Manager secret name (AWS) or environment variable name (local) holding the token. */
+    authSecretName: z.string().optional(),
+    authHeader: z.string().default('Authorization'),
+    authScheme: z.string().default('Bearer'),
+    /** Query parameters that carry the window bounds (ISO-8601 instants). */
+    windowParams: z
+      .object({ from: z.string().default('updated_since'), to: z.string().default('updated_until') })
+      .strict()
+      .default({ from: 'updated_since', to: 'updated_until' }),
+    timeoutMs: z.number().int().positive().optional(),
+    maxPages: z.number().int().positive().optional(),
+    pagesInFlight: z.number().int().positive().optional(),
+  })
+  .strict();
+export type HttpSourceConfig = z.infer<typeof HttpSourceSchema>;
+
+export const FilesSourceSchema = z
+  .object({
+    format: z.enum(['json', 'ndjson']).default('ndjson'),
+  })
+  .strict();
+
+export const SourceSchema = z
+  .object({
+    name: identifier,
+    description: z.string().optional(),
+    kind: z.enum(['http', 'files']),
+    http: HttpSourceSchema.optional(),
+    files: FilesSourceSchema.optional(),
+    fields: z.array(FieldSchema).min(1),
+    /** Field whose value orders records in time; windows and watermarks are on this field. */
+    watermarkField: identifier,
+    /** Field from which a record's `anomesdia` partition is derived; defaults to watermarkField. */
+    partitionField: identifier.optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.kind === 'http' && !s.http) ctx.addIssue({ code: 'custom', path: ['http'], message: 'an http source needs an http block (endpoint, pagination)' });
+    if (s.kind === 'files' && s.http) ctx.addIssue({ code: 'custom', path: ['http'], message: 'a files source takes no http block' });
+    if (!Array.isArray(s.fields)) return;
+    const names = new Set<string>();
+    s.fields.forEach((f, i) => {
+      if (names.has(f.name)) ctx.addIssue({ code: 'custom', path: ['fields', i, 'name'], message: `field "${f.name}" is declared twice` });
+      names.add(f.name);
+    });
+    for (const key of ['watermarkField', 'partitionField'] as const) {
+      const name = s[key];
+      if (name === undefined) continue;
+      const field = s.fields.find((f) => f.name === name);
+      if (!field) ctx.addIssue({ code: 'custom', path: [key], message: `"${name}" is not a field of source "${s.name}"` });
+      else if (field.type !== 'timestamp' && field.type !== 'date' && FIELD_TYPES.includes(field.type))
+        ctx.addIssue({ code: 'custom', path: [key], message: `"${name}" must be a timestamp or date field, not ${field.type}` });
+    }
+  }, ALWAYS);
+export type SourceConfig = z.infer<typeof SourceSchema>;
+
+export const DecisionFieldSchema = z.union([
+  identifier.transform((campo) => ({ campo, direcao: 'desc' as const })),
+  z.object({ campo: identifier, direcao: z.enum(['desc', 'asc']).default('desc') }).strict(),
+]);
+export type DecisionField = { campo: string; direcao: 'desc' | 'asc' };
+
+export const ConsolidationSchema = z
+  .object({
+    database: identifier,
+    tabela_consolidada: identifier,
+    /** Silver tables (source names) consolidated together, in priority order for full ties. */
+    origens: z.array(identifier).min(1),
+    chaves_principais: z.array(identifier).min(1),
+    /** Ordered decision fields: for each key the row with the greatest tuple wins. */
+    campos_decisao: z.array(DecisionFieldSchema).min(1),
+    /** Write only to this path (s3://bucket/prefix/) and leave the catalog alone. */
+    output_path: z.string().regex(/^s3:\/\/[^/]+\/.*$/, 'use s3://bucket/prefix/').optional(),
+    /** Where the consolidation runs; auto switches to Glue above the thresholds. */
+    engine: z.enum(['lambda', 'glue', 'auto']).default('auto'),
+    glueThreshold: z
+      .object({ rows: z.number().int().positive().default(5_000_000), bytes: z.number().int().positive().default(2 * 1024 ** 3) })
+      .strict()
+      .default({ rows: 5_000_000, bytes: 2 * 1024 ** 3 }),
+  })
+  .strict();
+export type ConsolidationConfig = z.infer<typeof ConsolidationSchema>;
+
+export const ScheduleSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** An EventBridge schedule expression: cron(...) or rate(...). */
+    expression: z.string().regex(/^(cron|rate)\(.+\)$/, 'use an EventBridge expression such as cron(0 2 * * ? *) or rate(1 hour)'),
+  })
+  .strict();
+
+export const SchedulesSchema = z
+  .object({
+    /** Hourly runs take [watermark, now - lagMinutes). */
+    hourly: ScheduleSchema.extend({ lagMinutes: z.number().int().min(0).default(5) }).default({
+      enabled: true,
+      expression: 'cron(5 * * * ? *)',
+      lagMinutes: 5,
+    }),
+    /** Daily runs process D-1, the previous business day. */
+    daily: ScheduleSchema.default({ enabled: true, expression: 'cron(0 2 * * ? *)' }),
+    /** IANA timezone in which a business day (and so D-1 and anomesdia) is counted. */
+    businessTimezone: z.string().default('UTC'),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: s.businessTimezone });
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['businessTimezone'], message: `"${s.businessTimezone}" is not an IANA timezone` });
+    }
+  });
+export type SchedulesConfig = z.infer<typeof SchedulesSchema>;
+
+export const RetrySchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(20).default(4),
+    baseDelayMs: z.number().int().min(0).default(200),
+    maxDelayMs: z.number().int().min(0).default(20_000),
+  })
+  .strict();
+export type RetryConfig = z.infer<typeof RetrySchema>;
+
+export const LimitsSchema = z
+  .object({
+    /** Sources processed at once by the state machine's Map. */
+    sourceConcurrency: z.number().int().min(1).max(40).default(4),
+    httpTimeoutMs: z.number().int().positive().default(30_000),
+    httpPagesInFlight: z.number().int().min(1).max(64).default(8),
+    /** Guard against endless pagination. */
+    maxPagesPerRun: z.number().int().positive().default(100_000),
+    /** Records per bronze NDJSON.gz part file; bounds memory whatever the source size. */
+    bronzeRecordsPerFile: z.number().int().positive().default(50_000),
+    retry: RetrySchema.default({ maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 20_000 }),
+    journeyLeaseSeconds: z.number().int().positive().default(900),
+    journeyTtlDays: z.number().int().positive().default(90),
+    /** Bytes of sample rows kept inline in a congregado item (DynamoDB items max out at 400 KB). */
+    congregadoSampleMaxBytes: z.number().int().positive().max(300_000).default(200_000),
+    congregadoSampleRows: z.number().int().positive().max(1000).default(1000),
+    lambdaMemoryMb: z.number().int().min(128).max(10_240).default(3008),
+    lambdaTimeoutSeconds: z.number().int().min(1).max(900).default(900),
+    athenaBytesScannedCutoff: z.number().int().min(10 * 1024 ** 2).default(10 * 1024 ** 3),
+  })
+  .strict();
+export type LimitsConfig = z.infer<typeof LimitsSchema>;
+
+export const StorageSchema = z
+  .object({
+    /** Prefix of every physical name (buckets, tables, workgroup) so that stages do not collide. */
+    namePrefix: identifier.optional(),
+    /** A disposable stage is destroyed with its data; anything else retains buckets and tables. */
+    disposable: z.boolean().default(false),
+    bronzeTransitionDays: z.number().int().min(30).optional(),
+    noncurrentVersionExpirationDays: z.number().int().min(1).default(30),
+    silverDatabase: identifier.default('db_silver'),
+    tables: z
+      .object({
+        journey: z.string().min(3).default('journey_control'),
+        congregado: z.string().min(3).default('congregado_data'),
+        watermark: z.string().min(3).default('watermark'),
+      })
+      .strict()
+      .default({ journey: 'journey_control', congregado: 'congregado_data', watermark: 'watermark' }),
+    athenaWorkgroup: z.string().min(1).default('medallion'),
+  })
+  .strict();
+export type StorageConfig = z.infer<typeof StorageSchema>;
+
+export const PipelineConfigSchema = z
+  .object({
+    /** Deployment stage, e.g. dev or prod; part of stack names. */
+    stage: identifier.default('dev'),
+    sources: z.array(SourceSchema).min(1),
+    consolidations: z.array(ConsolidationSchema).default([]),
+    schedules: SchedulesSchema.default({
+      hourly: { enabled: true, expression: 'cron(5 * * * ? *)', lagMinutes: 5 },
+      daily: { enabled: true, expression: 'cron(0 2 * * ? *)' },
+      businessTimezone: 'UTC',
+    }),
+    limits: LimitsSchema.default(LimitsSchema.parse({})),
+    storage: StorageSchema.default(StorageSchema.parse({})),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    // Runs even when parts of the config are malformed (ALWAYS), so it reads defensively.
+    if (!Array.isArray(c.sources) || !Array.isArray(c.consolidations)) return;
+    const sources = new Map(c.sources.map((s) => [s.name, s]));
+    c.sources.forEach((s, i) => {
+      if (c.sources.findIndex((o) => o.name === s.name) !== i)
+        ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: `source "${s.name}" is declared twice` });
+    });
+    c.consolidations.forEach((k, i) => {
+      const at = (...p: (string | number)[]) => ['consolidations', i, ...p];
+      if (c.consolidations.findIndex((o) => o.database === k.database && o.tabela_consolidada === k.tabela_consolidada) !== i)
+        ctx.addIssue({ code: 'custom', path: at('tabela_consolidada'), message: `${k.database}.${k.tabela_consolidada} is declared twice` });
+      if (!Array.isArray(k.origens) || !Array.isArray(k.chaves_principais) || !Array.isArray(k.campos_decisao)) return;
+      k.origens.forEach((o, j) => {
+        const src = sources.get(o);
+        if (!src) {
+          ctx.addIssue({ code: 'custom', path: at('origens', j), message: `"${o}" is not a declared source` });
+          return;
+        }
+        if (!Array.isArray(src.fields)) return;
+        const fields = new Set(src.fields.map((f) => f.name));
+        k.chaves_principais.forEach((key, n) => {
+          if (!fields.has(key)) ctx.addIssue({ code: 'custom', path: at('chaves_principais', n), message: `key "${key}" is not a field of origin "${o}"` });
+        });
+        k.campos_decisao.forEach((d, n) => {
+          if (d && !fields.has(d.campo)) ctx.addIssue({ code: 'custom', path: at('campos_decisao', n), message: `decision field "${d.campo}" is not a field of origin "${o}"` });
+        });
+      });
+    });
+  }, ALWAYS);
+
+export type PipelineConfigInput = z.input<typeof PipelineConfigSchema>;
+export type PipelineConfig = z.output<typeof PipelineConfigSchema>;
+
+/** A config that failed validation; `issues` lists every wrong field with its path and reason. */
+export class PipelineConfigError extends Error {
+  readonly issues: { path: string; message: string }[];
+  constructor(issues: { path: string; message: string }[], origin = 'pipeline config') {
+    super(
+      `Invalid ${origin} (${issues.length} error${issues.length === 1 ? '' : 's'}):\n` +
+        issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n') +
+        '\nFix these fields and run again; see README.md, "Config reference".',
+    );
+    this.name = 'PipelineConfigError';
+    this.issues = issues;
+  }
+}
+
+/** Formats a zod error path as `sources[2].fields[0].type`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+}
+
+/** Validates a raw config, throwing a PipelineConfigError that lists every error. */
+export function parsePipelineConfig(raw: unknown, origin?: string): PipelineConfig {
+  const result = PipelineConfigSchema.safeParse(raw);
+  if (!result.success) {
+    throw new PipelineConfigError(
+      result.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+      origin,
+    );
+  }
+  return result.data;
+}
+
+/** The `anomesdia` partition column shared by silver and gold tables. */
+export const PARTITION_COLUMN = 'anomesdia';
+
+export function findSource(config: PipelineConfig, name: string): SourceConfig {
+  const source = config.sources.find((s) => s.name === name);
+  if (!source) throw new Error(`Unknown source "${name}"; declared sources: ${config.sources.map((s) => s.name).join(', ')}`);
+  return source;
+}
+
+/** Physical name with the configured prefix, e.g. `acme_dev_journey_control`. */
+export function physicalName(config: PipelineConfig, name: string): string {
+  return config.storage.namePrefix ? `${config.storage.namePrefix}_${name}` : name;
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { parsePipelineConfig, PipelineConfigError } from '../../lambdas/core/config.js';
+import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
+
+function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+describe('pipeline config', () => {
+  it('accepts the default config and fills defaults', () => {
+    const config = parsePipelineConfig(defaultPipelineConfig);
+    expect(config.sources.map((s) => s.name)).toEqual(['sor', 'sot', 'clientes', 'cotacoes', 'animais']);
+    const [gold] = config.consolidations;
+    expect(gold?.database).toBe('db_batch');
+    expect(gold?.tabela_consolidada).toBe('tbl_processado_operacao_consolidada_n1');
+    expect(gold?.chaves_principais).toEqual(['num_oper', 'cod_idef_ver_oper']);
+    expect(gold?.campos_decisao.map((d) => d.campo)).toEqual(['dat_vlr_even_oper', 'num_prio_even_oper', 'dat_recm_even_oper']);
+    expect(gold?.origens).toEqual(['sor', 'sot']);
+    expect(config.storage.tables).toEqual({ journey: 'journey_control', congregado: 'congregado_data', watermark: 'watermark' });
+    expect(config.limits.retry.maxAttempts).toBeGreaterThan(1);
+  });
+
+  it('turns a bare decision field name into a descending decision', () => {
+    const raw = clone(defaultPipelineConfig);
+    raw.consolidations![0]!.campos_decisao = ['dat_vlr_even_oper'];
+    expect(parsePipelineConfig(raw).consolidations[0]?.campos_decisao).toEqual([{ campo: 'dat_vlr_even_oper', direcao: 'desc' }]);
+  });
+
+  it('lists every wrong field with its path and reason', () => {
+    const raw = clone(defaultPipelineConfig) as any;
+    raw.sources[0].fields[0].type = 'varchar';
+    raw.sources[1].watermarkField = 'nope';
+    raw.consolidations[0].origens = ['sor', 'missing_source'];
+    raw.consolidations[0].chaves_principais = ['num_oper', 'not_a_field'];
+    raw.schedules.businessTimezone = 'Mars/Olympus';
+    let error: unknown;
+    try {
+      parsePipelineConfig(raw);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PipelineConfigError);
+    const issues = (error as PipelineConfigError).issues;
+    const paths = issues.map((i) => i.path);
+    expect(paths).toContain('sources[0].fields[0].type');
+    expect(paths).toContain('sources[1].watermarkField');
+    expect(paths).toContain('consolidations[0].origens[1]');
+    expect(paths).toContain('consolidations[0].chaves_principais[1]');
+    expect(paths).toContain('schedules.businessTimezone');
+    const message = (error as Error).message;
+    expect(message).toMatch(/sources\[1\]\.watermarkField: "nope" is not a field of source "sot"/);
+    expect(message).toMatch(/consolidations\[0\]\.origens\[1\]: "missing_source" is not a declared source/);
+  });
+
+  it('rejects unknown keys, so a typo does not pass silently', () => {
+    const raw = clone(defaultPipelineConfig) as any;
+    raw.limits = { sourceConcurency: 3 };
+    expect(() => parsePipelineConfig(raw)).toThrow(/limits: Unrecognized key.*sourceConcurency/);
+  });
+
+  it('requires a precision on decimal fields and an http block on http sources', () => {
+    const raw = clone(defaultPipelineConfig) as any;
+    delete raw.sources[0].fields[5].precision;
+    delete raw.sources[2].http;
+    const err = (() => {
+      try {
+        parsePipelineConfig(raw);
+      } catch (e) {
+        return e as PipelineConfigError;
+      }
+      throw new Error('expected an error');
+    })();
+    expect(err.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['sources[0].fields[5].precision', 'sources[2].http']));
+  });
+});

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Emulators (dynalite, s3rver, DuckDB) and CDK synthesis are slow to start; a generous
+    // per-test timeout avoids flaky failures on a loaded 2-core machine. Speed goals live in bench/.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
