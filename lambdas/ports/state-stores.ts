@@ -1,0 +1,111 @@
+// The state ports: journeys (idempotent executions), congregado records and per-source watermarks.
+// The DynamoDB adapters implement them; the core and the handlers depend only on these shapes.
+
+export type JourneyStatus = 'PENDING' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+
+/** One step of a journey; also the processing log entry of seed 002 (`log_processamento`). */
+export interface StepRecord {
+  /** e.g. `ingest`, `refine`, `consolidate`, `complete` */
+  name: string;
+  status: 'STARTED' | 'SUCCEEDED' | 'FAILED';
+  /** Source or consolidation the step worked on (seed 002's tipo_payload). */
+  source?: string;
+  /** bronze, silver or gold (seed 002's camada). */
+  layer?: 'bronze' | 'silver' | 'gold';
+  /** Objects read or written (seed 002's nome_arquivo). */
+  objects?: string[];
+  message?: string;
+  started_at: string;
+  ended_at?: string;
+  duration_ms?: number;
+  rows_read?: number;
+  rows_written?: number;
+  rows_invalid?: number;
+  error?: string;
+}
+
+export interface JourneyRecord {
+  idempotency_key: string;
+  job_name: string;
+  status: JourneyStatus;
+  params: Record<string, unknown>;
+  /** The step currently or last worked on. */
+  step?: string;
+  steps: StepRecord[];
+  retry_count: number;
+  started_at: string;
+  updated_at: string;
+  completed_at?: string;
+  /** Holder of the lease and when it lapses; another caller may take over only after that. */
+  owner?: string;
+  lease_expires_at?: string;
+  metadata?: Record<string, unknown>;
+  result?: unknown;
+  error?: string;
+  /** DynamoDB TTL (epoch seconds). */
+  expires_at?: number;
+}
+
+export type BeginOutcome =
+  /** This caller holds the lease and must run the work. */
+  | { kind: 'started'; journey: JourneyRecord }
+  /** Already COMPLETED: the stored result, work must not run again. */
+  | { kind: 'completed'; journey: JourneyRecord }
+  /** Another caller holds an unexpired lease. */
+  | { kind: 'in_progress'; journey: JourneyRecord };
+
+export interface WatermarkRecord {
+  source: string;
+  /** ISO-8601 instant up to which data is safely in bronze and silver (exclusive). */
+  watermark: string;
+  updated_at: string;
+  /** The run (journey) that advanced it last. */
+  run_id?: string;
+}
+
+export interface WatermarkStore {
+  get(source: string): Promise<WatermarkRecord | undefined>;
+  /** Moves the watermark forward to `to`; a value at or behind the current one changes nothing. */
+  advance(source: string, to: string, runId?: string): Promise<{ advanced: boolean; current: WatermarkRecord }>;
+}
+
+/** What a consolidation reports to be saved as its congregado (seed 000). */
+export interface CongregadoInput {
+  database: string;
+  tabela_consolidada: string;
+  /** sha256 of the consolidated content; equal content gives an equal key and no new version. */
+  content_hash: string;
+  record_count: number;
+  chaves_principais: string[];
+  campos_decisao: string[];
+  origens: string[];
+  processor_type: string;
+  /** Up to 1000 rows; the store bounds what it keeps inline by bytes. */
+  sample_data: Record<string, unknown>[];
+  metadata?: Record<string, unknown>;
+}
+
+export interface CongregadoRecord {
+  /** `{database}_{tabela_consolidada}` */
+  id: string;
+  idempotency_key: string;
+  version: number;
+  record_count: number;
+  database: string;
+  tabela_consolidada: string;
+  chaves_principais: string[];
+  campos_decisao: string[];
+  origens: string[];
+  processor_type: string;
+  sample_data: Record<string, unknown>[];
+  /** Where the full sample lives when it did not fit inline. */
+  sample_uri?: string;
+  created_at: string;
+  updated_at: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface CongregadoStore {
+  save(input: CongregadoInput): Promise<{ record: CongregadoRecord; created: boolean }>;
+  get(id: string): Promise<CongregadoRecord | undefined>;
+}
