@@ -1,0 +1,212 @@
+// The pipeline's state machine: the one definition that AWS runs and that `npm start` runs locally.
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+/** The state names; the local runner binds its handlers to the Task states by these names. */
+export const STATE_NAMES = {
+  plan: 'Plan',
+  alreadyCompleted: 'Already completed?',
+  skipped: 'Journey already completed',
+  ingestSources: 'Ingest and refine each source',
+  ingest: 'Ingest',
+  refine: 'Refine',
+  consolidateTables: 'Consolidate each table',
+  consolidate: 'Consolidate',
+  complete: 'Complete',
+  succeeded: 'Pipeline succeeded',
+  recordFailure: 'Record failure',
+  notify: 'Notify failure',
+  failed: 'Pipeline failed',
+} as const;
+
+/** Error names that no retry can fix: the input, the config or the data is wrong. */
+export const PERMANENT_ERRORS = ['ExecutionInputError', 'PipelineConfigError', 'JourneyInProgressError'] as const;
+
+export interface PipelineFunctions {
+  plan: lambda.IFunction;
+  ingest: lambda.IFunction;
+  refine: lambda.IFunction;
+  consolidate: lambda.IFunction;
+  complete: lambda.IFunction;
+  fail: lambda.IFunction;
+}
+
+export interface StepRetry {
+  /** Retries after the first attempt. */
+  maxRetries: number;
+  interval: Duration;
+  maxDelay: Duration;
+}
+
+export interface PipelineStateMachineProps {
+  functions: PipelineFunctions;
+  /** Failure notifications are published here. */
+  topic: sns.ITopic;
+  /** Sources and consolidations processed at once (config.limits.sourceConcurrency). */
+  concurrency: number;
+  retry?: StepRetry;
+  timeout?: Duration;
+  logRetention?: logs.RetentionDays;
+  /** Destroy the log group with the stack (disposable stages). */
+  disposable?: boolean;
+}
+
+const DEFAULT_RETRY: StepRetry = { maxRetries: 3, interval: Duration.seconds(5), maxDelay: Duration.minutes(2) };
+
+/**
+ * Plan -> (completed and not forced: succeed) -> Map over sources: Ingest -> Refine -> Map over
+ * consolidations: Consolidate -> Complete. Every failure after Plan records the journey as FAILED,
+ * publishes to the topic and fails the execution.
+ */
+export class PipelineStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: PipelineStateMachineProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: props.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'Resource', {
+      definitionBody: sfn.DefinitionBody.fromChainable(buildPipelineDefinition(this, props)),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout: props.timeout ?? Duration.hours(6),
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+  }
+}
+
+/** Builds the definition's states in `scope`; used only through PipelineStateMachine, exported for tests. */
+export function buildPipelineDefinition(scope: Construct, props: PipelineStateMachineProps): sfn.IChainable {
+  const { functions } = props;
+  const retry = props.retry ?? DEFAULT_RETRY;
+  const S = STATE_NAMES;
+
+  // Every Lambda result is its Payload; the integration's envelope (status code, headers) is dropped.
+  const invoke = (name: string, fn: lambda.IFunction, payload: sfn.TaskInput, resultPath: string, outputPath?: string) => {
+    const task = new tasks.LambdaInvoke(scope, name, {
+      stateName: name,
+      lambdaFunction: fn,
+      payload,
+      resultSelector: { 'value.$': '$.Payload' },
+      resultPath,
+      outputPath,
+      retryOnServiceExceptions: true,
+    });
+    // A permanent error fails at once; everything else (throttling, a flaky API, a lost lease) is retried.
+    task.addRetry({ errors: [...PERMANENT_ERRORS], maxAttempts: 0 });
+    task.addRetry({
+      errors: [sfn.Errors.ALL],
+      maxAttempts: retry.maxRetries,
+      interval: retry.interval,
+      backoffRate: 2,
+      maxDelay: retry.maxDelay,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    return task;
+  };
+
+  const failed = new sfn.Fail(scope, S.failed, { stateName: S.failed, errorPath: '$.error.Error', causePath: '$.error.Cause' });
+  const notify = new tasks.SnsPublish(scope, S.notify, {
+    stateName: S.notify,
+    topic: props.topic,
+    subject: 'Medallion pipeline execution failed',
+    message: sfn.TaskInput.fromObject({
+      execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
+      error: sfn.JsonPath.objectAt('$.error'),
+      journey: sfn.JsonPath.objectAt('$.journey'),
+    }),
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  notify.addRetry({ errors: [sfn.Errors.ALL], maxAttempts: 2, interval: Duration.seconds(2), backoffRate: 2 });
+  notify.addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.notifyError' });
+  notify.next(failed);
+
+  // The whole state goes to the failure handler: runId when Plan got that far, and the caught error.
+  const recordFailure = invoke(S.recordFailure, functions.fail, sfn.TaskInput.fromObject({
+    'state': sfn.JsonPath.objectAt('$'),
+    'execution': sfn.JsonPath.stringAt('$$.Execution.Id'),
+  }), '$.journey');
+  recordFailure.addCatch(notify, { errors: [sfn.Errors.ALL], resultPath: '$.journey' });
+  recordFailure.next(notify);
+  const onFailure = { errors: [sfn.Errors.ALL], resultPath: '$.error' };
+
+  const plan = invoke(S.plan, functions.plan, sfn.TaskInput.fromObject({
+    input: sfn.JsonPath.objectAt('$'),
+    execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
+  }), '$.plan');
+  plan.addCatch(recordFailure, onFailure);
+
+  const ingest = invoke(S.ingest, functions.ingest, sfn.TaskInput.fromObject({
+    runId: sfn.JsonPath.stringAt('$.runId'),
+    source: sfn.JsonPath.stringAt('$.source'),
+    window: sfn.JsonPath.objectAt('$.window'),
+  }), '$.ingest');
+  const refine = invoke(S.refine, functions.refine, sfn.TaskInput.fromObject({
+    runId: sfn.JsonPath.stringAt('$.runId'),
+    source: sfn.JsonPath.stringAt('$.source'),
+    window: sfn.JsonPath.objectAt('$.window'),
+    ingest: sfn.JsonPath.objectAt('$.ingest.value'),
+  }), '$.refine');
+  const ingestSources = new sfn.Map(scope, S.ingestSources, {
+    stateName: S.ingestSources,
+    itemsPath: '$.plan.value.sources',
+    maxConcurrency: props.concurrency,
+    itemSelector: {
+      runId: sfn.JsonPath.stringAt('$.plan.value.runId'),
+      source: sfn.JsonPath.stringAt('$$.Map.Item.Value.name'),
+      window: sfn.JsonPath.objectAt('$$.Map.Item.Value.window'),
+    },
+    // Each item comes back as {runId, source, window, ingest: {value}, refine: {value}}.
+    resultPath: '$.sourceResults',
+  });
+  ingestSources.itemProcessor(ingest.next(refine));
+  ingestSources.addCatch(recordFailure, onFailure);
+
+  const consolidate = invoke(S.consolidate, functions.consolidate, sfn.TaskInput.fromObject({
+    runId: sfn.JsonPath.stringAt('$.runId'),
+    consolidation: sfn.JsonPath.stringAt('$.consolidation'),
+    window: sfn.JsonPath.objectAt('$.window'),
+    sources: sfn.JsonPath.objectAt('$.sources'),
+    // The iteration's output is the consolidation's own result, not the whole item.
+  }), '$.consolidate', '$.consolidate.value');
+  const consolidateTables = new sfn.Map(scope, S.consolidateTables, {
+    stateName: S.consolidateTables,
+    itemsPath: '$.plan.value.consolidations',
+    maxConcurrency: props.concurrency,
+    itemSelector: {
+      runId: sfn.JsonPath.stringAt('$.plan.value.runId'),
+      window: sfn.JsonPath.objectAt('$.plan.value.window'),
+      consolidation: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+      // The partitions each origin actually wrote in this run, so late events reach their day's partition.
+      sources: sfn.JsonPath.objectAt('$.sourceResults'),
+    },
+    resultPath: '$.consolidationResults',
+  });
+  consolidateTables.itemProcessor(consolidate);
+  consolidateTables.addCatch(recordFailure, onFailure);
+
+  const complete = invoke(S.complete, functions.complete, sfn.TaskInput.fromObject({
+    runId: sfn.JsonPath.stringAt('$.plan.value.runId'),
+    execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
+    sources: sfn.JsonPath.objectAt('$.sourceResults'),
+    consolidations: sfn.JsonPath.objectAt('$.consolidationResults'),
+  }), '$.result');
+  complete.addCatch(recordFailure, onFailure);
+
+  const succeeded = new sfn.Succeed(scope, S.succeeded, { stateName: S.succeeded, outputPath: '$.result.value' });
+  const skipped = new sfn.Succeed(scope, S.skipped, { stateName: S.skipped, outputPath: '$.plan.value' });
+
+  return plan.next(
+    new sfn.Choice(scope, S.alreadyCompleted, { stateName: S.alreadyCompleted })
+      .when(sfn.Condition.stringEquals('$.plan.value.status', 'completed'), skipped)
+      .otherwise(ingestSources.next(consolidateTables).next(complete).next(succeeded)),
+  );
+}

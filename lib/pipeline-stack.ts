@@ -1,0 +1,56 @@
+// The stateless stack: step Lambdas, the state machine, schedules, alarms and the notification topic.
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { PipelineConfig } from '../lambdas/core/config.js';
+import { PipelineAlarms } from './constructs/alarms.js';
+import { PipelineFunctionsConstruct, type PipelineDataLake } from './constructs/pipeline-functions.js';
+import { PipelineStateMachine } from './constructs/pipeline-state-machine.js';
+import { PipelineSchedules } from './constructs/schedules.js';
+import { acknowledgeFunctionFindings, acknowledgeJustifiedWildcards } from './pipeline-nag.js';
+
+export type { PipelineDataLake } from './constructs/pipeline-functions.js';
+
+export interface PipelineStackProps extends StackProps {
+  config: PipelineConfig;
+  dataLake: PipelineDataLake;
+  /** Project root for Lambda bundling [the repository root]. */
+  projectRoot?: string;
+}
+
+export class PipelineStack extends Stack {
+  readonly topic: sns.Topic;
+  readonly pipeline: PipelineStateMachine;
+  readonly functions: PipelineFunctionsConstruct;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const key = new kms.Key(this, 'NotificationsKey', {
+      description: 'Encrypts the pipeline failure notifications topic',
+      enableKeyRotation: true,
+      removalPolicy: config.storage.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+    // CloudWatch alarms publish to an encrypted topic only when the key lets the service use it.
+    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new sns.Topic(this, 'Notifications', { displayName: 'Medallion pipeline notifications', masterKey: key, enforceSSL: true });
+
+    this.functions = new PipelineFunctionsConstruct(this, 'Steps', { config, dataLake: props.dataLake, projectRoot: props.projectRoot });
+    this.pipeline = new PipelineStateMachine(this, 'StateMachine', {
+      functions: this.functions.functions,
+      topic: this.topic,
+      concurrency: config.limits.sourceConcurrency,
+      disposable: config.storage.disposable,
+      timeout: Duration.hours(6),
+    });
+    key.grant(this.pipeline.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey*');
+
+    new PipelineSchedules(this, 'Schedules', { stateMachine: this.pipeline.stateMachine, schedules: config.schedules });
+    new PipelineAlarms(this, 'Alarms', { stateMachine: this.pipeline.stateMachine, functions: this.functions.functions, topic: this.topic });
+    acknowledgeFunctionFindings(Object.values(this.functions.functions));
+    acknowledgeJustifiedWildcards(this);
+  }
+}

@@ -1,0 +1,187 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parsePipelineConfig } from '../../lambdas/core/config.js';
+import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
+import { STATE_NAMES } from '../../lib/constructs/pipeline-state-machine.js';
+import { PipelineStack, type PipelineDataLake } from '../../lib/pipeline-stack.js';
+
+const config = parsePipelineConfig({
+  ...defaultPipelineConfig,
+  schedules: { ...defaultPipelineConfig.schedules, hourly: { enabled: false, expression: 'cron(5 * * * ? *)', lagMinutes: 5 } },
+});
+
+/** Stands in for the DataLakeStack: the same kinds of resources, in their own stack. */
+function fakeDataLake(stack: Stack): PipelineDataLake {
+  const table = (id: string, key: string) => new dynamodb.Table(stack, id, { partitionKey: { name: key, type: dynamodb.AttributeType.STRING } });
+  return {
+    bronzeBucket: new s3.Bucket(stack, 'Bronze'),
+    silverBucket: new s3.Bucket(stack, 'Silver'),
+    goldBucket: new s3.Bucket(stack, 'Gold'),
+    journeyTable: table('Journey', 'idempotency_key'),
+    congregadoTable: table('Congregado', 'id'),
+    watermarkTable: table('Watermark', 'source'),
+  };
+}
+
+let template: Template;
+let definition: any;
+let nagError: string | undefined;
+
+beforeAll(() => {
+  // Bundling is skipped so that the test does not run esbuild six times; the template is otherwise the same.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const lake = fakeDataLake(new Stack(app, 'Lake', { env: { account: '111111111111', region: 'us-east-1' } }));
+  const stack = new PipelineStack(app, 'Pipeline', { config, dataLake: lake, env: { account: '111111111111', region: 'us-east-1' } });
+  Validations.of(stack).acknowledge(
+    // The fake data lake is not under test; its own stack has its own checks.
+    ...['AwsSolutions-S1', 'AwsSolutions-S10', 'AwsSolutions-DDB3'].map((id) => ({ id, reason: 'fake data lake' })),
+  );
+  for (const c of lake.bronzeBucket.stack.node.findAll()) Validations.of(c).acknowledge(...['AwsSolutions-S1', 'AwsSolutions-S10', 'AwsSolutions-DDB3'].map((id) => ({ id, reason: 'fake data lake, not under test' })));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  try {
+    app.synth();
+  } catch (err) {
+    nagError = (err as Error).message;
+  }
+  template = Template.fromStack(stack);
+  const sm = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as any;
+  definition = JSON.parse(resolveJoin(sm.Properties.DefinitionString));
+});
+
+/** Turns the synthesized Fn::Join into text, replacing every token with a placeholder string. */
+function resolveJoin(value: any): string {
+  if (typeof value === 'string') return value;
+  const [sep, parts] = value['Fn::Join'];
+  return parts.map((p: any) => (typeof p === 'string' ? p : 'TOKEN')).join(sep);
+}
+
+describe('state machine', () => {
+  it('plans, short-circuits a completed journey, maps sources and consolidations, then completes', () => {
+    expect(definition.StartAt).toBe(STATE_NAMES.plan);
+    const s = definition.States;
+    expect(s[STATE_NAMES.plan].Next).toBe(STATE_NAMES.alreadyCompleted);
+    expect(s[STATE_NAMES.alreadyCompleted].Choices[0]).toMatchObject({ Variable: '$.plan.value.status', StringEquals: 'completed', Next: STATE_NAMES.skipped });
+    expect(s[STATE_NAMES.alreadyCompleted].Default).toBe(STATE_NAMES.ingestSources);
+    const map = s[STATE_NAMES.ingestSources];
+    expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.value.sources', MaxConcurrency: config.limits.sourceConcurrency, Next: STATE_NAMES.consolidateTables });
+    expect(map.ItemProcessor.StartAt).toBe(STATE_NAMES.ingest);
+    expect(map.ItemProcessor.States[STATE_NAMES.ingest].Next).toBe(STATE_NAMES.refine);
+    expect(s[STATE_NAMES.consolidateTables]).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.value.consolidations', Next: STATE_NAMES.complete });
+    expect(s[STATE_NAMES.complete].Next).toBe(STATE_NAMES.succeeded);
+    expect(s[STATE_NAMES.recordFailure].Next).toBe(STATE_NAMES.notify);
+    expect(s[STATE_NAMES.notify]).toMatchObject({ Resource: 'arn:TOKEN:states:::sns:publish', Next: STATE_NAMES.failed });
+    expect(s[STATE_NAMES.failed]).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+  });
+
+  it('retries every Lambda step with backoff and jitter, but never a permanent error', () => {
+    const tasks = {
+      ...definition.States,
+      ...definition.States[STATE_NAMES.ingestSources].ItemProcessor.States,
+      ...definition.States[STATE_NAMES.consolidateTables].ItemProcessor.States,
+    };
+    for (const name of [STATE_NAMES.plan, STATE_NAMES.ingest, STATE_NAMES.refine, STATE_NAMES.consolidate, STATE_NAMES.complete, STATE_NAMES.recordFailure]) {
+      const retry = tasks[name].Retry as any[];
+      expect(retry.find((r) => r.ErrorEquals.includes('ExecutionInputError'))).toMatchObject({ MaxAttempts: 0 });
+      expect(retry.find((r) => r.ErrorEquals[0] === 'States.ALL')).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', MaxAttempts: 3 });
+      // States.ALL must come last, or Step Functions rejects the definition.
+      expect(retry.at(-1).ErrorEquals).toEqual(['States.ALL']);
+    }
+  });
+
+  it('sends every failure after the input is read to the failure handler, with the error', () => {
+    for (const name of [STATE_NAMES.plan, STATE_NAMES.ingestSources, STATE_NAMES.consolidateTables, STATE_NAMES.complete]) {
+      expect(definition.States[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE_NAMES.recordFailure }]);
+    }
+    expect(definition.States[STATE_NAMES.recordFailure].Catch[0].Next).toBe(STATE_NAMES.notify);
+  });
+
+  it('logs every execution with its data and traces with X-Ray', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: Match.anyValue() },
+    });
+  });
+});
+
+describe('functions', () => {
+  it('runs six step functions on Node.js 22 and arm64 with tracing', () => {
+    const fns = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } } });
+    expect(Object.keys(fns)).toHaveLength(6);
+  });
+
+  it('tells each function its buckets and tables by name', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ BRONZE_BUCKET: Match.anyValue(), JOURNEY_TABLE: Match.anyValue(), WATERMARK_TABLE: Match.anyValue() }) },
+    });
+  });
+
+  it('grants no wildcard resource in any policy', () => {
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy')) as any[]) {
+      for (const st of policy.Properties.PolicyDocument.Statement) {
+        const resources = [st.Resource].flat();
+        // X-Ray trace writes and the log delivery set-up accept no resource but "*".
+        const resourceless = [st.Action].flat().every((a: string) => /^(xray:|logs:.*(LogDeliver|ResourcePolic|DescribeLogGroups))/.test(a));
+        if (!resourceless) expect(resources, JSON.stringify(st.Action)).not.toContain('*');
+      }
+    }
+  });
+
+  it('scopes Glue catalog actions to the pipeline databases and tables', () => {
+    const glue = (Object.values(template.findResources('AWS::IAM::Policy')) as any[])
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((st) => [st.Action].flat().some((a: string) => a.startsWith('glue:')));
+    expect(glue.length).toBeGreaterThan(0);
+    const text = JSON.stringify(glue);
+    expect(text).toContain(':table/db_silver/sor');
+    expect(text).toContain(':table/db_batch/tbl_processado_operacao_consolidada_n1');
+    expect(text).not.toMatch(/table\/\*|database\/\*/);
+  });
+
+  it('lets only the ingest function read the configured API secrets, by name', () => {
+    const secret = (Object.values(template.findResources('AWS::IAM::Policy')) as any[])
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((st) => [st.Action].flat().includes('secretsmanager:GetSecretValue'));
+    expect(secret).toHaveLength(1);
+    expect(JSON.stringify(secret[0].Resource)).toContain(':secret:medallion/demo-api-token-??????');
+  });
+});
+
+describe('schedules', () => {
+  it('starts an hourly run and a daily D-1 run with their modes, honouring enabled', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(5 * * * ? *)',
+      State: 'DISABLED',
+      Targets: [Match.objectLike({ Input: JSON.stringify({ mode: 'hourly' }) })],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0 2 * * ? *)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Input: JSON.stringify({ mode: 'daily' }) })],
+    });
+  });
+});
+
+describe('alarms and notifications', () => {
+  it('alarms on failed and timed-out executions and on each function\'s errors and throttles, to the topic', () => {
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/States', MetricName: metric, AlarmActions: [Match.anyValue()] });
+    }
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } }))).toHaveLength(6);
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Throttles', Namespace: 'AWS/Lambda' } }))).toHaveLength(6);
+  });
+
+  it('encrypts the topic and refuses plain HTTP publishers', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('passes cdk-nag AwsSolutions with no unsuppressed finding', () => {
+    expect(nagError).toBeUndefined();
+  });
+});
