@@ -1,0 +1,206 @@
+// Runs the synthesized pipeline state machine locally: the definition `cdk synth` produces, with its
+// Lambda tasks bound to the same step functions the handlers call, on aws-local-stepfunctions.
+import './polyfills.js';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, type CfnElement } from 'aws-cdk-lib';
+import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { PipelineConfig } from '../lambdas/core/config.js';
+import {
+  completeStep,
+  consolidateStep,
+  failStep,
+  ingestStep,
+  planStep,
+  refineStep,
+  type PipelineRuntime,
+} from '../lambdas/handlers/steps.js';
+import type { StepName } from '../lib/constructs/pipeline-functions.js';
+import { STATE_NAMES } from '../lib/constructs/pipeline-state-machine.js';
+import { PipelineStack } from '../lib/pipeline-stack.js';
+import { dataLakeForLocalSynth } from './data-lake.js';
+
+type JSONValue = Parameters<StateMachine['run']>[0];
+
+const LOCAL_PARTITION = 'aws';
+const LOCAL_REGION = 'local-1';
+const LOCAL_ACCOUNT = '000000000000';
+
+export interface SynthesizedPipeline {
+  definition: StateMachineDefinition;
+  /** Which step each Lambda ARN in the definition runs. */
+  stepByFunctionArn: Map<string, StepName>;
+}
+
+/**
+ * Synthesizes the PipelineStack exactly as `cdk synth` does (Lambda bundling skipped: the code runs
+ * in-process), takes the state machine's DefinitionString and resolves its tokens to local ARNs.
+ */
+export function synthesizePipeline(config: PipelineConfig): SynthesizedPipeline {
+  const outdir = mkdtempSync(join(tmpdir(), 'medallion-synth-'));
+  try {
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const env = { account: LOCAL_ACCOUNT, region: LOCAL_REGION };
+    const lake = dataLakeForLocalSynth(app, config, env);
+    const stack = new PipelineStack(app, 'LocalPipeline', { config, dataLake: lake, env });
+    const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const machines = Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+    if (machines.length !== 1) throw new Error(`Expected one state machine in the pipeline stack, found ${machines.length}`);
+    const logicalIds = new Map<string, StepName>();
+    for (const [step, fn] of Object.entries(stack.functions.functions) as [StepName, { node: { defaultChild?: unknown } }][]) {
+      logicalIds.set(stack.getLogicalId(fn.node.defaultChild as CfnElement), step);
+    }
+    const text = resolveTokens(machines[0]!.Properties.DefinitionString, (token) => {
+      if ('Ref' in token) {
+        const ref = token.Ref as string;
+        if (ref === 'AWS::Partition') return LOCAL_PARTITION;
+        if (ref === 'AWS::Region') return LOCAL_REGION;
+        if (ref === 'AWS::AccountId') return LOCAL_ACCOUNT;
+        // A topic's Ref is its ARN.
+        return `arn:${LOCAL_PARTITION}:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${ref}`;
+      }
+      if ('Fn::GetAtt' in token) {
+        const [id, attribute] = token['Fn::GetAtt'] as [string, string];
+        if (attribute === 'Arn' && logicalIds.has(id)) return functionArn(id);
+      }
+      throw new Error(`Cannot resolve ${JSON.stringify(token)} in the state machine definition for a local run`);
+    });
+    const stepByFunctionArn = new Map([...logicalIds].map(([id, step]) => [functionArn(id), step]));
+    return { definition: JSON.parse(text) as StateMachineDefinition, stepByFunctionArn };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function functionArn(logicalId: string): string {
+  return `arn:${LOCAL_PARTITION}:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+}
+
+/** Turns a CloudFormation string value (plain, or Fn::Join of strings and tokens) into text. */
+export function resolveTokens(value: unknown, resolve: (token: Record<string, unknown>) => string): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && 'Fn::Join' in value) {
+    const [separator, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    return parts.map((p) => resolveTokens(p, resolve)).join(separator);
+  }
+  if (value && typeof value === 'object') return resolve(value as Record<string, unknown>);
+  throw new Error(`Unexpected value in a DefinitionString: ${JSON.stringify(value)}`);
+}
+
+const STEPS: Record<StepName, (event: unknown, rt: PipelineRuntime) => Promise<unknown>> = {
+  plan: planStep,
+  ingest: ingestStep,
+  refine: refineStep,
+  consolidate: consolidateStep,
+  complete: completeStep,
+  fail: failStep,
+};
+
+export interface LocalEvent {
+  type: string;
+  state?: string;
+  index?: number;
+  timestamp: number;
+  error?: string;
+}
+
+export interface RunOptions {
+  /** Called with every state event: progress display, tests. */
+  onEvent?: (event: LocalEvent) => void;
+  /** Receives what the Notify state publishes to SNS. */
+  onNotify?: (message: unknown, subject?: string) => void;
+  /** Milliseconds between retries [50]: the definition's back-off is minutes, a laptop run should not wait. */
+  retryDelayMs?: number;
+}
+
+export type LocalRunOutcome =
+  | { status: 'SUCCEEDED'; output: unknown; executionId: string }
+  | { status: 'FAILED'; error: string; cause: string; executionId: string };
+
+/**
+ * Runs one execution. Each Lambda task state is bound by its state name to the step its FunctionName
+ * designates, and sees exactly what the Lambda integration would: the task's Payload in, and back out
+ * an integration result `{Payload, StatusCode, ExecutedVersion}`; an error keeps its name (so Retry and
+ * Catch match as in AWS) and carries Lambda's JSON cause.
+ */
+export async function runPipeline(pipeline: SynthesizedPipeline, runtime: PipelineRuntime, input: JSONValue, options: RunOptions = {}): Promise<LocalRunOutcome> {
+  const machine = new StateMachine(pipeline.definition);
+  const handlers: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
+  const retryIntervalOverrides: Record<string, number> = {};
+  for (const [stateName, state] of allTaskStates(pipeline.definition)) {
+    retryIntervalOverrides[stateName] = options.retryDelayMs ?? 50;
+    if (state.Resource.endsWith(':lambda:invoke')) {
+      handlers[stateName] = async (taskInput) => {
+        const { FunctionName, Payload } = taskInput as { FunctionName: string; Payload: unknown };
+        const step = pipeline.stepByFunctionArn.get(FunctionName);
+        if (!step) throw new Error(`State "${stateName}" invokes ${FunctionName}, which is not a pipeline step`);
+        try {
+          const result = await STEPS[step](structuredClone(Payload), runtime);
+          return { ExecutedVersion: '$LATEST', StatusCode: 200, Payload: JSON.parse(JSON.stringify(result ?? null)) } as JSONValue;
+        } catch (err) {
+          throw lambdaError(err);
+        }
+      };
+    } else if (state.Resource.endsWith(':sns:publish')) {
+      handlers[stateName] = async (taskInput) => {
+        const { Message, Subject } = taskInput as { Message: unknown; Subject?: string };
+        options.onNotify?.(Message, Subject);
+        return { MessageId: randomUUID() };
+      };
+    } else {
+      throw new Error(`State "${stateName}" uses ${state.Resource}, which the local run cannot bind`);
+    }
+  }
+  const executionId = `arn:${LOCAL_PARTITION}:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:pipeline:${randomUUID()}`;
+  const execution = machine.run(input, {
+    overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
+    context: { Execution: { Id: executionId, Name: executionId.split(':').at(-1) } },
+  });
+  const listening = options.onEvent ? forward(execution.eventLogs, options.onEvent) : Promise.resolve();
+  try {
+    const output = await execution.result;
+    await listening;
+    return { status: 'SUCCEEDED', output, executionId };
+  } catch (err) {
+    await listening.catch(() => undefined);
+    if (err instanceof ExecutionError) {
+      const cause = (err as Error & { cause?: { name?: string; message?: string } }).cause;
+      return { status: 'FAILED', error: cause?.name ?? 'Error', cause: cause?.message ?? err.message, executionId };
+    }
+    throw err;
+  }
+}
+
+async function forward(events: AsyncGenerator<object>, onEvent: (e: LocalEvent) => void): Promise<void> {
+  for await (const raw of events) {
+    const e = raw as Record<string, unknown>;
+    const state = (e.state as { name?: string } | undefined)?.name ?? (e.parentState as { name?: string } | undefined)?.name;
+    onEvent({ type: String(e.type), state, index: e.index as number | undefined, timestamp: e.timestamp as number, error: e.Error as string | undefined });
+  }
+}
+
+/** The error a Lambda function's failure surfaces as: its name, and a JSON cause like Lambda's. */
+function lambdaError(err: unknown): Error {
+  const source = err instanceof Error ? err : new Error(String(err));
+  const wrapped = new Error(JSON.stringify({ errorType: source.name, errorMessage: source.message }));
+  wrapped.name = source.name;
+  return wrapped;
+}
+
+interface TaskState {
+  Type: string;
+  Resource: string;
+}
+
+function* allTaskStates(definition: { States: Record<string, unknown> }): Generator<[string, TaskState]> {
+  for (const [name, raw] of Object.entries(definition.States)) {
+    const state = raw as TaskState & { ItemProcessor?: { States: Record<string, unknown> }; Iterator?: { States: Record<string, unknown> } };
+    if (state.Type === 'Task') yield [name, state];
+    const inner = state.ItemProcessor ?? state.Iterator;
+    if (inner) yield* allTaskStates(inner);
+  }
+}
+
+export { STATE_NAMES };

@@ -1,0 +1,86 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parsePipelineConfig } from '../../lambdas/core/config.js';
+import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
+import { runPipeline, synthesizePipeline, type SynthesizedPipeline } from '../../local/state-machine.js';
+import { memoryRuntime } from './memory-runtime.js';
+
+const config = parsePipelineConfig(defaultPipelineConfig);
+let pipeline: SynthesizedPipeline;
+
+beforeAll(() => {
+  pipeline = synthesizePipeline(config);
+});
+
+describe('the synthesized definition run locally', () => {
+  it('is the CDK definition with its function ARNs resolved to the six steps', () => {
+    expect(pipeline.definition.StartAt).toBe('Plan');
+    expect([...pipeline.stepByFunctionArn.values()].sort()).toEqual(['complete', 'consolidate', 'fail', 'ingest', 'plan', 'refine']);
+    const plan = pipeline.definition.States.Plan as any;
+    expect(pipeline.stepByFunctionArn.get(plan.Parameters.FunctionName)).toBe('plan');
+  });
+
+  it('ingests and refines every source, consolidates, completes the journey and only then advances watermarks', async () => {
+    const { runtime, journeys, watermarks, calls } = memoryRuntime(config);
+    const outcome = await runPipeline(pipeline, runtime, { mode: 'daily' });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(calls.filter((c) => c.startsWith('ingest')).sort()).toEqual(['ingest animais', 'ingest clientes', 'ingest cotacoes', 'ingest sor', 'ingest sot']);
+    expect(calls).toContain('consolidate db_batch.tbl_processado_operacao_consolidada_n1 20240314');
+    const [journey] = [...journeys.values()];
+    expect(journey!.status).toBe('COMPLETED');
+    expect(journey!.steps.map((s) => `${s.name} ${s.source} ${s.status}`)).toContain('refine sor SUCCEEDED');
+    expect(watermarks.get('sor')?.watermark).toBe('2024-03-15T00:00:00.000Z');
+    const output = (outcome as { output: any }).output;
+    expect(output.consolidations[0]).toMatchObject({ consolidation: 'db_batch.tbl_processado_operacao_consolidada_n1', rows_written: 12 });
+  });
+
+  it('short-circuits a completed journey and reruns it with force', async () => {
+    const { runtime, calls } = memoryRuntime(config);
+    await runPipeline(pipeline, runtime, { mode: 'daily' });
+    calls.length = 0;
+    const again = await runPipeline(pipeline, runtime, { mode: 'daily' });
+    expect(again).toMatchObject({ status: 'SUCCEEDED', output: { status: 'completed' } });
+    expect(calls).toEqual([]);
+    const forced = await runPipeline(pipeline, runtime, { mode: 'daily', force: true });
+    expect(forced.status).toBe('SUCCEEDED');
+    expect(calls.length).toBeGreaterThan(0);
+  });
+
+  it('retries a transient step error and succeeds', async () => {
+    let failures = 1;
+    const base = memoryRuntime(config);
+    const { runtime, journeys } = memoryRuntime(config, {
+      async ingest(request) {
+        if (request.source === 'sot' && failures-- > 0) throw Object.assign(new Error('503 from the API'), { name: 'HttpError' });
+        return base.runtime.ingest(request);
+      },
+    });
+    const outcome = await runPipeline(pipeline, runtime, { mode: 'daily', sources: ['sot'] });
+    expect(outcome.status).toBe('SUCCEEDED');
+    const steps = [...journeys.values()][0]!.steps.filter((s) => s.name === 'ingest');
+    expect(steps.map((s) => s.status)).toEqual(['FAILED', 'SUCCEEDED']);
+  });
+
+  it('marks the journey FAILED, notifies and fails the execution when a step keeps failing', async () => {
+    const notes: unknown[] = [];
+    const { runtime, journeys, watermarks } = memoryRuntime(config, {
+      async refine() {
+        throw Object.assign(new Error('bronze part is corrupt'), { name: 'CorruptBronzeError' });
+      },
+    });
+    const outcome = await runPipeline(pipeline, runtime, { mode: 'daily', sources: ['sor'] }, { onNotify: (m) => notes.push(m) });
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'CorruptBronzeError' });
+    const journey = [...journeys.values()][0]!;
+    expect(journey.status).toBe('FAILED');
+    expect(journey.error).toBe('CorruptBronzeError: bronze part is corrupt');
+    expect(watermarks.size).toBe(0);
+    expect(JSON.stringify(notes)).toContain('bronze part is corrupt');
+  });
+
+  it('fails a wrong input in Plan, naming the field, without retrying or touching any journey', async () => {
+    const { runtime, journeys } = memoryRuntime(config);
+    const outcome = await runPipeline(pipeline, runtime, { mode: 'backfill', from: '2024-13-01' });
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'ExecutionInputError' });
+    expect((outcome as { cause: string }).cause).toContain('from: expected YYYY-MM-DD, got \\"2024-13-01\\"');
+    expect(journeys.size).toBe(0);
+  });
+});
