@@ -1,0 +1,84 @@
+// The end-of-run summary a person reads: rows and duration per step, the congregado, a sample of gold.
+import type { RunResult } from '../lambdas/handlers/steps.js';
+import type { CongregadoRecord, StepRecord } from '../lambdas/ports/state-stores.js';
+
+export interface SummaryInput {
+  outcome: 'completed' | 'already-completed' | 'failed';
+  runId: string;
+  window?: { from: string; to: string; anomesdias: string[] };
+  result?: RunResult;
+  steps: StepRecord[];
+  congregados: CongregadoRecord[];
+  sample?: { table: string; rows: Record<string, unknown>[]; total?: number };
+  error?: string;
+  durationMs: number;
+  dataDir: string;
+}
+
+export function formatSummary(s: SummaryInput): string {
+  const out: string[] = [];
+  const line = (text = '') => out.push(text);
+  line();
+  if (s.outcome === 'already-completed') {
+    line(`Journey ${s.runId.slice(0, 12)}… is already complete: nothing ran. Use --force to run it again.`);
+  } else if (s.outcome === 'failed') {
+    line(`Pipeline FAILED (journey ${s.runId ? `${s.runId.slice(0, 12)}…` : 'not begun'}): ${s.error ?? 'unknown error'}`);
+  } else {
+    line(`Pipeline completed in ${seconds(s.durationMs)} (journey ${s.runId.slice(0, 12)}…)`);
+  }
+  if (s.window) line(`Window: ${s.window.from} .. ${s.window.to}  partitions: ${s.window.anomesdias.join(', ')}`);
+
+  const lastOfEach = new Map<string, StepRecord>();
+  for (const step of s.steps) if (step.status !== 'STARTED') lastOfEach.set(`${step.name} ${step.source ?? ''}`, step);
+  if (lastOfEach.size > 0) {
+    line();
+    line('Steps (processing log)');
+    out.push(
+      table(
+        ['step', 'source', 'layer', 'status', 'read', 'written', 'invalid', 'duration'],
+        [...lastOfEach.values()].map((st) => [
+          st.name,
+          st.source ?? '',
+          st.layer ?? '',
+          st.status,
+          num(st.rows_read),
+          num(st.rows_written),
+          num(st.rows_invalid),
+          st.duration_ms === undefined ? '' : seconds(st.duration_ms),
+        ]),
+      ),
+    );
+  }
+  for (const c of s.congregados) {
+    line();
+    line(`Congregado ${c.id} (version ${c.version})`);
+    line(`  records ${c.record_count}  keys ${c.chaves_principais.join(', ')}  decision ${c.campos_decisao.join(', ')}`);
+    line(`  origins ${c.origens.join(', ')}  processor ${c.processor_type}  updated ${c.updated_at}`);
+    line(`  idempotency key ${c.idempotency_key.slice(0, 16)}…  sample rows kept ${c.sample_data.length}${c.sample_uri ? ` (full sample: ${c.sample_uri})` : ''}`);
+  }
+  if (s.sample && s.sample.rows.length > 0) {
+    line();
+    line(`Gold sample: ${s.sample.table}${s.sample.total !== undefined ? ` (${s.sample.total} rows)` : ''} via DuckDB`);
+    const columns = Object.keys(s.sample.rows[0]!);
+    out.push(table(columns, s.sample.rows.map((r) => columns.map((c) => cell(r[c])))));
+  }
+  line();
+  line(`Data in ${s.dataDir}  ·  query it: npm run query -- "SELECT * FROM ${s.sample?.table ?? 'db.table'} LIMIT 10"`);
+  return out.join('\n');
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (r: string[]) => '  ' + r.map((c, i) => (/^[\d.,]+s?$/.test(c) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  return [fmt(header), '  ' + widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
+}
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+const num = (n: number | undefined) => (n === undefined ? '' : n.toLocaleString('en-US'));
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
