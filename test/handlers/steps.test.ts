@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { parsePipelineConfig } from '../../lambdas/core/config.js';
+import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
+import {
+  JourneyInProgressError,
+  StepEventError,
+  completeStep,
+  consolidateStep,
+  describeError,
+  failStep,
+  ingestStep,
+  planStep,
+} from '../../lambdas/handlers/steps.js';
+import { memoryRuntime } from '../local/memory-runtime.js';
+
+const config = parsePipelineConfig(defaultPipelineConfig);
+const window = { mode: 'daily' as const, from: '2024-03-14T00:00:00.000Z', to: '2024-03-15T00:00:00.000Z', anomesdias: ['20240314'] };
+const sourceResult = (source: string, anomesdias: string[], candidate?: string) => ({
+  source,
+  ingest: { value: { source, rows_read: 5, rows_written: 5, watermark_candidate: candidate } },
+  refine: { value: { source, rows_read: 5, rows_written: 4, rows_invalid: 1, anomesdias } },
+});
+
+describe('planStep', () => {
+  it('begins the journey of the planned window and returns the sources to process', async () => {
+    const { runtime, journeys } = memoryRuntime(config);
+    const out = await planStep({ input: { mode: 'daily' }, execution: 'exec-1' }, runtime);
+    expect(out).toMatchObject({ status: 'started', window: { anomesdias: ['20240314'] } });
+    expect(out.sources.map((s) => s.name)).toEqual(['sor', 'sot', 'clientes', 'cotacoes', 'animais']);
+    expect(journeys.get(out.runId)).toMatchObject({ status: 'IN_PROGRESS', owner: 'exec-1' });
+  });
+
+  it('returns the stored result of a completed journey instead of starting it again', async () => {
+    const { runtime } = memoryRuntime(config);
+    const first = await planStep({ input: { mode: 'daily' } }, runtime);
+    await runtime.journeys.complete(first.runId, { answer: 42 });
+    const again = await planStep({ input: { mode: 'daily' } }, runtime);
+    expect(again).toMatchObject({ status: 'completed', runId: first.runId, result: { answer: 42 } });
+  });
+
+  it('refuses a journey another execution holds', async () => {
+    const { runtime } = memoryRuntime(config);
+    await planStep({ input: { mode: 'daily' }, execution: 'exec-1' }, runtime);
+    await expect(planStep({ input: { mode: 'daily' }, execution: 'exec-2' }, runtime)).rejects.toBeInstanceOf(JourneyInProgressError);
+  });
+
+  it('starts each hourly source at its own watermark', async () => {
+    const { runtime } = memoryRuntime(config, { now: () => new Date('2024-03-15T10:05:00Z') });
+    await runtime.watermarks.advance('sor', '2024-03-15T09:00:00.000Z');
+    const out = await planStep({ input: {} }, runtime);
+    expect(out.sources.find((s) => s.name === 'sor')!.window.from).toBe('2024-03-15T09:00:00.000Z');
+  });
+});
+
+describe('source and consolidation steps', () => {
+  it('records a step with its rows and duration in the journey', async () => {
+    const { runtime, journeys } = memoryRuntime(config);
+    const plan = await planStep({ input: { mode: 'daily' } }, runtime);
+    await ingestStep({ runId: plan.runId, source: 'sor', window }, runtime);
+    expect(journeys.get(plan.runId)!.steps[0]).toMatchObject({ name: 'ingest', source: 'sor', layer: 'bronze', status: 'SUCCEEDED', rows_read: 10, rows_written: 8 });
+  });
+
+  it('rejects an event without the fields the state machine sends, naming them', async () => {
+    const { runtime } = memoryRuntime(config);
+    await expect(ingestStep({ runId: 'x', window }, runtime)).rejects.toThrow(StepEventError);
+    await expect(ingestStep({ runId: 'x', window }, runtime)).rejects.toThrow(/source/);
+  });
+
+  it('consolidates every partition its origins wrote, late events included, and ignores other sources', async () => {
+    const { runtime, calls } = memoryRuntime(config);
+    const plan = await planStep({ input: { mode: 'daily' } }, runtime);
+    const out = await consolidateStep(
+      {
+        runId: plan.runId,
+        consolidation: 'db_batch.tbl_processado_operacao_consolidada_n1',
+        window,
+        sources: [sourceResult('sor', ['20240314', '20240313']), sourceResult('sot', ['20240314']), sourceResult('clientes', ['20240301'])],
+      },
+      runtime,
+    );
+    expect(calls).toEqual(['consolidate db_batch.tbl_processado_operacao_consolidada_n1 20240313', 'consolidate db_batch.tbl_processado_operacao_consolidada_n1 20240314']);
+    expect(out.rows_written).toBe(24);
+  });
+});
+
+describe('completeStep and failStep', () => {
+  it('completes the journey with the result and advances each source to its candidate watermark', async () => {
+    const { runtime, journeys, watermarks } = memoryRuntime(config);
+    const plan = await planStep({ input: { mode: 'daily' } }, runtime);
+    const result = await completeStep({ runId: plan.runId, sources: [sourceResult('sor', ['20240314'], '2024-03-15T00:00:00.000Z'), sourceResult('sot', [])], consolidations: [] }, runtime);
+    expect(journeys.get(plan.runId)).toMatchObject({ status: 'COMPLETED', result });
+    expect(watermarks.get('sor')?.watermark).toBe('2024-03-15T00:00:00.000Z');
+    expect(watermarks.has('sot')).toBe(false);
+  });
+
+  it('marks the journey FAILED with the Lambda error message', async () => {
+    const { runtime, journeys } = memoryRuntime(config);
+    const plan = await planStep({ input: { mode: 'daily' } }, runtime);
+    const out = await failStep(
+      { execution: 'exec-1', state: { plan: { value: plan }, error: { Error: 'HttpError', Cause: JSON.stringify({ errorType: 'HttpError', errorMessage: 'GET /sor: 503' }) } } },
+      runtime,
+    );
+    expect(out).toMatchObject({ status: 'FAILED', error: 'HttpError: GET /sor: 503' });
+    expect(journeys.get(plan.runId)).toMatchObject({ status: 'FAILED', error: 'HttpError: GET /sor: 503' });
+  });
+
+  it('leaves journeys alone when the execution failed before beginning one', async () => {
+    const { runtime, journeys } = memoryRuntime(config);
+    const out = await failStep({ state: { mode: 'daily', from: 'x', error: { Error: 'ExecutionInputError', Cause: 'from: bad' } } }, runtime);
+    expect(out.status).toBe('NOT_STARTED');
+    expect(journeys.size).toBe(0);
+  });
+
+  it('describes an error whose cause is plain text or Lambda JSON', () => {
+    expect(describeError({ Error: 'States.Timeout', Cause: 'took too long' })).toBe('States.Timeout: took too long');
+    expect(describeError({ Error: 'TypeError', Cause: '{"errorType":"TypeError","errorMessage":"x is undefined"}' })).toBe('TypeError: x is undefined');
+  });
+});
