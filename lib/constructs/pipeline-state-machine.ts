@@ -25,7 +25,7 @@ export const STATE_NAMES = {
 } as const;
 
 /** Error names that no retry can fix: the input, the config or the data is wrong. */
-export const PERMANENT_ERRORS = ['ExecutionInputError', 'PipelineConfigError', 'JourneyInProgressError'] as const;
+export const PERMANENT_ERRORS = ['ExecutionInputError', 'PipelineConfigError', 'JourneyInProgressError', 'StepEventError', 'MissingEnvironmentError'] as const;
 
 export interface PipelineFunctions {
   plan: lambda.IFunction;
