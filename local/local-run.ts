@@ -1,0 +1,132 @@
+// One local run of the pipeline: start the stand-ins, seed the demo sources, run the synthesized state
+// machine, collect what a person (or a test) wants to see, and stop everything that was started.
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parsePipelineConfig, type PipelineConfig, type PipelineConfigInput } from '../lambdas/core/config.js';
+import { defaultPipelineConfig, DEMO_API_BASE } from '../lambdas/core/default-config.js';
+import { addDays, businessDate, type ExecutionInput } from '../lambdas/core/plan.js';
+import type { PlanOutput, RunResult } from '../lambdas/handlers/steps.js';
+import type { CongregadoRecord, JourneyRecord } from '../lambdas/ports/state-stores.js';
+import { demoDataset, type DemoDataset } from './demo-data.js';
+import { startDemoApi } from './demo-api.js';
+import { startLocalDynamo } from './dynamo.js';
+import { localRuntime, type LocalRuntime } from './runtime.js';
+import { runPipeline, synthesizePipeline, type LocalEvent } from './state-machine.js';
+
+export interface LocalRunOptions {
+  /** Folder holding the lake, the catalog and dynalite's data [.local]. */
+  dataDir?: string;
+  input?: ExecutionInput;
+  /** The instant the run happens at [now]; the demo data is D-1 of it. */
+  now?: Date;
+  /** Operations per system in the demo data [600]. */
+  operations?: number;
+  config?: PipelineConfigInput;
+  /** Faults the demo API injects (a 429, a 500) [true]. */
+  faults?: boolean;
+  onEvent?: (event: LocalEvent) => void;
+  /** Gold rows to sample into the report [8]. */
+  sampleRows?: number;
+}
+
+export interface LocalRunReport {
+  outcome: 'completed' | 'already-completed' | 'failed';
+  runId: string;
+  plan?: PlanOutput;
+  result?: RunResult;
+  journey?: JourneyRecord;
+  congregados: CongregadoRecord[];
+  sample?: { table: string; rows: Record<string, unknown>[]; total?: number };
+  error?: string;
+  notifications: unknown[];
+  dataset: DemoDataset;
+  durationMs: number;
+  dataDir: string;
+  config: PipelineConfig;
+}
+
+/** The demo config with its HTTP endpoints pointed at the local demo API. */
+export function localConfig(base: PipelineConfigInput, apiBase: string): PipelineConfig {
+  const config = parsePipelineConfig(base);
+  for (const source of config.sources) {
+    if (source.http?.endpoint.startsWith(DEMO_API_BASE)) source.http.endpoint = apiBase + source.http.endpoint.slice(DEMO_API_BASE.length);
+  }
+  return config;
+}
+
+export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunReport> {
+  const started = Date.now();
+  const dataDir = resolve(options.dataDir ?? '.local');
+  await mkdir(dataDir, { recursive: true });
+  const now = options.now ?? new Date();
+  const baseConfig = parsePipelineConfig(options.config ?? defaultPipelineConfig);
+  const input: ExecutionInput = { mode: 'daily', ...options.input, now: options.input?.now ?? now.toISOString() };
+  // The demo sources serve the days the run asks for: D-1, or each day of a backfill.
+  const days = input.mode === 'backfill' || input.from ? daysOf(input.from!, input.to ?? input.from!) : [addDays(businessDate(now, baseConfig.schedules.businessTimezone), -1)];
+  const datasets = days.map((day) => demoDataset({ day, timezone: baseConfig.schedules.businessTimezone, operations: options.operations }));
+  const dataset = mergeDatasets(datasets);
+
+  const stops: (() => Promise<void>)[] = [];
+  const notifications: unknown[] = [];
+  try {
+    const api = await startDemoApi(baseConfig, dataset, { faults: options.faults ?? true });
+    stops.push(api.stop);
+    const config = localConfig(options.config ?? defaultPipelineConfig, api.baseUrl);
+    const dynamo = await startLocalDynamo(config, join(dataDir, 'dynamodb'));
+    stops.push(dynamo.stop);
+    const runtime: LocalRuntime = await localRuntime({ config, dataDir, dynamo, apiToken: api.token, now: () => now });
+    stops.push(runtime.close);
+    await runtime.dropFiles(dataset.files);
+
+    const pipeline = synthesizePipeline(config);
+    const outcome = await runPipeline(pipeline, runtime, input as Parameters<typeof runPipeline>[2], {
+      onEvent: options.onEvent,
+      onNotify: (message) => notifications.push(message),
+    });
+    const output = outcome.status === 'SUCCEEDED' ? (outcome.output as (PlanOutput & { status: 'completed' }) | RunResult) : undefined;
+    const runId = output?.runId ?? '';
+    const journey = runId ? await runtime.getJourney(runId) : await runtime.latestJourney();
+    const report: LocalRunReport = {
+      outcome: outcome.status === 'FAILED' ? 'failed' : 'status' in output! && output.status === 'completed' ? 'already-completed' : 'completed',
+      runId: runId || journey?.idempotency_key || '',
+      result: output && !('status' in output) ? output : (journey?.result as RunResult | undefined),
+      journey,
+      congregados: await runtime.congregados(),
+      error: outcome.status === 'FAILED' ? `${outcome.error}: ${outcome.cause}` : undefined,
+      notifications,
+      dataset,
+      durationMs: 0,
+      dataDir,
+      config,
+    };
+    const gold = config.consolidations[0];
+    if (gold && report.outcome !== 'failed') {
+      const name = `${gold.database}.${gold.tabela_consolidada}`;
+      const rows = await runtime.query(`SELECT * FROM ${name} ORDER BY ${gold.chaves_principais.join(', ')} LIMIT ${options.sampleRows ?? 8}`);
+      const [count] = await runtime.query(`SELECT count(*) AS n FROM ${name}`);
+      report.sample = { table: name, rows, total: Number(count?.n ?? rows.length) };
+    }
+    report.durationMs = Date.now() - started;
+    return report;
+  } finally {
+    // Stop in reverse order of start, each even if another fails.
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => console.error('stopping a local server failed:', err));
+  }
+}
+
+function daysOf(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
+  return out;
+}
+
+function mergeDatasets(sets: DemoDataset[]): DemoDataset {
+  const [first, ...rest] = sets;
+  const merged: DemoDataset = structuredClone(first!);
+  for (const s of rest) {
+    for (const k of Object.keys(merged.http) as (keyof DemoDataset['http'])[]) merged.http[k].push(...s.http[k]);
+    Object.assign(merged.files, s.files);
+    for (const [k, v] of Object.entries(s.invalid)) (merged.invalid[k] ??= []).push(...v);
+  }
+  return merged;
+}

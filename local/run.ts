@@ -1,0 +1,73 @@
+// `npm start`: runs the whole pipeline on this machine and prints a summary a person can read.
+import './quiet-warnings.js';
+import './polyfills.js';
+import { parseArgs } from 'node:util';
+import type { ExecutionInput } from '../lambdas/core/plan.js';
+import { runLocal } from './local-run.js';
+import { formatSummary } from './summary.js';
+
+const USAGE = `Usage: npm start -- [--force] [--from YYYY-MM-DD [--to YYYY-MM-DD]] [--sources a,b] [--data-dir .local/]
+
+Runs the pipeline locally (dynalite, a demo HTTP API, a file-system lake, DuckDB) through the state
+machine that cdk synth produces. Without --from it runs the daily job of D-1.`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      force: { type: 'boolean', default: false },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      sources: { type: 'string' },
+      'data-dir': { type: 'string', default: '.local' },
+      operations: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const input: ExecutionInput = values.from
+    ? { mode: 'backfill', from: values.from, to: values.to, force: values.force }
+    : { mode: 'daily', force: values.force };
+  if (values.sources) input.sources = values.sources.split(',').map((s) => s.trim()).filter(Boolean);
+
+  const interactive = process.stdout.isTTY;
+  const report = await runLocal({
+    dataDir: values['data-dir'],
+    input,
+    operations: values.operations ? Number(values.operations) : undefined,
+    onEvent: (e) => {
+      // One line per task that ends, so a non-interactive log stays short.
+      if (e.type === 'StateExited' && e.state && ['Plan', 'Ingest', 'Refine', 'Consolidate', 'Complete'].includes(e.state)) {
+        process.stdout.write(interactive ? `\r  ${e.state} done${' '.repeat(20)}` : `  ${e.state} done\n`);
+      } else if (e.type === 'StateRetried') {
+        process.stdout.write(`${interactive ? '\n' : ''}  ${e.state} retried after ${e.error ?? 'an error'}\n`);
+      }
+    },
+  });
+  console.log(
+    formatSummary({
+      outcome: report.outcome,
+      runId: report.runId,
+      window: report.journey?.params.window as { from: string; to: string; anomesdias: string[] } | undefined,
+      result: report.result,
+      steps: report.journey?.steps ?? [],
+      congregados: report.congregados,
+      sample: report.sample,
+      error: report.error,
+      durationMs: report.durationMs,
+      dataDir: report.dataDir,
+    }),
+  );
+  return report.outcome === 'failed' ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? `${err.name}: ${err.message}` : err);
+    process.exit(1);
+  },
+);
