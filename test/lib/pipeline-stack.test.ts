@@ -1,6 +1,7 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { parsePipelineConfig } from '../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { STATE_NAMES } from '../../lib/constructs/pipeline-state-machine.js';
 import { PipelineStack, type PipelineDataLake } from '../../lib/pipeline-stack.js';
+import { acknowledgeJustifiedWildcards } from '../../lib/pipeline-nag.js';
 
 const config = parsePipelineConfig({
   ...defaultPipelineConfig,
@@ -183,5 +185,15 @@ describe('alarms and notifications', () => {
 
   it('passes cdk-nag AwsSolutions with no unsuppressed finding', () => {
     expect(nagError).toBeUndefined();
+  });
+
+  it('still reports a wildcard that no acknowledgement explains', () => {
+    const app = new App();
+    const other = new Stack(app, 'Other');
+    const role = new iam.Role(other, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
+    acknowledgeJustifiedWildcards(other);
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Action::s3:\*\][\s\S]*AwsSolutions-IAM5\[Resource::\*\]/);
   });
 });
