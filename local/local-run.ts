@@ -1,5 +1,6 @@
 // One local run of the pipeline: start the stand-ins, seed the demo sources, run the synthesized state
 // machine, collect what a person (or a test) wants to see, and stop everything that was started.
+import './quiet-warnings.js';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parsePipelineConfig, type PipelineConfig, type PipelineConfigInput } from '../lambdas/core/config.js';
@@ -27,6 +28,8 @@ export interface LocalRunOptions {
   onEvent?: (event: LocalEvent) => void;
   /** Gold rows to sample into the report [8]. */
   sampleRows?: number;
+  /** Builds the steps' runtime [localRuntime]; tests pass a stand-in. */
+  runtime?: typeof localRuntime;
 }
 
 export interface LocalRunReport {
@@ -74,7 +77,7 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     const config = localConfig(options.config ?? defaultPipelineConfig, api.baseUrl);
     const dynamo = await startLocalDynamo(config, join(dataDir, 'dynamodb'));
     stops.push(dynamo.stop);
-    const runtime: LocalRuntime = await localRuntime({ config, dataDir, dynamo, apiToken: api.token, now: () => now });
+    const runtime: LocalRuntime = await (options.runtime ?? localRuntime)({ config, dataDir, dynamo, apiToken: api.token, now: () => now });
     stops.push(runtime.close);
     await runtime.dropFiles(dataset.files);
 

@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { localLake, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime.js';
+import { runLocal } from '../../local/local-run.js';
+import { formatSummary } from '../../local/summary.js';
+import { memoryRuntime } from './memory-runtime.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'medallion-local-run-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** A stand-in runtime whose ingest reads the first page of each demo source, and whose journeys outlive a run. */
+function standIn() {
+  let memory: ReturnType<typeof memoryRuntime> | undefined;
+  const firstPages: Record<string, number> = {};
+  const build = async (o: LocalRuntimeOptions): Promise<LocalRuntime> => {
+    // One memory runtime for all runs: its journeys outlive a run, as dynalite's on disk do.
+    memory ??= memoryRuntime(o.config, { now: o.now });
+    const { runtime, journeys } = memory;
+    return {
+      ...runtime,
+      async ingest(request) {
+        const source = o.config.sources.find((s) => s.name === request.source)!;
+        if (source.http) {
+          const url = `${source.http.endpoint}?updated_since=${request.window.from}&updated_until=${request.window.to}`;
+          const res = await fetch(url, { headers: { authorization: `Bearer ${o.apiToken}` } });
+          firstPages[source.name] = res.status;
+        }
+        return runtime.ingest(request);
+      },
+      lake: localLake(o.dataDir),
+      async dropFiles() {},
+      async getJourney(runId) {
+        return journeys.get(runId);
+      },
+      async latestJourney() {
+        return [...journeys.values()].at(-1);
+      },
+      async congregados() {
+        return [];
+      },
+      async query() {
+        return [{ num_oper: 'OP0000001', n: 1 }];
+      },
+      async close() {},
+    };
+  };
+  return { build, firstPages };
+}
+
+describe('runLocal', () => {
+  it('runs the synthesized machine against the demo API, then says the journey is complete, and reruns with force', async () => {
+    const { build, firstPages } = standIn();
+    const now = new Date('2024-03-15T02:00:00Z');
+    const first = await runLocal({ dataDir, now, operations: 20, runtime: build, input: { mode: 'daily' } });
+    expect(first.error).toBeUndefined();
+    expect(first.outcome).toBe('completed');
+    // Each HTTP source's endpoint now points at the local demo API and the token is accepted.
+    expect(firstPages).toEqual({ sor: 200, sot: 200, clientes: 200, cotacoes: 200 });
+    const summary = formatSummary({ ...first, steps: first.journey!.steps, window: first.journey!.params.window as any });
+    expect(summary).toContain('Pipeline completed');
+    expect(summary).toMatch(/refine\s+sor\s+silver\s+SUCCEEDED/);
+
+    const again = await runLocal({ dataDir, now, operations: 20, runtime: build, input: { mode: 'daily' } });
+    expect(again.outcome).toBe('already-completed');
+    expect(again.runId).toBe(first.runId);
+    expect(formatSummary({ ...again, steps: [] })).toContain('already complete');
+
+    const forced = await runLocal({ dataDir, now, operations: 20, runtime: build, input: { mode: 'daily', force: true } });
+    expect(forced.outcome).toBe('completed');
+  });
+});
