@@ -1,0 +1,239 @@
+// Writes raw records to bronze as NDJSON.gz parts per anomesdia, skipping every record whose content
+// hash the partition already holds, and commits each partition's parts with a hash index object.
+//
+// Commit protocol: parts first, then one hash index per partition naming the parts (the commit point
+// that Refine and later dedupe read), then the run manifest. A run that dies before its indexes leaves
+// only orphan parts that nothing reads; its rerun writes the records again under new part numbers.
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import type { Hash } from 'node:crypto';
+import type { ObjectStore } from '../../ports/object-store.js';
+import { bronzeKeys, partNumber } from './bronze-layout.js';
+import { HashList64, HashSet64, decodeHashIndex, encodeHashIndex, newDigest } from './hash-index.js';
+import { hashRecord } from './records.js';
+
+const gzip = promisify(gzipCallback);
+
+export interface BronzeWriterOptions {
+  store: ObjectStore;
+  source: string;
+  runId: string;
+  /** ISO instant stamped on every line as `_ingested_at`. */
+  ingestedAt: string;
+  /** Records per part object (limits.bronzeRecordsPerFile). */
+  recordsPerFile: number;
+  /** Uncompressed bytes buffered across all partitions before the biggest buffer is written early [64 MiB]. */
+  maxBufferedBytes?: number;
+  /** gzip level, 1 (fast) to 9 (small) [6]. */
+  gzipLevel?: number;
+  /** Parts being compressed and uploaded at once, beyond which adding waits [2]. */
+  maxPendingWrites?: number;
+}
+
+export interface BronzeRecordInput {
+  record: Record<string, unknown>;
+  anomesdia: string;
+}
+
+export interface BronzePartitionSummary {
+  anomesdia: string;
+  records_seen: number;
+  records_new: number;
+  /** Records whose content this partition already held (earlier runs, or earlier in this run). */
+  records_duplicate: number;
+  parts: string[];
+  /** The hash index that commits the parts; absent when the run added nothing here. */
+  index?: string;
+  /** sha256 over the new records' content hashes, in write order. */
+  digest?: string;
+}
+
+export interface BronzeCommit {
+  partitions: BronzePartitionSummary[];
+  records_seen: number;
+  records_new: number;
+  records_duplicate: number;
+  /** Every object written: parts, then indexes. */
+  objects: string[];
+}
+
+interface PartitionState {
+  anomesdia: string;
+  seen: HashSet64;
+  firstPart: number;
+  nextPart: number;
+  lines: string[];
+  bytes: number;
+  newKeys: HashList64;
+  digest: Hash;
+  parts: string[];
+  recordsSeen: number;
+  recordsNew: number;
+  duplicates: number;
+}
+
+export class BronzeWriter {
+  private readonly partitions = new Map<string, Promise<PartitionState>>();
+  private readonly loaded = new Map<string, PartitionState>();
+  private readonly pending = new Set<Promise<void>>();
+  private buffered = 0;
+  private failure: unknown;
+  private committed = false;
+  private readonly maxBufferedBytes: number;
+  private readonly maxPendingWrites: number;
+
+  constructor(private readonly options: BronzeWriterOptions) {
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024;
+    this.maxPendingWrites = options.maxPendingWrites ?? 2;
+  }
+
+  /** Adds records (new ones are buffered, known ones counted); waits when uploads fall behind. */
+  async addAll(items: readonly BronzeRecordInput[]): Promise<{ added: number; duplicates: number }> {
+    this.throwIfFailed();
+    if (this.committed) throw new Error('BronzeWriter: addAll after commit');
+    const days = new Set<string>();
+    for (const item of items) days.add(item.anomesdia);
+    await Promise.all([...days].map((d) => this.partition(d)));
+    const { ingestedAt, recordsPerFile } = this.options;
+    let added = 0;
+    let duplicates = 0;
+    for (const { record, anomesdia } of items) {
+      const state = this.loaded.get(anomesdia)!;
+      const h = hashRecord(record);
+      state.recordsSeen++;
+      if (!state.seen.add(h.hi, h.lo)) {
+        state.duplicates++;
+        duplicates++;
+        continue;
+      }
+      added++;
+      state.recordsNew++;
+      state.newKeys.push(h.hi, h.lo);
+      state.digest.update(h.digest);
+      const line = `{"_content_hash":"${h.hex}","_ingested_at":"${ingestedAt}","record":${h.json}}`;
+      state.lines.push(line);
+      state.bytes += line.length;
+      this.buffered += line.length;
+      if (state.lines.length >= recordsPerFile) this.flush(state);
+    }
+    // Many partitions filling at once (a backfill) must not hold many parts' worth of lines.
+    while (this.buffered > this.maxBufferedBytes) {
+      let biggest: PartitionState | undefined;
+      for (const s of this.loaded.values()) if (!biggest || s.bytes > biggest.bytes) biggest = s;
+      if (!biggest || biggest.lines.length === 0) break;
+      this.flush(biggest);
+    }
+    while (this.pending.size > this.maxPendingWrites) await Promise.race(this.pending);
+    this.throwIfFailed();
+    return { added, duplicates };
+  }
+
+  /** Writes the remaining parts, then each partition's hash index: from here the records count as ingested. */
+  async commit(): Promise<BronzeCommit> {
+    this.throwIfFailed();
+    this.committed = true;
+    for (const state of this.loaded.values()) if (state.lines.length > 0) this.flush(state);
+    await Promise.all(this.pending);
+    this.throwIfFailed();
+    const { store, source, runId } = this.options;
+    const partitions: BronzePartitionSummary[] = [];
+    const indexes: string[] = [];
+    const states = [...this.loaded.values()].sort((a, b) => a.anomesdia.localeCompare(b.anomesdia));
+    await Promise.all(
+      states.map(async (state) => {
+        const summary: BronzePartitionSummary = {
+          anomesdia: state.anomesdia,
+          records_seen: state.recordsSeen,
+          records_new: state.recordsNew,
+          records_duplicate: state.duplicates,
+          parts: state.parts,
+        };
+        partitions.push(summary);
+        if (state.recordsNew === 0) return;
+        const key = bronzeKeys.index(source, state.anomesdia, runId, state.firstPart);
+        summary.digest = state.digest.digest('hex');
+        const body = encodeHashIndex(
+          { version: 1, source, anomesdia: state.anomesdia, runId, parts: state.parts, records: state.recordsNew, digest: summary.digest, created_at: this.options.ingestedAt },
+          state.newKeys,
+        );
+        await store.put(key, body, { contentType: 'application/octet-stream', ifNoneMatch: true });
+        summary.index = key;
+        indexes.push(key);
+      }),
+    );
+    partitions.sort((a, b) => a.anomesdia.localeCompare(b.anomesdia));
+    return {
+      partitions,
+      records_seen: partitions.reduce((n, p) => n + p.records_seen, 0),
+      records_new: partitions.reduce((n, p) => n + p.records_new, 0),
+      records_duplicate: partitions.reduce((n, p) => n + p.records_duplicate, 0),
+      objects: [...partitions.flatMap((p) => p.parts), ...indexes.sort()],
+    };
+  }
+
+  private partition(anomesdia: string): Promise<PartitionState> {
+    let state = this.partitions.get(anomesdia);
+    if (!state) {
+      state = this.load(anomesdia).then((s) => {
+        this.loaded.set(anomesdia, s);
+        return s;
+      });
+      this.partitions.set(anomesdia, state);
+    }
+    return state;
+  }
+
+  /** The partition's committed content hashes, and the next part number free for this run id. */
+  private async load(anomesdia: string): Promise<PartitionState> {
+    const { store, source, runId } = this.options;
+    const seen = new HashSet64(4096);
+    const indexKeys: string[] = [];
+    for await (const o of store.list(bronzeKeys.indexPrefix(source, anomesdia))) if (o.key.endsWith('.bin')) indexKeys.push(o.key);
+    await Promise.all(
+      indexKeys.map(async (key) => {
+        const index = decodeHashIndex(await store.get(key), store.uri(key));
+        index.forEachKey((hi, lo) => seen.add(hi, lo));
+      }),
+    );
+    // A rerun under the same run id continues the part numbers: it never overwrites a part, committed or not.
+    let maxPart = 0;
+    for await (const o of store.list(bronzeKeys.runPrefix(source, anomesdia, runId))) maxPart = Math.max(maxPart, partNumber(o.key) ?? 0);
+    return {
+      anomesdia,
+      seen,
+      firstPart: maxPart + 1,
+      nextPart: maxPart + 1,
+      lines: [],
+      bytes: 0,
+      newKeys: new HashList64(),
+      digest: newDigest(),
+      parts: [],
+      recordsSeen: 0,
+      recordsNew: 0,
+      duplicates: 0,
+    };
+  }
+
+  private flush(state: PartitionState): void {
+    const { store, source, runId } = this.options;
+    const lines = state.lines;
+    const key = bronzeKeys.part(source, state.anomesdia, runId, state.nextPart++);
+    state.parts.push(key);
+    this.buffered -= state.bytes;
+    state.lines = [];
+    state.bytes = 0;
+    // Compression runs on libuv's thread pool, in parallel with fetching and hashing the next pages.
+    const write = (async () => {
+      const body = await gzip(Buffer.from(lines.join('\n') + '\n'), { level: this.options.gzipLevel ?? 6 });
+      await store.put(key, body, { contentType: 'application/gzip' });
+    })().catch((err: unknown) => {
+      this.failure ??= err;
+    });
+    this.pending.add(write);
+    void write.finally(() => this.pending.delete(write));
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+}

@@ -1,0 +1,114 @@
+// Named errors of ingestion: each says which source, URL or object failed, and what to do about it.
+
+/** A page that is not the JSON the source's config describes (not JSON, no records array, a record not an object). */
+export class MalformedPageError extends Error {
+  constructor(
+    readonly source: string,
+    readonly url: string,
+    readonly page: number,
+    readonly issue: string,
+  ) {
+    super(
+      `Source "${source}" page ${page} (${url}) is malformed: ${issue}. ` +
+        'Check the source\'s http.recordsPath and pagination paths against the API\'s response; nothing of this run was committed to bronze.',
+    );
+    this.name = 'MalformedPageError';
+  }
+}
+
+/** An HTTP status that retrying will not fix (401, 403, 404, 400...), or a retryable one after the last attempt. */
+export class HttpStatusError extends Error {
+  constructor(
+    readonly source: string,
+    readonly url: string,
+    readonly status: number,
+    readonly body: string,
+    readonly attempts: number,
+    /** Delay asked by a Retry-After header, in milliseconds. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(`Source "${source}": ${url} answered HTTP ${status} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${body.slice(0, 200)}. ${statusHint(status)}`);
+    this.name = 'HttpStatusError';
+  }
+}
+
+function statusHint(status: number): string {
+  if (status === 401 || status === 403) return 'Check the token in the source\'s authSecretName secret and the authHeader/authScheme settings.';
+  if (status === 404) return 'Check the source\'s http.endpoint.';
+  if (status === 429 || status === 503) return 'The API keeps throttling: lower limits.httpPagesInFlight or raise limits.retry.maxAttempts.';
+  if (status >= 500) return 'The API is failing; the run can be retried later.';
+  return 'Check the request parameters (pagination and window params) in the source\'s config.';
+}
+
+/** No answer within the timeout, on every attempt. */
+export class HttpTimeoutError extends Error {
+  constructor(
+    readonly source: string,
+    readonly url: string,
+    readonly timeoutMs: number,
+    readonly attempts: number,
+  ) {
+    super(`Source "${source}": ${url} did not answer within ${timeoutMs} ms (${attempts} attempt${attempts === 1 ? '' : 's'}). Raise http.timeoutMs or limits.httpTimeoutMs if the API is slow.`);
+    this.name = 'HttpTimeoutError';
+  }
+}
+
+/** More pages than the guard allows: an API that never says it is done, or a window far too big for one run. */
+export class PaginationLimitError extends Error {
+  constructor(
+    readonly source: string,
+    readonly maxPages: number,
+    readonly lastUrl: string,
+  ) {
+    super(
+      `Source "${source}" returned more than ${maxPages} pages (last ${lastUrl}) without ending; stopped to avoid endless pagination. ` +
+        'If the window really is that big, raise http.maxPages or limits.maxPagesPerRun, or backfill it in smaller windows.',
+    );
+    this.name = 'PaginationLimitError';
+  }
+}
+
+/** A cursor or next link that points back to a page already fetched: the API would loop forever. */
+export class PaginationLoopError extends Error {
+  constructor(
+    readonly source: string,
+    readonly page: number,
+    readonly repeated: string,
+  ) {
+    super(`Source "${source}" page ${page} points back to an already fetched page (${repeated}); the API's pagination loops. Check the source's pagination style and paths.`);
+    this.name = 'PaginationLoopError';
+  }
+}
+
+/** A next link to another origin: following it would send the source's token to a third party. */
+export class ForeignLinkError extends Error {
+  constructor(
+    readonly source: string,
+    readonly link: string,
+    readonly endpoint: string,
+  ) {
+    super(`Source "${source}": the next link ${link} leaves the endpoint's origin (${new URL(endpoint).origin}); refusing to send the token there. Point http.endpoint at the API's real origin.`);
+    this.name = 'ForeignLinkError';
+  }
+}
+
+/** A source name, run id or window that ingestion cannot use. */
+export class IngestInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IngestInputError';
+  }
+}
+
+/** The connection failed (refused, reset, DNS) on every attempt. */
+export class HttpNetworkError extends Error {
+  constructor(
+    readonly source: string,
+    readonly url: string,
+    readonly detail: string,
+    readonly attempts: number,
+  ) {
+    super(`Source "${source}": could not reach ${url} (${detail}) after ${attempts} attempt${attempts === 1 ? '' : 's'}. Check the endpoint's host and the network path from the function (VPC, NAT, firewall).`);
+    this.name = 'HttpNetworkError';
+  }
+}

@@ -1,0 +1,210 @@
+// Walks a paginated JSON API in the four styles real APIs use. Page-number and offset pages are
+// fetched several at a time (bounded), delivered in order; cursor and next-link pages can only be
+// fetched one after another. A guard stops pagination that never ends.
+import { z } from 'zod';
+import type { HttpSourceConfig, RetryConfig } from '../config.js';
+import type { RunWindow } from '../window.js';
+import { ForeignLinkError, MalformedPageError, PaginationLimitError, PaginationLoopError } from './errors.js';
+import { getJson, type FetchFn, type JsonResponse, type RetryNotice } from './http-client.js';
+import { getPath, isRecordObject } from './records.js';
+
+export interface Page {
+  /** 1-based, in the order pages are delivered. */
+  number: number;
+  url: string;
+  records: Record<string, unknown>[];
+  /** Records or pages in the whole result, when the API says. */
+  totalRecords?: number;
+  totalPages?: number;
+}
+
+export interface PaginateOptions {
+  source: string;
+  http: HttpSourceConfig;
+  window: Pick<RunWindow, 'from' | 'to'>;
+  fetch: FetchFn;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  retry: RetryConfig;
+  pagesInFlight: number;
+  maxPages: number;
+  signal?: AbortSignal;
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+const RecordsSchema = z.array(z.custom<Record<string, unknown>>(isRecordObject, { message: 'expected every record to be a JSON object' }));
+
+/** The pages of one window, in order. Throws MalformedPageError, PaginationLimitError and the HTTP errors. */
+export async function* paginate(options: PaginateOptions): AsyncGenerator<Page> {
+  const style = options.http.pagination.style;
+  if (style === 'page' || style === 'offset') yield* paginateNumbered(options);
+  else if (style === 'cursor') yield* paginateCursor(options);
+  else yield* paginateLinks(options);
+}
+
+function baseUrl(options: PaginateOptions): URL {
+  const url = new URL(options.http.endpoint);
+  url.searchParams.set(options.http.windowParams.from, options.window.from);
+  url.searchParams.set(options.http.windowParams.to, options.window.to);
+  return url;
+}
+
+function withParams(base: URL, params: Record<string, string | number>): string {
+  const url = new URL(base.href);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, String(v));
+  return url.href;
+}
+
+async function fetchPage(options: PaginateOptions, url: string, number: number, signal: AbortSignal | undefined): Promise<{ page: Page; response: JsonResponse }> {
+  const response = await getJson(url, {
+    source: options.source,
+    page: number,
+    fetch: options.fetch,
+    headers: options.headers,
+    timeoutMs: options.timeoutMs,
+    retry: options.retry,
+    signal,
+    onRetry: options.onRetry,
+  });
+  const raw = getPath(response.body, options.http.recordsPath);
+  if (raw === undefined || raw === null) {
+    const where = options.http.recordsPath === '' ? 'the page itself' : `"${options.http.recordsPath}"`;
+    throw new MalformedPageError(options.source, url, number, `no records array at ${where}`);
+  }
+  const parsed = RecordsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const at = [options.http.recordsPath, ...issue.path.map(String)].filter((p) => p !== '').join('.');
+    throw new MalformedPageError(options.source, url, number, `${at || '(page)'}: ${issue.message}`);
+  }
+  return { page: { number, url, records: raw as Record<string, unknown>[] }, response };
+}
+
+function numberAt(body: unknown, path: string | undefined): number | undefined {
+  if (!path) return undefined;
+  const v = getPath(body, path);
+  const n = typeof v === 'string' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/**
+ * Page-number and offset pagination. It starts with one request; when the first page comes back full
+ * (as many records as asked) it widens to `pagesInFlight` requests ahead, so a small window costs one
+ * request, not eight. Pagination ends at an empty page, a page shorter than the full ones, or the total
+ * the API reports. An API that caps the page size below what was asked is followed one page at a time.
+ */
+async function* paginateNumbered(options: PaginateOptions): AsyncGenerator<Page> {
+  const p = options.http.pagination;
+  if (p.style !== 'page' && p.style !== 'offset') throw new Error('unreachable');
+  const base = baseUrl(options);
+  const size = p.style === 'page' ? p.pageSize : p.limit;
+  // Offsets of a capped API depend on what came back; page numbers do not.
+  let offsetSoFar = 0;
+  let sequentialOffsets = false;
+  const urlOf = (index: number) =>
+    p.style === 'page'
+      ? withParams(base, { [p.pageParam]: p.firstPage + index, [p.pageSizeParam]: size })
+      : withParams(base, { [p.offsetParam]: sequentialOffsets ? offsetSoFar : index * size, [p.limitParam]: size });
+
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([stop.signal, options.signal]) : stop.signal;
+  const inFlight: { index: number; result: Promise<{ page: Page; response: JsonResponse }> }[] = [];
+  let next = 0;
+  let width = 1;
+  let end = Number.POSITIVE_INFINITY;
+  let fullSize = 0;
+  // One page past the guard is fetched to tell "exactly maxPages" from "more than maxPages".
+  const lastAllowed = options.maxPages;
+  const issue = () => {
+    while (inFlight.length < width && next < end && next <= lastAllowed) {
+      const index = next++;
+      const result = fetchPage(options, urlOf(index), index + 1, signal);
+      // Pages fetched ahead may be abandoned when pagination ends; their failures are not the run's.
+      result.catch(() => undefined);
+      inFlight.push({ index, result });
+    }
+  };
+  try {
+    for (;;) {
+      issue();
+      const head = inFlight.shift();
+      if (!head) return;
+      const { page, response } = await head.result;
+      const n = page.records.length;
+      if (n === 0) return;
+      if (head.index >= lastAllowed) throw new PaginationLimitError(options.source, options.maxPages, page.url);
+      if (head.index === 0) {
+        const totalPages = p.style === 'page' ? numberAt(response.body, p.totalPagesPath) : undefined;
+        const totalRecords = p.style === 'offset' ? numberAt(response.body, p.totalPath) : undefined;
+        if (totalPages !== undefined) end = Math.min(end, totalPages);
+        if (totalRecords !== undefined) end = Math.min(end, Math.ceil(totalRecords / size));
+        page.totalPages = totalPages ?? (totalRecords !== undefined ? Math.ceil(totalRecords / size) : undefined);
+        page.totalRecords = totalRecords;
+        if (n >= size) width = options.pagesInFlight;
+        else if (p.style === 'offset') sequentialOffsets = true;
+      } else if (p.style === 'page' && width === 1 && n >= fullSize) {
+        // A second full page of a capped API: page numbers are safe to fetch ahead.
+        width = options.pagesInFlight;
+      }
+      offsetSoFar += n;
+      const shortPage = head.index > 0 && n < fullSize;
+      fullSize = Math.max(fullSize, n);
+      yield page;
+      if (shortPage || head.index + 1 >= end) return;
+    }
+  } finally {
+    stop.abort(new Error('pagination ended'));
+  }
+}
+
+async function* paginateCursor(options: PaginateOptions): AsyncGenerator<Page> {
+  const p = options.http.pagination;
+  if (p.style !== 'cursor') throw new Error('unreachable');
+  const base = baseUrl(options);
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  for (let number = 1; ; number++) {
+    const url = withParams(base, { [p.pageSizeParam]: p.pageSize, ...(cursor !== undefined ? { [p.cursorParam]: cursor } : {}) });
+    if (number > options.maxPages) throw new PaginationLimitError(options.source, options.maxPages, url);
+    const { page, response } = await fetchPage(options, url, number, options.signal);
+    yield page;
+    const nextCursor = getPath(response.body, p.nextCursorPath);
+    if (nextCursor === undefined || nextCursor === null || nextCursor === '') return;
+    if (typeof nextCursor !== 'string' && typeof nextCursor !== 'number')
+      throw new MalformedPageError(options.source, url, number, `${p.nextCursorPath}: expected a string cursor, got ${JSON.stringify(nextCursor).slice(0, 60)}`);
+    cursor = String(nextCursor);
+    if (seen.has(cursor)) throw new PaginationLoopError(options.source, number, `cursor ${cursor}`);
+    seen.add(cursor);
+  }
+}
+
+/** The rel="next" target of an RFC 8288 Link header, which some APIs use instead of a body field. */
+export function nextFromLinkHeader(header: string | null): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(',')) {
+    const m = /<([^>]*)>\s*;(.*)/.exec(part.trim());
+    if (m && /\brel="?([^";]*\s)?next(\s[^";]*)?"?/i.test(m[2]!)) return m[1];
+  }
+  return undefined;
+}
+
+async function* paginateLinks(options: PaginateOptions): AsyncGenerator<Page> {
+  const p = options.http.pagination;
+  if (p.style !== 'link') throw new Error('unreachable');
+  const origin = new URL(options.http.endpoint).origin;
+  const seen = new Set<string>();
+  let url = baseUrl(options).href;
+  for (let number = 1; ; number++) {
+    if (number > options.maxPages) throw new PaginationLimitError(options.source, options.maxPages, url);
+    seen.add(url);
+    const { page, response } = await fetchPage(options, url, number, options.signal);
+    yield page;
+    const link = getPath(response.body, p.nextLinkPath) ?? nextFromLinkHeader(response.headers.get('link'));
+    if (link === undefined || link === null || link === '') return;
+    if (typeof link !== 'string') throw new MalformedPageError(options.source, url, number, `${p.nextLinkPath}: expected a URL, got ${JSON.stringify(link).slice(0, 60)}`);
+    const next = new URL(link, url);
+    if (next.origin !== origin) throw new ForeignLinkError(options.source, next.href, options.http.endpoint);
+    if (seen.has(next.href)) throw new PaginationLoopError(options.source, number, next.href);
+    url = next.href;
+  }
+}

@@ -1,0 +1,66 @@
+// Raw records: canonical JSON and content hashes at ingestion speed, and dot-path lookups in pages.
+import { createHash } from 'node:crypto';
+
+/**
+ * The same text as hashing.canonicalJson (keys sorted at every depth, undefined dropped), written in
+ * one pass without copying objects: it runs once per record, a million times per large window.
+ */
+export function canonicalRecordJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return value === undefined ? 'null' : scalar(value);
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      const v: unknown = value[i];
+      // JSON.stringify writes null for undefined and functions inside arrays.
+      out += v === undefined || typeof v === 'function' ? 'null' : canonicalRecordJson(v);
+    }
+    return out + ']';
+  }
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  if (!isSorted(keys)) keys.sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const v = obj[key];
+    if (v === undefined || typeof v === 'function') continue;
+    if (!first) out += ',';
+    first = false;
+    out += JSON.stringify(key) + ':' + canonicalRecordJson(v);
+  }
+  return out + '}';
+}
+
+function scalar(value: unknown): string {
+  if (typeof value === 'bigint') return JSON.stringify(value.toString());
+  return JSON.stringify(value) ?? 'null';
+}
+
+function isSorted(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
+  return true;
+}
+
+/** The record's canonical JSON and the sha256 of it: hex for lines, 64-bit prefix for sets. */
+export function hashRecord(record: Record<string, unknown>): { json: string; digest: Buffer; hex: string; hi: number; lo: number } {
+  const json = canonicalRecordJson(record);
+  const digest = createHash('sha256').update(json).digest();
+  return { json, digest, hex: digest.toString('hex'), hi: digest.readUInt32BE(0), lo: digest.readUInt32BE(4) };
+}
+
+/** The value at a dot path (`links.next`); '' is the value itself. */
+export function getPath(value: unknown, path: string): unknown {
+  if (path === '') return value;
+  let node = value;
+  for (const part of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+export function isRecordObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

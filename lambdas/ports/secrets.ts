@@ -1,0 +1,13 @@
+// The SecretProvider port: API tokens by name (Secrets Manager in AWS, environment variables locally).
+
+export interface SecretProvider {
+  /** The secret's value; throws SecretNotFoundError when there is none by that name. */
+  getSecret(name: string): Promise<string>;
+}
+
+export class SecretNotFoundError extends Error {
+  constructor(readonly secretName: string, readonly where: string, hint: string) {
+    super(`Secret "${secretName}" was not found in ${where}; ${hint}`);
+    this.name = 'SecretNotFoundError';
+  }
+}
