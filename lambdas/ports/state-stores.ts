@@ -54,6 +54,42 @@ export type BeginOutcome =
   /** Another caller holds an unexpired lease. */
   | { kind: 'in_progress'; journey: JourneyRecord };
 
+/**
+ * What the stored journey must still look like for a conditional write to apply; `null` means the
+ * attribute is absent. A write whose condition no longer holds changes nothing (another caller won).
+ */
+export interface JourneyExpectation {
+  status?: JourneyStatus;
+  notStatus?: JourneyStatus;
+  retry_count?: number;
+  owner?: string | null;
+  lease_expires_at?: string | null;
+}
+
+/** Journey attributes that an update may clear. */
+export type RemovableJourneyField = 'owner' | 'lease_expires_at' | 'error' | 'result' | 'completed_at';
+
+export interface JourneyChanges {
+  set?: Partial<Omit<JourneyRecord, 'idempotency_key' | 'steps' | 'retry_count'>>;
+  remove?: RemovableJourneyField[];
+  /** Appended to `steps` (never rewriting the steps already there). */
+  appendStep?: StepRecord;
+  /** Adds one to `retry_count`. */
+  incrementRetryCount?: boolean;
+}
+
+/** The journey table seen by JourneyController: whole-record conditional puts and atomic updates, no transactions. */
+export interface JourneyStore {
+  get(key: string): Promise<JourneyRecord | undefined>;
+  /**
+   * Writes the whole record: without `expected` only when no journey has this key yet; with it only when
+   * the stored journey still matches. Returns false when the condition failed.
+   */
+  put(record: JourneyRecord, expected?: JourneyExpectation): Promise<boolean>;
+  /** Applies changes to an existing journey (matching `expected`); the journey after, or undefined when absent or not matching. */
+  update(key: string, changes: JourneyChanges, expected?: JourneyExpectation): Promise<JourneyRecord | undefined>;
+}
+
 export interface WatermarkRecord {
   source: string;
   /** ISO-8601 instant up to which data is safely in bronze and silver (exclusive). */
@@ -108,4 +144,6 @@ export interface CongregadoRecord {
 export interface CongregadoStore {
   save(input: CongregadoInput): Promise<{ record: CongregadoRecord; created: boolean }>;
   get(id: string): Promise<CongregadoRecord | undefined>;
+  /** Every congregado record (one per consolidated table). */
+  list(): Promise<CongregadoRecord[]>;
 }

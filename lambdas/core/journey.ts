@@ -1,0 +1,264 @@
+// Journey control (seed 001): idempotent executions keyed by `idempotency_key`, guarded by a lease, with
+// retries and every step and failure recorded. Built on conditional writes only (no transactions).
+import { randomUUID } from 'node:crypto';
+import pRetry from 'p-retry';
+import type { BeginOutcome, JourneyExpectation, JourneyRecord, JourneyStore, StepRecord } from '../ports/state-stores.js';
+
+export interface JourneyRetryOptions {
+  /** Retries after the first attempt (default 3). */
+  retries?: number;
+  /** Delay before the first retry, doubled each time and randomized between 1x and 2x (default 1000 ms). */
+  minTimeoutMs?: number;
+  maxTimeoutMs?: number;
+}
+
+export interface JourneyControllerOptions {
+  jobName?: string;
+  /** How long a holder keeps a journey without recording a step; after that another caller may take over. Default 15 minutes. */
+  leaseMs?: number;
+  /** Days a journey is kept (sets the `expires_at` TTL attribute). Default 90. */
+  ttlDays?: number;
+  clock?: () => Date;
+  retry?: JourneyRetryOptions;
+}
+
+export interface BeginOptions {
+  force: boolean;
+  owner: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface ExecuteOptions extends Partial<BeginOptions> {
+  retry?: JourneyRetryOptions;
+}
+
+/** Another caller holds the journey's lease: this one must not run the work. */
+export class JourneyLeaseHeldError extends Error {
+  constructor(
+    readonly key: string,
+    readonly owner?: string,
+    readonly leaseExpiresAt?: string,
+  ) {
+    super(`Journey ${key} is held by ${owner ?? 'another caller'} until ${leaseExpiresAt ?? 'its lease expires'}; try again after that`);
+    this.name = 'JourneyLeaseHeldError';
+  }
+}
+
+/** The work of a journey failed on every attempt; the journey is FAILED and may be begun again. */
+export class JourneyFailedError extends Error {
+  constructor(
+    readonly key: string,
+    readonly attempts: number,
+    cause: unknown,
+  ) {
+    super(`Journey ${key} FAILED after ${attempts} attempt(s): ${describe(cause)}`, { cause });
+    this.name = 'JourneyFailedError';
+  }
+}
+
+export class JourneyNotFoundError extends Error {
+  constructor(readonly key: string, action: string) {
+    super(`Cannot ${action} journey ${key}: it was never begun (call begin first)`);
+    this.name = 'JourneyNotFoundError';
+  }
+}
+
+/** Gave up after many lost races on one key: a sign of a store that does not honour its conditions. */
+export class JourneyContentionError extends Error {
+  constructor(readonly key: string, attempts: number) {
+    super(`Journey ${key}: ${attempts} conditional writes in a row lost to other callers; check the journey table's consistency`);
+    this.name = 'JourneyContentionError';
+  }
+}
+
+const MAX_RACES = 10;
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+export class JourneyController {
+  readonly jobName: string;
+  private readonly leaseMs: number;
+  private readonly ttlDays: number;
+  private readonly clock: () => Date;
+  private readonly retry: Required<JourneyRetryOptions>;
+
+  constructor(
+    private readonly store: JourneyStore,
+    options: JourneyControllerOptions = {},
+  ) {
+    this.jobName = options.jobName ?? 'medallion-pipeline';
+    this.leaseMs = options.leaseMs ?? 15 * 60_000;
+    this.ttlDays = options.ttlDays ?? 90;
+    this.clock = options.clock ?? (() => new Date());
+    this.retry = { retries: 3, minTimeoutMs: 1000, maxTimeoutMs: 60_000, ...options.retry };
+  }
+
+  get(key: string): Promise<JourneyRecord | undefined> {
+    return this.store.get(key);
+  }
+
+  /**
+   * Begins the journey of `key`. Exactly one of many concurrent callers gets `started`; a COMPLETED journey
+   * gives `completed` (force restarts it); a live lease of another owner gives `in_progress`; an expired
+   * lease or a FAILED journey is taken over by exactly one caller. The holder's own owner may begin again
+   * while it holds the lease (a retried Plan of the same execution), which renews the lease.
+   */
+  async begin(key: string, params: Record<string, unknown>, options: BeginOptions): Promise<BeginOutcome> {
+    for (let race = 0; race < MAX_RACES; race++) {
+      const now = this.clock();
+      const existing = await this.store.get(key);
+      if (!existing) {
+        const journey = this.fresh(key, params, options, now, 0);
+        if (await this.store.put(journey)) return { kind: 'started', journey };
+        continue;
+      }
+      const expected: JourneyExpectation = { status: existing.status, retry_count: existing.retry_count };
+      if (existing.status === 'COMPLETED' && !options.force) return { kind: 'completed', journey: existing };
+      if (existing.status === 'IN_PROGRESS' || existing.status === 'PENDING') {
+        const leaseLive = existing.lease_expires_at !== undefined && existing.lease_expires_at > now.toISOString();
+        expected.owner = existing.owner ?? null;
+        expected.lease_expires_at = existing.lease_expires_at ?? null;
+        if (leaseLive && existing.owner === options.owner) {
+          const renewed = await this.store.update(key, { set: this.leaseFields(now) }, expected);
+          if (renewed) return { kind: 'started', journey: renewed };
+          continue;
+        }
+        if (leaseLive) return { kind: 'in_progress', journey: existing };
+      }
+      // FAILED, forced COMPLETED, or a lapsed lease: restart, conditional on the state just read.
+      const journey = this.fresh(key, params, options, now, existing.retry_count + 1);
+      journey.started_at = now.toISOString();
+      if (existing.status === 'IN_PROGRESS' || existing.status === 'PENDING') {
+        journey.error = `Lease of ${existing.owner ?? 'an unknown owner'} expired at ${existing.lease_expires_at ?? '(none)'}; taken over by ${options.owner}`;
+      } else if (existing.status === 'FAILED') {
+        journey.error = existing.error;
+      }
+      if (await this.store.put(journey, expected)) return { kind: 'started', journey };
+    }
+    throw new JourneyContentionError(key, MAX_RACES);
+  }
+
+  /** Appends a step (seed 002's processing log entry), sets `step` to its name and renews the lease. */
+  async recordStep(key: string, step: StepRecord): Promise<void> {
+    const now = this.clock();
+    const updated = await this.store.update(key, {
+      appendStep: dropUndefined(step),
+      set: { step: step.name, ...this.leaseFields(now) },
+    });
+    if (!updated) throw new JourneyNotFoundError(key, `record step "${step.name}" of`);
+  }
+
+  /** Marks the journey COMPLETED with its result and releases the lease. */
+  async complete(key: string, result: unknown): Promise<JourneyRecord> {
+    const now = this.clock().toISOString();
+    const updated = await this.store.update(
+      key,
+      { set: { status: 'COMPLETED', step: 'completed', result: result ?? null, completed_at: now, updated_at: now, expires_at: this.expiresAt() }, remove: ['lease_expires_at', 'error'] },
+      {},
+    );
+    if (!updated) throw new JourneyNotFoundError(key, 'complete');
+    return updated;
+  }
+
+  /** Marks the journey FAILED with the error and releases the lease; a COMPLETED journey stays COMPLETED. */
+  async fail(key: string, error: string): Promise<JourneyRecord> {
+    const now = this.clock().toISOString();
+    const updated = await this.store.update(
+      key,
+      { set: { status: 'FAILED', error, updated_at: now, expires_at: this.expiresAt() }, remove: ['lease_expires_at'] },
+      { notStatus: 'COMPLETED' },
+    );
+    if (updated) return updated;
+    const current = await this.store.get(key);
+    if (!current) throw new JourneyNotFoundError(key, 'fail');
+    return current;
+  }
+
+  /**
+   * Runs `fn` once per key: a COMPLETED journey returns its stored result without running it; otherwise
+   * `fn` runs with retries (exponential backoff with jitter), each failed attempt recorded as a step with
+   * its error and counted in `retry_count`; the result is stored on success. After the last attempt the
+   * journey is FAILED and a JourneyFailedError naming the key and the cause is thrown.
+   */
+  async executeWithJourney<T>(key: string, params: Record<string, unknown>, fn: () => Promise<T>, options: ExecuteOptions = {}): Promise<T> {
+    const owner = options.owner ?? randomUUID();
+    const outcome = await this.begin(key, params, { force: options.force ?? false, owner, metadata: options.metadata });
+    if (outcome.kind === 'completed') return outcome.journey.result as T;
+    if (outcome.kind === 'in_progress') throw new JourneyLeaseHeldError(key, outcome.journey.owner, outcome.journey.lease_expires_at);
+    const retry = { ...this.retry, ...options.retry };
+    let attempts = 0;
+    let attemptStarted = this.clock();
+    let result: T;
+    try {
+      result = await pRetry(
+        async () => {
+          attempts++;
+          attemptStarted = this.clock();
+          return fn();
+        },
+        {
+          retries: retry.retries,
+          minTimeout: retry.minTimeoutMs,
+          maxTimeout: retry.maxTimeoutMs,
+          factor: 2,
+          randomize: true,
+          onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+            const ended = this.clock();
+            const message = describe(error);
+            await this.store.update(key, {
+              appendStep: {
+                name: `attempt ${attemptNumber}`,
+                status: 'FAILED',
+                started_at: attemptStarted.toISOString(),
+                ended_at: ended.toISOString(),
+                duration_ms: ended.getTime() - attemptStarted.getTime(),
+                error: message,
+              },
+              incrementRetryCount: retriesLeft > 0,
+              set: { error: message, ...this.leaseFields(ended) },
+            });
+          },
+        },
+      );
+    } catch (err) {
+      await this.fail(key, describe(err));
+      throw new JourneyFailedError(key, attempts, err);
+    }
+    await this.complete(key, result);
+    return result;
+  }
+
+  private fresh(key: string, params: Record<string, unknown>, options: BeginOptions, now: Date, retryCount: number): JourneyRecord {
+    return {
+      idempotency_key: key,
+      job_name: this.jobName,
+      status: 'IN_PROGRESS',
+      params,
+      step: 'started',
+      steps: [],
+      retry_count: retryCount,
+      started_at: now.toISOString(),
+      owner: options.owner,
+      metadata: options.metadata,
+      ...this.leaseFields(now),
+    };
+  }
+
+  private leaseFields(now: Date) {
+    return {
+      updated_at: now.toISOString(),
+      lease_expires_at: new Date(now.getTime() + this.leaseMs).toISOString(),
+      expires_at: this.expiresAt(now),
+    };
+  }
+
+  private expiresAt(now = this.clock()): number {
+    return Math.floor(now.getTime() / 1000) + this.ttlDays * 86_400;
+  }
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoJourneyStore } from '../../lambdas/adapters/aws/dynamodb-journey-store.js';
+import { JourneyController, JourneyFailedError, JourneyLeaseHeldError, JourneyNotFoundError } from '../../lambdas/core/journey.js';
+import type { StepRecord } from '../../lambdas/ports/state-stores.js';
+import { startTestDynamo, type TestDynamo } from '../support/dynalite.js';
+
+let dynamo: TestDynamo;
+let store: DynamoJourneyStore;
+let n = 0;
+const key = () => `journey-${++n}-${Date.now()}`;
+
+/** A clock the test moves by hand. */
+function manualClock(start = '2024-03-15T02:00:00.000Z') {
+  let t = new Date(start).getTime();
+  const clock = () => new Date(t);
+  clock.advance = (ms: number) => (t += ms);
+  return clock;
+}
+
+beforeAll(async () => {
+  dynamo = await startTestDynamo();
+  store = new DynamoJourneyStore(dynamo.doc, dynamo.tables.journey);
+});
+afterAll(async () => dynamo?.stop());
+
+const fast = { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5 };
+
+describe('JourneyController on dynalite', () => {
+  it('lets exactly one of 10 concurrent begins of one key start; the others see it in progress', async () => {
+    const journeys = new JourneyController(store);
+    const k = key();
+    const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => journeys.begin(k, { day: '20240314' }, { force: false, owner: `exec-${i}` })));
+    expect(outcomes.filter((o) => o.kind === 'started')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.kind === 'in_progress')).toHaveLength(9);
+    const stored = await journeys.get(k);
+    const winner = outcomes.find((o) => o.kind === 'started')!;
+    expect(stored).toMatchObject({ status: 'IN_PROGRESS', owner: winner.journey.owner, retry_count: 0, params: { day: '20240314' } });
+    expect(stored?.expires_at).toBeGreaterThan(Date.now() / 1000 + 89 * 86_400);
+  });
+
+  it('keeps a crashed run blocking others until its lease expires, then exactly one of several callers takes over', async () => {
+    const clock = manualClock();
+    const journeys = new JourneyController(store, { leaseMs: 60_000, clock });
+    const k = key();
+    expect((await journeys.begin(k, {}, { force: false, owner: 'crashed' })).kind).toBe('started');
+    clock.advance(59_000);
+    const early = await journeys.begin(k, {}, { force: false, owner: 'early' });
+    expect(early).toMatchObject({ kind: 'in_progress', journey: { owner: 'crashed' } });
+
+    clock.advance(2_000);
+    const outcomes = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((owner) => journeys.begin(k, {}, { force: false, owner })));
+    const started = outcomes.filter((o) => o.kind === 'started');
+    expect(started).toHaveLength(1);
+    expect(outcomes.filter((o) => o.kind === 'in_progress')).toHaveLength(4);
+    const stored = await journeys.get(k);
+    expect(stored).toMatchObject({ status: 'IN_PROGRESS', owner: started[0]!.journey.owner, retry_count: 1 });
+    expect(stored?.error).toContain('Lease of crashed expired');
+    expect(stored?.lease_expires_at).toBe(new Date(clock().getTime() + 60_000).toISOString());
+  });
+
+  it('renews the lease when a step is recorded, so a live run is not taken over', async () => {
+    const clock = manualClock();
+    const journeys = new JourneyController(store, { leaseMs: 60_000, clock });
+    const k = key();
+    await journeys.begin(k, {}, { force: false, owner: 'live' });
+    clock.advance(50_000);
+    await journeys.recordStep(k, { name: 'ingest', status: 'SUCCEEDED', started_at: clock().toISOString() });
+    clock.advance(50_000);
+    expect((await journeys.begin(k, {}, { force: false, owner: 'other' })).kind).toBe('in_progress');
+    expect((await journeys.begin(k, {}, { force: false, owner: 'live' })).kind).toBe('started');
+  });
+
+  it('appends steps in order with their counts and sets the current step', async () => {
+    const journeys = new JourneyController(store);
+    const k = key();
+    await journeys.begin(k, {}, { force: false, owner: 'x' });
+    const ingest: StepRecord = { name: 'ingest', status: 'SUCCEEDED', source: 'sor', layer: 'bronze', started_at: '2024-03-15T02:00:00.000Z', rows_read: 120, rows_written: 118, rows_invalid: undefined };
+    const refine: StepRecord = { name: 'refine', status: 'FAILED', source: 'sor', layer: 'silver', started_at: '2024-03-15T02:01:00.000Z', rows_read: 118, rows_written: 0, error: 'SchemaError: bad' };
+    await journeys.recordStep(k, ingest);
+    await journeys.recordStep(k, refine);
+    const stored = await journeys.get(k);
+    expect(stored?.step).toBe('refine');
+    expect(stored?.steps.map((s) => [s.name, s.status, s.rows_read, s.rows_written])).toEqual([
+      ['ingest', 'SUCCEEDED', 120, 118],
+      ['refine', 'FAILED', 118, 0],
+    ]);
+    expect(stored?.steps[1]?.error).toBe('SchemaError: bad');
+    await expect(journeys.recordStep('never-begun', ingest)).rejects.toThrow(JourneyNotFoundError);
+  });
+
+  it('returns the stored result of a COMPLETED journey without running the work again', async () => {
+    const journeys = new JourneyController(store, { retry: fast });
+    const k = key();
+    let runs = 0;
+    const work = async () => ({ rows: 10 + ++runs });
+    expect(await journeys.executeWithJourney(k, { a: 1 }, work)).toEqual({ rows: 11 });
+    expect(await journeys.executeWithJourney(k, { a: 1 }, work)).toEqual({ rows: 11 });
+    expect(runs).toBe(1);
+    const begun = await journeys.begin(k, { a: 1 }, { force: false, owner: 'later' });
+    expect(begun).toMatchObject({ kind: 'completed', journey: { status: 'COMPLETED', step: 'completed', result: { rows: 11 } } });
+    expect(begun.journey.lease_expires_at).toBeUndefined();
+    expect(begun.journey.completed_at).toBeDefined();
+  });
+
+  it('restarts a completed journey when forced, exactly once among concurrent forced callers', async () => {
+    const journeys = new JourneyController(store, { retry: fast });
+    const k = key();
+    await journeys.executeWithJourney(k, {}, async () => 'first');
+    const outcomes = await Promise.all(['f1', 'f2', 'f3'].map((owner) => journeys.begin(k, {}, { force: true, owner })));
+    expect(outcomes.filter((o) => o.kind === 'started')).toHaveLength(1);
+    const stored = await journeys.get(k);
+    expect(stored).toMatchObject({ status: 'IN_PROGRESS', steps: [], retry_count: 1 });
+    expect(stored?.result).toBeUndefined();
+    // A forced caller still waits for a live lease; once that run completes, a forced run starts again.
+    await expect(journeys.executeWithJourney(k, {}, async () => 'third', { force: true, owner: 'f4' })).rejects.toThrow(JourneyLeaseHeldError);
+    await journeys.complete(k, 'second');
+    let ran = false;
+    expect(await journeys.executeWithJourney(k, {}, async () => ((ran = true), 'third'), { force: true, owner: 'f4' })).toBe('third');
+    expect(ran).toBe(true);
+    expect(await journeys.get(k)).toMatchObject({ status: 'COMPLETED', result: 'third', retry_count: 2 });
+  });
+
+  it('retries a failing fn, recording each failure, and stores the result when a retry succeeds', async () => {
+    const journeys = new JourneyController(store, { retry: fast });
+    const k = key();
+    let calls = 0;
+    const result = await journeys.executeWithJourney(k, {}, async () => {
+      if (++calls < 3) throw new Error(`flaky ${calls}`);
+      return 'ok';
+    });
+    expect(result).toBe('ok');
+    const stored = await journeys.get(k);
+    expect(stored).toMatchObject({ status: 'COMPLETED', result: 'ok', retry_count: 2 });
+    expect(stored?.error).toBeUndefined();
+    expect(stored?.steps.map((s) => [s.name, s.status, s.error])).toEqual([
+      ['attempt 1', 'FAILED', 'Error: flaky 1'],
+      ['attempt 2', 'FAILED', 'Error: flaky 2'],
+    ]);
+  });
+
+  it('marks the journey FAILED after the last attempt and throws an error naming the key and the cause', async () => {
+    const journeys = new JourneyController(store, { retry: fast });
+    const k = key();
+    let calls = 0;
+    const error = await journeys
+      .executeWithJourney(k, {}, async () => {
+        throw new RangeError(`source down ${++calls}`);
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JourneyFailedError);
+    expect((error as Error).message).toContain(k);
+    expect((error as Error).message).toContain('source down 3');
+    expect((error as Error).cause).toBeInstanceOf(RangeError);
+    expect(calls).toBe(3);
+    const stored = await journeys.get(k);
+    expect(stored).toMatchObject({ status: 'FAILED', retry_count: 2, error: 'RangeError: source down 3' });
+    expect(stored?.steps).toHaveLength(3);
+    expect(stored?.lease_expires_at).toBeUndefined();
+
+    // A FAILED journey may be begun again, and counts the new attempt.
+    const again = await journeys.begin(k, {}, { force: false, owner: 'retry' });
+    expect(again).toMatchObject({ kind: 'started', journey: { retry_count: 3, status: 'IN_PROGRESS' } });
+  });
+
+  it('refuses to run while another caller holds the lease', async () => {
+    const journeys = new JourneyController(store, { retry: fast });
+    const k = key();
+    await journeys.begin(k, {}, { force: false, owner: 'holder' });
+    let ran = false;
+    await expect(journeys.executeWithJourney(k, {}, async () => (ran = true), { owner: 'intruder' })).rejects.toThrow(JourneyLeaseHeldError);
+    expect(ran).toBe(false);
+  });
+
+  it('never turns a COMPLETED journey into FAILED', async () => {
+    const journeys = new JourneyController(store);
+    const k = key();
+    await journeys.begin(k, {}, { force: false, owner: 'x' });
+    await journeys.complete(k, { done: true });
+    const after = await journeys.fail(k, 'late failure');
+    expect(after).toMatchObject({ status: 'COMPLETED', result: { done: true } });
+    await expect(journeys.fail('never-begun', 'x')).rejects.toThrow(JourneyNotFoundError);
+  });
+
+  it('shows the latest journey', async () => {
+    const clock = manualClock('2030-01-01T00:00:00.000Z');
+    const journeys = new JourneyController(store, { clock });
+    const k = key();
+    await journeys.begin(k, {}, { force: false, owner: 'x' });
+    expect((await store.latest())?.idempotency_key).toBe(k);
+  });
+});
