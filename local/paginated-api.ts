@@ -148,7 +148,8 @@ export async function startPaginatedApi(options: PaginatedApiOptions): Promise<P
       }
       case 'cursor':
       case 'link': {
-        size = askedSize(options.style === 'cursor' ? names.pageSize : 'page_size');
+        // The config's cursor style asks its page size as `limit`; next links carry `page_size`.
+        size = askedSize(options.style === 'cursor' ? (options.params?.pageSize ?? 'limit') : 'page_size');
         const token = options.style === 'cursor' ? url.searchParams.get(names.cursor) : url.searchParams.get('after');
         start = token ? Number(Buffer.from(token, 'base64url').toString()) : 0;
         pageIndex = Math.floor(start / size);

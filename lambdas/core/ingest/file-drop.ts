@@ -77,14 +77,27 @@ export function parseDroppedFile(key: string, bytes: Uint8Array, defaultFormat: 
   return records;
 }
 
-/** Moves a file to a key under `folder` that holds nothing yet, so that no earlier file is overwritten. */
-export async function moveWithoutOverwrite(store: ObjectStore, fromKey: string, target: string, runId: string): Promise<string> {
+/**
+ * The target key, or, when an earlier file of the same name is already there, the same name under
+ * `run=<runId>[-n]/` beside it, so that no earlier file (or its reason file) is overwritten.
+ */
+export async function freeTarget(store: ObjectStore, target: string, runId: string): Promise<string> {
   let to = target;
   for (let n = 1; (await store.head(to)) !== undefined; n++) {
-    // A file of the same name was dropped and moved before: keep both, the later under its run.
     const slash = target.indexOf('/', target.indexOf('/') + 1);
     to = `${target.slice(0, slash)}/run=${runId}${n > 1 ? `-${n}` : ''}${target.slice(slash)}`;
   }
+  return to;
+}
+
+/** Moves a file to a free key (see freeTarget) and returns that key. */
+export async function moveWithoutOverwrite(store: ObjectStore, fromKey: string, target: string, runId: string): Promise<string> {
+  const to = await freeTarget(store, target, runId);
   await store.move(fromKey, to);
   return to;
+}
+
+/** The reason file written beside a file moved to error/. */
+export function reasonKey(errorKey: string): string {
+  return `${errorKey}.reason.txt`;
 }

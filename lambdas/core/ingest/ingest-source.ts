@@ -9,7 +9,7 @@ import { AnomesdiaAssigner } from './anomesdia.js';
 import { RUN_ID_PATTERN, bronzeKeys, fileDropKeys } from './bronze-layout.js';
 import { BronzeWriter, type BronzeCommit, type BronzeRecordInput } from './bronze-writer.js';
 import { IngestInputError } from './errors.js';
-import { UnreadableFileError, listPending, moveWithoutOverwrite, parseDroppedFile } from './file-drop.js';
+import { UnreadableFileError, freeTarget, listPending, moveWithoutOverwrite, parseDroppedFile, reasonKey } from './file-drop.js';
 import type { FetchFn } from './http-client.js';
 import { paginate } from './pagination.js';
 import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger, type StepCounts } from './processing-log.js';
@@ -80,7 +80,7 @@ export interface RunManifest {
 const FILE_CHUNK = 5_000;
 
 export async function ingestSource(deps: IngestDeps, input: IngestInput): Promise<IngestResult> {
-  const clock = deps.clock ?? (() => new Date());
+  const clock = clockOf(deps);
   const started = clock();
   const source = findSource(deps.config, input.source);
   validateInput(input);
@@ -103,6 +103,10 @@ export async function ingestSource(deps: IngestDeps, input: IngestInput): Promis
 /** The ingest result as its processing log entry (StepRecord). */
 export function ingestStepRecord(result: IngestResult, startedAt: string) {
   return toStepRecord('ingest', result, { started_at: startedAt });
+}
+
+function clockOf(deps: IngestDeps): () => Date {
+  return deps.clock ?? (() => new Date());
 }
 
 function validateInput(input: IngestInput): void {
@@ -183,10 +187,9 @@ async function ingestFiles(deps: IngestDeps, source: SourceConfig, input: Ingest
     } catch (err) {
       if (!(err instanceof UnreadableFileError)) throw err;
       // The reason first: a crash before the move leaves the file in pending/ to be tried again.
-      const target = fileDropKeys.error(source.name, file.name);
-      await bronze.put(`${target}.reason.txt`, `${err.reason}\n(run ${input.runId}, ${new Date().toISOString()})\n`, { contentType: 'text/plain; charset=utf-8' });
-      const movedTo = await moveWithoutOverwrite(bronze, file.key, target, input.runId);
-      if (movedTo !== target) await bronze.put(`${movedTo}.reason.txt`, `${err.reason}\n(run ${input.runId})\n`, { contentType: 'text/plain; charset=utf-8' });
+      const movedTo = await freeTarget(bronze, fileDropKeys.error(source.name, file.name), input.runId);
+      await bronze.put(reasonKey(movedTo), `${err.reason}\n(source ${source.name}, run ${input.runId}, ${clockOf(deps)().toISOString()})\n`, { contentType: 'text/plain; charset=utf-8' });
+      await bronze.move(file.key, movedTo);
       errors.push({ name: file.name, reason: err.reason, moved_to: movedTo });
       deps.log?.warn(`ingest ${source.name}: unreadable file moved to error/`, { file: file.key, reason: err.reason, moved_to: movedTo });
       continue;
@@ -236,7 +239,7 @@ async function finish(
   commit: BronzeCommit,
   extra: { pages: number; watermark: string; files?: RunManifest['files']; errors?: RunManifest['errors'] },
 ): Promise<IngestResult> {
-  const clock = deps.clock ?? (() => new Date());
+  const clock = clockOf(deps);
   const ended = clock();
   const manifest: RunManifest = {
     version: 1,
@@ -310,5 +313,5 @@ export async function readRunManifests(store: ObjectStore, source: string, runId
   for await (const o of store.list(stem)) {
     if (o.key === first || o.key.startsWith(`${stem}.attempt-`)) out.push(JSON.parse(new TextDecoder().decode(await store.get(o.key))) as RunManifest);
   }
-  return out;
+  return out.sort((a, b) => a.attempt - b.attempt);
 }

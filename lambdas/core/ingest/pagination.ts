@@ -113,6 +113,7 @@ async function* paginateNumbered(options: PaginateOptions): AsyncGenerator<Page>
   let width = 1;
   let end = Number.POSITIVE_INFINITY;
   let fullSize = 0;
+  let expectedRecords: number | undefined;
   // One page past the guard is fetched to tell "exactly maxPages" from "more than maxPages".
   const lastAllowed = options.maxPages;
   const issue = () => {
@@ -136,11 +137,14 @@ async function* paginateNumbered(options: PaginateOptions): AsyncGenerator<Page>
       if (head.index === 0) {
         const totalPages = p.style === 'page' ? numberAt(response.body, p.totalPagesPath) : undefined;
         const totalRecords = p.style === 'offset' ? numberAt(response.body, p.totalPath) : undefined;
+        const capped = n < size;
         if (totalPages !== undefined) end = Math.min(end, totalPages);
-        if (totalRecords !== undefined) end = Math.min(end, Math.ceil(totalRecords / size));
-        page.totalPages = totalPages ?? (totalRecords !== undefined ? Math.ceil(totalRecords / size) : undefined);
+        // A capped API serves fewer records a page than asked: pages of the asked size would undercount.
+        if (totalRecords !== undefined && !capped) end = Math.min(end, Math.ceil(totalRecords / size));
+        expectedRecords = totalRecords;
+        page.totalPages = totalPages ?? (totalRecords !== undefined ? Math.ceil(totalRecords / (capped ? n : size)) : undefined);
         page.totalRecords = totalRecords;
-        if (n >= size) width = options.pagesInFlight;
+        if (!capped) width = options.pagesInFlight;
         else if (p.style === 'offset') sequentialOffsets = true;
       } else if (p.style === 'page' && width === 1 && n >= fullSize) {
         // A second full page of a capped API: page numbers are safe to fetch ahead.
@@ -151,6 +155,7 @@ async function* paginateNumbered(options: PaginateOptions): AsyncGenerator<Page>
       fullSize = Math.max(fullSize, n);
       yield page;
       if (shortPage || head.index + 1 >= end) return;
+      if (sequentialOffsets && expectedRecords !== undefined && offsetSoFar >= expectedRecords) return;
     }
   } finally {
     stop.abort(new Error('pagination ended'));
