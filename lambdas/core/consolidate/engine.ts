@@ -1,0 +1,202 @@
+// The consolidation engine: for each key the row with the greatest decision tuple across origins.
+//
+// Rules (the generated SQL in sql.ts applies exactly the same ones):
+// - Rows are compared on `campos_decisao` in order; `desc` (the default) means the greater value wins,
+//   `asc` the smaller one. A null decision value never beats a present one, in either direction.
+// - A row with a null in any key column is not consolidated: it is returned in `quarantined` with a reason.
+// - A full tie of the decision tuple goes to the origin listed first in `origens`; a tie within one
+//   origin goes to the row whose output columns, compared in output column order (ascending, nulls
+//   last), are smallest. Rows equal on every output column are the same output row, so the result,
+//   and its Parquet bytes, never depend on input order.
+// - Output rows are sorted by the key columns ascending; `origem` names the origin each row won from.
+// - A column missing in an origin is null there; the same column with two types is an error.
+// Works on column arrays and row indices; only the winners' values are copied.
+import type { CellValue, ColumnTable, TableColumn } from '../parquet.js';
+import { ORIGIN_COLUMN } from '../table-schemas.js';
+import { compareValues } from './compare.js';
+import { ConsolidationInputError, ConsolidationSchemaError, columnTypeName, type ConsolidationRules } from './spec.js';
+
+/** Column values as read: arrays of cells (timestamps as Date or epoch ms; bigint as number). */
+export type ColumnValues = ArrayLike<CellValue | undefined>;
+
+/** One origin's rows (one or several tables per origin: e.g. one per Parquet file). */
+export interface OriginTable {
+  origem: string;
+  columns: TableColumn[];
+  data: Record<string, ColumnValues>;
+  rowCount: number;
+}
+
+export interface QuarantinedRow {
+  origem: string;
+  reason: string;
+  row: Record<string, CellValue>;
+}
+
+export interface ConsolidationResult {
+  /** The output columns (then `origem`) and the winning rows, sorted by key. */
+  table: ColumnTable;
+  quarantined: QuarantinedRow[];
+  rows_read: number;
+}
+
+export interface ConsolidateOptions {
+  /** The gold table's columns (without `origem`); default: the union of the origins' columns in origin order. */
+  columns?: TableColumn[];
+}
+
+export function originTable(origem: string, table: ColumnTable): OriginTable {
+  return { origem, columns: table.columns, data: table.data, rowCount: table.rowCount };
+}
+
+/** Consolidates the origins' rows by the rules; see the file comment for the exact semantics. */
+export function consolidate(rules: ConsolidationRules, inputs: readonly OriginTable[], options: ConsolidateOptions = {}): ConsolidationResult {
+  const columns = outputColumns(rules, inputs, options.columns);
+  const priority = new Map(rules.origens.map((o, i) => [o, i]));
+  for (const input of inputs) {
+    if (!priority.has(input.origem)) throw new ConsolidationInputError(`Origin "${input.origem}" is not one of the consolidation's origens (${rules.origens.join(', ')})`);
+  }
+  const names = new Set(columns.map((c) => c.name));
+  for (const name of [...rules.chaves_principais, ...rules.campos_decisao.map((d) => d.campo)]) {
+    if (!names.has(name)) throw new ConsolidationInputError(`Column "${name}" (a key or decision field) is in none of the origins ${rules.origens.join(', ')}`);
+  }
+
+  const total = inputs.reduce((n, t) => n + t.rowCount, 0);
+  const inputOf = new Uint16Array(total);
+  const localOf = new Int32Array(total);
+  const columnOf = (name: string): (ColumnValues | undefined)[] => inputs.map((t) => t.data[name]);
+  const keys = rules.chaves_principais.map(columnOf);
+  const decisions = rules.campos_decisao.map((d) => ({ values: columnOf(d.campo), sign: d.direcao === 'asc' ? -1 : 1 }));
+  const tieColumns = columns.map((c) => columnOf(c.name));
+  const prio = inputs.map((t) => priority.get(t.origem)!);
+
+  /** True when row a beats row b (global indices). */
+  const beats = (a: number, b: number): boolean => {
+    const ia = inputOf[a]!;
+    const ib = inputOf[b]!;
+    const la = localOf[a]!;
+    const lb = localOf[b]!;
+    for (const d of decisions) {
+      const va = d.values[ia]?.[la] ?? null;
+      const vb = d.values[ib]?.[lb] ?? null;
+      if (va === null) {
+        if (vb === null) continue;
+        return false;
+      }
+      if (vb === null) return true;
+      const c = compareValues(va, vb);
+      if (c !== 0) return c * d.sign > 0;
+    }
+    if (prio[ia] !== prio[ib]) return prio[ia]! < prio[ib]!;
+    for (const col of tieColumns) {
+      const va = col[ia]?.[la] ?? null;
+      const vb = col[ib]?.[lb] ?? null;
+      if (va === null) {
+        if (vb === null) continue;
+        return false;
+      }
+      if (vb === null) return true;
+      const c = compareValues(va, vb);
+      if (c !== 0) return c < 0;
+    }
+    return false;
+  };
+
+  const winners = new Map<unknown, number>();
+  const quarantined: QuarantinedRow[] = [];
+  let g = 0;
+  inputs.forEach((input, i) => {
+    const keyValues = keys.map((k) => k[i]);
+    for (let r = 0; r < input.rowCount; r++, g++) {
+      inputOf[g] = i;
+      localOf[g] = r;
+      const key = compositeKey(keyValues, r);
+      if (key === null) {
+        const missing = rules.chaves_principais.filter((_, k) => (keyValues[k]?.[r] ?? null) === null);
+        quarantined.push({ origem: input.origem, reason: `null key column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`, row: rowOf(input, r) });
+        continue;
+      }
+      const current = winners.get(key);
+      if (current === undefined || beats(g, current)) winners.set(key, g);
+    }
+  });
+
+  const order = sortedByKey([...winners.values()], keys, inputOf, localOf);
+  const data: Record<string, CellValue[]> = {};
+  columns.forEach((c, n) => {
+    const source = tieColumns[n]!;
+    const out = new Array<CellValue>(order.length);
+    for (let w = 0; w < order.length; w++) {
+      const row = order[w]!;
+      out[w] = source[inputOf[row]!]?.[localOf[row]!] ?? null;
+    }
+    data[c.name] = out;
+  });
+  data[ORIGIN_COLUMN] = order.map((row) => inputs[inputOf[row]!]!.origem);
+  quarantined.sort((a, b) => rules.origens.indexOf(a.origem) - rules.origens.indexOf(b.origem) || compareQuarantine(a, b));
+  return {
+    table: { columns: [...columns, { name: ORIGIN_COLUMN, type: 'string' }], data, rowCount: order.length },
+    quarantined,
+    rows_read: total,
+  };
+}
+
+/** The output columns, checking every origin's types against them. */
+function outputColumns(rules: ConsolidationRules, inputs: readonly OriginTable[], target?: TableColumn[]): TableColumn[] {
+  const byName = new Map<string, { column: TableColumn; from: string }>();
+  for (const c of target ?? []) if (c.name !== ORIGIN_COLUMN) byName.set(c.name, { column: c, from: 'the gold table' });
+  const ordered = [...inputs].sort((a, b) => rules.origens.indexOf(a.origem) - rules.origens.indexOf(b.origem));
+  for (const input of ordered) {
+    for (const column of input.columns) {
+      if (column.name === ORIGIN_COLUMN) continue;
+      const seen = byName.get(column.name);
+      if (!seen) {
+        if (!target) byName.set(column.name, { column, from: `origin "${input.origem}"` });
+      } else if (columnTypeName(seen.column) !== columnTypeName(column)) {
+        throw new ConsolidationSchemaError(input.origem, column.name, columnTypeName(seen.column), columnTypeName(column), seen.from);
+      }
+    }
+  }
+  return [...byName.values()].map((c) => c.column);
+}
+
+/** A Map key equal for equal key tuples; null when a key column is null. */
+function compositeKey(keyValues: (ColumnValues | undefined)[], r: number): unknown {
+  if (keyValues.length === 1) {
+    const v = keyValues[0]?.[r] ?? null;
+    return v instanceof Date ? v.getTime() : v;
+  }
+  let key = '';
+  for (const column of keyValues) {
+    const v = column?.[r] ?? null;
+    if (v === null) return null;
+    // Length-prefixed strings cannot collide with another split of the same characters.
+    key += typeof v === 'string' ? `${v.length}:${v}` : v instanceof Date ? `${v.getTime()};` : `${String(v)};`;
+  }
+  return key;
+}
+
+function sortedByKey(rows: number[], keys: (ColumnValues | undefined)[][], inputOf: Uint16Array, localOf: Int32Array): number[] {
+  const keyColumns = keys.map((k) => rows.map((row) => k[inputOf[row]!]![localOf[row]!] as CellValue));
+  const perm = Array.from(rows.keys());
+  perm.sort((a, b) => {
+    for (const column of keyColumns) {
+      const c = compareValues(column[a]!, column[b]!);
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+  return perm.map((p) => rows[p]!);
+}
+
+function rowOf(input: OriginTable, r: number): Record<string, CellValue> {
+  const row: Record<string, CellValue> = {};
+  for (const c of input.columns) row[c.name] = input.data[c.name]?.[r] ?? null;
+  return row;
+}
+
+function compareQuarantine(a: QuarantinedRow, b: QuarantinedRow): number {
+  const x = JSON.stringify(a.row);
+  const y = JSON.stringify(b.row);
+  return x < y ? -1 : x > y ? 1 : 0;
+}

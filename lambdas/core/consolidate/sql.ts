@@ -1,0 +1,88 @@
+// The consolidation as one SQL statement for Athena (Trino), Spark SQL and DuckDB, with the rules of
+// engine.ts: a row_number() window per key ordered by the decision fields (nulls last in either
+// direction), then the origin's priority, then every output column ascending with nulls last. That
+// last tie-break is a total order all three engines compute identically (strings compare by UTF-8
+// bytes in each, which is the TypeScript engine's code point order), so no hash function is needed.
+import type { FieldType } from '../config.js';
+import type { TableColumn } from '../parquet.js';
+import { ORIGIN_COLUMN, PARTITION_COLUMN } from '../table-schemas.js';
+import type { ConsolidationRules } from './spec.js';
+
+export type SqlDialect = 'athena' | 'spark' | 'duckdb';
+
+/** Where an origin's rows come from: a catalog table (filtered on anomesdia) or a raw relation such as read_parquet(...). */
+export type OriginRelation = { origem: string; columns: string[] } & ({ database: string; table: string } | { relation: string });
+
+export interface ConsolidationSqlSpec extends ConsolidationRules {
+  /** Output columns without `origem`, in gold column order. */
+  columns: TableColumn[];
+  sources: OriginRelation[];
+  /** Filters catalog-table origins on this partition. */
+  anomesdia?: string;
+}
+
+const PRIORITY = '_prioridade_origem';
+const ROW_NUMBER = '_rn';
+
+export function quoteIdentifier(name: string, dialect: SqlDialect): string {
+  return dialect === 'spark' ? `\`${name.replaceAll('`', '``')}\`` : `"${name.replaceAll('"', '""')}"`;
+}
+
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+export function sqlType(column: { type: FieldType; precision?: number; scale?: number }, dialect: SqlDialect): string {
+  switch (column.type) {
+    case 'string':
+      return dialect === 'spark' ? 'STRING' : 'VARCHAR';
+    case 'integer':
+      return 'INTEGER';
+    case 'long':
+      return 'BIGINT';
+    case 'double':
+      return 'DOUBLE';
+    case 'decimal':
+      return `DECIMAL(${column.precision ?? 18},${column.scale ?? 0})`;
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'date':
+      return 'DATE';
+    case 'timestamp':
+      return 'TIMESTAMP';
+  }
+}
+
+/** One SELECT returning the consolidated rows (output columns, then `origem`), sorted by key. */
+export function consolidationSql(spec: ConsolidationSqlSpec, dialect: SqlDialect): string {
+  const q = (name: string) => quoteIdentifier(name, dialect);
+  const outputs = spec.columns.filter((c) => c.name !== ORIGIN_COLUMN);
+  const branches = spec.sources.map((source) => {
+    const present = new Set(source.columns);
+    const priority = spec.origens.indexOf(source.origem);
+    if (priority < 0) throw new Error(`Origin "${source.origem}" is not one of the consolidation's origens (${spec.origens.join(', ')})`);
+    const select = outputs.map((c) => (present.has(c.name) ? q(c.name) : `CAST(NULL AS ${sqlType(c, dialect)}) AS ${q(c.name)}`));
+    const from = 'relation' in source ? source.relation : `${q(source.database)}.${q(source.table)}`;
+    const where = 'relation' in source || spec.anomesdia === undefined ? '' : ` WHERE ${q(PARTITION_COLUMN)} = ${sqlString(spec.anomesdia)}`;
+    return `  SELECT ${[...select, `${sqlString(source.origem)} AS ${q(ORIGIN_COLUMN)}`, `${priority} AS ${q(PRIORITY)}`].join(', ')}\n  FROM ${from}${where}`;
+  });
+  const keys = spec.chaves_principais.map(q);
+  const order = [
+    ...spec.campos_decisao.map((d) => `${q(d.campo)} ${d.direcao === 'asc' ? 'ASC' : 'DESC'} NULLS LAST`),
+    `${q(PRIORITY)} ASC`,
+    ...outputs.map((c) => `${q(c.name)} ASC NULLS LAST`),
+  ];
+  const columns = [...outputs.map((c) => q(c.name)), q(ORIGIN_COLUMN)].join(', ');
+  return [
+    `SELECT ${columns}`,
+    'FROM (',
+    ` SELECT ${columns}, row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${order.join(', ')}) AS ${q(ROW_NUMBER)}`,
+    ' FROM (',
+    branches.join('\n  UNION ALL\n'),
+    ' ) origens',
+    ` WHERE ${keys.map((k) => `${k} IS NOT NULL`).join(' AND ')}`,
+    ') ranked',
+    `WHERE ${q(ROW_NUMBER)} = 1`,
+    `ORDER BY ${keys.map((k) => `${k} ASC`).join(', ')}`,
+  ].join('\n');
+}
