@@ -1,0 +1,84 @@
+// Parquet to column arrays and back, tuned for consolidation: timestamps stay epoch milliseconds
+// (no Date per cell), longs become numbers, snappy runs in WebAssembly (hysnappy), and the writer
+// skips statistics and dictionary attempts on the columns where they cost more than they save.
+import { parquetMetadata, parquetRead, type FileMetaData } from 'hyparquet';
+import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
+import { snappyCompressor, snappyUncompressor } from 'hysnappy';
+import { parquetSchemaElement, tableColumnFromSchema, type CellValue, type ColumnTable, type TableColumn } from '../parquet.js';
+import type { ColumnValues, OriginTable } from './engine.js';
+
+const uncompress = snappyUncompressor();
+const compress = snappyCompressor();
+
+export function parquetFooter(bytes: Uint8Array): FileMetaData {
+  return parquetMetadata(arrayBufferOf(bytes));
+}
+
+export function fileColumns(metadata: FileMetaData): TableColumn[] {
+  return metadata.schema.slice(1).map(tableColumnFromSchema);
+}
+
+/** Reads the named columns (all when omitted) of a Parquet file into one array per column. */
+export async function readColumns(bytes: Uint8Array, origem: string, names?: readonly string[]): Promise<OriginTable> {
+  const file = arrayBufferOf(bytes);
+  const metadata = parquetMetadata(file);
+  const columns = fileColumns(metadata).filter((c) => !names || names.includes(c.name));
+  const rowCount = Number(metadata.num_rows);
+  const data: Record<string, CellValue[]> = {};
+  for (const c of columns) data[c.name] = new Array<CellValue>(rowCount);
+  const types = new Map(columns.map((c) => [c.name, c.type]));
+  await parquetRead({
+    file,
+    metadata,
+    columns: columns.map((c) => c.name),
+    compressors: { SNAPPY: uncompress },
+    parsers: { timestampFromMilliseconds: Number, timestampFromMicroseconds: (us: bigint) => Number(us / 1000n), timestampFromNanoseconds: (ns: bigint) => Number(ns / 1_000_000n) },
+    onChunk: ({ columnName, columnData, rowStart }) => {
+      const target = data[columnName];
+      if (!target) return;
+      const isLong = types.get(columnName) === 'long';
+      const date = types.get(columnName) === 'date';
+      for (let i = 0; i < columnData.length; i++) {
+        const v = columnData[i] as unknown;
+        target[rowStart + i] = v === undefined || v === null ? null : isLong || typeof v === 'bigint' ? Number(v) : date && !(v instanceof Date) ? new Date(Number(v) * 86_400_000) : (v as CellValue);
+      }
+    },
+  });
+  for (const c of columns) {
+    const values = data[c.name]!;
+    for (let i = 0; i < rowCount; i++) if (values[i] === undefined) values[i] = null;
+  }
+  return { origem, columns, data: data as Record<string, ColumnValues>, rowCount };
+}
+
+export interface WriteColumnsOptions {
+  rowGroupSize?: number;
+  kvMetadata?: { key: string; value: string }[];
+}
+
+/** Writes a column table as snappy Parquet with the pipeline's type mapping (see parquet.ts). */
+export function writeColumns(table: ColumnTable, options: WriteColumnsOptions = {}): Uint8Array {
+  const columnData: ColumnSource[] = table.columns.map((c) => {
+    const values = table.data[c.name]!;
+    return {
+      name: c.name,
+      data: c.type === 'long' ? values.map((v) => (v === null ? null : BigInt(v as number))) : values,
+      // Statistics on every string cost a compare per value; readers of a consolidated partition scan it whole.
+      statistics: c.type !== 'string',
+    };
+  });
+  const buffer = parquetWriteBuffer({
+    columnData,
+    schema: [{ name: 'root', num_children: table.columns.length }, ...table.columns.map(parquetSchemaElement)],
+    codec: 'SNAPPY',
+    compressors: { SNAPPY: compress },
+    rowGroupSize: options.rowGroupSize ?? 250_000,
+    kvMetadata: options.kvMetadata,
+    createdBy: 'medallion-pipeline consolidate',
+  });
+  return new Uint8Array(buffer);
+}
+
+function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
