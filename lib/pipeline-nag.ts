@@ -13,6 +13,10 @@ interface WildcardRule {
 
 const WILDCARDS: WildcardRule[] = [
   {
+    test: (f) => /^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:\/aws-glue\/\*$/.test(f),
+    reason: 'Glue names its job log groups itself (/aws-glue/jobs/<security configuration>-role/<role>/...), so only /aws-glue/* can name them.',
+  },
+  {
     // aws-cdk-lib's bucket grants (grantRead, grantReadWrite) expand to these action groups.
     test: (f) => /^Action::s3:(Abort\*|DeleteObject\*|GetBucket\*|GetObject\*|List\*|PutObject\*)$/.test(f),
     reason: 'The action groups of aws-cdk-lib bucket grants, scoped to the pipeline buckets only.',

@@ -4,8 +4,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { PipelineConfig } from '../lambdas/core/config.js';
 import { PipelineAlarms } from './constructs/alarms.js';
+import { ConsolidateGlueJob, type ConsolidateGlueJobProps } from './constructs/consolidate-glue-job.js';
 import { PipelineFunctionsConstruct, type PipelineDataLake } from './constructs/pipeline-functions.js';
 import { PipelineStateMachine } from './constructs/pipeline-state-machine.js';
 import { PipelineSchedules } from './constructs/schedules.js';
@@ -16,14 +19,27 @@ export type { PipelineDataLake } from './constructs/pipeline-functions.js';
 export interface PipelineStackProps extends StackProps {
   config: PipelineConfig;
   dataLake: PipelineDataLake;
-  /** Project root for Lambda bundling [the repository root]. */
+  /** Project root for Lambda bundling and the Glue script [the repository root]. */
   projectRoot?: string;
+  /** The consolidate Glue job's script [<projectRoot>/glue-scripts/consolidate_job.py]. */
+  glueScriptPath?: string;
+  /** Workers of the consolidate Glue job. */
+  glueWorkers?: Pick<ConsolidateGlueJobProps, 'workerType' | 'numberOfWorkers'>;
 }
+
+/** Whether some consolidation may run on Glue, so that the stack needs the Glue job. */
+export function needsGlueJob(config: PipelineConfig): boolean {
+  return config.consolidations.some((c) => c.engine === 'glue' || c.engine === 'auto');
+}
+
+const REPOSITORY_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export class PipelineStack extends Stack {
   readonly topic: sns.Topic;
   readonly pipeline: PipelineStateMachine;
   readonly functions: PipelineFunctionsConstruct;
+  /** Absent when every consolidation runs on Lambda. */
+  readonly glueJob?: ConsolidateGlueJob;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -38,7 +54,18 @@ export class PipelineStack extends Stack {
     key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.topic = new sns.Topic(this, 'Notifications', { displayName: 'Medallion pipeline notifications', masterKey: key, enforceSSL: true });
 
-    this.functions = new PipelineFunctionsConstruct(this, 'Steps', { config, dataLake: props.dataLake, projectRoot: props.projectRoot });
+    if (needsGlueJob(config)) {
+      const root = props.projectRoot ?? REPOSITORY_ROOT;
+      this.glueJob = new ConsolidateGlueJob(this, 'ConsolidateJob', {
+        config,
+        scriptPath: props.glueScriptPath ?? join(root, 'glue-scripts', 'consolidate_job.py'),
+        silverBucket: props.dataLake.silverBucket,
+        goldBucket: props.dataLake.goldBucket,
+        silverDatabase: props.dataLake.silverDatabase,
+        ...props.glueWorkers,
+      });
+    }
+    this.functions = new PipelineFunctionsConstruct(this, 'Steps', { config, dataLake: props.dataLake, glueJob: this.glueJob, projectRoot: props.projectRoot });
     this.pipeline = new PipelineStateMachine(this, 'StateMachine', {
       functions: this.functions.functions,
       topic: this.topic,

@@ -2,7 +2,7 @@
 import { Stack, type App, type Environment } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import type { PipelineConfig } from '../lambdas/core/config.js';
+import { physicalName, type PipelineConfig } from '../lambdas/core/config.js';
 import type { PipelineDataLake } from '../lib/pipeline-stack.js';
 
 /**
@@ -20,5 +20,7 @@ export function dataLakeForLocalSynth(app: App, config: PipelineConfig, env: Env
     journeyTable: table('Journey', config.storage.tables.journey, 'idempotency_key'),
     congregadoTable: table('Congregado', config.storage.tables.congregado, 'id'),
     watermarkTable: table('Watermark', config.storage.tables.watermark, 'source'),
+    silverDatabase: physicalName(config, config.storage.silverDatabase),
+    athenaWorkgroup: physicalName(config, config.storage.athenaWorkgroup),
   };
 }

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PipelineConfig } from '../../lambdas/core/config.js';
+import { lakeTables, type LakeTable } from '../../lambdas/core/lake-layout.js';
 import type { PipelineFunctions } from './pipeline-state-machine.js';
 
 /** The data lake's resources the functions work on (the DataLakeStack's outputs). */
@@ -20,11 +21,26 @@ export interface PipelineDataLake {
   journeyTable: dynamodb.ITable;
   congregadoTable: dynamodb.ITable;
   watermarkTable: dynamodb.ITable;
+  /** Physical name of the silver Glue database (with the stage's name prefix). */
+  silverDatabase: string;
+  /** Name of the Athena workgroup that queries the lake. */
+  athenaWorkgroup: string;
+}
+
+/** The Glue job the consolidate function starts for partitions too big for a Lambda. */
+export interface ConsolidateGlueJobRef {
+  jobName: string;
+  jobArn: string;
+  /** Bucket and key prefix (ending in `/`) where the consolidate function writes the job's JSON specs. */
+  specBucket: s3.IBucket;
+  specPrefix: string;
 }
 
 export interface PipelineFunctionsProps {
   config: PipelineConfig;
   dataLake: PipelineDataLake;
+  /** Present when some consolidation may run on Glue (engine glue or auto). */
+  glueJob?: ConsolidateGlueJobRef;
   /** Project root holding `lambdas/` and the lock file [two folders above this file]. */
   projectRoot?: string;
 }
@@ -40,6 +56,11 @@ export const ENV = {
   journeyTable: 'JOURNEY_TABLE',
   congregadoTable: 'CONGREGADO_TABLE',
   watermarkTable: 'WATERMARK_TABLE',
+  silverDatabase: 'SILVER_DATABASE',
+  athenaWorkgroup: 'ATHENA_WORKGROUP',
+  glueJobName: 'GLUE_JOB_NAME',
+  glueSpecBucket: 'GLUE_SPEC_BUCKET',
+  glueSpecPrefix: 'GLUE_SPEC_PREFIX',
 } as const;
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -58,6 +79,11 @@ export class PipelineFunctionsConstruct extends Construct {
       [ENV.journeyTable]: lake.journeyTable.tableName,
       [ENV.congregadoTable]: lake.congregadoTable.tableName,
       [ENV.watermarkTable]: lake.watermarkTable.tableName,
+      [ENV.silverDatabase]: lake.silverDatabase,
+      [ENV.athenaWorkgroup]: lake.athenaWorkgroup,
+      ...(props.glueJob
+        ? { [ENV.glueJobName]: props.glueJob.jobName, [ENV.glueSpecBucket]: props.glueJob.specBucket.bucketName, [ENV.glueSpecPrefix]: props.glueJob.specPrefix }
+        : {}),
       POWERTOOLS_SERVICE_NAME: 'medallion-pipeline',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
@@ -105,10 +131,10 @@ export class PipelineFunctionsConstruct extends Construct {
       complete: make('complete', 512, Duration.seconds(60)),
       fail: make('fail', 256, Duration.seconds(30)),
     };
-    this.grant(config, lake);
+    this.grant(config, lake, props.glueJob);
   }
 
-  private grant(config: PipelineConfig, lake: PipelineDataLake): void {
+  private grant(config: PipelineConfig, lake: PipelineDataLake, glueJob: ConsolidateGlueJobRef | undefined): void {
     const f = this.functions;
     for (const fn of Object.values(f)) lake.journeyTable.grantReadWriteData(fn);
     lake.watermarkTable.grantReadData(f.plan);
@@ -132,27 +158,31 @@ export class PipelineFunctionsConstruct extends Construct {
     const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, resourceName });
     const catalog = glueArn('catalog');
     const partitionActions = ['glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition', 'glue:CreatePartition', 'glue:BatchCreatePartition', 'glue:UpdatePartition'];
-    const silverDb = config.storage.silverDatabase;
+    const tables = lakeTables(config);
+    const tableArn = (t: LakeTable) => glueArn('table', `${t.database}/${t.name}`);
+    const silver = tables.filter((t) => t.layer === 'silver');
+    const gold = tables.filter((t) => t.layer === 'gold');
     f.refine.addToRolePolicy(new iam.PolicyStatement({
       actions: partitionActions,
-      resources: [catalog, glueArn('database', silverDb), ...config.sources.map((s) => glueArn('table', `${silverDb}/${s.name}`))],
+      resources: [catalog, glueArn('database', lake.silverDatabase), ...silver.map(tableArn)],
     }));
-    const goldTables = config.consolidations.filter((c) => !c.output_path);
-    const readSilver = config.consolidations.flatMap((c) => c.origens.map((o) => glueArn('table', `${silverDb}/${o}`)));
+    const origins = new Set(config.consolidations.flatMap((c) => c.origens));
     if (config.consolidations.length > 0) {
       f.consolidate.addToRolePolicy(new iam.PolicyStatement({
         actions: ['glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions'],
-        resources: [catalog, glueArn('database', silverDb), ...new Set(readSilver)],
+        resources: [catalog, glueArn('database', lake.silverDatabase), ...silver.filter((t) => origins.has(t.name)).map(tableArn)],
       }));
     }
-    if (goldTables.length > 0) {
+    if (gold.length > 0) {
       f.consolidate.addToRolePolicy(new iam.PolicyStatement({
         actions: partitionActions,
-        resources: [
-          catalog,
-          ...new Set(goldTables.map((c) => glueArn('database', c.database))),
-          ...goldTables.map((c) => glueArn('table', `${c.database}/${c.tabela_consolidada}`)),
-        ],
+        resources: [catalog, ...new Set(gold.map((t) => glueArn('database', t.database))), ...gold.map(tableArn)],
+      }));
+    }
+    if (glueJob) {
+      f.consolidate.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'],
+        resources: [glueJob.jobArn],
       }));
     }
 

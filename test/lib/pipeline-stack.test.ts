@@ -4,12 +4,13 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePipelineConfig } from '../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { STATE_NAMES } from '../../lib/constructs/pipeline-state-machine.js';
 import { PipelineStack, type PipelineDataLake } from '../../lib/pipeline-stack.js';
 import { acknowledgeJustifiedWildcards } from '../../lib/pipeline-nag.js';
+import { glueScriptForTests } from './cdk-fixtures.js';
 
 const config = parsePipelineConfig({
   ...defaultPipelineConfig,
@@ -26,18 +27,22 @@ function fakeDataLake(stack: Stack): PipelineDataLake {
     journeyTable: table('Journey', 'idempotency_key'),
     congregadoTable: table('Congregado', 'id'),
     watermarkTable: table('Watermark', 'source'),
+    silverDatabase: 'db_silver',
+    athenaWorkgroup: 'medallion',
   };
 }
 
 let template: Template;
 let definition: any;
 let nagError: string | undefined;
+const glueScript = glueScriptForTests();
+afterAll(() => glueScript.cleanup());
 
 beforeAll(() => {
   // Bundling is skipped so that the test does not run esbuild six times; the template is otherwise the same.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const lake = fakeDataLake(new Stack(app, 'Lake', { env: { account: '111111111111', region: 'us-east-1' } }));
-  const stack = new PipelineStack(app, 'Pipeline', { config, dataLake: lake, env: { account: '111111111111', region: 'us-east-1' } });
+  const stack = new PipelineStack(app, 'Pipeline', { config, dataLake: lake, glueScriptPath: glueScript.path, env: { account: '111111111111', region: 'us-east-1' } });
   Validations.of(stack).acknowledge(
     // The fake data lake is not under test; its own stack has its own checks.
     ...['AwsSolutions-S1', 'AwsSolutions-S10', 'AwsSolutions-DDB3'].map((id) => ({ id, reason: 'fake data lake' })),

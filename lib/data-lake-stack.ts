@@ -1,0 +1,77 @@
+// The stateful stack: the lake's buckets, Glue catalog, DynamoDB state tables and Athena workgroup.
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { physicalName, type PipelineConfig } from '../lambdas/core/config.js';
+import { LakeWorkgroup } from './constructs/data-lake/athena-workgroup.js';
+import { LakeCatalog } from './constructs/data-lake/lake-catalog.js';
+import { MedallionBuckets } from './constructs/data-lake/medallion-buckets.js';
+import { StateTables } from './constructs/data-lake/state-tables.js';
+import type { PipelineDataLake } from './constructs/pipeline-functions.js';
+import { acknowledgeDataLakeFindings } from './data-lake-nag.js';
+
+export interface DataLakeStackProps extends StackProps {
+  config: PipelineConfig;
+}
+
+/**
+ * Holds everything that keeps data, apart from the stateless PipelineStack so that the pipeline can be
+ * replaced or destroyed freely. Everything is RETAINed unless `config.storage.disposable`.
+ */
+export class DataLakeStack extends Stack {
+  readonly bronzeBucket: s3.Bucket;
+  readonly silverBucket: s3.Bucket;
+  readonly goldBucket: s3.Bucket;
+  readonly queryResultsBucket: s3.Bucket;
+  readonly accessLogsBucket: s3.Bucket;
+  readonly journeyTable: dynamodb.Table;
+  readonly congregadoTable: dynamodb.Table;
+  readonly watermarkTable: dynamodb.Table;
+  readonly catalog: LakeCatalog;
+  readonly athena: LakeWorkgroup;
+
+  constructor(scope: Construct, id: string, props: DataLakeStackProps) {
+    super(scope, id, props);
+    // Access logs are delivered under a bucket policy, not the legacy ACL (which BucketOwnerEnforced forbids),
+    // whether or not the app's cdk.json sets this flag.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    const { config } = props;
+
+    const buckets = new MedallionBuckets(this, 'Buckets', { storage: config.storage });
+    this.bronzeBucket = buckets.bronze;
+    this.silverBucket = buckets.silver;
+    this.goldBucket = buckets.gold;
+    this.queryResultsBucket = buckets.queryResults;
+    this.accessLogsBucket = buckets.accessLogs;
+
+    const tables = new StateTables(this, 'State', { config });
+    this.journeyTable = tables.journey;
+    this.congregadoTable = tables.congregado;
+    this.watermarkTable = tables.watermark;
+
+    this.catalog = new LakeCatalog(this, 'Catalog', { config, silverBucket: this.silverBucket, goldBucket: this.goldBucket });
+    this.athena = new LakeWorkgroup(this, 'Athena', {
+      name: physicalName(config, config.storage.athenaWorkgroup),
+      resultsBucket: this.queryResultsBucket,
+      bytesScannedCutoffPerQuery: config.limits.athenaBytesScannedCutoff,
+      goldTables: config.consolidations.filter((c) => !c.output_path).map((c) => ({ database: physicalName(config, c.database), consolidation: c })),
+      disposable: config.storage.disposable,
+    });
+    acknowledgeDataLakeFindings(this, buckets.accessLogs);
+  }
+
+  /** The resources the PipelineStack's functions and Glue job work on. */
+  get pipelineDataLake(): PipelineDataLake {
+    return {
+      bronzeBucket: this.bronzeBucket,
+      silverBucket: this.silverBucket,
+      goldBucket: this.goldBucket,
+      journeyTable: this.journeyTable,
+      congregadoTable: this.congregadoTable,
+      watermarkTable: this.watermarkTable,
+      silverDatabase: this.catalog.silverDatabaseName,
+      athenaWorkgroup: this.athena.name,
+    };
+  }
+}
