@@ -49,6 +49,8 @@ export interface IngestResult extends StepCounts {
   pages: number;
   /** Every partition the run saw records for, new or not, so that Refine can (re)build them. */
   anomesdias: string[];
+  /** Counts per partition (the manifest also lists the parts). */
+  partitions: { anomesdia: string; records_seen: number; records_new: number; records_duplicate: number }[];
   manifest: string;
   /** File drop: files moved to done/ and to error/. */
   files?: { done: string[]; error: string[] };
@@ -277,6 +279,7 @@ async function finish(
     records_duplicate: commit.records_duplicate,
     pages: extra.pages,
     anomesdias,
+    partitions: commit.partitions.map((p) => ({ anomesdia: p.anomesdia, records_seen: p.records_seen, records_new: p.records_new, records_duplicate: p.records_duplicate })),
     manifest: manifestKey,
     watermark_candidate: extra.watermark,
     rows_read: commit.records_seen,

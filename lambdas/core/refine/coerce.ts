@@ -1,0 +1,189 @@
+// Type coercion of raw bronze records to a source's declared fields: each field value becomes the
+// in-memory value of its type, or the row is invalid with the field and the reason.
+import type { FieldConfig } from '../config.js';
+
+/**
+ * A coerced value before it becomes a Parquet cell: string, number (integer, long, double, decimal;
+ * date and timestamp as epoch milliseconds), boolean, or null. Primitives keep dedupe keys cheap.
+ */
+export type PlainValue = string | number | boolean | null;
+
+export interface FieldIssue {
+  field: string;
+  reason: string;
+}
+
+export type CoercedRow = { ok: true; values: PlainValue[] } | { ok: false; issues: FieldIssue[] };
+
+type Coerce = (value: unknown) => PlainValue | Invalid;
+
+/** A reason a value could not be coerced (kept apart from every valid value by its class). */
+class Invalid {
+  constructor(readonly reason: string) {}
+}
+
+const INT32_MIN = -2_147_483_648;
+const INT32_MAX = 2_147_483_647;
+const INTEGER_TEXT = /^[+-]?\d+$/;
+const DECIMAL_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?$/;
+const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})/;
+const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+function describe(value: unknown): string {
+  const text = typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value) : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : String(value);
+  return text;
+}
+
+function numberOf(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'string' && value.trim() !== '') {
+    const n = Number(value);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+function integerCoercer(min: number, max: number, name: string): Coerce {
+  return (value) => {
+    const n = typeof value === 'string' ? (INTEGER_TEXT.test(value.trim()) ? Number(value) : undefined) : numberOf(value);
+    if (n === undefined || !Number.isInteger(n)) return new Invalid(`expected ${name}, got ${describe(value)}`);
+    if (n < min || n > max) return new Invalid(`${describe(value)} is outside the range of ${name}`);
+    return n;
+  };
+}
+
+function decimalCoercer(precision: number, scale: number): Coerce {
+  const name = `decimal(${precision},${scale})`;
+  return (value) => {
+    if (typeof value === 'number') return decimalOfNumber(value, precision, scale, name);
+    if (typeof value !== 'string') return new Invalid(`expected ${name}, got ${describe(value)}`);
+    const text = value.trim();
+    const m = DECIMAL_TEXT.exec(text);
+    if (!m || (m[2] === '' && (m[3] ?? '') === '')) return new Invalid(`expected ${name}, got ${describe(value)}`);
+    const whole = m[2]!.replace(/^0+/, '');
+    const fraction = (m[3] ?? '').replace(/0+$/, '');
+    if (fraction.length > scale) return new Invalid(`${describe(value)} has ${fraction.length} decimal places, more than the scale ${scale} of ${name}`);
+    if (whole.length > precision - scale) return new Invalid(`${describe(value)} has ${whole.length} integer digits, more than ${name} holds (${precision - scale})`);
+    return Number(`${m[1]}${whole || '0'}.${fraction || '0'}`);
+  };
+}
+
+/** A JSON number is binary: 0.1 + 0.2 is read as 0.3 at scale 2, while 12.345 still has too many places. */
+function decimalOfNumber(value: number, precision: number, scale: number, name: string): PlainValue | Invalid {
+  if (!Number.isFinite(value)) return new Invalid(`expected ${name}, got ${value}`);
+  const factor = 10 ** scale;
+  const scaled = value * factor;
+  const units = Math.round(scaled);
+  if (Math.abs(scaled - units) > 1e-9 * Math.max(1, Math.abs(scaled))) return new Invalid(`${value} has more decimal places than the scale ${scale} of ${name}`);
+  const whole = Math.trunc(Math.abs(units) / factor);
+  const digits = whole === 0 ? 0 : String(whole).length;
+  if (digits > precision - scale) return new Invalid(`${value} has ${digits} integer digits, more than ${name} holds (${precision - scale})`);
+  return units / factor;
+}
+
+function validDay(y: number, m: number, d: number): boolean {
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+}
+
+/** Epoch ms of an ISO-8601 text; a time without a zone is read as UTC. */
+export function parseTimestamp(text: string): number | undefined {
+  const m = TIMESTAMP_TEXT.exec(text.trim());
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((p) => (p === undefined ? 0 : Number(p))) as [number, number, number, number, number, number];
+  if (!validDay(y, mo, d) || h > 23 || mi > 59 || s > 59) return undefined;
+  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
+  let offset = 0;
+  const zone = m[8];
+  if (zone && zone.toUpperCase() !== 'Z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    offset = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0')) * 60_000;
+  }
+  return Date.UTC(y, mo - 1, d, h, mi, s, ms) - offset;
+}
+
+const timestampCoercer: Coerce = (value) => {
+  if (typeof value === 'number') return Number.isInteger(value) ? value : new Invalid(`expected a timestamp (ISO-8601 or epoch milliseconds), got ${value}`);
+  if (typeof value === 'string') {
+    const t = parseTimestamp(value);
+    if (t !== undefined) return t;
+  }
+  return new Invalid(`expected a timestamp (ISO-8601 or epoch milliseconds), got ${describe(value)}`);
+};
+
+const dateCoercer: Coerce = (value) => {
+  if (typeof value === 'number' && Number.isInteger(value)) return Math.floor(value / 86_400_000) * 86_400_000;
+  if (typeof value === 'string') {
+    // The calendar date as written: 2024-01-19T23:30-03:00 is the 19th where it was recorded.
+    const m = DATE_TEXT.exec(value.trim());
+    if (m && (value.trim().length === 10 || parseTimestamp(value) !== undefined)) {
+      const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+      if (validDay(y, mo, d)) return Date.UTC(y, mo - 1, d);
+    }
+  }
+  return new Invalid(`expected a date (yyyy-mm-dd), got ${describe(value)}`);
+};
+
+const booleanCoercer: Coerce = (value) => {
+  if (typeof value === 'boolean') return value;
+  if (value === 1 || value === 0) return value === 1;
+  if (typeof value === 'string') {
+    const v = value.trim().toLowerCase();
+    if (v === 'true' || v === '1') return true;
+    if (v === 'false' || v === '0') return false;
+  }
+  return new Invalid(`expected a boolean, got ${describe(value)}`);
+};
+
+const stringCoercer: Coerce = (value) => {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return new Invalid(`expected a string, got ${describe(value)}`);
+};
+
+const doubleCoercer: Coerce = (value) => numberOf(value) ?? new Invalid(`expected a number, got ${describe(value)}`);
+
+function coercerOf(field: FieldConfig): Coerce {
+  switch (field.type) {
+    case 'string':
+      return stringCoercer;
+    case 'integer':
+      return integerCoercer(INT32_MIN, INT32_MAX, 'an integer (32-bit)');
+    case 'long':
+      return integerCoercer(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'a long integer');
+    case 'double':
+      return doubleCoercer;
+    case 'decimal':
+      return decimalCoercer(field.precision ?? 18, field.scale ?? 0);
+    case 'boolean':
+      return booleanCoercer;
+    case 'date':
+      return dateCoercer;
+    case 'timestamp':
+      return timestampCoercer;
+  }
+}
+
+/** A function coercing a raw record to the declared fields' values, in field order. */
+export function compileCoercer(fields: readonly FieldConfig[]): (record: Record<string, unknown>) => CoercedRow {
+  const compiled = fields.map((f) => ({ name: f.name, required: f.required, isString: f.type === 'string', coerce: coercerOf(f) }));
+  return (record) => {
+    const values = new Array<PlainValue>(compiled.length);
+    let issues: FieldIssue[] | undefined;
+    for (let i = 0; i < compiled.length; i++) {
+      const f = compiled[i]!;
+      const raw = record[f.name];
+      // An empty text is no value, except in an optional string field where it is the empty string.
+      if (raw === undefined || raw === null || (raw === '' && (f.required || !f.isString))) {
+        if (f.required) (issues ??= []).push({ field: f.name, reason: 'required field is missing' });
+        values[i] = null;
+        continue;
+      }
+      const v = f.coerce(raw);
+      if (v instanceof Invalid) (issues ??= []).push({ field: f.name, reason: v.reason });
+      else values[i] = v;
+    }
+    return issues ? { ok: false, issues } : { ok: true, values };
+  };
+}

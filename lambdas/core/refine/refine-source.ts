@@ -1,0 +1,264 @@
+// Refine step: rebuilds each silver partition of a source from all of that day's committed bronze
+// records: typed per the declared fields, required fields enforced, exact duplicates dropped, invalid
+// rows quarantined with their reasons, valid rows written as snappy Parquet under a run folder that the
+// catalog partition then points at. Older run folders go only after the catalog moved on.
+import type { Catalog } from '../../ports/catalog.js';
+import type { ObjectStore } from '../../ports/object-store.js';
+import { PARTITION_COLUMN, findSource, type PipelineConfig, type SourceConfig } from '../config.js';
+import { silverLayout, silverTable } from '../lake-layout.js';
+import { writeParquet, type CellValue, type ColumnTable } from '../parquet.js';
+import { silverColumns } from '../table-schemas.js';
+import type { RunWindow } from '../window.js';
+import { RUN_ID_PATTERN } from '../ingest/bronze-layout.js';
+import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger, type StepCounts } from '../ingest/processing-log.js';
+import { committedParts, parseBronzeLine, readParts } from './bronze-reader.js';
+import { compileCoercer, type FieldIssue, type PlainValue } from './coerce.js';
+
+export interface RefineDeps {
+  config: PipelineConfig;
+  bronze: ObjectStore;
+  silver: ObjectStore;
+  catalog: Catalog;
+  clock?: () => Date;
+  log?: ProcessingLogger;
+  metrics?: MetricsSink;
+  /** Rows per Parquet object [500,000]; a partition with more is written as several parts. */
+  rowsPerFile?: number;
+}
+
+export interface RefineInput {
+  runId: string;
+  source: string;
+  window: RunWindow;
+  /** The partitions to rebuild: those the ingest step saw records for. */
+  anomesdias: string[];
+}
+
+export interface RefinePartitionResult {
+  anomesdia: string;
+  rows_read: number;
+  rows_written: number;
+  rows_invalid: number;
+  /** Valid rows equal in every declared field to a row kept. */
+  rows_duplicate: number;
+  /** The location the catalog partition now points at. */
+  location: string;
+  objects: string[];
+  quarantine?: string;
+}
+
+export interface RefineResult extends StepCounts {
+  runId: string;
+  rows_duplicate: number;
+  /** Partitions rebuilt (those with committed bronze records), ascending. */
+  anomesdias: string[];
+  partitions: RefinePartitionResult[];
+  /** Quarantine objects written by this run. */
+  quarantine?: string[];
+}
+
+/** One quarantined row: where it came from in bronze, what is wrong with it, and the raw record. */
+export interface QuarantineEntry {
+  source: string;
+  anomesdia: string;
+  run_id: string;
+  bronze_object: string;
+  /** 1-based line in the bronze part. */
+  line: number;
+  /** The first field that is wrong and why; `errors` lists them all. */
+  field: string;
+  reason: string;
+  errors: FieldIssue[];
+  _content_hash?: string;
+  record: unknown;
+}
+
+export class RefineInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RefineInputError';
+  }
+}
+
+const ANOMESDIA = /^\d{8}$/;
+
+export async function refineSource(deps: RefineDeps, input: RefineInput): Promise<RefineResult> {
+  const clock = deps.clock ?? (() => new Date());
+  const started = clock();
+  const source = findSource(deps.config, input.source);
+  try {
+    if (!RUN_ID_PATTERN.test(input.runId)) throw new RefineInputError(`Run id "${input.runId}" cannot name silver objects; use letters, digits, ".", "_" and "-"`);
+    const bad = input.anomesdias.find((d) => !ANOMESDIA.test(d));
+    if (bad !== undefined) throw new RefineInputError(`anomesdia "${bad}" of source ${source.name} is not yyyymmdd`);
+    const partitions: RefinePartitionResult[] = [];
+    // One day at a time: a day's rows are held in memory to be sorted and deduplicated.
+    for (const anomesdia of [...new Set(input.anomesdias)].sort()) {
+      const result = await refinePartition(deps, source, input.runId, anomesdia);
+      if (result) partitions.push(result);
+    }
+    const result = summarise(source, input, partitions, clock().getTime() - started.getTime());
+    logProcessamento(deps.log, deps.metrics, toStepRecord('refine', result, { started_at: started.toISOString() }));
+    return result;
+  } catch (err) {
+    logProcessamento(deps.log, deps.metrics, failedStepRecord('refine', source.name, err, { started_at: started.toISOString(), ended_at: clock().toISOString() }));
+    throw err;
+  }
+}
+
+function summarise(source: SourceConfig, input: RefineInput, partitions: RefinePartitionResult[], durationMs: number): RefineResult {
+  const sum = (pick: (p: RefinePartitionResult) => number) => partitions.reduce((n, p) => n + pick(p), 0);
+  const quarantine = partitions.flatMap((p) => (p.quarantine ? [p.quarantine] : []));
+  const rows_read = sum((p) => p.rows_read);
+  const rows_written = sum((p) => p.rows_written);
+  const rows_invalid = sum((p) => p.rows_invalid);
+  const rows_duplicate = sum((p) => p.rows_duplicate);
+  return {
+    source: source.name,
+    runId: input.runId,
+    rows_read,
+    rows_written,
+    rows_invalid,
+    rows_duplicate,
+    anomesdias: partitions.map((p) => p.anomesdia),
+    partitions,
+    objects: [...partitions.flatMap((p) => p.objects), ...quarantine],
+    ...(quarantine.length > 0 ? { quarantine } : {}),
+    duration_ms: durationMs,
+    message:
+      `${rows_read} bronze records in ${partitions.length} partition(s): ${rows_written} silver rows, ${rows_invalid} quarantined, ${rows_duplicate} exact duplicates dropped` +
+      (partitions.length < input.anomesdias.length ? `; ${input.anomesdias.length - partitions.length} partition(s) had no bronze records` : ''),
+  };
+}
+
+/** The rows of one partition as parallel arrays, so that a million rows cost no million objects. */
+interface PartitionRows {
+  values: PlainValue[][];
+  hashes: string[];
+  ingestedAt: number[];
+  runIds: string[];
+}
+
+async function refinePartition(deps: RefineDeps, source: SourceConfig, runId: string, anomesdia: string): Promise<RefinePartitionResult | undefined> {
+  const { bronze, silver, catalog, config } = deps;
+  const parts = await committedParts(bronze, source.name, anomesdia);
+  if (parts.length === 0) return undefined;
+  const coerce = compileCoercer(source.fields);
+  const rows: PartitionRows = { values: [], hashes: [], ingestedAt: [], runIds: [] };
+  const quarantine: string[] = [];
+  const kept = new Map<string, number>();
+  let read = 0;
+  let duplicates = 0;
+  for await (const { part, lines } of readParts(bronze, parts)) {
+    const uri = bronze.uri(part.key);
+    for (let i = 0; i < lines.length; i++) {
+      read++;
+      const line = parseBronzeLine(lines[i]!, uri, i + 1);
+      const coerced = coerce(line.record);
+      if (!coerced.ok) {
+        const first = coerced.issues[0]!;
+        const entry: QuarantineEntry = { source: source.name, anomesdia, run_id: runId, bronze_object: part.key, line: i + 1, field: first.field, reason: first.reason, errors: coerced.issues, _content_hash: line._content_hash, record: line.record };
+        quarantine.push(JSON.stringify(entry));
+        continue;
+      }
+      const at = rows.hashes.length;
+      rows.values.push(coerced.values);
+      rows.hashes.push(line._content_hash);
+      rows.ingestedAt.push(Date.parse(line._ingested_at));
+      rows.runIds.push(part.runId);
+      // Exact duplicates (equal in every declared field): the first ingested wins, then the smaller hash.
+      const key = JSON.stringify(coerced.values);
+      const other = kept.get(key);
+      if (other === undefined) kept.set(key, at);
+      else {
+        duplicates++;
+        if (prefer(rows, at, other)) kept.set(key, at);
+      }
+    }
+  }
+  const order = sortRows(rows, [...kept.values()], sortColumn(source));
+  kept.clear();
+
+  const prefix = silverLayout.runPrefix(source.name, anomesdia, runId);
+  const columns = silverColumns(source);
+  const rowsPerFile = Math.max(1, deps.rowsPerFile ?? 500_000);
+  const objects: string[] = [];
+  // An empty partition still gets one (empty) object, so that the catalog never points at stale rows.
+  for (let from = 0, n = 0; from < order.length || n === 0; from += rowsPerFile, n++) {
+    const key = `${prefix}part-${String(n).padStart(5, '0')}.parquet`;
+    const table = columnTable(columns, source.fields.length, rows, order.subarray(from, from + rowsPerFile));
+    await silver.put(key, writeParquet(table, { kvMetadata: [{ key: 'medallion.source', value: source.name }, { key: 'medallion.run_id', value: runId }] }), { contentType: 'application/vnd.apache.parquet' });
+    objects.push(key);
+  }
+  const quarantineKey = silverLayout.quarantine(source.name, anomesdia, runId);
+  if (quarantine.length > 0) await silver.put(quarantineKey, quarantine.join('\n') + '\n', { contentType: 'application/x-ndjson' });
+
+  const uri = silver.uri(prefix);
+  const location = uri.endsWith('/') ? uri : `${uri}/`;
+  await catalog.upsertPartition(silverTable(config, source).database, source.name, { [PARTITION_COLUMN]: anomesdia }, location);
+  // Only now that the catalog points at this run may the older runs go (and parts this run did not rewrite).
+  const written = new Set([...objects, quarantineKey]);
+  const stale: string[] = [];
+  for (const p of [silverLayout.partitionPrefix(source.name, anomesdia), `${silverLayout.quarantinePrefix(source.name)}${PARTITION_COLUMN}=${anomesdia}/`])
+    for await (const o of silver.list(p)) if (!written.has(o.key)) stale.push(o.key);
+  if (stale.length > 0) await silver.delete(stale);
+
+  return {
+    anomesdia,
+    rows_read: read,
+    rows_written: order.length,
+    rows_invalid: quarantine.length,
+    rows_duplicate: duplicates,
+    location,
+    objects,
+    ...(quarantine.length > 0 ? { quarantine: quarantineKey } : {}),
+  };
+}
+
+function prefer(rows: PartitionRows, a: number, b: number): boolean {
+  const ta = rows.ingestedAt[a]!;
+  const tb = rows.ingestedAt[b]!;
+  return ta !== tb ? ta < tb : rows.hashes[a]! < rows.hashes[b]!;
+}
+
+/** The field rows are ordered by: the partition field, else the watermark field. */
+function sortColumn(source: SourceConfig): number {
+  const name = source.partitionField ?? source.watermarkField;
+  return source.fields.findIndex((f) => f.name === name);
+}
+
+/** Row indexes ordered by the sort field (nulls first), then content hash: the same rows give the same file. */
+function sortRows(rows: PartitionRows, indexes: number[], column: number): Uint32Array {
+  const order = Uint32Array.from(indexes);
+  const key = (i: number) => rows.values[i]![column] as number | null;
+  order.sort((a, b) => {
+    const ka = column < 0 ? null : key(a);
+    const kb = column < 0 ? null : key(b);
+    if (ka !== kb) {
+      if (ka === null) return -1;
+      if (kb === null) return 1;
+      return ka < kb ? -1 : 1;
+    }
+    const ha = rows.hashes[a]!;
+    const hb = rows.hashes[b]!;
+    return ha < hb ? -1 : ha > hb ? 1 : 0;
+  });
+  return order;
+}
+
+function columnTable(columns: ReturnType<typeof silverColumns>, fieldCount: number, rows: PartitionRows, order: Uint32Array): ColumnTable {
+  const data: Record<string, CellValue[]> = {};
+  columns.forEach((c, j) => {
+    const out = new Array<CellValue>(order.length);
+    for (let r = 0; r < order.length; r++) {
+      const i = order[r]!;
+      let v: CellValue;
+      if (j < fieldCount) v = rows.values[i]![j]!;
+      else if (c.name === '_content_hash') v = rows.hashes[i]!;
+      else if (c.name === '_ingested_at') v = rows.ingestedAt[i]!;
+      else v = rows.runIds[i]!;
+      out[r] = v !== null && (c.type === 'timestamp' || c.type === 'date') ? new Date(v as number) : v;
+    }
+    data[c.name] = out;
+  });
+  return { columns, data, rowCount: order.length };
+}
