@@ -73,6 +73,35 @@ export class JourneyContentionError extends Error {
 
 const MAX_RACES = 10;
 
+/**
+ * Bytes one step may take in the journey item (400 KB in all): about 80 steps fit. Long object lists and
+ * messages are cut to fit; the run manifests keep the full lists.
+ */
+export const STEP_MAX_BYTES = 4_096;
+const TEXT_MAX_CHARS = 1_000;
+
+/** The step as stored: undefined fields dropped, long texts cut, objects trimmed to the byte budget. */
+export function boundStep(step: StepRecord, maxBytes = STEP_MAX_BYTES): StepRecord {
+  const bounded = Object.fromEntries(Object.entries(step).filter(([, v]) => v !== undefined)) as StepRecord;
+  for (const field of ['message', 'error'] as const) {
+    const text = bounded[field];
+    if (text && text.length > TEXT_MAX_CHARS) bounded[field] = `${text.slice(0, TEXT_MAX_CHARS)}... (${text.length - TEXT_MAX_CHARS} more characters)`;
+  }
+  const size = (s: StepRecord) => Buffer.byteLength(JSON.stringify(s), 'utf8');
+  const objects = bounded.objects;
+  if (!objects || size(bounded) <= maxBytes) return bounded;
+  const kept: string[] = [];
+  const note = (dropped: number) => ({ ...bounded, objects: kept, message: [bounded.message, `${dropped} more object(s) not listed`].filter(Boolean).join('; ') });
+  for (const object of objects) {
+    kept.push(object);
+    if (size(note(objects.length - kept.length)) > maxBytes) {
+      kept.pop();
+      break;
+    }
+  }
+  return note(objects.length - kept.length);
+}
+
 function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
@@ -144,7 +173,7 @@ export class JourneyController {
   async recordStep(key: string, step: StepRecord): Promise<void> {
     const now = this.clock();
     const updated = await this.store.update(key, {
-      appendStep: dropUndefined(step),
+      appendStep: boundStep(step),
       set: { step: step.name, ...this.leaseFields(now) },
     });
     if (!updated) throw new JourneyNotFoundError(key, `record step "${step.name}" of`);
@@ -208,14 +237,14 @@ export class JourneyController {
             const ended = this.clock();
             const message = describe(error);
             await this.store.update(key, {
-              appendStep: {
+              appendStep: boundStep({
                 name: `attempt ${attemptNumber}`,
                 status: 'FAILED',
                 started_at: attemptStarted.toISOString(),
                 ended_at: ended.toISOString(),
                 duration_ms: ended.getTime() - attemptStarted.getTime(),
                 error: message,
-              },
+              }),
               incrementRetryCount: retriesLeft > 0,
               set: { error: message, ...this.leaseFields(ended) },
             });
@@ -257,8 +286,4 @@ export class JourneyController {
   private expiresAt(now = this.clock()): number {
     return Math.floor(now.getTime() / 1000) + this.ttlDays * 86_400;
   }
-}
-
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

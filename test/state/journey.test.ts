@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoJourneyStore } from '../../lambdas/adapters/aws/dynamodb-journey-store.js';
-import { JourneyController, JourneyFailedError, JourneyLeaseHeldError, JourneyNotFoundError } from '../../lambdas/core/journey.js';
+import { JourneyController, JourneyFailedError, JourneyLeaseHeldError, JourneyNotFoundError, STEP_MAX_BYTES } from '../../lambdas/core/journey.js';
+import type { JourneyPort } from '../../lambdas/handlers/steps.js';
 import type { StepRecord } from '../../lambdas/ports/state-stores.js';
 import { startTestDynamo, type TestDynamo } from '../support/dynalite.js';
 
@@ -26,6 +27,12 @@ afterAll(async () => dynamo?.stop());
 const fast = { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5 };
 
 describe('JourneyController on dynalite', () => {
+  it('serves as the steps\' JourneyPort', () => {
+    // lambdas/core may not import the handlers, so the controller meets the port structurally.
+    const port: JourneyPort = new JourneyController(store);
+    expect(typeof port.begin).toBe('function');
+  });
+
   it('lets exactly one of 10 concurrent begins of one key start; the others see it in progress', async () => {
     const journeys = new JourneyController(store);
     const k = key();
@@ -86,6 +93,21 @@ describe('JourneyController on dynalite', () => {
     ]);
     expect(stored?.steps[1]?.error).toBe('SchemaError: bad');
     await expect(journeys.recordStep('never-begun', ingest)).rejects.toThrow(JourneyNotFoundError);
+  });
+
+  it('keeps a step with a long object list and error within its byte budget, saying how many objects were left out', async () => {
+    const journeys = new JourneyController(store);
+    const k = key();
+    await journeys.begin(k, {}, { force: false, owner: 'x' });
+    const objects = Array.from({ length: 100 }, (_, i) => `bronze/sor/anomesdia=20240314/run=r1/part-${i}-`.padEnd(200, 'x'));
+    await journeys.recordStep(k, { name: 'ingest', status: 'FAILED', started_at: '2024-03-15T02:00:00.000Z', objects, error: 'E'.repeat(5_000), rows_read: 7 });
+    const [step] = (await journeys.get(k))!.steps;
+    expect(Buffer.byteLength(JSON.stringify(step))).toBeLessThanOrEqual(STEP_MAX_BYTES);
+    expect(step?.objects).toEqual(objects.slice(0, step!.objects!.length));
+    expect(step?.objects?.length).toBeGreaterThan(5);
+    expect(step?.message).toBe(`${100 - step!.objects!.length} more object(s) not listed`);
+    expect(step?.error).toMatch(/^E{1000}\.\.\. \(4000 more characters\)$/);
+    expect(step?.rows_read).toBe(7);
   });
 
   it('returns the stored result of a COMPLETED journey without running the work again', async () => {
