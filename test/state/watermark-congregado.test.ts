@@ -105,6 +105,8 @@ describe('DynamoCongregadoStore on dynalite', () => {
     const second = await store.save(input('tbl_same', changed));
     expect(second).toMatchObject({ created: true, record: { version: 2, record_count: 2, created_at: '2024-03-15T03:00:00.000Z' } });
     expect(await store.get('db_batch_tbl_same')).toMatchObject({ version: 2, idempotency_key: contentHash(changed) });
+    expect((await store.findByContentHash(contentHash(changed))).map((r) => [r.id, r.version])).toEqual([['db_batch_tbl_same', 2]]);
+    expect(await store.findByContentHash(contentHash(rows))).toEqual([]);
   });
 
   it('never loses a version when two different contents are saved concurrently', async () => {

@@ -1,5 +1,5 @@
 // The congregado_data table (key `id`, GSI `idempotency_key`): one versioned record per consolidated table (seed 000).
-import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { canonicalJson } from '../../core/hashing.js';
 import { goldLayout } from '../../core/lake-layout.js';
 import type { ObjectStore } from '../../ports/object-store.js';
@@ -109,6 +109,22 @@ export class DynamoCongregadoStore implements CongregadoStore {
       this.client.send(new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true })),
     );
     return out.Item as CongregadoRecord | undefined;
+  }
+
+  /** The records whose current content has this hash, through the `idempotency_key` index (eventually consistent). */
+  async findByContentHash(contentHash: string): Promise<CongregadoRecord[]> {
+    const out = await call(this.tableName, `Query idempotency_key ${contentHash}`, () =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'idempotency_key',
+          KeyConditionExpression: '#key = :key',
+          ExpressionAttributeNames: { '#key': 'idempotency_key' },
+          ExpressionAttributeValues: { ':key': contentHash },
+        }),
+      ),
+    );
+    return (out.Items ?? []) as CongregadoRecord[];
   }
 
   async list(): Promise<CongregadoRecord[]> {
