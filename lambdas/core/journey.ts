@@ -2,7 +2,7 @@
 // retries and every step and failure recorded. Built on conditional writes only (no transactions).
 import { randomUUID } from 'node:crypto';
 import pRetry from 'p-retry';
-import type { BeginOutcome, JourneyExpectation, JourneyRecord, JourneyStore, StepRecord } from '../ports/state-stores.js';
+import type { BeginOutcome, JourneyExpectation, JourneyPort, JourneyRecord, JourneyStore, StepRecord } from '../ports/state-stores.js';
 
 export interface JourneyRetryOptions {
   /** Retries after the first attempt (default 3). */
@@ -106,7 +106,7 @@ function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
-export class JourneyController {
+export class JourneyController implements JourneyPort {
   readonly jobName: string;
   private readonly leaseMs: number;
   private readonly ttlDays: number;

@@ -4,16 +4,9 @@ import { z } from 'zod';
 import type { PipelineConfig } from '../core/config.js';
 import { planRun, type PlannedSource } from '../core/plan.js';
 import type { RunWindow } from '../core/window.js';
-import type { BeginOutcome, JourneyRecord, StepRecord, WatermarkStore } from '../ports/state-stores.js';
+import type { JourneyPort, StepRecord, WatermarkStore } from '../ports/state-stores.js';
 
-/** What a step needs from the journey store; JourneyController implements it. */
-export interface JourneyPort {
-  /** Begins (or, with force, restarts) the journey of `key`; never runs two holders at once. */
-  begin(key: string, params: Record<string, unknown>, options: { force: boolean; owner: string }): Promise<BeginOutcome>;
-  recordStep(key: string, step: StepRecord): Promise<void>;
-  complete(key: string, result: unknown): Promise<JourneyRecord | void>;
-  fail(key: string, error: string): Promise<JourneyRecord | void>;
-}
+export type { JourneyPort };
 
 /** A source step's summary, small enough to travel in the state machine's payload (256 KB). */
 export interface SourceStepSummary {

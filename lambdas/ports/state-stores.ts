@@ -147,3 +147,12 @@ export interface CongregadoStore {
   /** Every congregado record (one per consolidated table). */
   list(): Promise<CongregadoRecord[]>;
 }
+
+/** What the pipeline's steps need from journey control; JourneyController (lambdas/core/journey.ts) implements it. */
+export interface JourneyPort {
+  /** Begins (or, with force, restarts) the journey of `key`; never runs two holders at once. */
+  begin(key: string, params: Record<string, unknown>, options: { force: boolean; owner: string }): Promise<BeginOutcome>;
+  recordStep(key: string, step: StepRecord): Promise<void>;
+  complete(key: string, result: unknown): Promise<JourneyRecord | void>;
+  fail(key: string, error: string): Promise<JourneyRecord | void>;
+}
