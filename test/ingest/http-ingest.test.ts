@@ -163,4 +163,16 @@ describe('ingestSource over HTTP (real local server)', () => {
     expect(manifest!.partitions.every((p) => /^[0-9a-f]{64}$/.test(p.digest ?? ''))).toBe(true);
     expect(result.objects.at(-1)).toBe(result.manifest);
   });
+
+  it('reports progress per page with the total the API gives, and the outcome', async () => {
+    const a = await api({ style: 'offset', totalPath: 'total' });
+    const events: string[] = [];
+    const progress = {
+      start: (source: string, info: { kind: string }) => void events.push(`start ${source} ${info.kind}`),
+      update: (source: string, s: { pages: number; records: number; totalRecords?: number }) => void events.push(`update ${source} ${s.pages} ${s.records}/${s.totalRecords}`),
+      finish: (source: string, o: { status: string; records: number }) => void events.push(`finish ${source} ${o.status} ${o.records}`),
+    };
+    await ingestSource({ config: httpConfig(a.url, { style: 'offset', limit: 500, totalPath: 'total' }), bronze: store, secrets, progress }, { runId: 'p1', source: 'ops', window });
+    expect(events).toEqual(['start ops http', 'update ops 1 500/1234', 'update ops 2 1000/1234', 'update ops 3 1234/1234', 'finish ops SUCCEEDED 1234']);
+  });
 });

@@ -81,13 +81,24 @@ function decimalOfNumber(value: number, precision: number, scale: number, name: 
   return units / factor;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function validDay(y: number, m: number, d: number): boolean {
-  const t = new Date(Date.UTC(y, m - 1, d));
-  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+  if (m < 1 || m > 12 || d < 1) return false;
+  if (d <= DAYS_IN_MONTH[m - 1]!) return true;
+  return m === 2 && d === 29 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
 }
+
+/** The form APIs send most: UTC with seconds, e.g. 2024-01-19T10:00:00.123Z, read without a regex match array. */
+const CANONICAL_UTC = /^\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,3})?Z$/;
 
 /** Epoch ms of an ISO-8601 text; a time without a zone is read as UTC. */
 export function parseTimestamp(text: string): number | undefined {
+  if (CANONICAL_UTC.test(text)) {
+    // Date.parse rolls 2024-02-30 over to March: the day is checked apart.
+    const ms = Date.parse(text);
+    return validDay(Number(text.slice(0, 4)), Number(text.slice(5, 7)), Number(text.slice(8, 10))) ? ms : undefined;
+  }
   const m = TIMESTAMP_TEXT.exec(text.trim());
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((p) => (p === undefined ? 0 : Number(p))) as [number, number, number, number, number, number];

@@ -1,0 +1,134 @@
+// Ingestion benchmark: a local paginated API (500 records a page, 20 ms a page) served from a worker
+// thread, fetched into bronze on the file system, then refined to silver. Prints records/s into bronze
+// (page-number pagination, pages in flight), rows/s bronze -> silver, peak RSS at 250k and 1M records,
+// and the cursor-pagination figure (sequential pages: 20 ms a page bounds it at 25,000 records/s).
+// Usage: npm run bench -- ingest   (BENCH_RECORDS=200000 for a quick run)
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FsObjectStore } from '../lambdas/adapters/local/fs-object-store.js';
+import { parsePipelineConfig, type PipelineConfig } from '../lambdas/core/config.js';
+import { defaultPipelineConfig } from '../lambdas/core/default-config.js';
+import { ingestSource } from '../lambdas/core/ingest/ingest-source.js';
+import { refineSource } from '../lambdas/core/refine/refine-source.js';
+import type { RunWindow } from '../lambdas/core/window.js';
+import type { Catalog } from '../lambdas/ports/catalog.js';
+import { startPaginatedApi, type PaginationStyle } from '../local/paginated-api.js';
+
+const DAY = 86_400_000;
+const START = Date.UTC(2024, 0, 1);
+const DAYS = 10;
+
+/** Operation i, as the sor API delivers it; spread over DAYS days. */
+function operation(i: number): Record<string, unknown> {
+  const t = START + Math.floor((i * 7919) % (DAYS * DAY * 0.999));
+  return {
+    num_oper: `OP${String(i).padStart(9, '0')}`,
+    cod_idef_ver_oper: i % 7,
+    dat_vlr_even_oper: new Date(t).toISOString(),
+    num_prio_even_oper: i % 3,
+    dat_recm_even_oper: new Date(t + 60_000).toISOString(),
+    vlr_oper: ((i * 37) % 10_000_000) / 100,
+    cod_moed: i % 5 === 0 ? 'USD' : 'BRL',
+    des_stat_oper: i % 11 === 0 ? 'CANCELADA' : 'ATIVA',
+    updated_at: new Date(t + 120_000).toISOString(),
+  };
+}
+
+async function serve(style: PaginationStyle, total: number): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = fork(fileURLToPath(import.meta.url), ['serve', style, String(total)], { execArgv: ['--import', 'tsx'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m) => resolve(String(m)));
+    child.once('error', reject);
+  });
+  return {
+    url,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send('stop');
+      await exited;
+    },
+  };
+}
+
+function config(endpoint: string, style: PaginationStyle): PipelineConfig {
+  const sor = defaultPipelineConfig.sources[0]!;
+  const pagination = style === 'cursor' ? { style, pageSize: 500 } : { style: 'page' as const, pageSize: 500 };
+  return parsePipelineConfig({
+    ...defaultPipelineConfig,
+    sources: [{ ...sor, http: { ...sor.http!, endpoint, pagination, authSecretName: undefined } }],
+    consolidations: [],
+    limits: { httpPagesInFlight: Number(process.env.BENCH_IN_FLIGHT ?? 16), maxPagesPerRun: 1_000_000 },
+  });
+}
+
+const window: RunWindow = { mode: 'backfill', from: new Date(START).toISOString(), to: new Date(START + DAYS * DAY).toISOString(), anomesdias: [] };
+const noSecrets = { getSecret: async () => '' };
+const catalog: Catalog = {
+  getTable: async () => {
+    throw new Error('not used');
+  },
+  ensureTable: async () => undefined,
+  getPartitionLocation: async () => undefined,
+  upsertPartition: async () => undefined,
+};
+
+let peakRss = 0;
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
+setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50).unref();
+
+async function bronzeRun(root: string, style: PaginationStyle, total: number, runId: string) {
+  const api = await serve(style, total);
+  try {
+    const cfg = config(api.url, style);
+    const started = performance.now();
+    const result = await ingestSource({ config: cfg, bronze: new FsObjectStore(join(root, 'bronze')), secrets: noSecrets }, { runId, source: 'sor', window });
+    const seconds = (performance.now() - started) / 1000;
+    if (result.records_seen !== total) throw new Error(`expected ${total} records, got ${result.records_seen}`);
+    return { cfg, result, seconds, rate: total / seconds };
+  } finally {
+    await api.stop();
+  }
+}
+
+async function main() {
+  const total = Number(process.env.BENCH_RECORDS ?? 1_000_000);
+  const root = await mkdtemp(join(tmpdir(), 'bench-ingest-'));
+  try {
+    const small = await bronzeRun(join(root, 'small'), 'page', Math.min(250_000, total), 'small');
+    console.log(`page pagination, ${small.result.records_seen} records: ${Math.round(small.rate)} records/s into bronze (${small.result.pages} pages in ${small.seconds.toFixed(1)} s); peak RSS ${mb(peakRss)}`);
+    await rm(join(root, 'small'), { recursive: true, force: true });
+    global.gc?.();
+    const big = await bronzeRun(root, 'page', total, 'big');
+    console.log(`page pagination, ${big.result.records_seen} records: ${Math.round(big.rate)} records/s into bronze (${big.result.pages} pages in ${big.seconds.toFixed(1)} s); peak RSS ${mb(peakRss)}`);
+    console.log(`bronze: ${Math.round(big.rate)} records/s (goal >= 50000)`);
+
+    const silver = new FsObjectStore(join(root, 'silver'));
+    const started = performance.now();
+    const refined = await refineSource(
+      { config: big.cfg, bronze: new FsObjectStore(join(root, 'bronze')), silver, catalog },
+      { runId: 'big', source: 'sor', window, anomesdias: big.result.anomesdias },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    if (refined.rows_written !== total) throw new Error(`expected ${total} silver rows, got ${refined.rows_written}`);
+    console.log(`silver: ${Math.round(refined.rows_read / seconds)} rows/s bronze -> silver (${refined.rows_written} rows in ${refined.anomesdias.length} partitions, ${seconds.toFixed(1)} s; goal >= 100000); peak RSS ${mb(peakRss)}`);
+
+    const cursorTotal = Math.min(200_000, total);
+    const cursor = await bronzeRun(join(root, 'cursor'), 'cursor', cursorTotal, 'cursor');
+    console.log(`cursor pagination, ${cursorTotal} records: ${Math.round(cursor.rate)} records/s into bronze (sequential pages, bound 25000 records/s)`);
+    console.log(`peak RSS ${mb(peakRss)}`);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === 'serve') {
+  // The API runs in its own process on the second core, as a remote API would run elsewhere.
+  const api = await startPaginatedApi({ style: process.argv[3] as PaginationStyle, total: Number(process.argv[4]), record: operation, pageSize: 500, maxPageSize: 500, latencyMs: 20, recordsPath: 'data' });
+  process.send!(api.url);
+  process.once('message', () => void api.stop().then(() => process.exit(0)));
+} else {
+  await main();
+}
