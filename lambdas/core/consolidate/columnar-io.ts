@@ -65,6 +65,8 @@ export function writeColumns(table: ColumnTable, options: WriteColumnsOptions = 
       data: c.type === 'long' ? values.map((v) => (v === null ? null : BigInt(v as number))) : values,
       // Statistics on every string cost a compare per value; readers of a consolidated partition scan it whole.
       statistics: c.type !== 'string',
+      // A dictionary attempt on a mostly distinct column is thrown away after building it: skip it.
+      ...(mostlyDistinct(values) ? { encoding: 'PLAIN' as const } : {}),
     };
   });
   const buffer = parquetWriteBuffer({
@@ -77,6 +79,14 @@ export function writeColumns(table: ColumnTable, options: WriteColumnsOptions = 
     createdBy: 'medallion-pipeline consolidate',
   });
   return new Uint8Array(buffer);
+}
+
+/** True when a sample of the column's first values is more than half distinct. */
+function mostlyDistinct(values: readonly CellValue[]): boolean {
+  const sample = Math.min(values.length, 20_000);
+  const seen = new Set<unknown>();
+  for (let i = 0; i < sample; i++) seen.add(values[i]);
+  return seen.size > sample / 2;
 }
 
 function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {

@@ -1,0 +1,99 @@
+// The local catalog: tables and partitions in one JSON file, rewritten atomically (temp file + rename).
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { CatalogTableNotFoundError, type Catalog, type CatalogTable } from '../../ports/catalog.js';
+
+interface CatalogFile {
+  tables: Record<string, { table: CatalogTable; partitions: Record<string, string> }>;
+}
+
+export interface CatalogPartition {
+  values: Record<string, string>;
+  location: string;
+}
+
+export class JsonCatalog implements Catalog {
+  /** Serialises this process's read-modify-write cycles on the file. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly filePath: string) {}
+
+  async getTable(database: string, table: string): Promise<CatalogTable> {
+    return this.entry(await this.load(), database, table).table;
+  }
+
+  async ensureTable(table: CatalogTable): Promise<void> {
+    await this.update((file) => {
+      file.tables[tableId(table.database, table.name)] ??= { table, partitions: {} };
+    });
+  }
+
+  async getPartitionLocation(database: string, table: string, values: Record<string, string>): Promise<string | undefined> {
+    const entry = this.entry(await this.load(), database, table);
+    return entry.partitions[partitionId(entry.table, values)];
+  }
+
+  async upsertPartition(database: string, table: string, values: Record<string, string>, location: string): Promise<void> {
+    await this.update((file) => {
+      const entry = this.entry(file, database, table);
+      entry.partitions[partitionId(entry.table, values)] = location;
+    });
+  }
+
+  /** Every table, for the local query engine. */
+  async tables(): Promise<CatalogTable[]> {
+    return Object.values((await this.load()).tables).map((t) => t.table);
+  }
+
+  /** Every registered partition of a table with its location. */
+  async partitions(database: string, table: string): Promise<CatalogPartition[]> {
+    const entry = this.entry(await this.load(), database, table);
+    return Object.entries(entry.partitions)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([id, location]) => ({ values: Object.fromEntries(id.split('/').map((kv) => kv.split('=', 2) as [string, string])), location }));
+  }
+
+  private entry(file: CatalogFile, database: string, table: string): CatalogFile['tables'][string] {
+    const entry = file.tables[tableId(database, table)];
+    if (!entry) throw new CatalogTableNotFoundError(database, table);
+    return entry;
+  }
+
+  private async load(): Promise<CatalogFile> {
+    try {
+      return JSON.parse(await readFile(this.filePath, 'utf8')) as CatalogFile;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { tables: {} };
+      throw new Error(`Local catalog ${this.filePath} is unreadable (${(err as Error).message}); fix or delete the file to start an empty catalog`, { cause: err });
+    }
+  }
+
+  private update(change: (file: CatalogFile) => void): Promise<void> {
+    const next = this.queue.then(async () => {
+      const file = await this.load();
+      change(file);
+      await mkdir(dirname(this.filePath), { recursive: true });
+      const temp = `${this.filePath}.${randomUUID()}.tmp`;
+      await writeFile(temp, `${JSON.stringify(file, null, 2)}\n`);
+      await rename(temp, this.filePath);
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function tableId(database: string, table: string): string {
+  return `${database}.${table}`;
+}
+
+/** `anomesdia=20240119` (Hive style, in the table's partition key order); every key needs a value. */
+function partitionId(table: CatalogTable, values: Record<string, string>): string {
+  return table.partitionKeys
+    .map((k) => {
+      const v = values[k];
+      if (v === undefined) throw new Error(`Partition of ${table.database}.${table.name} needs a value for "${k}" (got ${JSON.stringify(values)})`);
+      return `${k}=${v}`;
+    })
+    .join('/');
+}

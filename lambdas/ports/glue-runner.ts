@@ -1,0 +1,35 @@
+// The GlueConsolidationRunner port: runs a consolidation too big for a Lambda as a Glue (Spark) job.
+
+/** What the Glue job needs; written as JSON to S3 and passed as `--spec_uri` (see glue-scripts/consolidate_job.py). */
+export interface GlueConsolidationSpec {
+  version: 1;
+  run_id: string;
+  /** Spark SQL returning the consolidated rows (consolidationSql(..., 'spark')). */
+  sql: string;
+  /** Target gold table (physical database name) and partition. */
+  database: string;
+  tabela_consolidada: string;
+  anomesdia: string;
+  /** Folder (s3://bucket/prefix/) that receives the Parquet files; the caller switches the catalog to it. */
+  output_location: string;
+  /** Gold column names in order, `origem` last: the job writes exactly these. */
+  columns: string[];
+}
+
+export interface GlueConsolidationRun {
+  jobRunId: string;
+  /** Seconds the job ran, as Glue reports it. */
+  executionTimeSeconds?: number;
+}
+
+export interface GlueConsolidationRunner {
+  /** Starts the job and waits for it; throws GlueJobFailedError when it ends in any state but SUCCEEDED. */
+  run(spec: GlueConsolidationSpec): Promise<GlueConsolidationRun>;
+}
+
+export class GlueJobFailedError extends Error {
+  constructor(readonly jobName: string, readonly jobRunId: string, readonly state: string, detail?: string) {
+    super(`Glue job ${jobName} run ${jobRunId} ended ${state}${detail ? `: ${detail}` : ''}; see the run in the Glue console (CloudWatch log group /aws-glue/jobs)`);
+    this.name = 'GlueJobFailedError';
+  }
+}
