@@ -10,6 +10,12 @@ export const REPOSITORY_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..
 export const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] as string[] };
 
 /**
+ * Props of a fast test App: no bundling, and no built-in CloudFormation schema validation (a WASM
+ * engine that takes 15 s or more per synth on this machine; cfn-validation.test.ts runs it once).
+ */
+export const FAST_APP = { builtinCloudFormationValidation: false, context: NO_BUNDLING };
+
+/**
  * The consolidate Glue script to upload: the repository's when it exists, else a placeholder in a temp
  * folder (the asset only needs a file). Call `cleanup` after the test.
  */

@@ -6,12 +6,13 @@ import { parsePipelineConfig, type PipelineConfig } from '../../lambdas/core/con
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { PARQUET_FORMAT } from '../../lib/constructs/data-lake/lake-catalog.js';
 import { DataLakeStack } from '../../lib/data-lake-stack.js';
+import { FAST_APP } from './cdk-fixtures.js';
 
 const retained = parsePipelineConfig({ ...defaultPipelineConfig, storage: { bronzeTransitionDays: 60, noncurrentVersionExpirationDays: 45 } });
 const disposable = parsePipelineConfig({ ...defaultPipelineConfig, storage: { namePrefix: 'acme_qa', disposable: true } });
 
 function synth(config: PipelineConfig): { stack: DataLakeStack; template: Template; nagError?: string } {
-  const app = new App();
+  const app = new App(FAST_APP);
   const stack = new DataLakeStack(app, 'Lake', { config });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   let nagError: string | undefined;

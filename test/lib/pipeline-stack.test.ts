@@ -10,7 +10,7 @@ import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { STATE_NAMES } from '../../lib/constructs/pipeline-state-machine.js';
 import { PipelineStack, type PipelineDataLake } from '../../lib/pipeline-stack.js';
 import { acknowledgeJustifiedWildcards } from '../../lib/pipeline-nag.js';
-import { glueScriptForTests } from './cdk-fixtures.js';
+import { FAST_APP, glueScriptForTests } from './cdk-fixtures.js';
 
 const config = parsePipelineConfig({
   ...defaultPipelineConfig,
@@ -40,7 +40,7 @@ afterAll(() => glueScript.cleanup());
 
 beforeAll(() => {
   // Bundling is skipped so that the test does not run esbuild six times; the template is otherwise the same.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App(FAST_APP);
   const lake = fakeDataLake(new Stack(app, 'Lake', { env: { account: '111111111111', region: 'us-east-1' } }));
   const stack = new PipelineStack(app, 'Pipeline', { config, dataLake: lake, glueScriptPath: glueScript.path, env: { account: '111111111111', region: 'us-east-1' } });
   Validations.of(stack).acknowledge(
@@ -193,7 +193,7 @@ describe('alarms and notifications', () => {
   });
 
   it('still reports a wildcard that no acknowledgement explains', () => {
-    const app = new App();
+    const app = new App({ builtinCloudFormationValidation: false });
     const other = new Stack(app, 'Other');
     const role = new iam.Role(other, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));

@@ -1,0 +1,15 @@
+// The CDK app entry (cdk.json runs `npx tsx bin/app.ts`): `npx cdk synth -c config=path/to/config.json`.
+import { PipelineConfigError } from '../lambdas/core/config.js';
+import { buildApp } from '../lib/app.js';
+import { ConfigFileError } from '../lib/config-loader.js';
+
+try {
+  buildApp().app.synth();
+} catch (err) {
+  // A bad config is the user's to fix: print its message alone, without a stack trace.
+  if (err instanceof PipelineConfigError || err instanceof ConfigFileError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
+}

@@ -1,0 +1,60 @@
+// Builds the CDK app from the pipeline config: the stateful DataLakeStack, the stateless PipelineStack, cdk-nag.
+import { App, Validations, type AppProps } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { PipelineConfig } from '../lambdas/core/config.js';
+import { CONFIG_CONTEXT_KEY, loadPipelineConfig } from './config-loader.js';
+import { DataLakeStack } from './data-lake-stack.js';
+import { PipelineStack, type PipelineStackProps } from './pipeline-stack.js';
+
+export interface BuildAppOptions {
+  /** Props of the App, e.g. its context in tests. */
+  appProps?: AppProps;
+  /** A config to use instead of the `-c config=...` file (tests). */
+  config?: PipelineConfig;
+  /** Resolves a relative `-c config=` path [process.cwd()]. */
+  cwd?: string;
+  /** Passed to the PipelineStack (e.g. a project root or Glue script for tests). */
+  pipeline?: Pick<PipelineStackProps, 'projectRoot' | 'glueScriptPath' | 'glueWorkers'>;
+}
+
+export interface PipelineApp {
+  app: App;
+  config: PipelineConfig;
+  dataLake: DataLakeStack;
+  pipeline: PipelineStack;
+}
+
+/** `Medallion<Stage><Part>`, or `<prefix>-Medallion...` when the config sets a name prefix. */
+export function stackName(config: PipelineConfig, part: 'DataLake' | 'Pipeline'): string {
+  const stage = config.stage.replace(/(^|_)([a-z0-9])/g, (_m, _sep: string, c: string) => c.toUpperCase());
+  const base = `Medallion${stage}${part}`;
+  return config.storage.namePrefix ? `${config.storage.namePrefix.replace(/_/g, '-')}-${base}` : base;
+}
+
+/**
+ * Builds the app. Throws PipelineConfigError (every wrong field's path and reason) or ConfigFileError
+ * before any construct exists when the config is bad. The stacks are environment-agnostic: synth needs
+ * no credentials, no lookups and no network.
+ */
+export function buildApp(options: BuildAppOptions = {}): PipelineApp {
+  const app = new App(options.appProps);
+  const fromContext = app.node.tryGetContext(CONFIG_CONTEXT_KEY) as unknown;
+  if (fromContext !== undefined && typeof fromContext !== 'string') throw new TypeError(`-c ${CONFIG_CONTEXT_KEY}= takes a file path, got ${JSON.stringify(fromContext)}`);
+  const config = options.config ?? loadPipelineConfig(fromContext, options.cwd);
+
+  const dataLake = new DataLakeStack(app, 'DataLake', {
+    stackName: stackName(config, 'DataLake'),
+    description: `Medallion pipeline ${config.stage}: buckets, Glue catalog, state tables, Athena (stateful)`,
+    config,
+  });
+  const pipeline = new PipelineStack(app, 'Pipeline', {
+    stackName: stackName(config, 'Pipeline'),
+    description: `Medallion pipeline ${config.stage}: functions, state machine, schedules, alarms (stateless)`,
+    config,
+    dataLake: dataLake.pipelineDataLake,
+    ...options.pipeline,
+  });
+  pipeline.addStackDependency(dataLake);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { app, config, dataLake, pipeline };
+}
