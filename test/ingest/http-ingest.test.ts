@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startPaginatedApi, type PaginatedApi, type PaginatedApiOptions } from '../../local/paginated-api.js';
 import { ingestSource, readRunManifests } from '../../lambdas/core/ingest/ingest-source.js';
-import { HttpStatusError, HttpTimeoutError, MalformedPageError, PaginationLimitError, PaginationLoopError } from '../../lambdas/core/ingest/errors.js';
+import { ForeignLinkError, HttpStatusError, HttpTimeoutError, MalformedPageError, PaginationLimitError, PaginationLoopError } from '../../lambdas/core/ingest/errors.js';
 import type { FsObjectStore } from '../../lambdas/adapters/local/fs-object-store.js';
 import type { PipelineConfig } from '../../lambdas/core/config.js';
 import { TOKEN, committedBronze, httpConfig, listKeys, operation, secrets, tempStore, window } from './support.js';
@@ -139,6 +139,13 @@ describe('ingestSource over HTTP (real local server)', () => {
   it('rejects a cursor that points back to an earlier page', async () => {
     const a = await api({ style: 'cursor', faults: [{ page: 1, kind: 'malformed', body: JSON.stringify({ data: [{ x: 1 }], next_cursor: 'MjAw' }) }] });
     await expect(run(httpConfig(a.url, { style: 'cursor', pageSize: 200 }))).rejects.toThrow(PaginationLoopError);
+  });
+
+  it('refuses a next link to another origin (the token would leak) and a link back to a fetched page', async () => {
+    const foreign = await api({ style: 'link', faults: [{ page: 0, kind: 'malformed', body: JSON.stringify({ data: [{ x: 1 }], links: { next: 'http://evil.example/records' } }) }] });
+    await expect(run(httpConfig(foreign.url, { style: 'link' }))).rejects.toThrow(ForeignLinkError);
+    const loop = await api({ style: 'link', faults: [{ page: 0, kind: 'malformed', body: JSON.stringify({ data: [{ x: 1 }], links: { next: '/records?updated_since=2024-01-19T00%3A00%3A00.000Z&updated_until=2024-01-21T00%3A00%3A00.000Z' } }) }] });
+    await expect(run(httpConfig(loop.url, { style: 'link' }))).rejects.toThrow(PaginationLoopError);
   });
 
   it('writes no new bronze records when the same window runs again, under the same or another run id', async () => {

@@ -162,25 +162,54 @@ async function* paginateNumbered(options: PaginateOptions): AsyncGenerator<Page>
   }
 }
 
+/**
+ * Cursor and next-link pages come one after another, but the next request need not wait for the
+ * caller: it is sent as soon as a page names it, while the caller stores the page just yielded.
+ */
+async function* followChain(
+  options: PaginateOptions,
+  firstUrl: string,
+  nextOf: (page: Page, response: JsonResponse) => string | undefined,
+): AsyncGenerator<Page> {
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([stop.signal, options.signal]) : stop.signal;
+  const request = (url: string, number: number) => {
+    const result = fetchPage(options, url, number, signal);
+    // A request sent ahead may be abandoned when the caller stops; its failure is not the run's.
+    result.catch(() => undefined);
+    return result;
+  };
+  try {
+    let pending = request(firstUrl, 1);
+    for (let number = 1; ; number++) {
+      const { page, response } = await pending;
+      const next = nextOf(page, response);
+      if (next !== undefined && number < options.maxPages) pending = request(next, number + 1);
+      yield page;
+      if (next === undefined) return;
+      if (number >= options.maxPages) throw new PaginationLimitError(options.source, options.maxPages, next);
+    }
+  } finally {
+    stop.abort(new Error('pagination ended'));
+  }
+}
+
 async function* paginateCursor(options: PaginateOptions): AsyncGenerator<Page> {
   const p = options.http.pagination;
   if (p.style !== 'cursor') throw new Error('unreachable');
   const base = baseUrl(options);
+  const urlOf = (cursor?: string) => withParams(base, { [p.pageSizeParam]: p.pageSize, ...(cursor !== undefined ? { [p.cursorParam]: cursor } : {}) });
   const seen = new Set<string>();
-  let cursor: string | undefined;
-  for (let number = 1; ; number++) {
-    const url = withParams(base, { [p.pageSizeParam]: p.pageSize, ...(cursor !== undefined ? { [p.cursorParam]: cursor } : {}) });
-    if (number > options.maxPages) throw new PaginationLimitError(options.source, options.maxPages, url);
-    const { page, response } = await fetchPage(options, url, number, options.signal);
-    yield page;
+  yield* followChain(options, urlOf(), (page, response) => {
     const nextCursor = getPath(response.body, p.nextCursorPath);
-    if (nextCursor === undefined || nextCursor === null || nextCursor === '') return;
+    if (nextCursor === undefined || nextCursor === null || nextCursor === '') return undefined;
     if (typeof nextCursor !== 'string' && typeof nextCursor !== 'number')
-      throw new MalformedPageError(options.source, url, number, `${p.nextCursorPath}: expected a string cursor, got ${JSON.stringify(nextCursor).slice(0, 60)}`);
-    cursor = String(nextCursor);
-    if (seen.has(cursor)) throw new PaginationLoopError(options.source, number, `cursor ${cursor}`);
+      throw new MalformedPageError(options.source, page.url, page.number, `${p.nextCursorPath}: expected a string cursor, got ${JSON.stringify(nextCursor).slice(0, 60)}`);
+    const cursor = String(nextCursor);
+    if (seen.has(cursor)) throw new PaginationLoopError(options.source, page.number, `cursor ${cursor}`);
     seen.add(cursor);
-  }
+    return urlOf(cursor);
+  });
 }
 
 /** The rel="next" target of an RFC 8288 Link header, which some APIs use instead of a body field. */
@@ -197,19 +226,16 @@ async function* paginateLinks(options: PaginateOptions): AsyncGenerator<Page> {
   const p = options.http.pagination;
   if (p.style !== 'link') throw new Error('unreachable');
   const origin = new URL(options.http.endpoint).origin;
-  const seen = new Set<string>();
-  let url = baseUrl(options).href;
-  for (let number = 1; ; number++) {
-    if (number > options.maxPages) throw new PaginationLimitError(options.source, options.maxPages, url);
-    seen.add(url);
-    const { page, response } = await fetchPage(options, url, number, options.signal);
-    yield page;
+  const first = baseUrl(options).href;
+  const seen = new Set<string>([first]);
+  yield* followChain(options, first, (page, response) => {
     const link = getPath(response.body, p.nextLinkPath) ?? nextFromLinkHeader(response.headers.get('link'));
-    if (link === undefined || link === null || link === '') return;
-    if (typeof link !== 'string') throw new MalformedPageError(options.source, url, number, `${p.nextLinkPath}: expected a URL, got ${JSON.stringify(link).slice(0, 60)}`);
-    const next = new URL(link, url);
+    if (link === undefined || link === null || link === '') return undefined;
+    if (typeof link !== 'string') throw new MalformedPageError(options.source, page.url, page.number, `${p.nextLinkPath}: expected a URL, got ${JSON.stringify(link).slice(0, 60)}`);
+    const next = new URL(link, page.url);
     if (next.origin !== origin) throw new ForeignLinkError(options.source, next.href, options.http.endpoint);
-    if (seen.has(next.href)) throw new PaginationLoopError(options.source, number, next.href);
-    url = next.href;
-  }
+    if (seen.has(next.href)) throw new PaginationLoopError(options.source, page.number, next.href);
+    seen.add(next.href);
+    return next.href;
+  });
 }

@@ -20,7 +20,11 @@ export function canonicalRecordJson(value: unknown): string {
   }
   const obj = value as Record<string, unknown>;
   const keys = Object.keys(obj);
-  if (!isSorted(keys)) keys.sort();
+  const sorted = isSorted(keys);
+  if (!sorted) keys.sort();
+  // A flat record (the usual API row) is written by the native JSON.stringify, several times faster;
+  // an allowlist of sorted keys makes it write them in canonical order.
+  if (isFlat(obj, keys)) return sorted ? JSON.stringify(obj) : JSON.stringify(obj, keys);
   let out = '{';
   let first = true;
   for (const key of keys) {
@@ -36,6 +40,17 @@ export function canonicalRecordJson(value: unknown): string {
 function scalar(value: unknown): string {
   if (typeof value === 'bigint') return JSON.stringify(value.toString());
   return JSON.stringify(value) ?? 'null';
+}
+
+/** Every value a JSON scalar (or absent), and no key that JSON.stringify would treat apart. */
+function isFlat(obj: Record<string, unknown>, keys: string[]): boolean {
+  for (const key of keys) {
+    const v = obj[key];
+    const t = typeof v;
+    if (t === 'bigint' || t === 'symbol' || (t === 'object' && v !== null)) return false;
+    if (key === 'toJSON' || key === '__proto__') return false;
+  }
+  return true;
 }
 
 function isSorted(keys: string[]): boolean {
