@@ -2,12 +2,13 @@
 import { PipelineConfigError } from '../lambdas/core/config.js';
 import { buildApp } from '../lib/app.js';
 import { ConfigFileError } from '../lib/config-loader.js';
+import { GlueScriptMissingError } from '../lib/constructs/consolidate-glue-job.js';
 
 try {
   buildApp().app.synth();
 } catch (err) {
-  // A bad config is the user's to fix: print its message alone, without a stack trace.
-  if (err instanceof PipelineConfigError || err instanceof ConfigFileError) {
+  // A bad config or a missing script is the user's to fix: print its message alone, without a stack trace.
+  if (err instanceof PipelineConfigError || err instanceof ConfigFileError || err instanceof GlueScriptMissingError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }
