@@ -127,7 +127,8 @@ export class ConsolidateGlueJob extends Construct implements ConsolidateGlueJobR
   private grant(props: ConsolidateGlueJobProps, logGroups: string): void {
     const { config } = props;
     const stack = Stack.of(this);
-    this.script?.grantRead(this.role);
+    // The script object only, not the whole bootstrap assets bucket.
+    if (this.script) this.script.bucket.grantRead(this.role, this.script.s3ObjectKey);
     props.silverBucket.grantRead(this.role);
     // Dynamic partition overwrite deletes the partition's previous files; the spec prefix is in this bucket.
     props.goldBucket.grantReadWrite(this.role);
