@@ -6,11 +6,16 @@ export interface GlueConsolidationSpec {
   run_id: string;
   /** Spark SQL returning the consolidated rows (consolidationSql(..., 'spark')). */
   sql: string;
+  /** Spark SQL returning one row `rows_read, rows_invalid` over the same inputs (consolidationCountsSql). */
+  counts_sql: string;
   /** Target gold table (physical database name) and partition. */
   database: string;
   tabela_consolidada: string;
   anomesdia: string;
-  /** Folder (s3://bucket/prefix/) that receives the Parquet files; the caller switches the catalog to it. */
+  /**
+   * Folder (s3://bucket/prefix/) that receives the Parquet files and `_summary.json`
+   * (`rows_read`, `rows_written`, `rows_invalid`); the caller switches the catalog to it.
+   */
   output_location: string;
   /** Gold column names in order, `origem` last: the job writes exactly these. */
   columns: string[];

@@ -143,6 +143,7 @@ describe('consolidateTable', () => {
     expect(specs[0]).toMatchObject({ database: GOLD.db, tabela_consolidada: GOLD.table, anomesdia: DAY, output_location: result.location });
     expect(specs[0]!.sql).toContain("FROM `db_silver`.`sor` WHERE `anomesdia` = '20240119'");
     expect(specs[0]!.columns.at(-1)).toBe('origem');
+    expect(specs[0]!.counts_sql).toContain('AS rows_invalid');
     expect(await deps.catalog.getPartitionLocation(GOLD.db, GOLD.table, { anomesdia: DAY })).toBe(result.location);
     expect(deps.congregados.saved[0]).toMatchObject({ processor_type: 'glue', record_count: 1, sample_data: [{ num_oper: 'A', origem: 'sor' }] });
   });

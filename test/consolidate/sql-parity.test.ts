@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { consolidate, originTable } from '../../lambdas/core/consolidate/engine.js';
-import { consolidationSql, type ConsolidationSqlSpec } from '../../lambdas/core/consolidate/sql.js';
+import { consolidationCountsSql, consolidationSql, type ConsolidationSqlSpec } from '../../lambdas/core/consolidate/sql.js';
 import { readParquet, rowsFromTable, tableFromRows, writeParquet } from '../../lambdas/core/parquet.js';
 import { operationColumns, operationRules, random, randomRows } from './fixtures.js';
 
@@ -45,7 +45,8 @@ describe('consolidationSql in DuckDB', () => {
         await writeFile(o.file, writeParquet(tableFromRows(o.columns, o.rows)));
         tables.push(originTable(o.origem, await readParquet(new Uint8Array(await readFile(o.file)))));
       }
-      const expected = rowsFromTable(consolidate(operationRules, tables, { columns: operationColumns }).table).map(plain);
+      const result = consolidate(operationRules, tables, { columns: operationColumns });
+      const expected = rowsFromTable(result.table).map(plain);
       const spec: ConsolidationSqlSpec = {
         ...operationRules,
         columns: operationColumns,
@@ -54,6 +55,8 @@ describe('consolidationSql in DuckDB', () => {
       const actual = (await conn.runAndReadAll(consolidationSql(spec, 'duckdb'))).getRowObjectsJS().map(plain);
       expect(actual, `seed ${seed}`).toEqual(expected);
       expect(expected.length).toBeGreaterThan(5);
+      const counts = (await conn.runAndReadAll(consolidationCountsSql(spec, 'duckdb'))).getRowObjectsJS().map(plain);
+      expect(counts, `seed ${seed}`).toEqual([{ rows_read: result.rows_read, rows_invalid: result.quarantined.length }]);
     }
   });
 });

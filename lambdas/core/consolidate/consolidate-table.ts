@@ -12,7 +12,7 @@ import type { ObjectInfo, ObjectStore } from '../../ports/object-store.js';
 import type { CongregadoStore } from '../../ports/state-stores.js';
 import { parquetFooter, readColumns, writeColumns } from './columnar-io.js';
 import { consolidate, type OriginTable, type QuarantinedRow } from './engine.js';
-import { consolidationSql } from './sql.js';
+import { consolidationCountsSql, consolidationSql } from './sql.js';
 import type { ConsolidationRules } from './spec.js';
 
 export interface ConsolidateTableDeps {
@@ -228,11 +228,12 @@ async function runOnGlue(
     const table = silverTable(deps.config, findSource(deps.config, origem));
     return { origem, database: table.database, table: table.name, columns: table.columns.map((c) => c.name) };
   });
-  const sql = consolidationSql({ ...rulesOf(consolidation), columns, sources, anomesdia: request.anomesdia }, 'spark');
+  const sqlSpec = { ...rulesOf(consolidation), columns, sources, anomesdia: request.anomesdia };
   await glue.run({
     version: 1,
     run_id: request.runId,
-    sql,
+    sql: consolidationSql(sqlSpec, 'spark'),
+    counts_sql: consolidationCountsSql(sqlSpec, 'spark'),
     database: goldTable(deps.config, consolidation).database,
     tabela_consolidada: consolidation.tabela_consolidada,
     anomesdia: request.anomesdia,

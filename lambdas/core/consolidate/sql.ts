@@ -53,10 +53,9 @@ export function sqlType(column: { type: FieldType; precision?: number; scale?: n
   }
 }
 
-/** One SELECT returning the consolidated rows (output columns, then `origem`), sorted by key. */
-export function consolidationSql(spec: ConsolidationSqlSpec, dialect: SqlDialect): string {
+/** The origins' rows as one UNION ALL: output columns (typed nulls where missing), `origem` and its priority. */
+function originsUnion(spec: ConsolidationSqlSpec, dialect: SqlDialect, outputs: TableColumn[]): string {
   const q = (name: string) => quoteIdentifier(name, dialect);
-  const outputs = spec.columns.filter((c) => c.name !== ORIGIN_COLUMN);
   const branches = spec.sources.map((source) => {
     const present = new Set(source.columns);
     const priority = spec.origens.indexOf(source.origem);
@@ -66,6 +65,13 @@ export function consolidationSql(spec: ConsolidationSqlSpec, dialect: SqlDialect
     const where = 'relation' in source || spec.anomesdia === undefined ? '' : ` WHERE ${q(PARTITION_COLUMN)} = ${sqlString(spec.anomesdia)}`;
     return `  SELECT ${[...select, `${sqlString(source.origem)} AS ${q(ORIGIN_COLUMN)}`, `${priority} AS ${q(PRIORITY)}`].join(', ')}\n  FROM ${from}${where}`;
   });
+  return branches.join('\n  UNION ALL\n');
+}
+
+/** One SELECT returning the consolidated rows (output columns, then `origem`), sorted by key. */
+export function consolidationSql(spec: ConsolidationSqlSpec, dialect: SqlDialect): string {
+  const q = (name: string) => quoteIdentifier(name, dialect);
+  const outputs = spec.columns.filter((c) => c.name !== ORIGIN_COLUMN);
   const keys = spec.chaves_principais.map(q);
   const order = [
     ...spec.campos_decisao.map((d) => `${q(d.campo)} ${d.direcao === 'asc' ? 'ASC' : 'DESC'} NULLS LAST`),
@@ -78,11 +84,24 @@ export function consolidationSql(spec: ConsolidationSqlSpec, dialect: SqlDialect
     'FROM (',
     ` SELECT ${columns}, row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${order.join(', ')}) AS ${q(ROW_NUMBER)}`,
     ' FROM (',
-    branches.join('\n  UNION ALL\n'),
+    originsUnion(spec, dialect, outputs),
     ' ) origens',
     ` WHERE ${keys.map((k) => `${k} IS NOT NULL`).join(' AND ')}`,
     ') ranked',
     `WHERE ${q(ROW_NUMBER)} = 1`,
     `ORDER BY ${keys.map((k) => `${k} ASC`).join(', ')}`,
+  ].join('\n');
+}
+
+/** One row `rows_read, rows_invalid`: the origins' rows and those with a null key (which consolidation leaves out). */
+export function consolidationCountsSql(spec: ConsolidationSqlSpec, dialect: SqlDialect): string {
+  const q = (name: string) => quoteIdentifier(name, dialect);
+  const outputs = spec.columns.filter((c) => c.name !== ORIGIN_COLUMN);
+  const nullKey = spec.chaves_principais.map((k) => `${q(k)} IS NULL`).join(' OR ');
+  return [
+    `SELECT count(*) AS rows_read, coalesce(sum(CASE WHEN ${nullKey} THEN 1 ELSE 0 END), 0) AS rows_invalid`,
+    'FROM (',
+    originsUnion(spec, dialect, outputs),
+    ') origens',
   ].join('\n');
 }
