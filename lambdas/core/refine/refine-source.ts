@@ -6,13 +6,13 @@ import type { Catalog } from '../../ports/catalog.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { PARTITION_COLUMN, findSource, type PipelineConfig, type SourceConfig } from '../config.js';
 import { silverLayout, silverTable } from '../lake-layout.js';
-import { writeParquet, type CellValue, type ColumnTable } from '../parquet.js';
 import { silverColumns } from '../table-schemas.js';
 import type { RunWindow } from '../window.js';
 import { RUN_ID_PATTERN } from '../ingest/bronze-layout.js';
 import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger, type StepCounts } from '../ingest/processing-log.js';
 import { committedParts, parseBronzeLine, readParts } from './bronze-reader.js';
 import { compileCoercer, type FieldIssue, type PlainValue } from './coerce.js';
+import { writeSilverParquet } from './silver-parquet.js';
 
 export interface RefineDeps {
   config: PipelineConfig;
@@ -185,8 +185,9 @@ async function refinePartition(deps: RefineDeps, source: SourceConfig, runId: st
   // An empty partition still gets one (empty) object, so that the catalog never points at stale rows.
   for (let from = 0, n = 0; from < order.length || n === 0; from += rowsPerFile, n++) {
     const key = `${prefix}part-${String(n).padStart(5, '0')}.parquet`;
-    const table = columnTable(columns, source.fields.length, rows, order.subarray(from, from + rowsPerFile));
-    await silver.put(key, writeParquet(table, { kvMetadata: [{ key: 'medallion.source', value: source.name }, { key: 'medallion.run_id', value: runId }] }), { contentType: 'application/vnd.apache.parquet' });
+    const data = columnArrays(columns, source.fields.length, rows, order.subarray(from, from + rowsPerFile));
+    const bytes = writeSilverParquet(columns, data, [{ key: 'medallion.source', value: source.name }, { key: 'medallion.run_id', value: runId }]);
+    await silver.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
     objects.push(key);
   }
   const quarantineKey = silverLayout.quarantine(source.name, anomesdia, runId);
@@ -245,20 +246,15 @@ function sortRows(rows: PartitionRows, indexes: number[], column: number): Uint3
   return order;
 }
 
-function columnTable(columns: ReturnType<typeof silverColumns>, fieldCount: number, rows: PartitionRows, order: Uint32Array): ColumnTable {
-  const data: Record<string, CellValue[]> = {};
-  columns.forEach((c, j) => {
-    const out = new Array<CellValue>(order.length);
-    for (let r = 0; r < order.length; r++) {
-      const i = order[r]!;
-      let v: CellValue;
-      if (j < fieldCount) v = rows.values[i]![j]!;
-      else if (c.name === '_content_hash') v = rows.hashes[i]!;
-      else if (c.name === '_ingested_at') v = rows.ingestedAt[i]!;
-      else v = rows.runIds[i]!;
-      out[r] = v !== null && (c.type === 'timestamp' || c.type === 'date') ? new Date(v as number) : v;
+/** The rows at `order` as one array per silver column (declared fields, then lineage). */
+function columnArrays(columns: ReturnType<typeof silverColumns>, fieldCount: number, rows: PartitionRows, order: Uint32Array): PlainValue[][] {
+  return columns.map((c, j) => {
+    const out = new Array<PlainValue>(order.length);
+    if (j < fieldCount) for (let r = 0; r < order.length; r++) out[r] = rows.values[order[r]!]![j]!;
+    else {
+      const lineage: PlainValue[] = c.name === '_content_hash' ? rows.hashes : c.name === '_ingested_at' ? rows.ingestedAt : rows.runIds;
+      for (let r = 0; r < order.length; r++) out[r] = lineage[order[r]!]!;
     }
-    data[c.name] = out;
+    return out;
   });
-  return { columns, data, rowCount: order.length };
 }
