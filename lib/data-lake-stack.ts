@@ -1,5 +1,5 @@
 // The stateful stack: the lake's buckets, Glue catalog, DynamoDB state tables and Athena workgroup.
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -59,6 +59,17 @@ export class DataLakeStack extends Stack {
       disposable: config.storage.disposable,
     });
     acknowledgeDataLakeFindings(this, buckets.accessLogs);
+
+    // Names an operator needs to find the data and query it (docs/deploy.md).
+    const outputs: Record<string, [string, string]> = {
+      BronzeBucketName: [this.bronzeBucket.bucketName, 'Raw NDJSON.gz pages and run manifests'],
+      SilverBucketName: [this.silverBucket.bucketName, 'Typed Parquet per source, by anomesdia'],
+      GoldBucketName: [this.goldBucket.bucketName, 'Consolidated Parquet tables, by anomesdia'],
+      QueryResultsBucketName: [this.queryResultsBucket.bucketName, 'Athena query results (expire after 30 days)'],
+      AthenaWorkgroupName: [this.athena.name, 'Athena workgroup for querying the lake'],
+      SilverDatabaseName: [this.catalog.silverDatabaseName, 'Glue database of the silver tables'],
+    };
+    for (const [id, [value, description]] of Object.entries(outputs)) new CfnOutput(this, id, { value, description });
   }
 
   /** The resources the PipelineStack's functions and Glue job work on. */

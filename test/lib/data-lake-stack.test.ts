@@ -99,6 +99,17 @@ describe('buckets', () => {
     }
   });
 
+  it('let S3 log delivery write the access logs through the bucket policy, from the lake\'s buckets only', () => {
+    lake.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: ref(lake.stack, lake.stack.accessLogsBucket),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject', Condition: Match.objectLike({ ArnLike: Match.anyValue() }) }),
+        ]),
+      },
+    });
+  });
+
   it('are retained by default, and deleted with their objects when the stage is disposable', () => {
     expect(Object.values(lake.template.findResources('AWS::S3::Bucket')).map((b) => b.DeletionPolicy)).toEqual(Array(5).fill('Retain'));
     expect(Object.keys(lake.template.findResources('Custom::S3AutoDeleteObjects'))).toHaveLength(0);
@@ -240,6 +251,16 @@ describe('Athena', () => {
     expect(sql).toContain('GROUP BY anomesdia, "num_oper", "cod_idef_ver_oper" HAVING count(*) > 1');
     const disposableSql = Object.values(temp.template.findResources('AWS::Athena::NamedQuery')).map((q) => q.Properties.QueryString).join('\n');
     expect(disposableSql).toContain('"acme_qa_db_batch"."tbl_processado_operacao_consolidada_n1"');
+  });
+});
+
+describe('outputs', () => {
+  it('name the buckets, the workgroup and the silver database for operators', () => {
+    const outputs = lake.template.toJSON().Outputs;
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['BronzeBucketName', 'SilverBucketName', 'GoldBucketName', 'QueryResultsBucketName', 'AthenaWorkgroupName', 'SilverDatabaseName']),
+    );
+    expect(temp.template.toJSON().Outputs.AthenaWorkgroupName.Value).toBe('acme_qa_medallion');
   });
 });
 
