@@ -1,0 +1,60 @@
+// Writing 200,000 rows of seed 000's operation table as snappy Parquet: parquetjs-lite against
+// hyparquet-writer (through lambdas/core/parquet.ts), the figures behind the choice of hyparquet-writer.
+import { createRequire } from 'node:module';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tableFromRows, writeParquet, type TableColumn } from '../lambdas/core/parquet.js';
+
+const ROWS = Number(process.env.ROWS ?? 200_000);
+const columns: TableColumn[] = [
+  { name: 'num_oper', type: 'string' },
+  { name: 'cod_idef_ver_oper', type: 'integer' },
+  { name: 'dat_vlr_even_oper', type: 'timestamp' },
+  { name: 'num_prio_even_oper', type: 'integer' },
+  { name: 'dat_recm_even_oper', type: 'timestamp' },
+  { name: 'vlr_oper', type: 'double' },
+  { name: 'cod_moed', type: 'string' },
+  { name: 'des_stat_oper', type: 'string' },
+  { name: 'updated_at', type: 'timestamp' },
+];
+const base = Date.UTC(2024, 0, 19);
+const rows = Array.from({ length: ROWS }, (_, i) => ({
+  num_oper: `OP${String(i * 7).padStart(10, '0')}`,
+  cod_idef_ver_oper: i % 3,
+  dat_vlr_even_oper: new Date(base + (i % 24) * 3_600_000),
+  num_prio_even_oper: i % 10 === 0 ? null : i % 5,
+  dat_recm_even_oper: new Date(base + (i % 86_400) * 1000),
+  vlr_oper: Math.round(i * 1234.56) / 100,
+  cod_moed: ['BRL', 'USD', 'EUR'][i % 3]!,
+  des_stat_oper: `ATIVA ${(i * 13) % 1_000_000}`,
+  updated_at: new Date(base + 86_400_000 + i),
+}));
+
+// parquetjs-lite ships no types; it is used here only to measure it.
+const parquetjs = createRequire(import.meta.url)('parquetjs-lite') as any;
+const PARQUETJS_TYPES: Record<string, string> = { string: 'UTF8', integer: 'INT32', timestamp: 'TIMESTAMP_MILLIS', double: 'DOUBLE' };
+
+async function withParquetjs(file: string): Promise<void> {
+  const schema = new parquetjs.ParquetSchema(Object.fromEntries(columns.map((c) => [c.name, { type: PARQUETJS_TYPES[c.type], optional: true, compression: 'SNAPPY' }])));
+  const writer = await parquetjs.ParquetWriter.openFile(schema, file);
+  for (const row of rows) await writer.appendRow(Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null)));
+  await writer.close();
+}
+
+async function withHyparquet(file: string): Promise<void> {
+  await writeFile(file, writeParquet(tableFromRows(columns, rows)));
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'bench-parquet-libs-'));
+try {
+  for (const [name, write] of [['hyparquet-writer', withHyparquet], ['parquetjs-lite', withParquetjs]] as const) {
+    const file = join(dir, `${name}.parquet`);
+    const started = performance.now();
+    await write(file);
+    const ms = performance.now() - started;
+    console.log(`${name}: ${ROWS} rows snappy in ${(ms / 1000).toFixed(2)} s (${Math.round(ROWS / (ms / 1000))} rows/s), ${((await stat(file)).size / 1024 ** 2).toFixed(1)} MB`);
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
