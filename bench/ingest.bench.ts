@@ -84,10 +84,12 @@ async function bronzeRun(root: string, style: PaginationStyle, total: number, ru
   try {
     const cfg = config(api.url, style);
     const started = performance.now();
+    const cpu = process.cpuUsage();
     const result = await ingestSource({ config: cfg, bronze: new FsObjectStore(join(root, 'bronze')), secrets: noSecrets }, { runId, source: 'sor', window });
     const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
     if (result.records_seen !== total) throw new Error(`expected ${total} records, got ${result.records_seen}`);
-    return { cfg, result, seconds, rate: total / seconds };
+    return { cfg, result, seconds, rate: total / seconds, cpuSeconds: (used.user + used.system) / 1e6 };
   } finally {
     await api.stop();
   }
@@ -98,22 +100,24 @@ async function main() {
   const root = await mkdtemp(join(tmpdir(), 'bench-ingest-'));
   try {
     const small = await bronzeRun(join(root, 'small'), 'page', Math.min(250_000, total), 'small');
-    console.log(`page pagination, ${small.result.records_seen} records: ${Math.round(small.rate)} records/s into bronze (${small.result.pages} pages in ${small.seconds.toFixed(1)} s); peak RSS ${mb(peakRss)}`);
+    console.log(`page pagination, ${small.result.records_seen} records: ${Math.round(small.rate)} records/s into bronze (${small.result.pages} pages in ${small.seconds.toFixed(1)} s, ${small.cpuSeconds.toFixed(1)} CPU s in this process); peak RSS ${mb(peakRss)}`);
     await rm(join(root, 'small'), { recursive: true, force: true });
     global.gc?.();
     const big = await bronzeRun(root, 'page', total, 'big');
-    console.log(`page pagination, ${big.result.records_seen} records: ${Math.round(big.rate)} records/s into bronze (${big.result.pages} pages in ${big.seconds.toFixed(1)} s); peak RSS ${mb(peakRss)}`);
+    console.log(`page pagination, ${big.result.records_seen} records: ${Math.round(big.rate)} records/s into bronze (${big.result.pages} pages in ${big.seconds.toFixed(1)} s, ${big.cpuSeconds.toFixed(1)} CPU s in this process); peak RSS ${mb(peakRss)}`);
     console.log(`bronze: ${Math.round(big.rate)} records/s (goal >= 50000)`);
 
     const silver = new FsObjectStore(join(root, 'silver'));
     const started = performance.now();
+    const cpu = process.cpuUsage();
     const refined = await refineSource(
       { config: big.cfg, bronze: new FsObjectStore(join(root, 'bronze')), silver, catalog },
       { runId: 'big', source: 'sor', window, anomesdias: big.result.anomesdias },
     );
     const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
     if (refined.rows_written !== total) throw new Error(`expected ${total} silver rows, got ${refined.rows_written}`);
-    console.log(`silver: ${Math.round(refined.rows_read / seconds)} rows/s bronze -> silver (${refined.rows_written} rows in ${refined.anomesdias.length} partitions, ${seconds.toFixed(1)} s; goal >= 100000); peak RSS ${mb(peakRss)}`);
+    console.log(`silver: ${Math.round(refined.rows_read / seconds)} rows/s bronze -> silver (${refined.rows_written} rows in ${refined.anomesdias.length} partitions, ${seconds.toFixed(1)} s, ${((used.user + used.system) / 1e6).toFixed(1)} CPU s; goal >= 100000); peak RSS ${mb(peakRss)}`);
 
     const cursorTotal = Math.min(200_000, total);
     const cursor = await bronzeRun(join(root, 'cursor'), 'cursor', cursorTotal, 'cursor');

@@ -68,7 +68,8 @@ export async function getJson(url: string, options: GetJsonOptions): Promise<Jso
         try {
           response = await options.fetch(url, { headers: options.headers, signal });
           // The body is read under the same timeout: a server that stalls mid-body is a timeout too.
-          text = await response.text();
+          // Buffer's UTF-8 decoding is several times faster than Response.text()'s TextDecoder.
+          text = Buffer.from(await response.arrayBuffer()).toString('utf8');
         } catch (err) {
           if (options.signal?.aborted) throw new AbortError(options.signal.reason instanceof Error ? options.signal.reason : new Error('aborted'));
           if (timeout.aborted) throw new TransientFailure('timeout', `no answer within ${options.timeoutMs} ms`);
