@@ -5,14 +5,16 @@ import { resolve } from 'node:path';
 import { parsePipelineConfig, type PipelineConfig } from '../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../lambdas/core/default-config.js';
 import type { QueryRow } from '../lambdas/ports/query-engine.js';
-import { LocalPartNotWiredError } from './runtime.js';
+import { localCatalog, localLake, openLocalQueryEngine } from './runtime.js';
 
 /** Runs one statement over the lake under `dataDir`. */
 export async function localQuery(dataDir: string, config: PipelineConfig, sql: string): Promise<QueryRow[]> {
-  void dataDir;
-  void config;
-  void sql;
-  throw new LocalPartNotWiredError(['LocalCatalog, DuckDbQueryEngine (gold)']);
+  const engine = await openLocalQueryEngine(await localCatalog(dataDir, config, localLake(dataDir)));
+  try {
+    return await engine.query(sql);
+  } finally {
+    await engine.close();
+  }
 }
 
 async function main(): Promise<void> {

@@ -1,8 +1,21 @@
 // The steps' runtime on a laptop: dynalite state stores, a file-system lake, a JSON catalog, DuckDB,
-// and the same core functions the Lambdas run.
+// and the same core functions the Lambdas run (lambdas/handlers/compose-runtime.ts).
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { documentClient } from '../lambdas/adapters/aws/dynamodb-client.js';
+import { DynamoCongregadoStore } from '../lambdas/adapters/aws/dynamodb-congregado-store.js';
+import { DynamoJourneyStore } from '../lambdas/adapters/aws/dynamodb-journey-store.js';
+import { DynamoWatermarkStore } from '../lambdas/adapters/aws/dynamodb-watermark-store.js';
+import { DuckDbQueryEngine } from '../lambdas/adapters/local/duckdb-query-engine.js';
+import { EnvSecretProvider, secretEnvName } from '../lambdas/adapters/local/env-secrets.js';
 import { FsObjectStore } from '../lambdas/adapters/local/fs-object-store.js';
+import { JsonCatalog } from '../lambdas/adapters/local/json-catalog.js';
 import type { PipelineConfig } from '../lambdas/core/config.js';
+import { fileDropKeys } from '../lambdas/core/ingest/bronze-layout.js';
+import type { IngestProgress } from '../lambdas/core/ingest/progress.js';
+import { JourneyController } from '../lambdas/core/journey.js';
+import { lakeTables } from '../lambdas/core/lake-layout.js';
+import { composeRuntime } from '../lambdas/handlers/compose-runtime.js';
 import type { PipelineRuntime } from '../lambdas/handlers/steps.js';
 import type { ObjectStore } from '../lambdas/ports/object-store.js';
 import type { QueryRow } from '../lambdas/ports/query-engine.js';
@@ -17,6 +30,7 @@ export interface LocalRuntimeOptions {
   /** The token the demo API expects; handed to the sources' auth secrets through the environment. */
   apiToken: string;
   now: () => Date;
+  progress?: IngestProgress;
 }
 
 export interface LocalRuntime extends PipelineRuntime {
@@ -37,19 +51,64 @@ export function localLake(dataDir: string) {
   return { bronze: new FsObjectStore(join(root, 'bronze')), silver: new FsObjectStore(join(root, 'silver')), gold: new FsObjectStore(join(root, 'gold')) };
 }
 
-/** A part of the local runtime whose module has not landed yet. */
-export class LocalPartNotWiredError extends Error {
-  constructor(readonly missing: string[]) {
-    super(`The local run cannot start: not wired yet: ${missing.join('; ')} (local/runtime.ts)`);
-    this.name = 'LocalPartNotWiredError';
+/** The local catalog file, with every table the config declares (the CDK declares them in AWS). */
+export async function localCatalog(dataDir: string, config: PipelineConfig, lake: ReturnType<typeof localLake>): Promise<JsonCatalog> {
+  const catalog = new JsonCatalog(join(dataDir, 'catalog.json'));
+  for (const t of lakeTables(config)) {
+    await catalog.ensureTable({ database: t.database, name: t.name, location: lake[t.layer].uri(t.prefix), columns: t.columns, partitionKeys: t.partitionKeys });
   }
+  return catalog;
+}
+
+/** DuckDB over the local catalog: file:// locations become paths. */
+export function openLocalQueryEngine(catalog: JsonCatalog): Promise<DuckDbQueryEngine> {
+  return DuckDbQueryEngine.open({ catalog, resolve: (location) => (location.startsWith('file:') ? fileURLToPath(location) : location) });
 }
 
 export async function localRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
-  void options;
-  throw new LocalPartNotWiredError([
-    'JourneyController, WatermarkStore, CongregadoStore (DynamoDB state layer)',
-    'ingestSource / refineSource (lambdas/core/ingest, lambdas/core/refine)',
-    'consolidateTable, LocalCatalog, DuckDbQueryEngine (gold)',
-  ]);
+  const { config, dataDir, dynamo } = options;
+  const lake = localLake(dataDir);
+  const catalog = await localCatalog(dataDir, config, lake);
+  const doc = documentClient(dynamo.client);
+  const journeyStore = new DynamoJourneyStore(doc, dynamo.tables.journey);
+  const journeys = new JourneyController(journeyStore);
+  const congregados = new DynamoCongregadoStore(doc, dynamo.tables.congregado, { sampleStore: lake.gold });
+  // Each HTTP source's token reaches it as the environment variable named after its secret.
+  const env: Record<string, string> = {};
+  for (const s of config.sources) if (s.http?.authSecretName) env[secretEnvName(s.http.authSecretName)] = options.apiToken;
+  const runtime = composeRuntime({
+    config,
+    lake,
+    catalog,
+    secrets: new EnvSecretProvider({ ...process.env, ...env }),
+    journeys,
+    watermarks: new DynamoWatermarkStore(doc, dynamo.tables.watermark),
+    congregados,
+    progress: options.progress,
+    now: options.now,
+  });
+  let engine: DuckDbQueryEngine | undefined;
+  return {
+    ...runtime,
+    lake,
+    async dropFiles(files) {
+      const dropSources = config.sources.filter((s) => s.kind === 'files').map((s) => s.name);
+      for (const [name, records] of Object.entries(files)) {
+        // Demo files are named `<source>-<day>-<part>.ndjson`.
+        const source = dropSources.find((s) => name.startsWith(`${s}-`)) ?? dropSources[0];
+        if (!source) continue;
+        await lake.bronze.put(`${fileDropKeys.pending(source)}${name}`, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      }
+    },
+    getJourney: (runId) => journeys.get(runId),
+    latestJourney: () => journeyStore.latest(),
+    congregados: () => congregados.list(),
+    async query(sql) {
+      engine ??= await openLocalQueryEngine(catalog);
+      return engine.query(sql);
+    },
+    async close() {
+      await engine?.close();
+    },
+  };
 }

@@ -1,13 +1,46 @@
 // Builds the steps' runtime in Lambda from the environment: config, AWS clients and adapters, logger.
+import { GlueClient } from '@aws-sdk/client-glue';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { createStateClient } from '../adapters/aws/dynamodb-client.js';
+import { DynamoCongregadoStore } from '../adapters/aws/dynamodb-congregado-store.js';
+import { DynamoJourneyStore } from '../adapters/aws/dynamodb-journey-store.js';
+import { DynamoWatermarkStore } from '../adapters/aws/dynamodb-watermark-store.js';
+import { GlueCatalog } from '../adapters/aws/glue-catalog.js';
+import { GlueJobRunner } from '../adapters/aws/glue-job-runner.js';
+import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
+import { SecretsManagerSecretProvider } from '../adapters/aws/secrets-manager.js';
 import { parsePipelineConfig, type PipelineConfig } from '../core/config.js';
 import { defaultPipelineConfig } from '../core/default-config.js';
+import type { MetricsSink, ProcessingLogger } from '../core/ingest/processing-log.js';
+import { JourneyController } from '../core/journey.js';
+import { composeRuntime } from './compose-runtime.js';
+import { ENV } from './env-names.js';
 import type { PipelineRuntime } from './steps.js';
 
 /** The validated pipeline config, put into the bundle by esbuild's `define` (lib/constructs/pipeline-functions.ts). */
 declare const __PIPELINE_CONFIG_B64__: string | undefined;
 
 export const logger = new Logger({ serviceName: 'medallion-pipeline' });
+const metrics = new Metrics({ namespace: 'MedallionPipeline', serviceName: 'medallion-pipeline' });
+
+/** Each processing-log metric is published at once with its own dimensions (source, layer). */
+export const stepMetrics: MetricsSink = {
+  add(name, unit, value, dimensions) {
+    const single = metrics.singleMetric();
+    for (const [k, v] of Object.entries(dimensions)) single.addDimension(k, v);
+    single.addMetric(name, unit === 'Count' ? MetricUnit.Count : MetricUnit.Milliseconds, value);
+  },
+};
+
+/** The processing log as Powertools structured log lines. */
+const processingLogger: ProcessingLogger = {
+  info: (message, attributes = {}) => logger.info(message, attributes),
+  warn: (message, attributes = {}) => logger.warn(message, attributes),
+  error: (message, attributes = {}) => logger.error(message, attributes),
+};
 
 /** The config this bundle was built with; the default config outside a bundle (tests, tsx). */
 export function bundledConfig(): PipelineConfig {
@@ -28,28 +61,50 @@ export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
   if (!value) throw new MissingEnvironmentError(name);
   return value;
 }
-
-/** A part of the runtime whose adapter has not been wired into this build. */
-export class StepNotWiredError extends Error {
-  constructor(what: string) {
-    super(`${what} is not wired into the Lambda runtime yet (lambdas/handlers/runtime.ts)`);
-    this.name = 'StepNotWiredError';
-  }
-}
-
-/** The runtime of a Lambda container, from its environment (names in lib/constructs/pipeline-functions.ts, ENV). */
-export function awsRuntime(_env: NodeJS.ProcessEnv): PipelineRuntime {
+/** The runtime of a Lambda container, from its environment (names in ./env-names.ts). Adapters are built on first use. */
+export function awsRuntime(env: NodeJS.ProcessEnv): PipelineRuntime {
   const config = bundledConfig();
-  const notWired = (what: string) => () => Promise.reject(new StepNotWiredError(what));
+  let built: PipelineRuntime | undefined;
+  // A missing variable surfaces as the step's (permanent) error, not as a failed container start.
+  const rt = () => (built ??= buildAwsRuntime(config, env));
   return {
     config,
-    journeys: { begin: notWired('JourneyController'), recordStep: notWired('JourneyController'), complete: notWired('JourneyController'), fail: notWired('JourneyController') },
-    watermarks: { get: notWired('WatermarkStore'), advance: notWired('WatermarkStore') },
-    ingest: notWired('ingestSource'),
-    refine: notWired('refineSource'),
-    consolidatePartition: notWired('consolidateTable'),
+    journeys: {
+      begin: (...a) => rt().journeys.begin(...a),
+      recordStep: (...a) => rt().journeys.recordStep(...a),
+      complete: (...a) => rt().journeys.complete(...a),
+      fail: (...a) => rt().journeys.fail(...a),
+    },
+    watermarks: { get: (s) => rt().watermarks.get(s), advance: (...a) => rt().watermarks.advance(...a) },
+    ingest: (r) => rt().ingest(r),
+    refine: (r) => rt().refine(r),
+    consolidatePartition: (r) => rt().consolidatePartition(r),
     now: () => new Date(),
   };
+}
+
+function buildAwsRuntime(config: PipelineConfig, env: NodeJS.ProcessEnv): PipelineRuntime {
+  const s3 = new S3Client({});
+  const doc = createStateClient();
+  const bucket = (name: string) => new S3ObjectStore(s3, requireEnv(env, name));
+  const lake = { bronze: bucket(ENV.bronzeBucket), silver: bucket(ENV.silverBucket), gold: bucket(ENV.goldBucket) };
+  const glue = new GlueClient({});
+  const jobName = env[ENV.glueJobName];
+  return composeRuntime({
+    config,
+    lake,
+    catalog: new GlueCatalog(glue),
+    secrets: new SecretsManagerSecretProvider(new SecretsManagerClient({})),
+    journeys: new JourneyController(new DynamoJourneyStore(doc, requireEnv(env, ENV.journeyTable))),
+    watermarks: new DynamoWatermarkStore(doc, requireEnv(env, ENV.watermarkTable)),
+    congregados: new DynamoCongregadoStore(doc, requireEnv(env, ENV.congregadoTable), { sampleStore: lake.gold }),
+    glue: jobName
+      ? new GlueJobRunner(glue, { jobName, specStore: bucket(ENV.glueSpecBucket), specPrefix: env[ENV.glueSpecPrefix] })
+      : undefined,
+    log: processingLogger,
+    metrics: stepMetrics,
+    now: () => new Date(),
+  });
 }
 
 /** Wraps a step as a Lambda handler with structured logs of its start, end and error. */

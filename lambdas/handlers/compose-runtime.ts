@@ -1,0 +1,76 @@
+// One composition of the steps' runtime from adapters: the Lambdas (runtime.ts) and the local runner
+// (local/runtime.ts) pass their own stores and clients, and both run the same core functions.
+import type { PipelineConfig } from '../core/config.js';
+import { consolidateTable } from '../core/consolidate/consolidate-table.js';
+import type { FetchFn } from '../core/ingest/http-client.js';
+import { ingestSource } from '../core/ingest/ingest-source.js';
+import type { MetricsSink, ProcessingLogger } from '../core/ingest/processing-log.js';
+import type { IngestProgress } from '../core/ingest/progress.js';
+import { refineSource } from '../core/refine/refine-source.js';
+import type { Catalog } from '../ports/catalog.js';
+import type { GlueConsolidationRunner } from '../ports/glue-runner.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import type { SecretProvider } from '../ports/secrets.js';
+import type { CongregadoStore, WatermarkStore } from '../ports/state-stores.js';
+import type { JourneyPort, PipelineRuntime } from './steps.js';
+
+export interface RuntimeParts {
+  config: PipelineConfig;
+  lake: { bronze: ObjectStore; silver: ObjectStore; gold: ObjectStore };
+  catalog: Catalog;
+  secrets: SecretProvider;
+  journeys: JourneyPort;
+  watermarks: WatermarkStore;
+  congregados: CongregadoStore;
+  /** Runs consolidations too big for one Lambda; absent locally, where every partition runs in-process. */
+  glue?: GlueConsolidationRunner;
+  fetch?: FetchFn;
+  progress?: IngestProgress;
+  log?: ProcessingLogger;
+  metrics?: MetricsSink;
+  /** The instant runs are planned at. */
+  now: () => Date;
+}
+
+export function composeRuntime(parts: RuntimeParts): PipelineRuntime {
+  const { config, lake, catalog } = parts;
+  const clock = () => new Date();
+  const observers = { log: parts.log, metrics: parts.metrics };
+  return {
+    config,
+    journeys: parts.journeys,
+    watermarks: parts.watermarks,
+    now: parts.now,
+    async ingest({ runId, source, window }) {
+      const r = await ingestSource(
+        { config, bronze: lake.bronze, secrets: parts.secrets, fetch: parts.fetch, clock, progress: parts.progress, ...observers },
+        { runId, source, window },
+      );
+      return {
+        source,
+        rows_read: r.records_seen,
+        rows_written: r.records_new,
+        anomesdias: r.anomesdias,
+        watermark_candidate: r.watermark_candidate,
+        objects: [lake.bronze.uri(r.manifest), ...(r.files?.error ?? []).map((k) => lake.bronze.uri(k))],
+        duration_ms: r.duration_ms,
+        message: `${r.pages} page(s), ${r.records_duplicate} record(s) already in bronze${r.files?.error.length ? `, ${r.files.error.length} unreadable file(s) moved to error/` : ''}`,
+      };
+    },
+    async refine({ runId, source, window, ingest }) {
+      const r = await refineSource({ config, bronze: lake.bronze, silver: lake.silver, catalog, clock, ...observers }, { runId, source, window, anomesdias: ingest.anomesdias ?? [] });
+      return {
+        source,
+        rows_read: r.rows_read,
+        rows_written: r.rows_written,
+        rows_invalid: r.rows_invalid,
+        anomesdias: r.anomesdias,
+        objects: r.objects,
+        duration_ms: r.duration_ms,
+        message: r.rows_invalid > 0 ? `${r.rows_invalid} invalid row(s) quarantined` : undefined,
+      };
+    },
+    consolidatePartition: (request) =>
+      consolidateTable({ config, silver: lake.silver, gold: lake.gold, catalog, congregados: parts.congregados, clock, glue: parts.glue }, request),
+  };
+}
