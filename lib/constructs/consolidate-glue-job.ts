@@ -8,8 +8,8 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import type { PipelineConfig } from '../../lambdas/core/config.js';
-import { lakeTables, type LakeTable } from '../../lambdas/core/lake-layout.js';
-import type { ConsolidateGlueJobRef } from './pipeline-functions.js';
+import { lakeTables } from '../../lambdas/core/lake-layout.js';
+import { grantOutputPaths, type ConsolidateGlueJobRef } from './pipeline-functions.js';
 
 export interface ConsolidateGlueJobProps {
   config: PipelineConfig;
@@ -95,7 +95,7 @@ export class ConsolidateGlueJob extends Construct implements ConsolidateGlueJobR
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
-      description: 'The consolidate Glue job: reads silver, writes gold partitions and their catalog entries',
+      description: 'The consolidate Glue job: reads silver and its catalog tables, writes a gold run folder',
     });
     this.grant(props, logGroups);
 
@@ -130,29 +130,25 @@ export class ConsolidateGlueJob extends Construct implements ConsolidateGlueJobR
     // The script object only, not the whole bootstrap assets bucket.
     if (this.script) this.script.bucket.grantRead(this.role, this.script.s3ObjectKey);
     props.silverBucket.grantRead(this.role);
-    // Dynamic partition overwrite deletes the partition's previous files; the spec prefix is in this bucket.
+    // The job writes the run folder (overwrite clears an earlier attempt of the same run); its specs live here too.
     props.goldBucket.grantReadWrite(this.role);
 
     const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, resourceName });
-    const tableArn = (t: LakeTable) => glueArn('table', `${t.database}/${t.name}`);
-    const catalog = glueArn('catalog');
-    const tables = lakeTables(config);
     const origins = new Set(config.consolidations.flatMap((c) => c.origens));
-    const silver = tables.filter((t) => t.layer === 'silver' && origins.has(t.name));
-    const gold = tables.filter((t) => t.layer === 'gold');
+    const silver = lakeTables(config).filter((t) => t.layer === 'silver' && origins.has(t.name));
+    // The job only reads the catalog: the consolidate function switches the gold partition to the job's output.
+    // Spark's catalog client also looks up the `default` database when it starts.
     this.role.addToPolicy(new iam.PolicyStatement({
       actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
-      resources: [catalog, glueArn('database', props.silverDatabase), ...silver.map(tableArn)],
+      resources: [
+        glueArn('catalog'),
+        glueArn('database', 'default'),
+        glueArn('database', props.silverDatabase),
+        ...silver.map((t) => glueArn('table', `${t.database}/${t.name}`)),
+      ],
     }));
-    if (gold.length > 0) {
-      this.role.addToPolicy(new iam.PolicyStatement({
-        actions: [
-          'glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition',
-          'glue:CreatePartition', 'glue:BatchCreatePartition', 'glue:UpdatePartition', 'glue:BatchUpdatePartition',
-        ],
-        resources: [catalog, ...new Set(gold.map((t) => glueArn('database', t.database))), ...gold.map(tableArn)],
-      }));
-    }
+    // A consolidation with output_path has the job write there instead of the gold bucket.
+    grantOutputPaths(this, config, this.role);
     this.role.addToPolicy(new iam.PolicyStatement({
       actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
       resources: [logGroups],

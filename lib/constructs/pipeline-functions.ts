@@ -65,6 +65,15 @@ export const ENV = {
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
+/** Grants read/write under each consolidation's `output_path` (s3://bucket/prefix/), which lies outside the lake. */
+export function grantOutputPaths(scope: Construct, config: PipelineConfig, grantee: iam.IGrantable): void {
+  for (const c of config.consolidations) {
+    if (!c.output_path) continue;
+    const [, bucket, prefix] = /^s3:\/\/([^/]+)\/(.*)$/.exec(c.output_path)!;
+    s3.Bucket.fromBucketName(scope, `Output-${c.database}-${c.tabela_consolidada}`, bucket!).grantReadWrite(grantee, `${prefix}*`);
+  }
+}
+
 export class PipelineFunctionsConstruct extends Construct {
   readonly functions: PipelineFunctions & Record<StepName, nodejs.NodejsFunction>;
 
@@ -148,11 +157,7 @@ export class PipelineFunctionsConstruct extends Construct {
     // ReadWrite includes delete: a rerun replaces a gold partition and removes the superseded files.
     lake.goldBucket.grantReadWrite(f.consolidate);
     lake.congregadoTable.grantReadWriteData(f.consolidate);
-    for (const c of config.consolidations) {
-      if (!c.output_path) continue;
-      const [, bucket, prefix] = /^s3:\/\/([^/]+)\/(.*)$/.exec(c.output_path)!;
-      s3.Bucket.fromBucketName(this, `Output-${c.database}-${c.tabela_consolidada}`, bucket!).grantReadWrite(f.consolidate, `${prefix}*`);
-    }
+    grantOutputPaths(this, config, f.consolidate);
 
     const stack = Stack.of(this);
     const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, resourceName });
