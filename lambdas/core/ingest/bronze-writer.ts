@@ -109,7 +109,7 @@ export class BronzeWriter {
       added++;
       state.recordsNew++;
       state.newKeys.push(h.hi, h.lo);
-      state.digest.update(h.digest);
+      state.digest.update(h.hex);
       const line = `{"_content_hash":"${h.hex}","_ingested_at":"${ingestedAt}","record":${h.json}}`;
       state.lines.push(line);
       state.bytes += line.length;

@@ -130,7 +130,7 @@ export interface HashIndexHeader {
   /** The bronze part objects this index commits, in write order. */
   parts: string[];
   records: number;
-  /** sha256 over the full content hashes of the committed records, in write order. */
+  /** sha256 over the committed records' content hashes (hex text), in write order. */
   digest: string;
   created_at: string;
 }

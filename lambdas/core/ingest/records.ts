@@ -1,5 +1,9 @@
 // Raw records: canonical JSON and content hashes at ingestion speed, and dot-path lookups in pages.
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
+
+/** crypto.hash exists from Node.js 20.12. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
 /**
  * The same text as hashing.canonicalJson (keys sorted at every depth, undefined dropped), written in
@@ -63,11 +67,12 @@ function isSorted(keys: string[]): boolean {
   return true;
 }
 
-/** The record's canonical JSON and the sha256 of it: hex for lines, 64-bit prefix for sets. */
-export function hashRecord(record: Record<string, unknown>): { json: string; digest: Buffer; hex: string; hi: number; lo: number } {
+/** The record's canonical JSON and the hex sha256 of it, with its first 64 bits as (hi, lo) for sets. */
+export function hashRecord(record: Record<string, unknown>): { json: string; hex: string; hi: number; lo: number } {
   const json = canonicalRecordJson(record);
-  const digest = createHash('sha256').update(json).digest();
-  return { json, digest, hex: digest.toString('hex'), hi: digest.readUInt32BE(0), lo: digest.readUInt32BE(4) };
+  // The one-shot crypto.hash costs a fifth of a createHash() object per record.
+  const hex = oneShotHash ? oneShotHash('sha256', json, 'hex') : createHash('sha256').update(json).digest('hex');
+  return { json, hex, hi: parseInt(hex.slice(0, 8), 16), lo: parseInt(hex.slice(8, 16), 16) };
 }
 
 /** The value at a dot path (`links.next`); '' is the value itself. */
