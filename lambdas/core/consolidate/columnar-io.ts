@@ -6,6 +6,7 @@ import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import { snappyCompressor, snappyUncompressor } from 'hysnappy';
 import { parquetSchemaElement, tableColumnFromSchema, type CellValue, type ColumnTable, type TableColumn } from '../parquet.js';
 import type { ColumnValues, OriginTable } from './engine.js';
+import { flatParquetSupports, writeFlatParquet } from './flat-parquet-writer.js';
 
 const uncompress = snappyUncompressor();
 const compress = snappyCompressor();
@@ -56,8 +57,9 @@ export interface WriteColumnsOptions {
   kvMetadata?: { key: string; value: string }[];
 }
 
-/** Writes a column table as snappy Parquet with the pipeline's type mapping (see parquet.ts). */
+/** Writes a column table as snappy Parquet with the pipeline's type mapping (see parquet.ts); flat-parquet-writer.ts when it can. */
 export function writeColumns(table: ColumnTable, options: WriteColumnsOptions = {}): Uint8Array {
+  if (flatParquetSupports(table.columns)) return writeFlatParquet(table, options);
   const columnData: ColumnSource[] = table.columns.map((c) => {
     const values = table.data[c.name]!;
     return {
