@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { parsePipelineConfig, type PipelineConfig, type PipelineConfigInput } from '../lambdas/core/config.js';
 import { defaultPipelineConfig, DEMO_API_BASE } from '../lambdas/core/default-config.js';
 import { addDays, businessDate, type ExecutionInput } from '../lambdas/core/plan.js';
+import type { IngestProgress } from '../lambdas/core/ingest/progress.js';
 import type { PlanOutput, RunResult } from '../lambdas/handlers/steps.js';
 import type { CongregadoRecord, JourneyRecord } from '../lambdas/ports/state-stores.js';
 import { demoDataset, type DemoDataset } from './demo-data.js';
@@ -28,6 +29,8 @@ export interface LocalRunOptions {
   onEvent?: (event: LocalEvent) => void;
   /** Gold rows to sample into the report [8]. */
   sampleRows?: number;
+  /** Live ingestion progress per source [none]. */
+  progress?: IngestProgress;
   /** Builds the steps' runtime [localRuntime]; tests pass a stand-in. */
   runtime?: typeof localRuntime;
 }
@@ -77,7 +80,7 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     const config = localConfig(options.config ?? defaultPipelineConfig, api.baseUrl);
     const dynamo = await startLocalDynamo(config, join(dataDir, 'dynamodb'));
     stops.push(dynamo.stop);
-    const runtime: LocalRuntime = await (options.runtime ?? localRuntime)({ config, dataDir, dynamo, apiToken: api.token, now: () => now });
+    const runtime: LocalRuntime = await (options.runtime ?? localRuntime)({ config, dataDir, dynamo, apiToken: api.token, now: () => now, progress: options.progress });
     stops.push(runtime.close);
     await runtime.dropFiles(dataset.files);
 

@@ -3,7 +3,10 @@ import './quiet-warnings.js';
 import './polyfills.js';
 import { parseArgs } from 'node:util';
 import type { ExecutionInput } from '../lambdas/core/plan.js';
+import { parsePipelineConfig } from '../lambdas/core/config.js';
+import { defaultPipelineConfig } from '../lambdas/core/default-config.js';
 import { runLocal } from './local-run.js';
+import { createLocalProgress } from './progress.js';
 import { formatSummary } from './summary.js';
 
 const USAGE = `Usage: npm start -- [--force] [--from YYYY-MM-DD [--to YYYY-MM-DD]] [--sources a,b] [--data-dir .local/]
@@ -33,17 +36,21 @@ async function main(): Promise<number> {
     : { mode: 'daily', force: values.force };
   if (values.sources) input.sources = values.sources.split(',').map((s) => s.trim()).filter(Boolean);
 
-  const interactive = process.stdout.isTTY;
+  const finished: Record<string, number> = { Refine: 0, Consolidate: 0, Complete: 0 };
+  const config = parsePipelineConfig(defaultPipelineConfig);
+  const sourceCount = input.sources?.length ?? config.sources.length;
+  const expected = (state: string) => (state === 'Refine' ? sourceCount : state === 'Consolidate' ? config.consolidations.length : 1);
   const report = await runLocal({
     dataDir: values['data-dir'],
     input,
     operations: values.operations ? Number(values.operations) : undefined,
+    progress: createLocalProgress(),
     onEvent: (e) => {
-      // One line per task that ends, so a non-interactive log stays short.
-      if (e.type === 'StateExited' && e.state && ['Plan', 'Ingest', 'Refine', 'Consolidate', 'Complete'].includes(e.state)) {
-        process.stdout.write(interactive ? `\r  ${e.state} done${' '.repeat(20)}` : `  ${e.state} done\n`);
+      // Ingestion shows its own progress per source; the other tasks one line each as they end.
+      if (e.type === 'StateExited' && e.state && ['Plan', 'Refine', 'Consolidate', 'Complete'].includes(e.state)) {
+        process.stderr.write(`  ${e.state} done${e.state === 'Plan' ? '' : ` (${++finished[e.state]!} of ${expected(e.state)})`}\n`);
       } else if (e.type === 'StateRetried') {
-        process.stdout.write(`${interactive ? '\n' : ''}  ${e.state} retried after ${e.error ?? 'an error'}\n`);
+        process.stderr.write(`  ${e.state} retried after ${e.error ?? 'an error'}\n`);
       }
     },
   });

@@ -41,7 +41,9 @@ export interface SynthesizedPipeline {
 export function synthesizePipeline(config: PipelineConfig): SynthesizedPipeline {
   const outdir = mkdtempSync(join(tmpdir(), 'medallion-synth-'));
   try {
-    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    // No bundling (the code runs in-process) and no CloudFormation schema validation (a WASM engine taking
+    // 15 s or more here; the CDK tests run it): only the definition is used.
+    const app = new App({ outdir, builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
     const env = { account: LOCAL_ACCOUNT, region: LOCAL_REGION };
     const lake = dataLakeForLocalSynth(app, config, env);
     const stack = new PipelineStack(app, 'LocalPipeline', { config, dataLake: lake, env });
