@@ -11,6 +11,7 @@ import { PipelineConfigError, parsePipelineConfig } from '../../lambdas/core/con
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { buildApp, stackName, type PipelineApp } from '../../lib/app.js';
 import { ConfigFileError, loadPipelineConfig } from '../../lib/config-loader.js';
+import { ConsolidateGlueJob, GlueScriptMissingError, SKIPPED_SCRIPT_LOCATION } from '../../lib/constructs/consolidate-glue-job.js';
 import { ENV } from '../../lib/constructs/pipeline-functions.js';
 import { PipelineStack } from '../../lib/pipeline-stack.js';
 import { DataLakeStack } from '../../lib/data-lake-stack.js';
@@ -66,6 +67,11 @@ describe('the app', () => {
   it('uses the default config without -c config', () => {
     expect(loadPipelineConfig(undefined)).toEqual(parsePipelineConfig(defaultPipelineConfig));
     expect(stackName(parsePipelineConfig(defaultPipelineConfig), 'Pipeline')).toBe('MedallionDevPipeline');
+  });
+
+  it('resolves a relative -c config path from the working directory', () => {
+    writeConfig('relative.json', { ...defaultPipelineConfig, stage: 'rel' });
+    expect(loadPipelineConfig('relative.json', dir).stage).toBe('rel');
   });
 
   it('passes cdk-nag AwsSolutions with no unacknowledged error or warning in either stack', () => {
@@ -190,6 +196,21 @@ describe('the consolidate Glue job', () => {
         }),
       },
     });
+  });
+
+  it('refuses a missing script when the synth bundles assets, and stands in for it when bundling is skipped', () => {
+    const config = parsePipelineConfig(defaultPipelineConfig);
+    const make = (app: App) => {
+      const lake = new DataLakeStack(app, 'L', { config });
+      return new ConsolidateGlueJob(new Stack(app, 'J'), 'Job', {
+        config, scriptPath: join(dir, 'absent.py'), silverBucket: lake.silverBucket, goldBucket: lake.goldBucket, silverDatabase: 'db_silver',
+      });
+    };
+    expect(() => make(new App({ builtinCloudFormationValidation: false }))).toThrow(GlueScriptMissingError);
+    expect(() => make(new App({ builtinCloudFormationValidation: false }))).toThrow(/absent\.py does not exist/);
+    const skipped = make(new App(FAST_APP));
+    expect(skipped.script).toBeUndefined();
+    expect(Stack.of(skipped).resolve(skipped.job.command)).toMatchObject({ scriptLocation: SKIPPED_SCRIPT_LOCATION });
   });
 
   it('is left out when every consolidation runs on Lambda', () => {
