@@ -1,10 +1,11 @@
 // Builds the steps' runtime in Lambda from the environment: config, AWS clients and adapters, logger.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { createStateClient } from '../adapters/aws/dynamodb-client.js';
+import { createStateClient, documentClient } from '../adapters/aws/dynamodb-client.js';
 import { DynamoCongregadoStore } from '../adapters/aws/dynamodb-congregado-store.js';
 import { DynamoJourneyStore } from '../adapters/aws/dynamodb-journey-store.js';
 import { DynamoWatermarkStore } from '../adapters/aws/dynamodb-watermark-store.js';
@@ -61,12 +62,22 @@ export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
   if (!value) throw new MissingEnvironmentError(name);
   return value;
 }
-/** The runtime of a Lambda container, from its environment (names in ./env-names.ts). Adapters are built on first use. */
-export function awsRuntime(env: NodeJS.ProcessEnv): PipelineRuntime {
-  const config = bundledConfig();
+/** The AWS clients the runtime uses; tests pass clients pointed at emulators or mocks. */
+export interface AwsClients {
+  s3: S3Client;
+  dynamodb: DynamoDBClient;
+  glue: GlueClient;
+  secrets: SecretsManagerClient;
+}
+
+/**
+ * The runtime of a Lambda container, from its environment (names in ./env-names.ts). Adapters are
+ * built on first use, so a missing variable surfaces as the step's (permanent) error.
+ */
+export function awsRuntime(env: NodeJS.ProcessEnv, overrides: { config?: PipelineConfig; clients?: Partial<AwsClients> } = {}): PipelineRuntime {
+  const config = overrides.config ?? bundledConfig();
   let built: PipelineRuntime | undefined;
-  // A missing variable surfaces as the step's (permanent) error, not as a failed container start.
-  const rt = () => (built ??= buildAwsRuntime(config, env));
+  const rt = () => (built ??= buildAwsRuntime(config, env, overrides.clients ?? {}));
   return {
     config,
     journeys: {
@@ -83,18 +94,18 @@ export function awsRuntime(env: NodeJS.ProcessEnv): PipelineRuntime {
   };
 }
 
-function buildAwsRuntime(config: PipelineConfig, env: NodeJS.ProcessEnv): PipelineRuntime {
-  const s3 = new S3Client({});
-  const doc = createStateClient();
+function buildAwsRuntime(config: PipelineConfig, env: NodeJS.ProcessEnv, clients: Partial<AwsClients>): PipelineRuntime {
+  const s3 = clients.s3 ?? new S3Client({});
+  const doc = clients.dynamodb ? documentClient(clients.dynamodb) : createStateClient();
   const bucket = (name: string) => new S3ObjectStore(s3, requireEnv(env, name));
   const lake = { bronze: bucket(ENV.bronzeBucket), silver: bucket(ENV.silverBucket), gold: bucket(ENV.goldBucket) };
-  const glue = new GlueClient({});
+  const glue = clients.glue ?? new GlueClient({});
   const jobName = env[ENV.glueJobName];
   return composeRuntime({
     config,
     lake,
     catalog: new GlueCatalog(glue),
-    secrets: new SecretsManagerSecretProvider(new SecretsManagerClient({})),
+    secrets: new SecretsManagerSecretProvider(clients.secrets ?? new SecretsManagerClient({})),
     journeys: new JourneyController(new DynamoJourneyStore(doc, requireEnv(env, ENV.journeyTable))),
     watermarks: new DynamoWatermarkStore(doc, requireEnv(env, ENV.watermarkTable)),
     congregados: new DynamoCongregadoStore(doc, requireEnv(env, ENV.congregadoTable), { sampleStore: lake.gold }),
