@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PipelineConfig } from '../../lambdas/core/config.js';
+import { ENV } from '../../lambdas/handlers/env-names.js';
 import { lakeTables, type LakeTable } from '../../lambdas/core/lake-layout.js';
 import type { PipelineFunctions } from './pipeline-state-machine.js';
 
@@ -48,20 +49,8 @@ export interface PipelineFunctionsProps {
 export type StepName = keyof PipelineFunctions;
 export const STEP_NAMES: readonly StepName[] = ['plan', 'ingest', 'refine', 'consolidate', 'complete', 'fail'];
 
-/** The environment variable names the handlers' runtime reads (lambdas/handlers/runtime.ts). */
-export const ENV = {
-  bronzeBucket: 'BRONZE_BUCKET',
-  silverBucket: 'SILVER_BUCKET',
-  goldBucket: 'GOLD_BUCKET',
-  journeyTable: 'JOURNEY_TABLE',
-  congregadoTable: 'CONGREGADO_TABLE',
-  watermarkTable: 'WATERMARK_TABLE',
-  silverDatabase: 'SILVER_DATABASE',
-  athenaWorkgroup: 'ATHENA_WORKGROUP',
-  glueJobName: 'GLUE_JOB_NAME',
-  glueSpecBucket: 'GLUE_SPEC_BUCKET',
-  glueSpecPrefix: 'GLUE_SPEC_PREFIX',
-} as const;
+/** The environment variable names the handlers' runtime reads (one list, shared with lambdas/handlers/runtime.ts). */
+export { ENV };
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
