@@ -1,14 +1,14 @@
 // Parquet to column arrays and back, tuned for consolidation: timestamps stay epoch milliseconds
 // (no Date per cell), longs become numbers, snappy runs in WebAssembly (hysnappy), and the writer
 // skips statistics and dictionary attempts on the columns where they cost more than they save.
-import { parquetMetadata, parquetRead, type FileMetaData } from 'hyparquet';
+import { parquetMetadata, type FileMetaData } from 'hyparquet';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
-import { snappyCompressor, snappyUncompressor } from 'hysnappy';
+import { snappyCompressor } from 'hysnappy';
 import { parquetSchemaElement, tableColumnFromSchema, type CellValue, type ColumnTable, type TableColumn } from '../parquet.js';
 import type { ColumnValues, OriginTable } from './engine.js';
 import { flatParquetSupports, writeFlatParquet } from './flat-parquet-writer.js';
+import { readFlatParquet } from './flat-parquet-reader.js';
 
-const uncompress = snappyUncompressor();
 const compress = snappyCompressor();
 
 export function parquetFooter(bytes: Uint8Array): FileMetaData {
@@ -21,35 +21,8 @@ export function fileColumns(metadata: FileMetaData): TableColumn[] {
 
 /** Reads the named columns (all when omitted) of a Parquet file into one array per column. */
 export async function readColumns(bytes: Uint8Array, origem: string, names?: readonly string[]): Promise<OriginTable> {
-  const file = arrayBufferOf(bytes);
-  const metadata = parquetMetadata(file);
-  const columns = fileColumns(metadata).filter((c) => !names || names.includes(c.name));
-  const rowCount = Number(metadata.num_rows);
-  const data: Record<string, CellValue[]> = {};
-  for (const c of columns) data[c.name] = new Array<CellValue>(rowCount);
-  const types = new Map(columns.map((c) => [c.name, c.type]));
-  await parquetRead({
-    file,
-    metadata,
-    columns: columns.map((c) => c.name),
-    compressors: { SNAPPY: uncompress },
-    parsers: { timestampFromMilliseconds: Number, timestampFromMicroseconds: (us: bigint) => Number(us / 1000n), timestampFromNanoseconds: (ns: bigint) => Number(ns / 1_000_000n) },
-    onChunk: ({ columnName, columnData, rowStart }) => {
-      const target = data[columnName];
-      if (!target) return;
-      const isLong = types.get(columnName) === 'long';
-      const date = types.get(columnName) === 'date';
-      for (let i = 0; i < columnData.length; i++) {
-        const v = columnData[i] as unknown;
-        target[rowStart + i] = v === undefined || v === null ? null : isLong || typeof v === 'bigint' ? Number(v) : date && !(v instanceof Date) ? new Date(Number(v) * 86_400_000) : (v as CellValue);
-      }
-    },
-  });
-  for (const c of columns) {
-    const values = data[c.name]!;
-    for (let i = 0; i < rowCount; i++) if (values[i] === undefined) values[i] = null;
-  }
-  return { origem, columns, data: data as Record<string, ColumnValues>, rowCount };
+  const table = readFlatParquet(bytes, names);
+  return { origem, columns: table.columns, data: table.data as Record<string, ColumnValues>, rowCount: table.rowCount };
 }
 
 export interface WriteColumnsOptions {

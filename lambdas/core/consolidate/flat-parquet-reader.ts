@@ -1,0 +1,111 @@
+// Reads the top-level columns of a Parquet file into one array per column without hyparquet's generic
+// list assembly (its cost dominates for flat optional columns): pages are decoded by hyparquet's own
+// page functions, then the definition levels scatter the values straight into the output array.
+import { parquetMetadata, type ColumnChunk, type DecodedArray, type FileMetaData } from 'hyparquet';
+import { parquetHeader } from 'hyparquet/src/column.js';
+import { convert, convertWithDictionary, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
+import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js';
+import { readPlain } from 'hyparquet/src/plain.js';
+import { getSchemaPath } from 'hyparquet/src/schema.js';
+import type { ColumnDecoder } from 'hyparquet/src/types.js';
+import { snappyUncompressor } from 'hysnappy';
+import { tableColumnFromSchema, type CellValue, type TableColumn } from '../parquet.js';
+
+const uncompress = snappyUncompressor();
+const DAY_MS = 86_400_000;
+
+// Timestamps stay epoch milliseconds (no Date per cell); long columns become numbers below.
+const parsers = {
+  ...DEFAULT_PARSERS,
+  timestampFromMilliseconds: (ms: bigint) => Number(ms),
+  timestampFromMicroseconds: (us: bigint) => Number(us / 1000n),
+  timestampFromNanoseconds: (ns: bigint) => Number(ns / 1_000_000n),
+  dateFromDays: (days: number) => new Date(days * DAY_MS),
+};
+
+export interface FlatColumns {
+  columns: TableColumn[];
+  data: Record<string, CellValue[]>;
+  rowCount: number;
+}
+
+/** The named top-level columns (all when omitted); a nested column is an error naming it. */
+export function readFlatParquet(bytes: Uint8Array, names?: readonly string[], metadata: FileMetaData = parquetMetadata(arrayBufferOf(bytes))): FlatColumns {
+  const topLevel: FileMetaData['schema'] = [];
+  for (let i = 1; i < metadata.schema.length; i = afterElement(metadata.schema, i)) topLevel.push(metadata.schema[i]!);
+  const columns = topLevel.map(tableColumnFromSchema).filter((c) => !names || names.includes(c.name));
+  const rowCount = Number(metadata.num_rows);
+  const data: Record<string, CellValue[]> = {};
+  for (const column of columns) {
+    const schemaPath = getSchemaPath(metadata.schema, [column.name]);
+    const leaf = schemaPath[schemaPath.length - 1]!.element;
+    if (schemaPath.length !== 2 || leaf.num_children) throw new Error(`Parquet column "${column.name}" is nested; consolidation reads flat columns only`);
+    const maxDefinition = leaf.repetition_type === 'REQUIRED' ? 0 : 1;
+    const out = new Array<CellValue>(rowCount);
+    let row = 0;
+    for (const group of metadata.row_groups) {
+      const chunk = group.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column.name);
+      if (!chunk?.meta_data) throw new Error(`Parquet row group has no chunk for column "${column.name}"`);
+      const decoder: ColumnDecoder = { pathInSchema: [column.name], type: chunk.meta_data.type, element: leaf, schemaPath, codec: chunk.meta_data.codec, parsers, compressors: { SNAPPY: uncompress } };
+      row = readChunk(bytes, chunk, decoder, maxDefinition, column.type === 'long', out, row, row + Number(group.num_rows));
+    }
+    data[column.name] = out;
+  }
+  return { columns, data, rowCount };
+}
+
+function readChunk(bytes: Uint8Array, chunk: ColumnChunk, decoder: ColumnDecoder, maxDefinition: number, isLong: boolean, out: CellValue[], row: number, end: number): number {
+  const meta = chunk.meta_data!;
+  const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + start, Number(meta.total_compressed_size));
+  const reader = { view, offset: 0 };
+  let dictionary: DecodedArray | undefined;
+  while (row < end && reader.offset < view.byteLength) {
+    const header = parquetHeader(reader);
+    const compressed = new Uint8Array(view.buffer, view.byteOffset + reader.offset, header.compressed_page_size);
+    reader.offset += header.compressed_page_size;
+    let definitionLevels: ArrayLike<number>;
+    let values: DecodedArray;
+    if (header.type === 'DICTIONARY_PAGE') {
+      const page = decompressPage(compressed, Number(header.uncompressed_page_size), decoder.codec, decoder.compressors);
+      const plain = readPlain({ view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }, decoder.type, header.dictionary_page_header!.num_values, decoder.element.type_length);
+      dictionary = convert(plain, decoder);
+      continue;
+    } else if (header.type === 'DATA_PAGE') {
+      const page = decompressPage(compressed, Number(header.uncompressed_page_size), decoder.codec, decoder.compressors);
+      const read = readDataPage(page, header.data_page_header!, decoder);
+      definitionLevels = read.definitionLevels ?? [];
+      values = convertWithDictionary(read.dataPage, dictionary, header.data_page_header!.encoding, decoder);
+    } else if (header.type === 'DATA_PAGE_V2') {
+      const read = readDataPageV2(compressed, header, decoder);
+      definitionLevels = read.definitionLevels ?? [];
+      values = convertWithDictionary(read.dataPage, dictionary, header.data_page_header_v2!.encoding, decoder);
+    } else {
+      continue;
+    }
+    if (maxDefinition === 0 || definitionLevels.length === 0) {
+      for (let i = 0; i < values.length; i++) out[row++] = cell(values[i], isLong);
+    } else {
+      let v = 0;
+      for (let i = 0; i < definitionLevels.length; i++) out[row++] = definitionLevels[i] === maxDefinition ? cell(values[v++], isLong) : null;
+    }
+  }
+  return row;
+}
+
+function cell(value: unknown, isLong: boolean): CellValue {
+  if (value === undefined || value === null) return null;
+  if (isLong || typeof value === 'bigint') return Number(value);
+  return value as CellValue;
+}
+
+/** The index after a schema element and all of its descendants. */
+function afterElement(schema: FileMetaData['schema'], index: number): number {
+  let next = index + 1;
+  for (let c = 0; c < (schema[index]!.num_children ?? 0); c++) next = afterElement(schema, next);
+  return next;
+}
+
+function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
