@@ -197,4 +197,19 @@ describe('refineSource', () => {
     expect(result).toMatchObject({ rows_read: 1, rows_written: 1, anomesdias: ['20240119'] });
     expect(result.message).toMatch(/1 partition\(s\) had no bronze records/);
   });
+
+  it('splits a big partition into several Parquet parts, and a retry of the same run leaves no stale part', async () => {
+    const config = filesConfig();
+    await prepare(config);
+    await bronze.put('pending/animais/a.ndjson', [1, 2, 3, 4, 5].map((i) => JSON.stringify(animal(i))).join('\n'));
+    const ingest = await ingestSource({ config, bronze, secrets }, { runId: 'i1', source: 'animais', window });
+    const split = await refineSource({ config, bronze, silver, catalog, rowsPerFile: 2 }, { runId: 'r1', source: 'animais', window, anomesdias: ingest.anomesdias });
+    expect(split.partitions[0]!.objects).toHaveLength(3);
+    const rows = await silverRows(config, 'animais', '20240119', 'id_animal');
+    expect(rows.map((r) => r.id_animal)).toEqual(['A1', 'A2', 'A3', 'A4', 'A5']);
+    const retry = await refineSource({ config, bronze, silver, catalog }, { runId: 'r1', source: 'animais', window, anomesdias: ingest.anomesdias });
+    expect(retry.objects).toEqual(['animais/anomesdia=20240119/run=r1/part-00000.parquet']);
+    expect(await listKeys(silver, 'animais/')).toEqual(retry.objects);
+    expect(await silverRows(config, 'animais', '20240119', 'id_animal')).toEqual(rows);
+  });
 });
