@@ -13,9 +13,8 @@ import { JsonCatalog } from '../lambdas/adapters/local/json-catalog.js';
 import type { PipelineConfig } from '../lambdas/core/config.js';
 import { fileDropKeys } from '../lambdas/core/ingest/bronze-layout.js';
 import type { IngestProgress } from '../lambdas/core/ingest/progress.js';
-import { JourneyController } from '../lambdas/core/journey.js';
 import { lakeTables } from '../lambdas/core/lake-layout.js';
-import { composeRuntime } from '../lambdas/handlers/compose-runtime.js';
+import { composeRuntime, congregadoItemBudget, journeyController } from '../lambdas/handlers/compose-runtime.js';
 import type { PipelineRuntime } from '../lambdas/handlers/steps.js';
 import type { ObjectStore } from '../lambdas/ports/object-store.js';
 import type { QueryRow } from '../lambdas/ports/query-engine.js';
@@ -71,8 +70,8 @@ export async function localRuntime(options: LocalRuntimeOptions): Promise<LocalR
   const catalog = await localCatalog(dataDir, config, lake);
   const doc = documentClient(dynamo.client);
   const journeyStore = new DynamoJourneyStore(doc, dynamo.tables.journey);
-  const journeys = new JourneyController(journeyStore);
-  const congregados = new DynamoCongregadoStore(doc, dynamo.tables.congregado, { sampleStore: lake.gold });
+  const journeys = journeyController(journeyStore, config);
+  const congregados = new DynamoCongregadoStore(doc, dynamo.tables.congregado, { sampleStore: lake.gold, maxItemBytes: congregadoItemBudget(config) });
   // Each HTTP source's token reaches it as the environment variable named after its secret.
   const env: Record<string, string> = {};
   for (const s of config.sources) if (s.http?.authSecretName) env[secretEnvName(s.http.authSecretName)] = options.apiToken;

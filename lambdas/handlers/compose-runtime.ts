@@ -6,12 +6,13 @@ import type { FetchFn } from '../core/ingest/http-client.js';
 import { ingestSource } from '../core/ingest/ingest-source.js';
 import type { MetricsSink, ProcessingLogger } from '../core/ingest/processing-log.js';
 import type { IngestProgress } from '../core/ingest/progress.js';
+import { JourneyController } from '../core/journey.js';
 import { refineSource } from '../core/refine/refine-source.js';
 import type { Catalog } from '../ports/catalog.js';
 import type { GlueConsolidationRunner } from '../ports/glue-runner.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { SecretProvider } from '../ports/secrets.js';
-import type { CongregadoStore, WatermarkStore } from '../ports/state-stores.js';
+import type { CongregadoStore, JourneyStore, WatermarkStore } from '../ports/state-stores.js';
 import type { JourneyPort, PipelineRuntime } from './steps.js';
 
 export interface RuntimeParts {
@@ -30,6 +31,19 @@ export interface RuntimeParts {
   metrics?: MetricsSink;
   /** The instant runs are planned at. */
   now: () => Date;
+}
+
+/** Journey control with the config's lease and retention. */
+export function journeyController(store: JourneyStore, config: PipelineConfig): JourneyController {
+  return new JourneyController(store, { leaseMs: config.limits.journeyLeaseSeconds * 1000, ttlDays: config.limits.journeyTtlDays });
+}
+
+/**
+ * The congregado item's budget: the record's fields plus the inline sample stay under
+ * `congregadoSampleMaxBytes` more than the fields alone need; the whole sample always goes to S3 when cut.
+ */
+export function congregadoItemBudget(config: PipelineConfig): number {
+  return Math.min(380_000, config.limits.congregadoSampleMaxBytes + 20_000);
 }
 
 export function composeRuntime(parts: RuntimeParts): PipelineRuntime {

@@ -16,8 +16,7 @@ import { SecretsManagerSecretProvider } from '../adapters/aws/secrets-manager.js
 import { parsePipelineConfig, type PipelineConfig } from '../core/config.js';
 import { defaultPipelineConfig } from '../core/default-config.js';
 import type { MetricsSink, ProcessingLogger } from '../core/ingest/processing-log.js';
-import { JourneyController } from '../core/journey.js';
-import { composeRuntime } from './compose-runtime.js';
+import { composeRuntime, congregadoItemBudget, journeyController } from './compose-runtime.js';
 import { ENV } from './env-names.js';
 import type { PipelineRuntime } from './steps.js';
 
@@ -106,9 +105,9 @@ function buildAwsRuntime(config: PipelineConfig, env: NodeJS.ProcessEnv, clients
     lake,
     catalog: new GlueCatalog(glue),
     secrets: new SecretsManagerSecretProvider(clients.secrets ?? new SecretsManagerClient({})),
-    journeys: new JourneyController(new DynamoJourneyStore(doc, requireEnv(env, ENV.journeyTable))),
+    journeys: journeyController(new DynamoJourneyStore(doc, requireEnv(env, ENV.journeyTable)), config),
     watermarks: new DynamoWatermarkStore(doc, requireEnv(env, ENV.watermarkTable)),
-    congregados: new DynamoCongregadoStore(doc, requireEnv(env, ENV.congregadoTable), { sampleStore: lake.gold }),
+    congregados: new DynamoCongregadoStore(doc, requireEnv(env, ENV.congregadoTable), { sampleStore: lake.gold, maxItemBytes: congregadoItemBudget(config) }),
     glue: jobName
       ? new GlueJobRunner(glue, { jobName, specStore: bucket(ENV.glueSpecBucket), specPrefix: env[ENV.glueSpecPrefix] })
       : undefined,
