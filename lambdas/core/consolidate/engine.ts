@@ -102,7 +102,19 @@ export function consolidate(rules: ConsolidationRules, inputs: readonly OriginTa
     return false;
   };
 
-  const winners = new Map<unknown, number>();
+  // Open addressing on a hash of the key tuple: no key strings are built, equal hashes compare the values.
+  const capacity = 2 ** Math.ceil(Math.log2(Math.max(16, total * 2)));
+  const slots = new Int32Array(capacity).fill(-1);
+  const mask = capacity - 1;
+  const sameKey = (a: number, b: number): boolean => {
+    for (const k of keys) {
+      const va = k[inputOf[a]!]![localOf[a]!]!;
+      const vb = k[inputOf[b]!]![localOf[b]!]!;
+      if (va !== vb && !(va instanceof Date && vb instanceof Date && va.getTime() === vb.getTime())) return false;
+    }
+    return true;
+  };
+  let winnerCount = 0;
   const quarantined: QuarantinedRow[] = [];
   let g = 0;
   inputs.forEach((input, i) => {
@@ -110,18 +122,32 @@ export function consolidate(rules: ConsolidationRules, inputs: readonly OriginTa
     for (let r = 0; r < input.rowCount; r++, g++) {
       inputOf[g] = i;
       localOf[g] = r;
-      const key = compositeKey(keyValues, r);
-      if (key === null) {
+      const hash = keyHash(keyValues, r);
+      if (hash === null) {
         const missing = rules.chaves_principais.filter((_, k) => (keyValues[k]?.[r] ?? null) === null);
         quarantined.push({ origem: input.origem, reason: `null key column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`, row: rowOf(input, r) });
         continue;
       }
-      const current = winners.get(key);
-      if (current === undefined || beats(g, current)) winners.set(key, g);
+      let slot = hash & mask;
+      for (;;) {
+        const current = slots[slot]!;
+        if (current === -1) {
+          slots[slot] = g;
+          winnerCount++;
+          break;
+        }
+        if (sameKey(g, current)) {
+          if (beats(g, current)) slots[slot] = g;
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
     }
   });
+  const winners = new Array<number>(winnerCount);
+  for (let s = 0, w = 0; s < capacity; s++) if (slots[s]! >= 0) winners[w++] = slots[s]!;
 
-  const order = sortedByKey([...winners.values()], keys, inputOf, localOf);
+  const order = sortedByKey(winners, keys, inputOf, localOf);
   const data: Record<string, CellValue[]> = {};
   columns.forEach((c, n) => {
     const source = tieColumns[n]!;
@@ -160,33 +186,58 @@ function outputColumns(rules: ConsolidationRules, inputs: readonly OriginTable[]
   return [...byName.values()].map((c) => c.column);
 }
 
-/** A Map key equal for equal key tuples; null when a key column is null. */
-function compositeKey(keyValues: (ColumnValues | undefined)[], r: number): unknown {
-  if (keyValues.length === 1) {
-    const v = keyValues[0]?.[r] ?? null;
-    return v instanceof Date ? v.getTime() : v;
-  }
-  let key = '';
+/** FNV-1a over the key tuple's values; null when a key column is null. */
+function keyHash(keyValues: (ColumnValues | undefined)[], r: number): number | null {
+  let h = 0x811c9dc5;
   for (const column of keyValues) {
     const v = column?.[r] ?? null;
     if (v === null) return null;
-    // Length-prefixed strings cannot collide with another split of the same characters.
-    key += typeof v === 'string' ? `${v.length}:${v}` : v instanceof Date ? `${v.getTime()};` : `${String(v)};`;
+    if (typeof v === 'string') {
+      for (let c = 0; c < v.length; c++) h = Math.imul(h ^ v.charCodeAt(c), 16777619);
+    } else {
+      const n = typeof v === 'number' ? v : v instanceof Date ? v.getTime() : v ? 1 : 0;
+      h = Math.imul(h ^ (n | 0), 16777619);
+      h = Math.imul(h ^ ((n / 4294967296) | 0), 16777619);
+    }
+    h = Math.imul(h ^ 0xff, 16777619);
   }
-  return key;
+  // Final avalanche so that the low bits used as the slot index depend on every input bit.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
 }
 
 function sortedByKey(rows: number[], keys: (ColumnValues | undefined)[][], inputOf: Uint16Array, localOf: Int32Array): number[] {
-  const keyColumns = keys.map((k) => rows.map((row) => k[inputOf[row]!]![localOf[row]!] as CellValue));
+  const compares = keys.map((k) => {
+    const values = rows.map((row) => k[inputOf[row]!]![localOf[row]!] as CellValue);
+    return columnComparator(values);
+  });
   const perm = Array.from(rows.keys());
   perm.sort((a, b) => {
-    for (const column of keyColumns) {
-      const c = compareValues(column[a]!, column[b]!);
+    for (const compare of compares) {
+      const c = compare(a, b);
       if (c !== 0) return c;
     }
     return 0;
   });
   return perm.map((p) => rows[p]!);
+}
+
+/** A comparator of two positions in one key column, specialised for the column's values. */
+function columnComparator(values: CellValue[]): (a: number, b: number) => number {
+  const first = values.find((v) => v !== null);
+  if (typeof first === 'number') {
+    const numbers = values as number[];
+    return (a, b) => numbers[a]! - numbers[b]!;
+  }
+  // Native string order is UTF-16 order; it equals code point order when no value has a surrogate or a
+  // character from U+E000 up, which one scan tells, so the usual case needs no per-character loop.
+  if (typeof first === 'string' && !values.some((v) => /[\uD800-\uFFFF]/.test(v as string))) {
+    const strings = values as string[];
+    return (a, b) => (strings[a]! < strings[b]! ? -1 : strings[a]! > strings[b]! ? 1 : 0);
+  }
+  return (a, b) => compareValues(values[a]!, values[b]!);
 }
 
 function rowOf(input: OriginTable, r: number): Record<string, CellValue> {
