@@ -51,8 +51,8 @@ export function formatSummary(s: SummaryInput): string {
   }
   for (const c of s.congregados) {
     line();
-    line(`Congregado ${c.id} (version ${c.version})`);
-    line(`  records ${c.record_count}  keys ${c.chaves_principais.join(', ')}  decision ${c.campos_decisao.join(', ')}`);
+    line(`Congregado ${c.id} (version ${c.version}, saved by each partition consolidated; last: anomesdia ${String(c.metadata.anomesdia ?? '?')})`);
+    line(`  records in that partition ${c.record_count}  keys ${c.chaves_principais.join(', ')}  decision ${c.campos_decisao.join(', ')}`);
     line(`  origins ${c.origens.join(', ')}  processor ${c.processor_type}  updated ${c.updated_at}`);
     line(`  idempotency key ${c.idempotency_key.slice(0, 16)}…  sample rows kept ${c.sample_data.length}${c.sample_uri ? ` (full sample: ${c.sample_uri})` : ''}`);
   }
