@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFlatParquet } from '../../lambdas/core/consolidate/flat-parquet-reader.js';
+import { writeFlatParquet } from '../../lambdas/core/consolidate/flat-parquet-writer.js';
 import { readParquet, tableFromRows, writeParquet } from '../../lambdas/core/parquet.js';
 import { operationColumns, random, randomRows } from './fixtures.js';
 
@@ -15,6 +16,19 @@ describe('readFlatParquet', () => {
       const asMs = (v: unknown) => (v instanceof Date ? v.getTime() : v);
       expect(actual.data[c.name]!.map(asMs), c.name).toEqual(expected.data[c.name]!.map(asMs));
     }
+  });
+
+  it('reads plain INT64 pages (long, timestamp, decimal) as numbers, negatives included', () => {
+    const columns = [
+      { name: 'l', type: 'long' as const },
+      { name: 'ts', type: 'timestamp' as const },
+      { name: 'dec', type: 'decimal' as const, precision: 18, scale: 2 },
+    ];
+    const rows = [-5e15, -1, 0, 1, 2 ** 40 + 3, null].map((n, i) => ({ l: n, ts: n === null ? null : n + i, dec: n === null ? null : Math.round(n / 7) / 100 + 0 }));
+    const table = readFlatParquet(writeFlatParquet(tableFromRows(columns, rows)));
+    expect(table.data.l).toEqual(rows.map((r) => r.l));
+    expect(table.data.ts).toEqual(rows.map((r) => r.ts));
+    expect(table.data.dec).toEqual(rows.map((r) => r.dec));
   });
 
   it('reads only the named columns', () => {

@@ -214,13 +214,18 @@ function sortedByKey(rows: number[], keys: (ColumnValues | undefined)[][], input
     return columnComparator(values);
   });
   const perm = Array.from(rows.keys());
-  perm.sort((a, b) => {
-    for (const compare of compares) {
-      const c = compare(a, b);
-      if (c !== 0) return c;
-    }
-    return 0;
-  });
+  const [first, second] = compares;
+  // One or two key columns (the usual case) get a comparator without a loop.
+  if (compares.length === 1) perm.sort(first!);
+  else if (compares.length === 2) perm.sort((a, b) => first!(a, b) || second!(a, b));
+  else
+    perm.sort((a, b) => {
+      for (const compare of compares) {
+        const c = compare(a, b);
+        if (c !== 0) return c;
+      }
+      return 0;
+    });
   return perm.map((p) => rows[p]!);
 }
 

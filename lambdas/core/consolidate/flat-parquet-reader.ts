@@ -75,11 +75,11 @@ function readChunk(bytes: Uint8Array, chunk: ColumnChunk, decoder: ColumnDecoder
       const page = decompressPage(compressed, Number(header.uncompressed_page_size), decoder.codec, decoder.compressors);
       const read = readDataPage(page, header.data_page_header!, decoder);
       definitionLevels = read.definitionLevels ?? [];
-      values = convertWithDictionary(read.dataPage, dictionary, header.data_page_header!.encoding, decoder);
+      values = decodeValues(read.dataPage, dictionary, header.data_page_header!.encoding, decoder);
     } else if (header.type === 'DATA_PAGE_V2') {
       const read = readDataPageV2(compressed, header, decoder);
       definitionLevels = read.definitionLevels ?? [];
-      values = convertWithDictionary(read.dataPage, dictionary, header.data_page_header_v2!.encoding, decoder);
+      values = decodeValues(read.dataPage, dictionary, header.data_page_header_v2!.encoding, decoder);
     } else {
       continue;
     }
@@ -91,6 +91,21 @@ function readChunk(bytes: Uint8Array, chunk: ColumnChunk, decoder: ColumnDecoder
     }
   }
   return row;
+}
+
+/** Page values as cells; plain INT64 pages become numbers through two 32-bit halves, with no BigInt per value. */
+function decodeValues(page: DecodedArray, dictionary: DecodedArray | undefined, encoding: Parameters<typeof convertWithDictionary>[2], decoder: ColumnDecoder): DecodedArray {
+  if (!(page instanceof BigInt64Array) || (dictionary && encoding.endsWith('DICTIONARY'))) return convertWithDictionary(page, dictionary, encoding, decoder);
+  const { element } = decoder;
+  const unit = element.logical_type?.type === 'TIMESTAMP' ? element.logical_type.unit : element.converted_type === 'TIMESTAMP_MICROS' ? 'MICROS' : element.converted_type === 'TIMESTAMP_MILLIS' ? 'MILLIS' : undefined;
+  const divisor = unit === 'MICROS' ? 1000 : unit === 'NANOS' ? 1_000_000 : element.converted_type === 'DECIMAL' || element.logical_type?.type === 'DECIMAL' ? 10 ** (element.scale ?? 0) : 1;
+  const halves = new Int32Array(page.buffer, page.byteOffset, page.length * 2);
+  const out = new Float64Array(page.length);
+  for (let i = 0; i < page.length; i++) {
+    const n = halves[2 * i + 1]! * 4294967296 + (halves[2 * i]! >>> 0);
+    out[i] = divisor === 1 ? n : unit ? Math.floor(n / divisor) : n / divisor;
+  }
+  return out;
 }
 
 function cell(value: unknown, isLong: boolean): CellValue {
