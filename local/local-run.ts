@@ -5,9 +5,9 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parsePipelineConfig, type PipelineConfig, type PipelineConfigInput } from '../lambdas/core/config.js';
 import { defaultPipelineConfig, DEMO_API_BASE } from '../lambdas/core/default-config.js';
-import { addDays, businessDate, type ExecutionInput } from '../lambdas/core/plan.js';
+import { addDays, businessDate, parseExecutionInput, type ExecutionInput } from '../lambdas/core/plan.js';
 import type { IngestProgress } from '../lambdas/core/ingest/progress.js';
-import type { PlanOutput, RunResult } from '../lambdas/handlers/steps.js';
+import { describeError, type FailureRecord, type PlanOutput, type RunResult } from '../lambdas/handlers/steps.js';
 import type { CongregadoRecord, JourneyRecord } from '../lambdas/ports/state-stores.js';
 import { demoDataset, type DemoDataset } from './demo-data.js';
 import { startDemoApi } from './demo-api.js';
@@ -67,6 +67,8 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
   const now = options.now ?? new Date();
   const baseConfig = parsePipelineConfig(options.config ?? defaultPipelineConfig);
   const input: ExecutionInput = { mode: 'daily', ...options.input, now: options.input?.now ?? now.toISOString() };
+  // A wrong input fails here, naming each wrong field, before any server starts (Plan checks it again).
+  parseExecutionInput(baseConfig, input);
   // The demo sources serve the days the run asks for: D-1, or each day of a backfill.
   const days = input.mode === 'backfill' || input.from ? daysOf(input.from!, input.to ?? input.from!) : [addDays(businessDate(now, baseConfig.schedules.businessTimezone), -1)];
   const datasets = days.map((day) => demoDataset({ day, timezone: baseConfig.schedules.businessTimezone, operations: options.operations }));
@@ -90,15 +92,17 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
       onNotify: (message) => notifications.push(message),
     });
     const output = outcome.status === 'SUCCEEDED' ? (outcome.output as (PlanOutput & { status: 'completed' }) | RunResult) : undefined;
-    const runId = output?.runId ?? '';
-    const journey = runId ? await runtime.getJourney(runId) : await runtime.latestJourney();
+    // A failed execution's notification carries what the failure step recorded: the journey, when Plan began one.
+    const failure = notifications.map((n) => (n as { journey?: { value?: FailureRecord } }).journey?.value).find((f) => f !== undefined);
+    const runId = output?.runId ?? failure?.runId ?? '';
+    const journey = runId ? await runtime.getJourney(runId) : undefined;
     const report: LocalRunReport = {
       outcome: outcome.status === 'FAILED' ? 'failed' : 'status' in output! && output.status === 'completed' ? 'already-completed' : 'completed',
       runId: runId || journey?.idempotency_key || '',
       result: output && !('status' in output) ? output : (journey?.result as RunResult | undefined),
       journey,
       congregados: await runtime.congregados(),
-      error: outcome.status === 'FAILED' ? `${outcome.error}: ${outcome.cause}` : undefined,
+      error: outcome.status === 'FAILED' ? (failure?.error ?? describeError({ Error: outcome.error, Cause: outcome.cause })) : undefined,
       notifications,
       dataset,
       durationMs: 0,

@@ -70,4 +70,27 @@ describe('runLocal', () => {
     const forced = await runLocal({ dataDir, now, operations: 20, runtime: build, input: { mode: 'daily', force: true } });
     expect(forced.outcome).toBe('completed');
   });
+
+  it('rejects a wrong input before starting anything, naming the field', async () => {
+    let built = false;
+    const build = async (o: LocalRuntimeOptions) => {
+      built = true;
+      return standIn().build(o);
+    };
+    await expect(runLocal({ dataDir, runtime: build, input: { mode: 'backfill', from: '2024-03-05', to: '2024-03-01' } })).rejects.toThrow(/to: 2024-03-01 is before from 2024-03-05/);
+    expect(built).toBe(false);
+  });
+
+  it('reports a step failure with the journey it failed and the step error, not another journey', async () => {
+    const { build } = standIn();
+    const failing = async (o: LocalRuntimeOptions): Promise<LocalRuntime> => {
+      const rt = await build(o);
+      return { ...rt, refine: async () => Promise.reject(new Error('silver bucket unreachable')) };
+    };
+    const report = await runLocal({ dataDir, now: new Date('2024-04-02T02:00:00Z'), operations: 10, runtime: failing, input: { mode: 'daily' } });
+    expect(report.outcome).toBe('failed');
+    expect(report.error).toContain('silver bucket unreachable');
+    expect(report.journey?.status).toBe('FAILED');
+    expect(report.journey?.idempotency_key).toBe(report.runId);
+  });
 });
