@@ -8,6 +8,10 @@ export interface GlueConsolidationSpec {
   sql: string;
   /** Spark SQL returning one row `rows_read, rows_invalid` over the same inputs (consolidationCountsSql). */
   counts_sql: string;
+  /** Spark SQL returning the null-key rows with `origem` and `reason` (quarantineSql). */
+  quarantine_sql: string;
+  /** Folder (s3://...) that receives the quarantined rows as JSON lines. */
+  quarantine_location: string;
   /** Target gold table (physical database name) and partition. */
   database: string;
   tabela_consolidada: string;

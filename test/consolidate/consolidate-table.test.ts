@@ -144,6 +144,8 @@ describe('consolidateTable', () => {
     expect(specs[0]!.sql).toContain("FROM `db_silver`.`sor` WHERE `anomesdia` = '20240119'");
     expect(specs[0]!.columns.at(-1)).toBe('origem');
     expect(specs[0]!.counts_sql).toContain('AS rows_invalid');
+    expect(specs[0]!.quarantine_sql).toContain('WHERE `num_oper` IS NULL OR `cod_idef_ver_oper` IS NULL');
+    expect(specs[0]!.quarantine_location).toBe(`${deps.gold.uri(`_quarantine/${GOLD.db}/${GOLD.table}/anomesdia=${DAY}/run=run-g`)}/`);
     expect(await deps.catalog.getPartitionLocation(GOLD.db, GOLD.table, { anomesdia: DAY })).toBe(result.location);
     expect(deps.congregados.saved[0]).toMatchObject({ processor_type: 'glue', record_count: 1, sample_data: [{ num_oper: 'A', origem: 'sor' }] });
   });

@@ -9,7 +9,7 @@ import { FsObjectStore } from '../../lambdas/adapters/local/fs-object-store.js';
 import { GlueJobFailedError, type GlueConsolidationSpec } from '../../lambdas/ports/glue-runner.js';
 
 const glue = mockClient(GlueClient);
-const spec: GlueConsolidationSpec = { version: 1, run_id: 'run-1', sql: 'SELECT 1', counts_sql: 'SELECT 0 AS rows_read, 0 AS rows_invalid', database: 'db_batch', tabela_consolidada: 'tbl_x', anomesdia: '20240119', output_location: 's3://gold/x/', columns: ['a', 'origem'] };
+const spec: GlueConsolidationSpec = { version: 1, run_id: 'run-1', sql: 'SELECT 1', counts_sql: 'SELECT 0 AS rows_read, 0 AS rows_invalid', quarantine_sql: 'SELECT 1', quarantine_location: 's3://gold/_quarantine/x/', database: 'db_batch', tabela_consolidada: 'tbl_x', anomesdia: '20240119', output_location: 's3://gold/x/', columns: ['a', 'origem'] };
 
 describe('GlueJobRunner', () => {
   let dir: string;

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { consolidate, originTable } from '../../lambdas/core/consolidate/engine.js';
-import { consolidationCountsSql, consolidationSql, type ConsolidationSqlSpec } from '../../lambdas/core/consolidate/sql.js';
+import { consolidationCountsSql, consolidationSql, quarantineSql, type ConsolidationSqlSpec } from '../../lambdas/core/consolidate/sql.js';
 import { readParquet, rowsFromTable, tableFromRows, writeParquet } from '../../lambdas/core/parquet.js';
 import { operationColumns, operationRules, random, randomRows } from './fixtures.js';
 
@@ -57,6 +57,9 @@ describe('consolidationSql in DuckDB', () => {
       expect(expected.length).toBeGreaterThan(5);
       const counts = (await conn.runAndReadAll(consolidationCountsSql(spec, 'duckdb'))).getRowObjectsJS().map(plain);
       expect(counts, `seed ${seed}`).toEqual([{ rows_read: result.rows_read, rows_invalid: result.quarantined.length }]);
+      const quarantined = (await conn.runAndReadAll(quarantineSql(spec, 'duckdb'))).getRowObjectsJS();
+      expect(quarantined.map((r) => r.origem).sort(), `seed ${seed}`).toEqual(result.quarantined.map((r) => r.origem).sort());
+      for (const r of quarantined) expect(r.reason).toMatch(/^null key column\(s\) "(num_oper|cod_idef_ver_oper)"/);
     }
   });
 });

@@ -9,6 +9,8 @@ const spec = {
   run_id: 'run-1',
   sql: 'SELECT 1',
   counts_sql: 'SELECT 1 AS rows_read, 0 AS rows_invalid',
+  quarantine_sql: 'SELECT 1',
+  quarantine_location: 's3://gold/_quarantine/db_batch/tbl_x/anomesdia=20240119/run=run-1/',
   database: 'db_batch',
   tabela_consolidada: 'tbl_x',
   anomesdia: '20240119',
@@ -49,6 +51,7 @@ describe('glue-scripts/consolidate_job.py', () => {
     expect(specError({ ...spec, sql: '' })).toContain('spec.sql must be a non-empty string');
     expect(specError({ ...spec, anomesdia: '2024-01-19' })).toContain('spec.anomesdia must be yyyymmdd');
     expect(specError({ ...spec, output_location: 's3://gold/x' })).toContain("must be a folder ending in '/'");
+    expect(specError({ ...spec, quarantine_location: 'gold/q/' })).toContain("not an s3:// URI: 'gold/q/'");
     expect(specError({ ...spec, columns: ['num_oper'] })).toContain("spec.columns must end with 'origem'");
   });
 

@@ -12,7 +12,7 @@ import type { ObjectInfo, ObjectStore } from '../../ports/object-store.js';
 import type { CongregadoStore } from '../../ports/state-stores.js';
 import { parquetFooter, readColumns, writeColumns } from './columnar-io.js';
 import { consolidate, type OriginTable, type QuarantinedRow } from './engine.js';
-import { consolidationCountsSql, consolidationSql } from './sql.js';
+import { consolidationCountsSql, consolidationSql, quarantineSql } from './sql.js';
 import type { ConsolidationRules } from './spec.js';
 
 export interface ConsolidateTableDeps {
@@ -234,6 +234,8 @@ async function runOnGlue(
     run_id: request.runId,
     sql: consolidationSql(sqlSpec, 'spark'),
     counts_sql: consolidationCountsSql(sqlSpec, 'spark'),
+    quarantine_sql: quarantineSql(sqlSpec, 'spark'),
+    quarantine_location: folderUri(deps.gold, quarantinePrefix(consolidation, request)),
     database: goldTable(deps.config, consolidation).database,
     tabela_consolidada: consolidation.tabela_consolidada,
     anomesdia: request.anomesdia,
@@ -278,9 +280,14 @@ async function deleteAllBut(store: ObjectStore, prefix: string, keep: Set<string
 }
 
 async function quarantine(gold: ObjectStore, consolidation: ConsolidationConfig, request: ConsolidateTableRequest, rows: QuarantinedRow[]): Promise<void> {
-  const key = `_quarantine/${consolidation.database}/${consolidation.tabela_consolidada}/${PARTITION_COLUMN}=${request.anomesdia}/run=${request.runId}.ndjson`;
+  const key = `${quarantinePrefix(consolidation, request)}.ndjson`;
   const lines = rows.map((q) => JSON.stringify({ origem: q.origem, reason: q.reason, row: jsonRow(q.row, undefined) }));
   await gold.put(key, `${lines.join('\n')}\n`, { contentType: 'application/x-ndjson' });
+}
+
+/** `_quarantine/<database>/<tabela>/anomesdia=<day>/run=<runId>`: `.ndjson` from the Lambda, a folder of JSON parts from Glue. */
+function quarantinePrefix(consolidation: ConsolidationConfig, request: ConsolidateTableRequest): string {
+  return `_quarantine/${consolidation.database}/${consolidation.tabela_consolidada}/${PARTITION_COLUMN}=${request.anomesdia}/run=${request.runId}`;
 }
 
 function rulesOf(consolidation: ConsolidationConfig): ConsolidationRules {

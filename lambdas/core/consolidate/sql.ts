@@ -105,3 +105,17 @@ export function consolidationCountsSql(spec: ConsolidationSqlSpec, dialect: SqlD
     ') origens',
   ].join('\n');
 }
+
+/** The rows consolidation leaves out (a null key column), with `origem` and a `reason` naming the null keys. */
+export function quarantineSql(spec: ConsolidationSqlSpec, dialect: SqlDialect): string {
+  const q = (name: string) => quoteIdentifier(name, dialect);
+  const outputs = spec.columns.filter((c) => c.name !== ORIGIN_COLUMN);
+  const nullKeys = spec.chaves_principais.map((k) => `CASE WHEN ${q(k)} IS NULL THEN ${sqlString(`"${k}"`)} END`);
+  return [
+    `SELECT ${[...outputs.map((c) => q(c.name)), q(ORIGIN_COLUMN)].join(', ')}, concat('null key column(s) ', concat_ws(', ', ${nullKeys.join(', ')})) AS ${q('reason')}`,
+    'FROM (',
+    originsUnion(spec, dialect, outputs),
+    ') origens',
+    `WHERE ${spec.chaves_principais.map((k) => `${q(k)} IS NULL`).join(' OR ')}`,
+  ].join('\n');
+}
