@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { PipelineConfig } from '../lambdas/core/config.js';
 import { physicalName } from '../lambdas/core/config.js';
+import { STATE_KEYS } from '../lambdas/ports/state-stores.js';
 
 // dynalite ships no types; this is the one function of it that the local run uses.
 const dynalite = createRequire(import.meta.url)('dynalite') as (options: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
@@ -47,9 +48,9 @@ export async function startLocalDynamo(config: PipelineConfig, path?: string): P
       }),
     );
   };
-  await create(tables.journey, 'idempotency_key');
-  await create(tables.congregado, 'id', 'idempotency_key');
-  await create(tables.watermark, 'source');
+  await create(tables.journey, STATE_KEYS.journey);
+  await create(tables.congregado, STATE_KEYS.congregado, STATE_KEYS.congregadoIndex);
+  await create(tables.watermark, STATE_KEYS.watermark);
   return {
     endpoint,
     client,

@@ -1,6 +1,16 @@
 // The state ports: journeys (idempotent executions), congregado records and per-source watermarks.
 // The DynamoDB adapters implement them; the core and the handlers depend only on these shapes.
 
+/** Key and index names of the state tables, shared by the CDK tables, the DynamoDB adapters and the local tables. */
+export const STATE_KEYS = {
+  journey: 'idempotency_key',
+  journeyTtl: 'expires_at',
+  congregado: 'id',
+  /** The congregado table's GSI, named as its attribute. */
+  congregadoIndex: 'idempotency_key',
+  watermark: 'source',
+} as const;
+
 export type JourneyStatus = 'PENDING' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
 
 /** One step of a journey; also the processing log entry of seed 002 (`log_processamento`). */

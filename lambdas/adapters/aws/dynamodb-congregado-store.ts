@@ -3,7 +3,7 @@ import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumen
 import { canonicalJson } from '../../core/hashing.js';
 import { goldLayout } from '../../core/lake-layout.js';
 import type { ObjectStore } from '../../ports/object-store.js';
-import type { CongregadoInput, CongregadoRecord, CongregadoStore } from '../../ports/state-stores.js';
+import { STATE_KEYS, type CongregadoInput, type CongregadoRecord, type CongregadoStore } from '../../ports/state-stores.js';
 import { call, conditional, dynamoItemSize, dynamoSize } from './dynamodb-client.js';
 
 export interface CongregadoStoreOptions {
@@ -117,7 +117,7 @@ export class DynamoCongregadoStore implements CongregadoStore {
       this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: 'idempotency_key',
+          IndexName: STATE_KEYS.congregadoIndex,
           KeyConditionExpression: '#key = :key',
           ExpressionAttributeNames: { '#key': 'idempotency_key' },
           ExpressionAttributeValues: { ':key': contentHash },

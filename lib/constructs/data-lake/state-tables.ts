@@ -3,20 +3,14 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { physicalName, type PipelineConfig } from '../../../lambdas/core/config.js';
+import { STATE_KEYS } from '../../../lambdas/ports/state-stores.js';
 
 export interface StateTablesProps {
   config: PipelineConfig;
 }
 
-/** Attribute names the state layer writes (lambdas/adapters and local/dynamo.ts use the same). */
-export const STATE_KEYS = {
-  journey: 'idempotency_key',
-  journeyTtl: 'expires_at',
-  congregado: 'id',
-  /** The congregado table's GSI, named as its attribute. */
-  congregadoIndex: 'idempotency_key',
-  watermark: 'source',
-} as const;
+/** Attribute names the state layer writes (defined with the state ports, shared by the adapters and local/dynamo.ts). */
+export { STATE_KEYS };
 
 /** On-demand tables with point-in-time recovery and AWS-managed encryption, RETAINed unless disposable. */
 export class StateTables extends Construct {
