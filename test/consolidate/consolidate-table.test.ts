@@ -104,6 +104,15 @@ describe('consolidateTable', () => {
     expect(second.congregado_version).toBe(2);
   });
 
+  it('gives equal content the same congregado content hash whatever the run', async () => {
+    await silver('sor', [op('A', 1), op('B', 2)]);
+    await run('run-1');
+    await run('run-2');
+    const [first, second] = deps.congregados.saved;
+    expect(second!.content_hash).toBe(first!.content_hash);
+    expect(second!.metadata).toMatchObject({ run_id: 'run-2' });
+  });
+
   it('takes an origin with no partition that day as no rows, and the newest run folder when the catalog has none', async () => {
     await silver('sor', [op('old', 1)], { runId: 'r1', register: false });
     await new Promise((r) => setTimeout(r, 20));

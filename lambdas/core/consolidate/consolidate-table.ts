@@ -100,15 +100,17 @@ export async function consolidateTable(deps: ConsolidateTableDeps, request: Cons
   const bytes = inputs.reduce((n, f) => n + f.size, 0);
   let engine: 'lambda' | 'glue' = consolidation.engine === 'glue' || (consolidation.engine === 'auto' && bytes > consolidation.glueThreshold.bytes) ? 'glue' : 'lambda';
   const loaded: { origem: string; bytes: Uint8Array }[] = [];
+  let inputRows: number | undefined;
   if (engine === 'lambda') {
     loaded.push(...(await Promise.all(inputs.map(async (f) => ({ origem: f.origem, bytes: await deps.silver.get(f.key) })))));
     const rows = loaded.reduce((n, f) => n + Number(parquetFooter(f.bytes).num_rows), 0);
     if (consolidation.engine === 'auto' && rows > consolidation.glueThreshold.rows) engine = 'glue';
+    inputRows = rows;
   }
 
   let written: { rows_read: number; rows_written: number; rows_invalid: number; content_hash: string; sample: Record<string, unknown>[] };
   if (engine === 'glue') {
-    if (!deps.glue) throw new GlueRunnerMissingError(name, consolidation.engine === 'glue' ? 'engine is "glue"' : `input above the glueThreshold (${bytes} bytes)`);
+    if (!deps.glue) throw new GlueRunnerMissingError(name, consolidation.engine === 'glue' ? 'engine is "glue"' : `input of ${bytes} bytes${inputRows === undefined ? '' : ` and ${inputRows} rows`} above the glueThreshold`);
     loaded.length = 0;
     written = await runOnGlue(deps.glue, deps, consolidation, columns, request, output);
   } else {
@@ -203,7 +205,8 @@ async function runInLambda(
 ) {
   const result = consolidate(rulesOf(consolidation), tables, { columns });
   tables.length = 0;
-  const bytes = writeColumns(result.table, { kvMetadata: [{ key: 'medallion.run_id', value: request.runId }] });
+  // No run id in the file: equal content must give equal bytes, and so an equal congregado content hash.
+  const bytes = writeColumns(result.table);
   await output.store.put(`${output.key}${PART_FILE}`, bytes, { contentType: 'application/vnd.apache.parquet' });
   await deleteAllBut(output.store, output.key, new Set([`${output.key}${PART_FILE}`]));
   if (result.quarantined.length > 0) await quarantine(deps.gold, consolidation, request, result.quarantined);
