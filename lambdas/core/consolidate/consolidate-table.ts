@@ -203,7 +203,8 @@ async function runInLambda(
   request: ConsolidateTableRequest,
   output: OutputLocation,
 ) {
-  const result = consolidate(rulesOf(consolidation), tables, { columns });
+  // Hash order: deterministic like key order, without string comparisons (see engine.ts).
+  const result = consolidate(rulesOf(consolidation), tables, { columns, order: 'hash' });
   tables.length = 0;
   // No run id in the file: equal content must give equal bytes, and so an equal congregado content hash.
   const bytes = writeColumns(result.table);
