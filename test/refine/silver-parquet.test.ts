@@ -29,4 +29,17 @@ describe('silver Parquet writer', () => {
     const back = await readParquet(bytes);
     expect(back.data).toEqual({ s: ['é', null], l: [9007199254740000, null], t: [new Date(Date.UTC(2024, 0, 19, 10)), null], d: [new Date(Date.UTC(1990, 4, 17)), null], m: [1234.56, null] });
   });
+
+  it('writes decimals above 18 digits too (through hyparquet-writer), reading back the same values', async () => {
+    const columns = [
+      { name: 'big', type: 'decimal' as const, precision: 24, scale: 2 },
+      { name: 's', type: 'string' as const },
+    ];
+    const bytes = writeSilverParquet(columns, [
+      [1234.56, null, -7.5],
+      ['a', 'b', null],
+    ]);
+    const back = await readParquet(bytes);
+    expect(back.data).toEqual({ big: [1234.56, null, -7.5], s: ['a', 'b', null] });
+  });
 });
