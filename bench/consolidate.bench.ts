@@ -69,7 +69,7 @@ async function runTypeScript(dir: string): Promise<Record<string, number>> {
   const started = performance.now();
   const inputs = await Promise.all(ORIGINS.map(async (o) => readColumns(new Uint8Array(await readFile(fileOf(dir, o))), o)));
   const read = performance.now();
-  const result = consolidate(rules, inputs, { columns, order: 'hash' }); // as consolidateTable does
+  const result = consolidate(rules, inputs, { columns });
   const deduped = performance.now();
   inputs.length = 0;
   await writeFile(join(dir, 'gold-ts.parquet'), writeColumns(result.table));

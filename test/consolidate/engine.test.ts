@@ -76,36 +76,16 @@ describe('consolidate', () => {
     expect('\uE000' < '😀').toBe(false); // UTF-16 order would disagree with the SQL engines
   });
 
-  it.each(['key', 'hash'] as const)('writes the same Parquet bytes whatever the order of rows and origins (order %s)', (order) => {
+  it('writes the same Parquet bytes whatever the order of rows and origins', () => {
     for (let seed = 1; seed <= 5; seed++) {
       const rnd = random(seed);
       const byOrigin = operationRules.origens.map((o) => ({ o, rows: randomRows(rnd, 300) }));
-      const bytes = (inputs: typeof byOrigin) =>
-        Buffer.from(writeParquet(consolidate(operationRules, inputs.map(({ o, rows }) => origin(o, rows, operationColumns)), { order }).table)).toString('base64');
+      const bytes = (order: typeof byOrigin) =>
+        Buffer.from(writeParquet(consolidate(operationRules, order.map(({ o, rows }) => origin(o, rows, operationColumns))).table)).toString('base64');
       const first = bytes(byOrigin);
       const again = bytes(shuffled(byOrigin, rnd).map(({ o, rows }) => ({ o, rows: shuffled(rows, rnd) })));
       expect(again).toBe(first);
     }
-  });
-
-  it('orders by key hash then key with the same rows as the key order', () => {
-    const inputs = operationRules.origens.map((o, i) => origin(o, randomRows(random(40 + i), 400), operationColumns));
-    const byKey = rowsFromTable(consolidate(operationRules, inputs).table);
-    const byHash = rowsFromTable(consolidate(operationRules, inputs, { order: 'hash' }).table);
-    expect(byHash).not.toEqual(byKey);
-    const canonical = (rows: Record<string, CellValue>[]) => rows.map((r) => JSON.stringify(r)).sort();
-    expect(canonical(byHash)).toEqual(canonical(byKey));
-  });
-
-  it('keeps the hash order input-independent when key hashes collide', () => {
-    // "k32728" and "k261234" have the same 32-bit key hash, so their order comes from the key comparison.
-    const cols: TableColumn[] = [{ name: 'k', type: 'string' }, { name: 'd1', type: 'integer' }];
-    const r: ConsolidationRules = { origens: ['sor'], chaves_principais: ['k'], campos_decisao: [{ campo: 'd1', direcao: 'desc' }] };
-    const keys = ['k261234', 'a', 'k32728', 'b', 'c', 'k261234'];
-    const run = (order: string[]) => consolidate(r, [originTable('sor', { columns: cols, data: { k: order, d1: order.map(() => 1) }, rowCount: order.length })], { order: 'hash' }).table.data.k!;
-    const first = run(keys);
-    expect(first.indexOf('k32728') - first.indexOf('k261234')).toBe(1);
-    for (let seed = 1; seed <= 5; seed++) expect(run(shuffled(keys, random(seed)))).toEqual(first);
   });
 
   it('fills columns an origin lacks with nulls', () => {

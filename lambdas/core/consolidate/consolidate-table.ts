@@ -203,8 +203,7 @@ async function runInLambda(
   request: ConsolidateTableRequest,
   output: OutputLocation,
 ) {
-  // Hash order: deterministic like key order, without string comparisons (see engine.ts).
-  const result = consolidate(rulesOf(consolidation), tables, { columns, order: 'hash' });
+  const result = consolidate(rulesOf(consolidation), tables, { columns });
   tables.length = 0;
   // No run id in the file: equal content must give equal bytes, and so an equal congregado content hash.
   const bytes = writeColumns(result.table);

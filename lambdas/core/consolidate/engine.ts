@@ -8,10 +8,7 @@
 //   origin goes to the row whose output columns, compared in output column order (ascending, nulls
 //   last), are smallest. Rows equal on every output column are the same output row, so the result,
 //   and its Parquet bytes, never depend on input order.
-// - Output rows are sorted by the key columns ascending (order 'key', the default), or by a hash of the
-//   key tuple then the key (order 'hash': no string comparisons, a third of the engine's time on 1M rows);
-//   both orders are total over distinct keys, so neither depends on input order. `origem` names the
-//   origin each row won from.
+// - Output rows are sorted by the key columns ascending; `origem` names the origin each row won from.
 // - A column missing in an origin is null there; the same column with two types is an error.
 // Works on column arrays and row indices; only the winners' values are copied.
 import type { CellValue, ColumnTable, TableColumn } from '../parquet.js';
@@ -46,8 +43,6 @@ export interface ConsolidationResult {
 export interface ConsolidateOptions {
   /** The gold table's columns (without `origem`); default: the union of the origins' columns in origin order. */
   columns?: TableColumn[];
-  /** Output row order: by key (default) or by key hash then key; see the file comment. */
-  order?: 'key' | 'hash';
 }
 
 export function originTable(origem: string, table: ColumnTable): OriginTable {
@@ -110,7 +105,6 @@ export function consolidate(rules: ConsolidationRules, inputs: readonly OriginTa
   // Open addressing on a hash of the key tuple: no key strings are built, equal hashes compare the values.
   const capacity = 2 ** Math.ceil(Math.log2(Math.max(16, total * 2)));
   const slots = new Int32Array(capacity).fill(-1);
-  const slotHashes = new Uint32Array(capacity);
   const mask = capacity - 1;
   const sameKey = (a: number, b: number): boolean => {
     for (const k of keys) {
@@ -139,7 +133,6 @@ export function consolidate(rules: ConsolidationRules, inputs: readonly OriginTa
         const current = slots[slot]!;
         if (current === -1) {
           slots[slot] = g;
-          slotHashes[slot] = hash;
           winnerCount++;
           break;
         }
@@ -152,14 +145,9 @@ export function consolidate(rules: ConsolidationRules, inputs: readonly OriginTa
     }
   });
   const winners = new Array<number>(winnerCount);
-  const winnerHashes = new Uint32Array(winnerCount);
-  for (let s = 0, w = 0; s < capacity; s++) {
-    if (slots[s]! < 0) continue;
-    winnerHashes[w] = slotHashes[s]!;
-    winners[w++] = slots[s]!;
-  }
+  for (let s = 0, w = 0; s < capacity; s++) if (slots[s]! >= 0) winners[w++] = slots[s]!;
 
-  const order = options.order === 'hash' ? sortedByHash(winners, winnerHashes, keys, inputOf, localOf) : sortedByKey(winners, keys, inputOf, localOf);
+  const order = sortedByKey(winners, keys, inputOf, localOf);
   const data: Record<string, CellValue[]> = {};
   columns.forEach((c, n) => {
     const source = tieColumns[n]!;
@@ -218,32 +206,6 @@ function keyHash(keyValues: (ColumnValues | undefined)[], r: number): number | n
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   return h >>> 0;
-}
-
-/** Radix sort on the 32-bit key hash (two 16-bit passes); runs of equal hashes are then sorted by key. */
-function sortedByHash(rows: number[], hashes: Uint32Array, keys: (ColumnValues | undefined)[][], inputOf: Uint16Array, localOf: Int32Array): number[] {
-  const n = rows.length;
-  let perm = new Int32Array(n);
-  let next = new Int32Array(n);
-  for (let i = 0; i < n; i++) perm[i] = i;
-  for (const shift of [0, 16]) {
-    const counts = new Int32Array(65537);
-    for (let i = 0; i < n; i++) counts[((hashes[i]! >>> shift) & 0xffff) + 1]!++;
-    for (let d = 0; d < 65536; d++) counts[d + 1]! += counts[d]!;
-    for (let i = 0; i < n; i++) {
-      const p = perm[i]!;
-      next[counts[(hashes[p]! >>> shift) & 0xffff]!++] = p;
-    }
-    [perm, next] = [next, perm];
-  }
-  const out = Array.from(perm, (p) => rows[p]!);
-  for (let start = 0; start < n; ) {
-    let end = start + 1;
-    while (end < n && hashes[perm[end]!] === hashes[perm[start]!]) end++;
-    if (end - start > 1) out.splice(start, end - start, ...sortedByKey(out.slice(start, end), keys, inputOf, localOf));
-    start = end;
-  }
-  return out;
 }
 
 function sortedByKey(rows: number[], keys: (ColumnValues | undefined)[][], inputOf: Uint16Array, localOf: Int32Array): number[] {
