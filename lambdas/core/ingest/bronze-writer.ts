@@ -62,7 +62,12 @@ interface PartitionState {
   seen: HashSet64;
   firstPart: number;
   nextPart: number;
-  lines: string[];
+  /** The current part's NDJSON bytes: full chunks, then `chunk` filled up to `bytes - chunksBytes`. */
+  chunks: Buffer[];
+  chunk: Buffer;
+  chunkAt: number;
+  /** Lines and bytes buffered for the current part. */
+  lines: number;
   bytes: number;
   newKeys: HashList64;
   digest: Hash;
@@ -110,17 +115,15 @@ export class BronzeWriter {
       state.recordsNew++;
       state.newKeys.push(h.hi, h.lo);
       state.digest.update(h.hex);
-      const line = `{"_content_hash":"${h.hex}","_ingested_at":"${ingestedAt}","record":${h.json}}`;
-      state.lines.push(line);
-      state.bytes += line.length;
-      this.buffered += line.length;
-      if (state.lines.length >= recordsPerFile) this.flush(state);
+      const written = appendLine(state, `{"_content_hash":"${h.hex}","_ingested_at":"${ingestedAt}","record":${h.json}}`);
+      this.buffered += written;
+      if (state.lines >= recordsPerFile) this.flush(state);
     }
     // Many partitions filling at once (a backfill) must not hold many parts' worth of lines.
     while (this.buffered > this.maxBufferedBytes) {
       let biggest: PartitionState | undefined;
       for (const s of this.loaded.values()) if (!biggest || s.bytes > biggest.bytes) biggest = s;
-      if (!biggest || biggest.lines.length === 0) break;
+      if (!biggest || biggest.lines === 0) break;
       this.flush(biggest);
     }
     while (this.pending.size > this.maxPendingWrites) await Promise.race(this.pending);
@@ -132,7 +135,7 @@ export class BronzeWriter {
   async commit(): Promise<BronzeCommit> {
     this.throwIfFailed();
     this.committed = true;
-    for (const state of this.loaded.values()) if (state.lines.length > 0) this.flush(state);
+    for (const state of this.loaded.values()) if (state.lines > 0) this.flush(state);
     await Promise.all(this.pending);
     this.throwIfFailed();
     const { store, source, runId } = this.options;
@@ -203,7 +206,10 @@ export class BronzeWriter {
       seen,
       firstPart: maxPart + 1,
       nextPart: maxPart + 1,
-      lines: [],
+      chunks: [],
+      chunk: Buffer.allocUnsafe(0),
+      chunkAt: 0,
+      lines: 0,
       bytes: 0,
       newKeys: new HashList64(),
       digest: newDigest(),
@@ -216,15 +222,18 @@ export class BronzeWriter {
 
   private flush(state: PartitionState): void {
     const { store, source, runId } = this.options;
-    const lines = state.lines;
     const key = bronzeKeys.part(source, state.anomesdia, runId, state.nextPart++);
     state.parts.push(key);
     this.buffered -= state.bytes;
-    state.lines = [];
+    const ndjson = Buffer.concat([...state.chunks, state.chunk.subarray(0, state.chunkAt)], state.bytes);
+    state.chunks = [];
+    state.chunk = Buffer.allocUnsafe(0);
+    state.chunkAt = 0;
+    state.lines = 0;
     state.bytes = 0;
     // Compression runs on libuv's thread pool, in parallel with fetching and hashing the next pages.
     const write = (async () => {
-      const body = await gzip(Buffer.from(lines.join('\n') + '\n'), { level: this.options.gzipLevel ?? 3 });
+      const body = await gzip(ndjson, { level: this.options.gzipLevel ?? 3 });
       await store.put(key, body, { contentType: 'application/gzip' });
     })().catch((err: unknown) => {
       this.failure ??= err;
@@ -236,4 +245,28 @@ export class BronzeWriter {
   private throwIfFailed(): void {
     if (this.failure !== undefined) throw this.failure;
   }
+}
+
+/**
+ * Lines are UTF-8 encoded straight into a part's chunks, never joined as one string. Chunks start small
+ * (a backfill holds many partitions at once) and double up to 1 MiB.
+ */
+const MIN_CHUNK_BYTES = 1 << 16;
+const MAX_CHUNK_BYTES = 1 << 20;
+
+/** Appends the line and a newline to the partition's current part; returns the bytes added. */
+function appendLine(state: PartitionState, line: string): number {
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+  if (state.chunkAt + line.length * 3 + 1 > state.chunk.length) {
+    if (state.chunkAt > 0) state.chunks.push(state.chunk.subarray(0, state.chunkAt));
+    const size = Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, state.bytes));
+    state.chunk = Buffer.allocUnsafe(Math.max(size, line.length * 3 + 1));
+    state.chunkAt = 0;
+  }
+  const written = state.chunk.write(line, state.chunkAt, 'utf8') + 1;
+  state.chunk[state.chunkAt + written - 1] = 0x0a;
+  state.chunkAt += written;
+  state.lines++;
+  state.bytes += written;
+  return written;
 }
