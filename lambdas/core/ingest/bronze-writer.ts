@@ -4,15 +4,12 @@
 // Commit protocol: parts first, then one hash index per partition naming the parts (the commit point
 // that Refine and later dedupe read), then the run manifest. A run that dies before its indexes leaves
 // only orphan parts that nothing reads; its rerun writes the records again under new part numbers.
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { createGzip } from 'node:zlib';
 import type { Hash } from 'node:crypto';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { bronzeKeys, partNumber } from './bronze-layout.js';
 import { HashList64, HashSet64, decodeHashIndex, encodeHashIndex, newDigest } from './hash-index.js';
 import { hashRecord } from './records.js';
-
-const gzip = promisify(gzipCallback);
 
 export interface BronzeWriterOptions {
   store: ObjectStore;
@@ -62,7 +59,7 @@ interface PartitionState {
   seen: HashSet64;
   firstPart: number;
   nextPart: number;
-  /** The current part's NDJSON bytes: full chunks, then `chunk` filled up to `bytes - chunksBytes`. */
+  /** The current part's NDJSON bytes: earlier chunks (views of their filled bytes), then `chunk` up to `chunkAt`. */
   chunks: Buffer[];
   chunk: Buffer;
   chunkAt: number;
@@ -86,6 +83,7 @@ export class BronzeWriter {
   private committed = false;
   private readonly maxBufferedBytes: number;
   private readonly maxPendingWrites: number;
+  private readonly pool = new ChunkPool();
 
   constructor(private readonly options: BronzeWriterOptions) {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024;
@@ -115,7 +113,7 @@ export class BronzeWriter {
       state.recordsNew++;
       state.newKeys.push(h.hi, h.lo);
       state.digest.update(h.hex);
-      const written = appendLine(state, `{"_content_hash":"${h.hex}","_ingested_at":"${ingestedAt}","record":${h.json}}`);
+      const written = appendLine(state, this.pool, `{"_content_hash":"${h.hex}","_ingested_at":"${ingestedAt}","record":${h.json}}`);
       this.buffered += written;
       if (state.lines >= recordsPerFile) this.flush(state);
     }
@@ -207,7 +205,7 @@ export class BronzeWriter {
       firstPart: maxPart + 1,
       nextPart: maxPart + 1,
       chunks: [],
-      chunk: Buffer.allocUnsafe(0),
+      chunk: EMPTY,
       chunkAt: 0,
       lines: 0,
       bytes: 0,
@@ -225,15 +223,17 @@ export class BronzeWriter {
     const key = bronzeKeys.part(source, state.anomesdia, runId, state.nextPart++);
     state.parts.push(key);
     this.buffered -= state.bytes;
-    const ndjson = Buffer.concat([...state.chunks, state.chunk.subarray(0, state.chunkAt)], state.bytes);
+    const ndjson = [...state.chunks, state.chunk.subarray(0, state.chunkAt)];
     state.chunks = [];
-    state.chunk = Buffer.allocUnsafe(0);
+    state.chunk = EMPTY;
     state.chunkAt = 0;
     state.lines = 0;
     state.bytes = 0;
     // Compression runs on libuv's thread pool, in parallel with fetching and hashing the next pages.
     const write = (async () => {
-      const body = await gzip(ndjson, { level: this.options.gzipLevel ?? 3 });
+      const body = await gzipChunks(ndjson, this.options.gzipLevel ?? 3);
+      // Compressed: the chunks serve the next parts (fresh memory costs page faults, reused memory does not).
+      for (const c of ndjson) this.pool.give(c);
       await store.put(key, body, { contentType: 'application/gzip' });
     })().catch((err: unknown) => {
       this.failure ??= err;
@@ -247,20 +247,41 @@ export class BronzeWriter {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Lines are UTF-8 encoded straight into a part's chunks, never joined as one string. Chunks start small
- * (a backfill holds many partitions at once) and double up to 1 MiB.
+ * (a backfill holds many partitions at once) and double up to 1 MiB; compressed parts give them back.
  */
 const MIN_CHUNK_BYTES = 1 << 16;
 const MAX_CHUNK_BYTES = 1 << 20;
 
+/** Chunk buffers of the writer that are free again, by size. */
+class ChunkPool {
+  private readonly free = new Map<number, Buffer[]>();
+
+  take(size: number): Buffer {
+    return this.free.get(size)?.pop() ?? Buffer.allocUnsafe(size);
+  }
+
+  /** Takes back the whole buffer under a view of its filled bytes. */
+  give(view: Buffer): void {
+    const size = view.buffer.byteLength;
+    if (view.byteOffset !== 0 || size < MIN_CHUNK_BYTES || size > MAX_CHUNK_BYTES) return;
+    const list = this.free.get(size) ?? [];
+    if (list.length < 64) list.push(Buffer.from(view.buffer, 0, size));
+    this.free.set(size, list);
+  }
+}
+
 /** Appends the line and a newline to the partition's current part; returns the bytes added. */
-function appendLine(state: PartitionState, line: string): number {
+function appendLine(state: PartitionState, pool: ChunkPool, line: string): number {
   // UTF-8 takes at most 3 bytes per UTF-16 code unit.
   if (state.chunkAt + line.length * 3 + 1 > state.chunk.length) {
     if (state.chunkAt > 0) state.chunks.push(state.chunk.subarray(0, state.chunkAt));
-    const size = Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, state.bytes));
-    state.chunk = Buffer.allocUnsafe(Math.max(size, line.length * 3 + 1));
+    let size = Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, 2 ** Math.ceil(Math.log2(state.bytes + 1))));
+    while (size < line.length * 3 + 1) size *= 2;
+    state.chunk = pool.take(size);
     state.chunkAt = 0;
   }
   const written = state.chunk.write(line, state.chunkAt, 'utf8') + 1;
@@ -269,4 +290,17 @@ function appendLine(state: PartitionState, line: string): number {
   state.lines++;
   state.bytes += written;
   return written;
+}
+
+/** The chunks, in order, as one gzip member; compressed on libuv's thread pool. */
+function gzipChunks(chunks: readonly Buffer[], level: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const gzip = createGzip({ level, chunkSize: 64 * 1024 });
+    const out: Buffer[] = [];
+    gzip.on('data', (c: Buffer) => out.push(c));
+    gzip.once('error', reject);
+    gzip.once('end', () => resolve(Buffer.concat(out)));
+    for (const c of chunks) gzip.write(c);
+    gzip.end();
+  });
 }
