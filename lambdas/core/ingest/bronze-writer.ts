@@ -4,7 +4,8 @@
 // Commit protocol: parts first, then one hash index per partition naming the parts (the commit point
 // that Refine and later dedupe read), then the run manifest. A run that dies before its indexes leaves
 // only orphan parts that nothing reads; its rerun writes the records again under new part numbers.
-import { createGzip } from 'node:zlib';
+import { once } from 'node:events';
+import { createGzip, type Gzip } from 'node:zlib';
 import type { Hash } from 'node:crypto';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { bronzeKeys, partNumber } from './bronze-layout.js';
@@ -59,8 +60,8 @@ interface PartitionState {
   seen: HashSet64;
   firstPart: number;
   nextPart: number;
-  /** The current part's NDJSON bytes: earlier chunks (views of their filled bytes), then `chunk` up to `chunkAt`. */
-  chunks: Buffer[];
+  /** The current part: full chunks are already in its gzip stream, `chunk` is filled up to `chunkAt`. */
+  stream: PartStream | undefined;
   chunk: Buffer;
   chunkAt: number;
   /** Lines and bytes buffered for the current part. */
@@ -113,7 +114,7 @@ export class BronzeWriter {
       state.recordsNew++;
       state.newKeys.push(h.hi, h.lo);
       state.digest.update(h.hex);
-      const written = appendLine(state, this.pool, `{"_content_hash":"${h.hex}","_ingested_at":"${ingestedAt}","record":${h.json}}`);
+      const written = this.appendLine(state, `{"_content_hash":"${h.hex}","_ingested_at":"${ingestedAt}","record":${h.json}}`);
       this.buffered += written;
       if (state.lines >= recordsPerFile) this.flush(state);
     }
@@ -124,6 +125,7 @@ export class BronzeWriter {
       if (!biggest || biggest.lines === 0) break;
       this.flush(biggest);
     }
+    for (const state of this.loaded.values()) await state.stream?.drained();
     while (this.pending.size > this.maxPendingWrites) await Promise.race(this.pending);
     this.throwIfFailed();
     return { added, duplicates };
@@ -204,7 +206,7 @@ export class BronzeWriter {
       seen,
       firstPart: maxPart + 1,
       nextPart: maxPart + 1,
-      chunks: [],
+      stream: undefined,
       chunk: EMPTY,
       chunkAt: 0,
       lines: 0,
@@ -223,23 +225,43 @@ export class BronzeWriter {
     const key = bronzeKeys.part(source, state.anomesdia, runId, state.nextPart++);
     state.parts.push(key);
     this.buffered -= state.bytes;
-    const ndjson = [...state.chunks, state.chunk.subarray(0, state.chunkAt)];
-    state.chunks = [];
+    const stream = state.stream ?? this.newStream();
+    if (state.chunkAt > 0) stream.write(state.chunk.subarray(0, state.chunkAt));
+    state.stream = undefined;
     state.chunk = EMPTY;
     state.chunkAt = 0;
     state.lines = 0;
     state.bytes = 0;
-    // Compression runs on libuv's thread pool, in parallel with fetching and hashing the next pages.
     const write = (async () => {
-      const body = await gzipChunks(ndjson, this.options.gzipLevel ?? 3);
-      // Compressed: the chunks serve the next parts (fresh memory costs page faults, reused memory does not).
-      for (const c of ndjson) this.pool.give(c);
+      const body = await stream.end();
       await store.put(key, body, { contentType: 'application/gzip' });
     })().catch((err: unknown) => {
       this.failure ??= err;
     });
     this.pending.add(write);
     void write.finally(() => this.pending.delete(write));
+  }
+
+  /** Appends the line and a newline to the partition's current part; returns the bytes added. */
+  private appendLine(state: PartitionState, line: string): number {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    if (state.chunkAt + line.length * 3 + 1 > state.chunk.length) {
+      if (state.chunkAt > 0) (state.stream ??= this.newStream()).write(state.chunk.subarray(0, state.chunkAt));
+      let size = Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, 2 ** Math.ceil(Math.log2(state.bytes + 1))));
+      while (size < line.length * 3 + 1) size *= 2;
+      state.chunk = this.pool.take(size);
+      state.chunkAt = 0;
+    }
+    const written = state.chunk.write(line, state.chunkAt, 'utf8') + 1;
+    state.chunk[state.chunkAt + written - 1] = 0x0a;
+    state.chunkAt += written;
+    state.lines++;
+    state.bytes += written;
+    return written;
+  }
+
+  private newStream(): PartStream {
+    return new PartStream(this.options.gzipLevel ?? 3, this.pool);
   }
 
   private throwIfFailed(): void {
@@ -274,33 +296,39 @@ class ChunkPool {
   }
 }
 
-/** Appends the line and a newline to the partition's current part; returns the bytes added. */
-function appendLine(state: PartitionState, pool: ChunkPool, line: string): number {
-  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-  if (state.chunkAt + line.length * 3 + 1 > state.chunk.length) {
-    if (state.chunkAt > 0) state.chunks.push(state.chunk.subarray(0, state.chunkAt));
-    let size = Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, 2 ** Math.ceil(Math.log2(state.bytes + 1))));
-    while (size < line.length * 3 + 1) size *= 2;
-    state.chunk = pool.take(size);
-    state.chunkAt = 0;
-  }
-  const written = state.chunk.write(line, state.chunkAt, 'utf8') + 1;
-  state.chunk[state.chunkAt + written - 1] = 0x0a;
-  state.chunkAt += written;
-  state.lines++;
-  state.bytes += written;
-  return written;
-}
+/**
+ * One part's gzip stream. Each full chunk is compressed as soon as it fills (on libuv's thread pool, in
+ * parallel with fetching and hashing the next pages) and then goes back to the pool: a part holds its
+ * compressed bytes only, and the same few chunks serve all parts.
+ */
+class PartStream {
+  private readonly gzip: Gzip;
+  private readonly out: Buffer[] = [];
+  private readonly done: Promise<Buffer>;
 
-/** The chunks, in order, as one gzip member; compressed on libuv's thread pool. */
-function gzipChunks(chunks: readonly Buffer[], level: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const gzip = createGzip({ level, chunkSize: 64 * 1024 });
-    const out: Buffer[] = [];
-    gzip.on('data', (c: Buffer) => out.push(c));
-    gzip.once('error', reject);
-    gzip.once('end', () => resolve(Buffer.concat(out)));
-    for (const c of chunks) gzip.write(c);
-    gzip.end();
-  });
+  constructor(level: number, private readonly pool: ChunkPool) {
+    this.gzip = createGzip({ level, chunkSize: 64 * 1024 });
+    this.gzip.on('data', (c: Buffer) => this.out.push(c));
+    this.done = new Promise<Buffer>((resolve, reject) => {
+      this.gzip.once('error', reject);
+      this.gzip.once('end', () => resolve(Buffer.concat(this.out)));
+    });
+    this.done.catch(() => undefined);
+  }
+
+  write(chunk: Buffer): void {
+    this.gzip.write(chunk, (err) => {
+      if (!err) this.pool.give(chunk);
+    });
+  }
+
+  /** Waits while zlib is behind, so that filled chunks do not pile up. */
+  async drained(): Promise<void> {
+    if (this.gzip.writableNeedDrain) await Promise.race([once(this.gzip, 'drain'), this.done]);
+  }
+
+  end(): Promise<Buffer> {
+    this.gzip.end();
+    return this.done;
+  }
 }
