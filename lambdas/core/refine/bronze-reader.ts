@@ -1,12 +1,9 @@
 // Reads one bronze partition as Refine sees it: only the parts that hash indexes commit (a run that
 // died before its index left orphan parts that nothing reads), in a stable order, line by line.
-import { promisify } from 'node:util';
-import { gunzip as gunzipCallback } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { bronzeKeys } from '../ingest/bronze-layout.js';
 import { decodeHashIndex } from '../ingest/hash-index.js';
-
-const gunzip = promisify(gunzipCallback);
 
 export interface CommittedPart {
   key: string;
@@ -50,15 +47,11 @@ export async function committedParts(store: ObjectStore, source: string, anomesd
 export async function* readParts(store: ObjectStore, parts: readonly CommittedPart[], prefetch = 3): AsyncGenerator<{ part: CommittedPart; lines: string[] }> {
   const load = async (part: CommittedPart) => {
     const bytes = await store.get(part.key);
-    let text: string;
     try {
-      text = (await gunzip(bytes)).toString('utf8');
+      return { part, lines: await gunzipLines(bytes) };
     } catch (err) {
       throw new BronzeReadError(store.uri(part.key), `not gzip: ${(err as Error).message}`);
     }
-    const lines = text.split('\n');
-    if (lines.at(-1) === '') lines.pop();
-    return { part, lines };
   };
   const ahead: Promise<{ part: CommittedPart; lines: string[] }>[] = [];
   let next = 0;
@@ -75,6 +68,34 @@ export async function* readParts(store: ObjectStore, parts: readonly CommittedPa
     fill();
     yield current;
   }
+}
+
+/**
+ * The lines of gzipped text (a last empty line dropped), decoded line by line from small decompressed
+ * chunks: a whole part decompressed at once would take fresh memory (page faults) for its bytes and
+ * again for its text.
+ */
+export function gunzipLines(bytes: Uint8Array): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const lines: string[] = [];
+    let rest: Buffer | undefined;
+    const gunzip = createGunzip({ chunkSize: 64 * 1024 });
+    gunzip.on('data', (chunk: Buffer) => {
+      const data = rest ? Buffer.concat([rest, chunk]) : chunk;
+      let at = 0;
+      for (let nl = data.indexOf(10, at); nl >= 0; nl = data.indexOf(10, at)) {
+        lines.push(data.toString('utf8', at, nl));
+        at = nl + 1;
+      }
+      rest = at < data.length ? Buffer.from(data.subarray(at)) : undefined;
+    });
+    gunzip.once('error', reject);
+    gunzip.once('end', () => {
+      if (rest) lines.push(rest.toString('utf8'));
+      resolve(lines);
+    });
+    gunzip.end(bytes);
+  });
 }
 
 export function parseBronzeLine(text: string, uri: string, line: number): BronzeLine {
