@@ -12,6 +12,7 @@ import { RUN_ID_PATTERN } from '../ingest/bronze-layout.js';
 import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger, type StepCounts } from '../ingest/processing-log.js';
 import { committedParts, parseBronzeLine, readParts } from './bronze-reader.js';
 import { compileCoercer, type FieldIssue, type PlainValue } from './coerce.js';
+import { DuplicateFinder } from './duplicates.js';
 import { writeSilverParquet } from './silver-parquet.js';
 
 export interface RefineDeps {
@@ -145,9 +146,11 @@ async function refinePartition(deps: RefineDeps, source: SourceConfig, runId: st
   const coerce = compileCoercer(source.fields);
   const rows: PartitionRows = { values: [], hashes: [], ingestedAt: [], runIds: [] };
   const quarantine: string[] = [];
-  const kept = new Map<string, number>();
+  const kept = new DuplicateFinder(rows.values);
   let read = 0;
   let duplicates = 0;
+  let ingestedText = '';
+  let ingestedMs = Number.NaN;
   for await (const { part, lines } of readParts(bronze, parts)) {
     const uri = bronze.uri(part.key);
     for (let i = 0; i < lines.length; i++) {
@@ -163,20 +166,22 @@ async function refinePartition(deps: RefineDeps, source: SourceConfig, runId: st
       const at = rows.hashes.length;
       rows.values.push(coerced.values);
       rows.hashes.push(line._content_hash);
-      rows.ingestedAt.push(Date.parse(line._ingested_at));
+      // A part's lines share one ingestion instant: parsed once.
+      if (line._ingested_at !== ingestedText) {
+        ingestedText = line._ingested_at;
+        ingestedMs = Date.parse(ingestedText);
+      }
+      rows.ingestedAt.push(ingestedMs);
       rows.runIds.push(part.runId);
       // Exact duplicates (equal in every declared field): the first ingested wins, then the smaller hash.
-      const key = JSON.stringify(coerced.values);
-      const other = kept.get(key);
-      if (other === undefined) kept.set(key, at);
-      else {
+      const other = kept.add(at);
+      if (other !== undefined) {
         duplicates++;
-        if (prefer(rows, at, other)) kept.set(key, at);
+        if (prefer(rows, at, other)) kept.replace(other, at);
       }
     }
   }
-  const order = sortRows(rows, [...kept.values()], sortColumn(source));
-  kept.clear();
+  const order = sortRows(rows, kept.indexes(), sortColumn(source));
 
   const prefix = silverLayout.runPrefix(source.name, anomesdia, runId);
   const columns = silverColumns(source);
