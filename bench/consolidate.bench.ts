@@ -137,7 +137,9 @@ async function main(): Promise<void> {
     console.log(`TypeScript vs DuckDB wall time ratio: ${(ts.wall_ms! / duck.wall_ms!).toFixed(2)}x (goal <= 4x); outputs ${differences === 0 ? 'identical' : `DIFFER in ${differences} rows`}`);
     if (differences !== 0) process.exitCode = 1;
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    // BENCH_KEEP=1 keeps the files for profiling one engine: node --cpu-prof --import tsx bench/consolidate.bench.ts ts <dir>
+    if (process.env.BENCH_KEEP) console.log(`files kept in ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -76,6 +76,16 @@ describe('consolidate', () => {
     expect('\uE000' < '😀').toBe(false); // UTF-16 order would disagree with the SQL engines
   });
 
+  it('sorts keys that share long prefixes, differ only in length or in a second key column', () => {
+    const keys = ['id', 'id-', 'id-00', 'a', ''];
+    for (let i = 0; i < 300; i++) keys.push(`id-${'x'.repeat(i % 40)}${i % 7}-${i}`, `id-${String(i).padStart(25, '0')}`);
+    const two: ConsolidationRules = { ...rules, chaves_principais: ['k', 'd1'], campos_decisao: [{ campo: 'd2', direcao: 'desc' }] };
+    const rows = shuffled(keys.flatMap((k) => [{ k, d1: 2 }, { k, d1: 1 }]), random(7));
+    const out = run([origin('sor', rows)], two);
+    const expected = [...keys].sort(compareStrings).flatMap((k) => [[k, 1], [k, 2]]);
+    expect(out.map((r) => [r.k, r.d1])).toEqual(expected);
+  });
+
   it('writes the same Parquet bytes whatever the order of rows and origins', () => {
     for (let seed = 1; seed <= 5; seed++) {
       const rnd = random(seed);

@@ -209,24 +209,84 @@ function keyHash(keyValues: (ColumnValues | undefined)[], r: number): number | n
 }
 
 function sortedByKey(rows: number[], keys: (ColumnValues | undefined)[][], inputOf: Uint16Array, localOf: Int32Array): number[] {
-  const compares = keys.map((k) => {
-    const values = rows.map((row) => k[inputOf[row]!]![localOf[row]!] as CellValue);
-    return columnComparator(values);
-  });
-  const perm = Array.from(rows.keys());
+  const keyValues = keys.map((k) => rows.map((row) => k[inputOf[row]!]![localOf[row]!] as CellValue));
+  // Built on first use: a prefix sort without ties never needs them (their setup scans every value).
+  let full: ((a: number, b: number) => number) | undefined;
+  const compare = (a: number, b: number): number => (full ??= keyComparator(keyValues.map(columnComparator)))(a, b);
+  const perm = prefixSorted(keyValues[0]!, compare) ?? Array.from(rows.keys()).sort(compare);
+  const out = new Array<number>(perm.length);
+  for (let i = 0; i < perm.length; i++) out[i] = rows[perm[i]!]!;
+  return out;
+}
+
+function keyComparator(compares: ((a: number, b: number) => number)[]): (a: number, b: number) => number {
   const [first, second] = compares;
   // One or two key columns (the usual case) get a comparator without a loop.
-  if (compares.length === 1) perm.sort(first!);
-  else if (compares.length === 2) perm.sort((a, b) => first!(a, b) || second!(a, b));
-  else
-    perm.sort((a, b) => {
-      for (const compare of compares) {
-        const c = compare(a, b);
-        if (c !== 0) return c;
-      }
-      return 0;
-    });
-  return perm.map((p) => rows[p]!);
+  if (compares.length === 1) return first!;
+  if (compares.length === 2) return (a, b) => first!(a, b) || second!(a, b);
+  return (a, b) => {
+    for (const c of compares) {
+      const r = c(a, b);
+      if (r !== 0) return r;
+    }
+    return 0;
+  };
+}
+
+/**
+ * Positions sorted by `compare`, most of the work done by a native numeric sort: each position's first
+ * key string becomes an order-preserving integer of its leading characters after the column's common
+ * prefix (digits over the column's own alphabet), packed with the position into one float64; only runs
+ * of equal prefixes go through `compare`. Undefined when the column is not made of plain strings.
+ */
+function prefixSorted(values: CellValue[], compare: (a: number, b: number) => number): number[] | undefined {
+  const n = values.length;
+  if (n < 2 || !values.every((v) => typeof v === 'string')) return undefined;
+  const strings = values as string[];
+  const head = strings[0]!;
+  let common = head.length;
+  const used = new Uint8Array(0xd800);
+  for (const s of strings) {
+    let i = 0;
+    while (i < common && i < s.length && s.charCodeAt(i) === head.charCodeAt(i)) i++;
+    common = i;
+  }
+  for (const s of strings) {
+    for (let i = common; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      // Surrogates and U+E000.. sort differently in code point and UTF-16 order: leave those to compare.
+      if (c >= 0xd800) return undefined;
+      used[c] = 1;
+    }
+  }
+  const digit = new Uint16Array(0xd800);
+  let base = 1; // digit 0 is the end of a string, which sorts before any character
+  for (let c = 0; c < used.length; c++) if (used[c]) digit[c] = base++;
+  const positionBits = Math.max(1, Math.ceil(Math.log2(n)));
+  const positionScale = 2 ** positionBits;
+  const width = Math.floor(((53 - positionBits) * Math.LN2) / Math.log(base));
+  if (width < 1) return undefined;
+  const packed = new Float64Array(n);
+  for (let p = 0; p < n; p++) {
+    const s = strings[p]!;
+    let prefix = 0;
+    for (let i = common; i < common + width; i++) prefix = prefix * base + (i < s.length ? digit[s.charCodeAt(i)]! : 0);
+    packed[p] = prefix * positionScale + p;
+  }
+  packed.sort();
+  const perm = new Array<number>(n);
+  for (let i = 0; i < n; i++) perm[i] = packed[i]! % positionScale;
+  for (let i = 0; i < n; ) {
+    const prefix = Math.floor(packed[i]! / positionScale);
+    let j = i + 1;
+    while (j < n && Math.floor(packed[j]! / positionScale) === prefix) j++;
+    if (j - i > 1) {
+      const run = perm.slice(i, j).sort(compare);
+      for (let k = 0; k < run.length; k++) perm[i + k] = run[k]!;
+    }
+    i = j;
+  }
+  return perm;
 }
 
 /** A comparator of two positions in one key column, specialised for the column's values. */
