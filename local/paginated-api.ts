@@ -159,7 +159,10 @@ export async function startPaginatedApi(options: PaginatedApiOptions): Promise<P
     const fault = faults.find((f) => f.page === pageIndex && f.left > 0);
     if (fault) fault.left--;
     const latency = typeof options.latencyMs === 'function' ? options.latencyMs(pageIndex) : (options.latencyMs ?? 0);
-    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+    // The latency runs from the request's arrival, while the page is rendered, as a real API's would.
+    const delay = latency > 0 ? new Promise((r) => setTimeout(r, latency)) : undefined;
+    const page = fault ? undefined : render();
+    await delay;
     if (fault?.kind === 'hang') {
       held.add(res);
       res.on('close', () => held.delete(res));
@@ -167,25 +170,28 @@ export async function startPaginatedApi(options: PaginatedApiOptions): Promise<P
     }
     if (fault?.kind === 'status') return send(fault.status, fault.body ?? JSON.stringify({ error: `injected ${fault.status}` }), fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {});
     if (fault?.kind === 'malformed') return send(200, fault.body ?? '{"data": [{"id": 1}, {"id": 2');
+    return send(200, page!.text, page!.headers);
 
-    const end = options.endless ? start + size : Math.min(start + size, available);
-    const records: ApiRecord[] = [];
-    for (let i = start; i < end; i++) records.push(options.endless ? options.record(i % Math.max(1, options.total)) : at(i));
-    const more = options.endless || end < available;
-    const nextToken = Buffer.from(String(end)).toString('base64url');
-    if (options.style === 'cursor') setPath(body, options.nextCursorPath ?? 'next_cursor', more ? nextToken : null);
-    if (options.style === 'link') {
-      const next = new URL(url.href);
-      next.searchParams.set('after', nextToken);
-      next.searchParams.set('page_size', String(size));
-      const link = more ? next.pathname + next.search : null;
-      if (options.linkHeader) {
-        if (link) headers.link = `<${link}>; rel="next"`;
-      } else setPath(body, options.nextLinkPath ?? 'links.next', link);
+    function render(): { text: string; headers: Record<string, string> } {
+      const end = options.endless ? start + size : Math.min(start + size, available);
+      const records: ApiRecord[] = [];
+      for (let i = start; i < end; i++) records.push(options.endless ? options.record(i % Math.max(1, options.total)) : at(i));
+      const more = options.endless || end < available;
+      const nextToken = Buffer.from(String(end)).toString('base64url');
+      if (options.style === 'cursor') setPath(body, options.nextCursorPath ?? 'next_cursor', more ? nextToken : null);
+      if (options.style === 'link') {
+        const next = new URL(url.href);
+        next.searchParams.set('after', nextToken);
+        next.searchParams.set('page_size', String(size));
+        const link = more ? next.pathname + next.search : null;
+        if (options.linkHeader) {
+          if (link) headers.link = `<${link}>; rel="next"`;
+        } else setPath(body, options.nextLinkPath ?? 'links.next', link);
+      }
+      if (recordsPath === '') return { text: JSON.stringify(records), headers };
+      setPath(body, recordsPath, records);
+      return { text: JSON.stringify(body), headers };
     }
-    if (recordsPath === '') return send(200, JSON.stringify(records), headers);
-    setPath(body, recordsPath, records);
-    return send(200, JSON.stringify(body), headers);
   };
 
   const server = createServer((req, res) => {

@@ -52,22 +52,26 @@ const floatWords = new Uint32Array(float.buffer);
 export function hashValues(values: readonly PlainValue[]): number {
   let a = 0x811c9dc5;
   let b = 0x01000193;
-  const mix = (x: number) => {
-    a = Math.imul(a ^ x, 0x01000193);
-    b = Math.imul(b ^ x, 0x5bd1e995) ^ (b >>> 15);
-  };
   for (const v of values) {
+    // A type tag, then the content; mixed inline (a closure per call would cost more than the hash).
+    let tag: number;
     if (typeof v === 'string') {
-      mix(1);
-      for (let i = 0; i < v.length; i++) mix(v.charCodeAt(i));
-      mix(v.length);
+      for (let i = 0; i < v.length; i++) {
+        const c = v.charCodeAt(i);
+        a = Math.imul(a ^ c, 0x01000193);
+        b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+      }
+      tag = 0x40000000 + v.length;
     } else if (typeof v === 'number') {
       // -0 and 0 are one value, as they were in the JSON text key.
       float[0] = v + 0;
-      mix(2);
-      mix(floatWords[0]!);
-      mix(floatWords[1]!);
-    } else mix(v === null ? 3 : v ? 4 : 5);
+      const lo = floatWords[0]!;
+      a = Math.imul(a ^ lo, 0x01000193);
+      b = Math.imul(b ^ lo, 0x5bd1e995) ^ (b >>> 15);
+      tag = floatWords[1]! ^ 0x2545f491;
+    } else tag = v === null ? 3 : v ? 4 : 5;
+    a = Math.imul(a ^ tag, 0x01000193);
+    b = Math.imul(b ^ tag, 0x5bd1e995) ^ (b >>> 15);
   }
   return (a >>> 0) * 0x100000 + (b >>> 12);
 }
