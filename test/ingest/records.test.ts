@@ -21,4 +21,18 @@ describe('canonical record JSON', () => {
     expect(hashRecord({ a: 2, b: 1 }).hex).toBe(a.hex);
     expect([a.hi, a.lo]).toEqual([parseInt(a.hex.slice(0, 8), 16), parseInt(a.hex.slice(8, 16), 16)]);
   });
+
+  it('stays canonical when key orders repeat, change, nest and come back (the last order is remembered)', () => {
+    const sequence: Record<string, unknown>[] = [
+      { b: 1, a: 2, c: 3 },
+      { b: 4, a: 5, c: 6 },
+      { b: { d: 1, c: 2 }, a: 5, c: 6 },
+      { a: 1, b: 2, c: 3 },
+      { b: 7, a: 8, c: 9 },
+      { b: 7, a: 8 },
+      { b: 7, a: 8, c: 9, d: 0 },
+      { c: 1, a: 2, b: 3 },
+    ];
+    for (const record of sequence) expect(canonicalRecordJson(record)).toBe(canonicalJson(record));
+  });
 });

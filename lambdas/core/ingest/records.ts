@@ -23,9 +23,18 @@ export function canonicalRecordJson(value: unknown): string {
     return out + ']';
   }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj);
-  const sorted = isSorted(keys);
-  if (!sorted) keys.sort();
+  let keys = Object.keys(obj);
+  let sorted: boolean;
+  // Records of one API share their key order: the sorted keys of the last order seen are reused.
+  if (sameKeys(keys, shape.keys)) {
+    sorted = shape.sorted;
+    keys = shape.order;
+  } else {
+    const original = keys;
+    sorted = isSorted(keys);
+    if (!sorted) keys = [...keys].sort();
+    shape = { keys: original, sorted, order: keys };
+  }
   // A flat record (the usual API row) is written by the native JSON.stringify, several times faster.
   if (isFlat(obj, keys)) {
     if (sorted) return JSON.stringify(obj);
@@ -59,6 +68,14 @@ function isFlat(obj: Record<string, unknown>, keys: string[]): boolean {
     if (t === 'bigint' || t === 'symbol' || (t === 'object' && v !== null)) return false;
     if (key === 'toJSON' || key === '__proto__') return false;
   }
+  return true;
+}
+
+let shape: { keys: string[]; sorted: boolean; order: string[] } = { keys: [], sorted: true, order: [] };
+
+function sameKeys(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
