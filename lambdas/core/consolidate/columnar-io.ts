@@ -7,7 +7,7 @@ import { snappyCompressor } from 'hysnappy';
 import { parquetSchemaElement, tableColumnFromSchema, type CellValue, type ColumnTable, type TableColumn } from '../parquet.js';
 import type { ColumnValues, OriginTable } from './engine.js';
 import { flatParquetSupports, writeFlatParquet } from './flat-parquet-writer.js';
-import { readFlatParquet } from './flat-parquet-reader.js';
+import { arrayBufferOf, readFlatParquet } from './flat-parquet-reader.js';
 
 const compress = snappyCompressor();
 
@@ -62,8 +62,4 @@ function mostlyDistinct(values: readonly CellValue[]): boolean {
   const seen = new Set<unknown>();
   for (let i = 0; i < sample; i++) seen.add(values[i]);
   return seen.size > sample / 2;
-}
-
-function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }

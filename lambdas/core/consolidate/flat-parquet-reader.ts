@@ -47,14 +47,15 @@ export function readFlatParquet(bytes: Uint8Array, names?: readonly string[], me
       const chunk = group.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column.name);
       if (!chunk?.meta_data) throw new Error(`Parquet row group has no chunk for column "${column.name}"`);
       const decoder: ColumnDecoder = { pathInSchema: [column.name], type: chunk.meta_data.type, element: leaf, schemaPath, codec: chunk.meta_data.codec, parsers, compressors: { SNAPPY: uncompress } };
-      row = readChunk(bytes, chunk, decoder, maxDefinition, column.type === 'long', out, row, row + Number(group.num_rows));
+      row = readChunk(bytes, chunk, decoder, maxDefinition, column.type, out, row, row + Number(group.num_rows));
     }
     data[column.name] = out;
   }
   return { columns, data, rowCount };
 }
 
-function readChunk(bytes: Uint8Array, chunk: ColumnChunk, decoder: ColumnDecoder, maxDefinition: number, isLong: boolean, out: CellValue[], row: number, end: number): number {
+function readChunk(bytes: Uint8Array, chunk: ColumnChunk, decoder: ColumnDecoder, maxDefinition: number, type: TableColumn['type'], out: CellValue[], row: number, end: number): number {
+  const isLong = type === 'long';
   const meta = chunk.meta_data!;
   const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
   const view = new DataView(bytes.buffer, bytes.byteOffset + start, Number(meta.total_compressed_size));
@@ -70,6 +71,10 @@ function readChunk(bytes: Uint8Array, chunk: ColumnChunk, decoder: ColumnDecoder
       const page = decompressPage(compressed, Number(header.uncompressed_page_size), decoder.codec, decoder.compressors);
       const plain = readPlain({ view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }, decoder.type, header.dictionary_page_header!.num_values, decoder.element.type_length);
       dictionary = convert(plain, decoder);
+      continue;
+    } else if (header.type === 'DATA_PAGE' && header.data_page_header!.encoding === 'PLAIN' && maxDefinition <= 1) {
+      const page = decompressPage(compressed, Number(header.uncompressed_page_size), decoder.codec, decoder.compressors);
+      row = readPlainPage(page, header.data_page_header!.num_values, decoder, maxDefinition, type, out, row);
       continue;
     } else if (header.type === 'DATA_PAGE') {
       const page = decompressPage(compressed, Number(header.uncompressed_page_size), decoder.codec, decoder.compressors);
@@ -91,6 +96,82 @@ function readChunk(bytes: Uint8Array, chunk: ColumnChunk, decoder: ColumnDecoder
     }
   }
   return row;
+}
+
+/**
+ * A PLAIN data page (v1) of a flat column, the pipeline writers' layout, decoded without per-value
+ * objects: definition levels into bytes, UTF-8 strings sliced from one decode of the page when it is
+ * all ASCII (the usual case: the 4-byte length prefixes are ASCII too while a value is under 128 bytes).
+ */
+function readPlainPage(page: Uint8Array, numValues: number, decoder: ColumnDecoder, maxDefinition: number, type: TableColumn['type'], out: CellValue[], row: number): number {
+  const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
+  let offset = 0;
+  let levels: Uint8Array | undefined;
+  let present = numValues;
+  if (maxDefinition === 1) {
+    const length = view.getUint32(0, true);
+    levels = bitWidthOneLevels(page, 4, 4 + length, numValues);
+    offset = 4 + length;
+    present = 0;
+    for (let i = 0; i < numValues; i++) present += levels[i]!;
+  }
+  if (type === 'string' && decoder.type === 'BYTE_ARRAY') {
+    let ascii = true;
+    for (let i = offset; i < page.length; i++) {
+      if (page[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    const text = ascii ? utf8.decode(page.subarray(offset)) : '';
+    let at = offset;
+    const next = (): string => {
+      const length = view.getUint32(at, true);
+      const start = at + 4;
+      at = start + length;
+      return ascii ? text.slice(start - offset, at - offset) : utf8.decode(page.subarray(start, at));
+    };
+    if (!levels) for (let i = 0; i < numValues; i++) out[row++] = next();
+    else for (let i = 0; i < numValues; i++) out[row++] = levels[i] ? next() : null;
+    return row;
+  }
+  const values = decodeValues(readPlain({ view, offset }, decoder.type, present, decoder.element.type_length), undefined, 'PLAIN', decoder);
+  const isLong = type === 'long';
+  let v = 0;
+  if (!levels) for (let i = 0; i < numValues; i++) out[row++] = cell(values[i], isLong);
+  else for (let i = 0; i < numValues; i++) out[row++] = levels[i] ? cell(values[v++], isLong) : null;
+  return row;
+}
+
+const utf8 = new TextDecoder();
+
+/** Definition levels of bit width 1 (RLE / bit-packed hybrid) as one byte per value. */
+function bitWidthOneLevels(page: Uint8Array, start: number, end: number, count: number): Uint8Array {
+  const levels = new Uint8Array(count);
+  let at = start;
+  let i = 0;
+  while (i < count && at < end) {
+    let header = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = page[at++]!;
+      header += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) break;
+    }
+    if (header % 2 === 1) {
+      const bytes = Math.floor(header / 2);
+      for (let k = 0; k < bytes; k++) {
+        const b = page[at++]!;
+        for (let bit = 0; bit < 8 && i < count; bit++) levels[i++] = (b >> bit) & 1;
+      }
+    } else {
+      const run = Math.floor(header / 2);
+      const value = page[at++]! & 1;
+      if (value) levels.fill(1, i, Math.min(count, i + run));
+      i += run;
+    }
+  }
+  if (i < count) throw new Error(`Parquet page has ${i} definition levels for ${count} values`);
+  return levels;
 }
 
 /** Page values as cells; plain INT64 pages become numbers through two 32-bit halves, with no BigInt per value. */
@@ -121,6 +202,9 @@ function afterElement(schema: FileMetaData['schema'], index: number): number {
   return next;
 }
 
-function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
+/** The bytes as an ArrayBuffer, as hyparquet's metadata parser wants them. */
+export function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
+  // A file read whole owns its buffer: no copy of tens of megabytes just to parse the footer.
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
