@@ -61,11 +61,18 @@ function originColumns(o: number, rows: number): Record<string, CellValue[]> {
   return data;
 }
 
+/** CPU seconds of this process (user + system, all threads), in ms: fairer than wall time on a busy machine. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
 async function runTypeScript(dir: string): Promise<Record<string, number>> {
+  const cpuAtStart = cpuMs();
   const started = performance.now();
   const inputs = await Promise.all(ORIGINS.map(async (o) => readColumns(new Uint8Array(await readFile(fileOf(dir, o))), o)));
   const read = performance.now();
@@ -74,7 +81,7 @@ async function runTypeScript(dir: string): Promise<Record<string, number>> {
   inputs.length = 0;
   await writeFile(join(dir, 'gold-ts.parquet'), writeColumns(result.table));
   const done = performance.now();
-  return { rows_in: result.rows_read, rows_out: result.table.rowCount, read_ms: read - started, dedupe_ms: deduped - read, write_ms: done - deduped, wall_ms: done - started, peak_rss_mb: peakRssMb() };
+  return { rows_in: result.rows_read, rows_out: result.table.rowCount, read_ms: read - started, dedupe_ms: deduped - read, write_ms: done - deduped, wall_ms: done - started, cpu_ms: cpuMs() - cpuAtStart, peak_rss_mb: peakRssMb() };
 }
 
 function duckDbSql(dir: string): string {
@@ -84,15 +91,17 @@ function duckDbSql(dir: string): string {
 
 async function runDuckDb(dir: string): Promise<Record<string, number>> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
+  const cpuAtStart = cpuMs();
   const started = performance.now();
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
   await conn.run(`COPY (${duckDbSql(dir)}) TO '${join(dir, 'gold-duckdb.parquet')}' (FORMAT parquet, COMPRESSION snappy)`);
   const done = performance.now();
+  const cpu = cpuMs() - cpuAtStart;
   const check = (await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM read_parquet('${join(dir, 'gold-duckdb.parquet')}')`)).getRowObjectsJS();
   conn.closeSync();
   db.closeSync();
-  return { rows_out: Number(check[0]!.n), wall_ms: done - started, peak_rss_mb: peakRssMb() };
+  return { rows_out: Number(check[0]!.n), wall_ms: done - started, cpu_ms: cpu, peak_rss_mb: peakRssMb() };
 }
 
 async function compareOutputs(dir: string): Promise<number> {
@@ -132,9 +141,9 @@ async function main(): Promise<void> {
     const ts = child('ts', dir);
     const duck = child('duckdb', dir);
     const differences = await compareOutputs(dir);
-    console.log(`TypeScript engine: ${ts.rows_in} -> ${ts.rows_out} rows, wall ${fmt(ts.wall_ms!)} (read ${fmt(ts.read_ms!)}, dedupe ${fmt(ts.dedupe_ms!)}, write ${fmt(ts.write_ms!)}), ${Math.round(ts.rows_in! / (ts.wall_ms! / 1000))} rows/s, peak RSS ${ts.peak_rss_mb} MB`);
-    console.log(`DuckDB (generated SQL): ${duck.rows_out} rows, wall ${fmt(duck.wall_ms!)}, ${Math.round(ts.rows_in! / (duck.wall_ms! / 1000))} rows/s, peak RSS ${duck.peak_rss_mb} MB`);
-    console.log(`TypeScript vs DuckDB wall time ratio: ${(ts.wall_ms! / duck.wall_ms!).toFixed(2)}x (goal <= 4x); outputs ${differences === 0 ? 'identical' : `DIFFER in ${differences} rows`}`);
+    console.log(`TypeScript engine: ${ts.rows_in} -> ${ts.rows_out} rows, wall ${fmt(ts.wall_ms!)} (read ${fmt(ts.read_ms!)}, dedupe ${fmt(ts.dedupe_ms!)}, write ${fmt(ts.write_ms!)}), CPU ${fmt(ts.cpu_ms!)}, ${Math.round(ts.rows_in! / (ts.wall_ms! / 1000))} rows/s, peak RSS ${ts.peak_rss_mb} MB`);
+    console.log(`DuckDB (generated SQL): ${duck.rows_out} rows, wall ${fmt(duck.wall_ms!)}, CPU ${fmt(duck.cpu_ms!)}, ${Math.round(ts.rows_in! / (duck.wall_ms! / 1000))} rows/s, peak RSS ${duck.peak_rss_mb} MB`);
+    console.log(`TypeScript vs DuckDB wall time ratio: ${(ts.wall_ms! / duck.wall_ms!).toFixed(2)}x (goal <= 4x), CPU time ratio ${(ts.cpu_ms! / duck.cpu_ms!).toFixed(2)}x; outputs ${differences === 0 ? 'identical' : `DIFFER in ${differences} rows`}`);
     if (differences !== 0) process.exitCode = 1;
   } finally {
     // BENCH_KEEP=1 keeps the files for profiling one engine: node --cpu-prof --import tsx bench/consolidate.bench.ts ts <dir>
