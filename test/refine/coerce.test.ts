@@ -42,6 +42,14 @@ describe('coercion to declared field types', () => {
     expect(parseTimestamp('2024-01-19T25:00:00Z')).toBeUndefined();
   });
 
+  it('reads the millisecond UTC form as Date.parse does, rejecting days the month lacks', () => {
+    for (const text of ['2024-01-19T10:00:00.123Z', '2024-02-29T23:59:59.999Z', '1970-01-01T00:00:00.000Z', '1969-12-31T23:59:59.001Z', '0050-06-01T12:00:00.000Z', '9999-12-31T23:59:59.999Z'])
+      expect(parseTimestamp(text)).toBe(Date.parse(text));
+    expect(parseTimestamp('2023-02-29T00:00:00.000Z')).toBeUndefined();
+    expect(parseTimestamp('2024-04-31T00:00:00.000Z')).toBeUndefined();
+    expect(parseTimestamp('2024-13-01T00:00:00.000Z')).toBeUndefined();
+  });
+
   it('reads dates as calendar days, booleans, doubles and strings', () => {
     expect(one(field('date'), '1990-05-17')).toBe(Date.UTC(1990, 4, 17));
     expect(one(field('date'), '2024-01-19T23:30:00-03:00')).toBe(Date.UTC(2024, 0, 19));
