@@ -12,7 +12,7 @@ import { snappyCompressor } from 'hysnappy';
 import { parquetSchemaElement, type CellValue, type TableColumn } from '../parquet.js';
 
 const compress = snappyCompressor();
-const MAGIC = 0x31524150; // "PAR1"
+const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 const DAY_MS = 86_400_000;
 const TWO_32 = 4294967296;
 
@@ -46,6 +46,31 @@ class Buffer {
     next.set(this.bytes.subarray(0, this.offset));
     this.bytes = next;
     this.view = new DataView(next.buffer);
+  }
+}
+
+/** The file's parts, joined once at the end: no growing buffer copied over and over. */
+class FileParts {
+  parts: Uint8Array[] = [];
+  offset = 0;
+
+  append(bytes: Uint8Array): void {
+    this.parts.push(bytes);
+    this.offset += bytes.length;
+  }
+
+  appendMagic(): void {
+    this.append(MAGIC);
+  }
+
+  concat(): Uint8Array {
+    const out = new Uint8Array(this.offset);
+    let at = 0;
+    for (const part of this.parts) {
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
   }
 }
 
@@ -152,8 +177,8 @@ export function writeFlatParquet(table: FlatTable, options: FlatParquetOptions =
   if (!flatParquetSupports(table.columns)) throw new Error('writeFlatParquet handles decimals up to 18 digits only; use writeParquet for this table');
   const rowGroupSize = options.rowGroupSize ?? 250_000;
   const pageRows = options.pageRows ?? 50_000;
-  const file = new ByteWriter();
-  file.appendUint32(MAGIC);
+  const file = new FileParts();
+  file.appendMagic();
   const page = new Buffer();
   const rowGroups: RowGroup[] = [];
   for (let groupStart = 0; groupStart < table.rowCount || (groupStart === 0 && rowGroups.length === 0); groupStart += rowGroupSize) {
@@ -171,15 +196,16 @@ export function writeFlatParquet(table: FlatTable, options: FlatParquetOptions =
         writeLevels(page, values, start, end);
         writeValues(page, column, values, start, end);
         const body = compress(page.bytes.subarray(0, page.offset));
-        const headerStart = file.offset;
-        writePageHeader(file, {
+        const header = new ByteWriter(64);
+        writePageHeader(header, {
           type: 'DATA_PAGE',
           uncompressed_page_size: page.offset,
           compressed_page_size: body.length,
           data_page_header: { num_values: end - start, encoding: 'PLAIN', definition_level_encoding: 'RLE', repetition_level_encoding: 'RLE' },
         });
-        uncompressed += file.offset - headerStart + page.offset;
-        file.appendBytes(body);
+        uncompressed += header.offset + page.offset;
+        file.append(header.getBytes());
+        file.append(body);
         if (end >= groupEnd) break;
       }
       const compressed = BigInt(file.offset - chunkStart);
@@ -210,7 +236,9 @@ export function writeFlatParquet(table: FlatTable, options: FlatParquetOptions =
     created_by: 'medallion-pipeline flat writer',
     metadata_length: 0,
   };
-  writeMetadata(file, metadata);
-  file.appendUint32(MAGIC);
-  return new Uint8Array(file.getBuffer());
+  const footer = new ByteWriter();
+  writeMetadata(footer, metadata);
+  file.append(footer.getBytes());
+  file.appendMagic();
+  return file.concat();
 }
