@@ -209,11 +209,16 @@ function keyHash(keyValues: (ColumnValues | undefined)[], r: number): number | n
 }
 
 function sortedByKey(rows: number[], keys: (ColumnValues | undefined)[][], inputOf: Uint16Array, localOf: Int32Array): number[] {
-  const keyValues = keys.map((k) => rows.map((row) => k[inputOf[row]!]![localOf[row]!] as CellValue));
+  const valuesOf = (k: (ColumnValues | undefined)[]): CellValue[] => {
+    const values = new Array<CellValue>(rows.length);
+    for (let p = 0; p < rows.length; p++) values[p] = k[inputOf[rows[p]!]!]![localOf[rows[p]!]!]!;
+    return values;
+  };
+  const firstKey = valuesOf(keys[0]!);
   // Built on first use: a prefix sort without ties never needs them (their setup scans every value).
   let full: ((a: number, b: number) => number) | undefined;
-  const compare = (a: number, b: number): number => (full ??= keyComparator(keyValues.map(columnComparator)))(a, b);
-  const perm = prefixSorted(keyValues[0]!, compare) ?? Array.from(rows.keys()).sort(compare);
+  const compare = (a: number, b: number): number => (full ??= keyComparator(keys.map((k, n) => columnComparator(n === 0 ? firstKey : valuesOf(k)))))(a, b);
+  const perm = prefixSorted(firstKey, compare) ?? Array.from(rows.keys()).sort(compare);
   const out = new Array<number>(perm.length);
   for (let i = 0; i < perm.length; i++) out[i] = rows[perm[i]!]!;
   return out;
@@ -245,15 +250,14 @@ function prefixSorted(values: CellValue[], compare: (a: number, b: number) => nu
   const strings = values as string[];
   const head = strings[0]!;
   let common = head.length;
+  // One pass for the common prefix and the alphabet (of every character: the prefix adds a few digits at most).
   const used = new Uint8Array(0xd800);
   for (const s of strings) {
     let i = 0;
     while (i < common && i < s.length && s.charCodeAt(i) === head.charCodeAt(i)) i++;
     common = i;
-  }
-  for (const s of strings) {
-    for (let i = common; i < s.length; i++) {
-      const c = s.charCodeAt(i);
+    for (let j = 0; j < s.length; j++) {
+      const c = s.charCodeAt(j);
       // Surrogates and U+E000.. sort differently in code point and UTF-16 order: leave those to compare.
       if (c >= 0xd800) return undefined;
       used[c] = 1;
