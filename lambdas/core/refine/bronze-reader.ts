@@ -41,10 +41,10 @@ export async function committedParts(store: ObjectStore, source: string, anomesd
 }
 
 /**
- * The parts' lines, part after part; up to `prefetch` parts are downloaded and decompressed ahead
+ * The parts' lines, part after part; loading starts at once, and up to `prefetch` parts are downloaded and decompressed ahead
  * while the caller works on the current one.
  */
-export async function* readParts(store: ObjectStore, parts: readonly CommittedPart[], prefetch = 3): AsyncGenerator<{ part: CommittedPart; lines: string[] }> {
+export function readParts(store: ObjectStore, parts: readonly CommittedPart[], prefetch = 3): AsyncGenerator<{ part: CommittedPart; lines: string[] }> {
   const load = async (part: CommittedPart) => {
     const bytes = await store.get(part.key);
     try {
@@ -62,12 +62,15 @@ export async function* readParts(store: ObjectStore, parts: readonly CommittedPa
       ahead.push(p);
     }
   };
+  // The first parts load from the call on, before the caller iterates (it may still be busy elsewhere).
   fill();
-  while (ahead.length > 0) {
-    const current = await ahead.shift()!;
-    fill();
-    yield current;
-  }
+  return (async function* () {
+    while (ahead.length > 0) {
+      const current = await ahead.shift()!;
+      fill();
+      yield current;
+    }
+  })();
 }
 
 /**

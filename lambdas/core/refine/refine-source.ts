@@ -10,7 +10,7 @@ import { silverColumns } from '../table-schemas.js';
 import type { RunWindow } from '../window.js';
 import { RUN_ID_PATTERN } from '../ingest/bronze-layout.js';
 import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger, type StepCounts } from '../ingest/processing-log.js';
-import { committedParts, parseBronzeLine, readParts } from './bronze-reader.js';
+import { committedParts, parseBronzeLine, readParts, type CommittedPart } from './bronze-reader.js';
 import { compileCoercer, type FieldIssue, type PlainValue } from './coerce.js';
 import { DuplicateFinder } from './duplicates.js';
 import { writeSilverParquet } from './silver-parquet.js';
@@ -92,9 +92,19 @@ export async function refineSource(deps: RefineDeps, input: RefineInput): Promis
     const bad = input.anomesdias.find((d) => !ANOMESDIA.test(d));
     if (bad !== undefined) throw new RefineInputError(`anomesdia "${bad}" of source ${source.name} is not yyyymmdd`);
     const partitions: RefinePartitionResult[] = [];
-    // One day at a time: a day's rows are held in memory to be sorted and deduplicated.
-    for (const anomesdia of [...new Set(input.anomesdias)].sort()) {
-      const result = await refinePartition(deps, source, input.runId, anomesdia);
+    // One day at a time: a day's rows are held in memory to be sorted and deduplicated. The next day's
+    // first parts are read and decompressed meanwhile.
+    const days = [...new Set(input.anomesdias)].sort();
+    const open = (anomesdia: string) => {
+      const opened = committedParts(deps.bronze, source.name, anomesdia).then((parts) => ({ parts, reader: readParts(deps.bronze, parts) }));
+      opened.catch(() => undefined);
+      return opened;
+    };
+    let opening = days.length > 0 ? open(days[0]!) : undefined;
+    for (const [i, anomesdia] of days.entries()) {
+      const current = await opening!;
+      opening = i + 1 < days.length ? open(days[i + 1]!) : undefined;
+      const result = await refinePartition(deps, source, input.runId, anomesdia, current);
       if (result) partitions.push(result);
     }
     const result = summarise(source, input, partitions, clock().getTime() - started.getTime());
@@ -139,9 +149,14 @@ interface PartitionRows {
   runIds: string[];
 }
 
-async function refinePartition(deps: RefineDeps, source: SourceConfig, runId: string, anomesdia: string): Promise<RefinePartitionResult | undefined> {
+async function refinePartition(
+  deps: RefineDeps,
+  source: SourceConfig,
+  runId: string,
+  anomesdia: string,
+  { parts, reader }: { parts: CommittedPart[]; reader: ReturnType<typeof readParts> },
+): Promise<RefinePartitionResult | undefined> {
   const { bronze, silver, catalog, config } = deps;
-  const parts = await committedParts(bronze, source.name, anomesdia);
   if (parts.length === 0) return undefined;
   const coerce = compileCoercer(source.fields);
   const rows: PartitionRows = { values: [], hashes: [], ingestedAt: [], runIds: [] };
@@ -151,7 +166,7 @@ async function refinePartition(deps: RefineDeps, source: SourceConfig, runId: st
   let duplicates = 0;
   let ingestedText = '';
   let ingestedMs = Number.NaN;
-  for await (const { part, lines } of readParts(bronze, parts)) {
+  for await (const { part, lines } of reader) {
     const uri = bronze.uri(part.key);
     for (let i = 0; i < lines.length; i++) {
       read++;
