@@ -136,8 +136,14 @@ function readPlainPage(page: Uint8Array, numValues: number, decoder: ColumnDecod
     return row;
   }
   const values = decodeValues(readPlain({ view, offset }, decoder.type, present, decoder.element.type_length), undefined, 'PLAIN', decoder);
-  const isLong = type === 'long';
   let v = 0;
+  if (values instanceof Float64Array || values instanceof Int32Array) {
+    // Numbers already (INT32, DOUBLE, and INT64 through decodeValues): no per-value conversion.
+    if (!levels) for (let i = 0; i < numValues; i++) out[row++] = values[i]!;
+    else for (let i = 0; i < numValues; i++) out[row++] = levels[i] ? values[v++]! : null;
+    return row;
+  }
+  const isLong = type === 'long';
   if (!levels) for (let i = 0; i < numValues; i++) out[row++] = cell(values[i], isLong);
   else for (let i = 0; i < numValues; i++) out[row++] = levels[i] ? cell(values[v++], isLong) : null;
   return row;
