@@ -278,17 +278,20 @@ function prefixSorted(values: CellValue[], compare: (a: number, b: number) => nu
     packed[p] = prefix * positionScale + p;
   }
   packed.sort();
+  // Division by a power of two is exact: prefix and position come back without a float modulo.
   const perm = new Array<number>(n);
-  for (let i = 0; i < n; i++) perm[i] = packed[i]! % positionScale;
-  for (let i = 0; i < n; ) {
-    const prefix = Math.floor(packed[i]! / positionScale);
-    let j = i + 1;
-    while (j < n && Math.floor(packed[j]! / positionScale) === prefix) j++;
-    if (j - i > 1) {
-      const run = perm.slice(i, j).sort(compare);
-      for (let k = 0; k < run.length; k++) perm[i + k] = run[k]!;
+  let runStart = 0;
+  let runPrefix = -1;
+  for (let i = 0; i <= n; i++) {
+    const prefix = i < n ? Math.floor(packed[i]! / positionScale) : -2;
+    if (i < n) perm[i] = packed[i]! - prefix * positionScale;
+    if (prefix === runPrefix) continue;
+    if (i - runStart > 1) {
+      const run = perm.slice(runStart, i).sort(compare);
+      for (let k = 0; k < run.length; k++) perm[runStart + k] = run[k]!;
     }
-    i = j;
+    runStart = i;
+    runPrefix = prefix;
   }
   return perm;
 }
