@@ -148,13 +148,21 @@ export function consolidate(rules: ConsolidationRules, inputs: readonly OriginTa
   for (let s = 0, w = 0; s < capacity; s++) if (slots[s]! >= 0) winners[w++] = slots[s]!;
 
   const order = sortedByKey(winners, keys, inputOf, localOf);
+  // Winners' origin and row resolved once, then each column copied in one tight loop.
+  const winnerInput = new Uint16Array(order.length);
+  const winnerRow = new Int32Array(order.length);
+  for (let w = 0; w < order.length; w++) {
+    winnerInput[w] = inputOf[order[w]!]!;
+    winnerRow[w] = localOf[order[w]!]!;
+  }
   const data: Record<string, CellValue[]> = {};
   columns.forEach((c, n) => {
     const source = tieColumns[n]!;
     const out = new Array<CellValue>(order.length);
-    for (let w = 0; w < order.length; w++) {
-      const row = order[w]!;
-      out[w] = source[inputOf[row]!]?.[localOf[row]!] ?? null;
+    if (source.every((values) => values !== undefined)) {
+      for (let w = 0; w < order.length; w++) out[w] = source[winnerInput[w]!]![winnerRow[w]!] ?? null;
+    } else {
+      for (let w = 0; w < order.length; w++) out[w] = source[winnerInput[w]!]?.[winnerRow[w]!] ?? null;
     }
     data[c.name] = out;
   });
