@@ -11,21 +11,15 @@ import { consolidate } from '../lambdas/core/consolidate/engine.js';
 import { readColumns, writeColumns } from '../lambdas/core/consolidate/columnar-io.js';
 import { consolidationSql, type ConsolidationSqlSpec } from '../lambdas/core/consolidate/sql.js';
 import type { ConsolidationRules } from '../lambdas/core/consolidate/spec.js';
+import { findSource, parsePipelineConfig } from '../lambdas/core/config.js';
+import { defaultPipelineConfig } from '../lambdas/core/default-config.js';
 import type { CellValue, TableColumn } from '../lambdas/core/parquet.js';
+import { fieldColumns } from '../lambdas/core/table-schemas.js';
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
 const ORIGINS = ['sor', 'sot', 'legado'];
-const columns: TableColumn[] = [
-  { name: 'num_oper', type: 'string' },
-  { name: 'cod_idef_ver_oper', type: 'integer' },
-  { name: 'dat_vlr_even_oper', type: 'timestamp' },
-  { name: 'num_prio_even_oper', type: 'integer' },
-  { name: 'dat_recm_even_oper', type: 'timestamp' },
-  { name: 'vlr_oper', type: 'decimal', precision: 18, scale: 2 },
-  { name: 'cod_moed', type: 'string' },
-  { name: 'des_stat_oper', type: 'string' },
-  { name: 'updated_at', type: 'timestamp' },
-];
+// The seed 000 operation table, as the demo config declares its `sor` source.
+const columns: TableColumn[] = fieldColumns(findSource(parsePipelineConfig(defaultPipelineConfig), 'sor'));
 const rules: ConsolidationRules = {
   origens: ORIGINS,
   chaves_principais: ['num_oper', 'cod_idef_ver_oper'],
