@@ -16,10 +16,25 @@ const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 const DAY_MS = 86_400_000;
 const TWO_32 = 4294967296;
 
+/**
+ * A numeric column held in typed arrays: the value of row i is numbers[i] when present[i] is 1, else
+ * null (booleans as 1/0, dates and timestamps as epoch milliseconds). Writing it boxes no value.
+ */
+export interface NumericColumn {
+  numbers: Float64Array;
+  present: Uint8Array;
+}
+
+export type FlatColumnData = ArrayLike<CellValue | undefined> | NumericColumn;
+
 export interface FlatTable {
   columns: TableColumn[];
-  data: Record<string, ArrayLike<CellValue | undefined>>;
+  data: Record<string, FlatColumnData>;
   rowCount: number;
+}
+
+export function isNumericColumn(data: FlatColumnData): data is NumericColumn {
+  return (data as NumericColumn).numbers instanceof Float64Array;
 }
 
 export interface FlatParquetOptions {
@@ -76,6 +91,60 @@ class FileParts {
 
 const encoder = new TextEncoder();
 
+/** Bit-packs the booleans of rows [start, end); `valueOf(i)` is row i's value, undefined for a null. */
+function writeBooleans(out: Buffer, start: number, end: number, valueOf: (i: number) => boolean | undefined): void {
+  out.ensure(Math.ceil((end - start) / 8));
+  let bit = 0;
+  for (let i = start; i < end; i++) {
+    const v = valueOf(i);
+    if (v === undefined) continue;
+    if (bit === 0) out.bytes[out.offset] = 0;
+    if (v) out.bytes[out.offset] = out.bytes[out.offset]! | (1 << bit);
+    if (++bit === 8) {
+      bit = 0;
+      out.offset++;
+    }
+  }
+  if (bit > 0) out.offset++;
+}
+
+/** Writes one page's present values of a typed numeric column in PLAIN encoding. */
+function writeNumericValues(out: Buffer, column: TableColumn, { numbers, present }: NumericColumn, start: number, end: number): void {
+  const type = column.type;
+  const scale = 10 ** (column.scale ?? 0);
+  if (type === 'string') throw new Error(`column ${column.name} is a string column; it cannot be written from numbers`);
+  if (type === 'boolean') writeBooleans(out, start, end, (i) => (present[i] === 0 ? undefined : numbers[i] !== 0));
+  else if (type === 'double') {
+    out.ensure((end - start) * 8);
+    for (let i = start; i < end; i++) {
+      if (present[i] === 0) continue;
+      out.view.setFloat64(out.offset, numbers[i]!, true);
+      out.offset += 8;
+    }
+  } else if (type === 'integer' || type === 'date' || (type === 'decimal' && (column.precision ?? 18) <= 9)) {
+    out.ensure((end - start) * 4);
+    const divide = type === 'date' ? DAY_MS : 1;
+    const multiply = type === 'decimal' ? scale : 1;
+    for (let i = start; i < end; i++) {
+      if (present[i] === 0) continue;
+      const n = divide === 1 ? Math.round(numbers[i]! * multiply) : Math.floor(numbers[i]! / divide);
+      out.view.setInt32(out.offset, n, true);
+      out.offset += 4;
+    }
+  } else {
+    out.ensure((end - start) * 8);
+    const multiply = type === 'decimal' ? scale : 1;
+    for (let i = start; i < end; i++) {
+      if (present[i] === 0) continue;
+      const n = multiply === 1 ? numbers[i]! : Math.round(numbers[i]! * multiply);
+      const hi = Math.floor(n / TWO_32);
+      out.view.setUint32(out.offset, n - hi * TWO_32, true);
+      out.view.setInt32(out.offset + 4, hi, true);
+      out.offset += 8;
+    }
+  }
+}
+
 /** Writes one page's non-null values in PLAIN encoding. */
 function writeValues(out: Buffer, column: TableColumn, values: ArrayLike<CellValue | undefined>, start: number, end: number): void {
   const type = column.type;
@@ -99,19 +168,10 @@ function writeValues(out: Buffer, column: TableColumn, values: ArrayLike<CellVal
       out.offset = at + n;
     }
   } else if (type === 'boolean') {
-    out.ensure(Math.ceil((end - start) / 8));
-    let bit = 0;
-    for (let i = start; i < end; i++) {
+    writeBooleans(out, start, end, (i) => {
       const v = values[i];
-      if (v === null || v === undefined) continue;
-      if (bit === 0) out.bytes[out.offset] = 0;
-      if (v) out.bytes[out.offset] = out.bytes[out.offset]! | (1 << bit);
-      if (++bit === 8) {
-        bit = 0;
-        out.offset++;
-      }
-    }
-    if (bit > 0) out.offset++;
+      return v === null || v === undefined ? undefined : Boolean(v);
+    });
   } else if (type === 'double') {
     out.ensure((end - start) * 8);
     for (let i = start; i < end; i++) {
@@ -145,7 +205,7 @@ function writeValues(out: Buffer, column: TableColumn, values: ArrayLike<CellVal
 }
 
 /** Definition levels (1 = present) as one bit-packed run, prefixed by its byte length (DATA_PAGE v1). */
-function writeLevels(out: Buffer, values: ArrayLike<CellValue | undefined>, start: number, end: number): number {
+function writeLevels(out: Buffer, values: FlatColumnData, start: number, end: number): number {
   const groups = Math.ceil((end - start) / 8);
   const header: number[] = [];
   let h = (groups << 1) | 1;
@@ -159,6 +219,19 @@ function writeLevels(out: Buffer, values: ArrayLike<CellValue | undefined>, star
   out.offset += 4;
   for (const b of header) out.bytes[out.offset++] = b;
   let nulls = 0;
+  if (isNumericColumn(values)) {
+    const present = values.present;
+    for (let g = 0; g < groups; g++) {
+      let byte = 0;
+      const base = start + g * 8;
+      for (let b = 0; b < 8 && base + b < end; b++) {
+        if (present[base + b] === 0) nulls++;
+        else byte |= 1 << b;
+      }
+      out.bytes[out.offset++] = byte;
+    }
+    return nulls;
+  }
   for (let g = 0; g < groups; g++) {
     let byte = 0;
     const base = start + g * 8;
@@ -194,7 +267,8 @@ export function writeFlatParquet(table: FlatTable, options: FlatParquetOptions =
         const end = Math.min(groupEnd, start + pageRows);
         page.offset = 0;
         writeLevels(page, values, start, end);
-        writeValues(page, column, values, start, end);
+        if (isNumericColumn(values)) writeNumericValues(page, column, values, start, end);
+        else writeValues(page, column, values, start, end);
         const body = compress(page.bytes.subarray(0, page.offset));
         const header = new ByteWriter(64);
         writePageHeader(header, {

@@ -44,7 +44,7 @@ export async function committedParts(store: ObjectStore, source: string, anomesd
  * The parts' lines, part after part; loading starts at once, and up to `prefetch` parts are downloaded and decompressed ahead
  * while the caller works on the current one.
  */
-export function readParts(store: ObjectStore, parts: readonly CommittedPart[], prefetch = 3): AsyncGenerator<{ part: CommittedPart; lines: string[] }> {
+export function readParts(store: ObjectStore, parts: readonly CommittedPart[], prefetch = 3): AsyncGenerator<{ part: CommittedPart; lines: PartLines }> {
   const load = async (part: CommittedPart) => {
     const bytes = await store.get(part.key);
     try {
@@ -53,7 +53,7 @@ export function readParts(store: ObjectStore, parts: readonly CommittedPart[], p
       throw new BronzeReadError(store.uri(part.key), `not gzip: ${(err as Error).message}`);
     }
   };
-  const ahead: Promise<{ part: CommittedPart; lines: string[] }>[] = [];
+  const ahead: Promise<{ part: CommittedPart; lines: PartLines }>[] = [];
   let next = 0;
   const fill = () => {
     while (ahead.length < prefetch && next < parts.length) {
@@ -74,27 +74,80 @@ export function readParts(store: ObjectStore, parts: readonly CommittedPart[], p
 }
 
 /**
- * The lines of gzipped text (a last empty line dropped), decoded line by line from small decompressed
- * chunks: a whole part decompressed at once would take fresh memory (page faults) for its bytes and
- * again for its text.
+ * The lines of a decompressed part, kept as the decompressed chunks (outside the JavaScript heap) with
+ * each line's chunk and offsets: a line becomes a string only when it is read, and dies young. Holding a
+ * whole part's lines as strings made them outlive garbage collections and get copied into the old
+ * generation; joining the chunks into one buffer cost a copy of every byte.
  */
-export function gunzipLines(bytes: Uint8Array): Promise<string[]> {
+export class PartLines {
+  private readonly chunks: Buffer[] = [];
+  private chunkOf = new Uint16Array(1024);
+  private starts = new Uint32Array(1024);
+  private ends = new Uint32Array(1024);
+  length = 0;
+
+  /** Line i (0-based) as text. */
+  line(i: number): string {
+    return this.chunks[this.chunkOf[i]!]!.toString('utf8', this.starts[i], this.ends[i]);
+  }
+
+  toArray(): string[] {
+    return Array.from({ length: this.length }, (_, i) => this.line(i));
+  }
+
+  /** Adds a chunk and returns its index. */
+  addChunk(chunk: Buffer): number {
+    if (this.chunks.length === 0xffff) throw new Error('a bronze part has more than 65,535 decompressed chunks');
+    return this.chunks.push(chunk) - 1;
+  }
+
+  addLine(chunk: number, start: number, end: number): void {
+    if (this.length === this.starts.length) {
+      const grow = <T extends Uint16Array | Uint32Array>(a: T): T => {
+        const next = new (a.constructor as new (n: number) => T)(a.length * 2);
+        next.set(a);
+        return next;
+      };
+      this.chunkOf = grow(this.chunkOf);
+      this.starts = grow(this.starts);
+      this.ends = grow(this.ends);
+    }
+    this.chunkOf[this.length] = chunk;
+    this.starts[this.length] = start;
+    this.ends[this.length++] = end;
+  }
+}
+
+/** The lines of gzipped text (a last empty line dropped), decompressed off the main thread in 1 MiB chunks. */
+export function gunzipLines(bytes: Uint8Array): Promise<PartLines> {
   return new Promise((resolve, reject) => {
-    const lines: string[] = [];
+    const lines = new PartLines();
+    /** The start of a line that the previous chunk did not end. */
     let rest: Buffer | undefined;
-    const gunzip = createGunzip({ chunkSize: 64 * 1024 });
+    const gunzip = createGunzip({ chunkSize: 1 << 20 });
     gunzip.on('data', (chunk: Buffer) => {
-      const data = rest ? Buffer.concat([rest, chunk]) : chunk;
       let at = 0;
-      for (let nl = data.indexOf(10, at); nl >= 0; nl = data.indexOf(10, at)) {
-        lines.push(data.toString('utf8', at, nl));
+      if (rest) {
+        const nl = chunk.indexOf(10);
+        if (nl < 0) {
+          rest = Buffer.concat([rest, chunk]);
+          return;
+        }
+        // A line across chunks: its two pieces joined into a chunk of its own.
+        lines.addLine(lines.addChunk(Buffer.concat([rest, chunk.subarray(0, nl)])), 0, rest.length + nl);
+        rest = undefined;
         at = nl + 1;
       }
-      rest = at < data.length ? Buffer.from(data.subarray(at)) : undefined;
+      const index = lines.addChunk(chunk);
+      for (let nl = chunk.indexOf(10, at); nl >= 0; nl = chunk.indexOf(10, at)) {
+        lines.addLine(index, at, nl);
+        at = nl + 1;
+      }
+      if (at < chunk.length) rest = chunk.subarray(at);
     });
     gunzip.once('error', reject);
     gunzip.once('end', () => {
-      if (rest) lines.push(rest.toString('utf8'));
+      if (rest) lines.addLine(lines.addChunk(rest), 0, rest.length);
       resolve(lines);
     });
     gunzip.end(bytes);

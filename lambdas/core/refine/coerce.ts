@@ -191,11 +191,13 @@ function coercerOf(field: FieldConfig): Coerce {
   }
 }
 
-/** A function coercing a raw record to the declared fields' values, in field order. */
-export function compileCoercer(fields: readonly FieldConfig[]): (record: Record<string, unknown>) => CoercedRow {
+/**
+ * A function coercing a raw record into `out` (the declared fields' values, in field order), returning
+ * the issues of an invalid row or undefined. One `out` array serves every row: no allocation per row.
+ */
+export function compileRowCoercer(fields: readonly FieldConfig[]): (record: Record<string, unknown>, out: PlainValue[]) => FieldIssue[] | undefined {
   const compiled = fields.map((f) => ({ name: f.name, required: f.required, isString: f.type === 'string', coerce: coercerOf(f) }));
-  return (record) => {
-    const values = new Array<PlainValue>(compiled.length);
+  return (record, out) => {
     let issues: FieldIssue[] | undefined;
     for (let i = 0; i < compiled.length; i++) {
       const f = compiled[i]!;
@@ -203,13 +205,25 @@ export function compileCoercer(fields: readonly FieldConfig[]): (record: Record<
       // An empty text is no value, except in an optional string field where it is the empty string.
       if (raw === undefined || raw === null || (raw === '' && (f.required || !f.isString))) {
         if (f.required) (issues ??= []).push({ field: f.name, reason: 'required field is missing' });
-        values[i] = null;
+        out[i] = null;
         continue;
       }
       const v = f.coerce(raw);
-      if (v instanceof Invalid) (issues ??= []).push({ field: f.name, reason: v.reason });
-      else values[i] = v;
+      if (v instanceof Invalid) {
+        (issues ??= []).push({ field: f.name, reason: v.reason });
+        out[i] = null;
+      } else out[i] = v;
     }
+    return issues;
+  };
+}
+
+/** A function coercing a raw record to the declared fields' values, in field order. */
+export function compileCoercer(fields: readonly FieldConfig[]): (record: Record<string, unknown>) => CoercedRow {
+  const coerceInto = compileRowCoercer(fields);
+  return (record) => {
+    const values = new Array<PlainValue>(fields.length);
+    const issues = coerceInto(record, values);
     return issues ? { ok: false, issues } : { ok: true, values };
   };
 }

@@ -1,47 +1,69 @@
-// Exact duplicates among refined rows, found without keeping a key text per row.
+// Exact duplicates among refined rows: an open-addressing table of row indexes keyed by a 52-bit hash
+// of each row's values, equality confirmed value by value. No key text and no map entry per row.
 import type { PlainValue } from './coerce.js';
 
+/** The rows the finder sees: a hash of each row's values and an equality of two rows. */
+export interface HashedRows {
+  valueHash(row: number): number;
+  sameValues(a: number, b: number): boolean;
+}
+
 /**
- * Finds rows equal in every value to a row kept before. Rows are keyed by a 52-bit hash of their values
- * (no key text kept per row) and equality is confirmed value by value; rows whose hash meets other
- * values fall back to their JSON text as the key.
+ * Finds rows equal in every value to a row kept before. Rows whose hashes collide but whose values
+ * differ are both kept: the probe goes on to the next slot.
  */
 export class DuplicateFinder {
-  private readonly byHash = new Map<number, number>();
-  private readonly byText = new Map<string, number>();
+  /** Slot -> row index + 1 (0: empty); its size is a power of two, at most half full. */
+  private slots = new Int32Array(1 << 12);
+  private count = 0;
 
-  /** `hash` is replaceable for tests (collisions); the default is hashValues. */
-  constructor(
-    private readonly values: readonly PlainValue[][],
-    private readonly hash: (values: readonly PlainValue[]) => number = hashValues,
-  ) {}
+  constructor(private readonly rows: HashedRows) {}
 
   /** Keeps row `at` when it is new and returns undefined; else returns the kept row it equals. */
   add(at: number): number | undefined {
-    const row = this.values[at]!;
-    const hash = this.hash(row);
-    const other = this.byHash.get(hash);
-    if (other === undefined) {
-      this.byHash.set(hash, at);
-      return undefined;
+    const hash = this.rows.valueHash(at);
+    const mask = this.slots.length - 1;
+    for (let slot = hash % this.slots.length; ; slot = (slot + 1) & mask) {
+      const held = this.slots[slot]!;
+      if (held === 0) {
+        this.slots[slot] = at + 1;
+        if (++this.count * 2 > this.slots.length) this.grow();
+        return undefined;
+      }
+      const other = held - 1;
+      if (this.rows.valueHash(other) === hash && this.rows.sameValues(other, at)) return other;
     }
-    if (sameValues(this.values[other]!, row)) return other;
-    const text = JSON.stringify(row);
-    const kept = this.byText.get(text);
-    if (kept === undefined) this.byText.set(text, at);
-    return kept;
   }
 
   /** Keeps row `at` instead of the equal row `other`. */
   replace(other: number, at: number): void {
-    const row = this.values[at]!;
-    const hash = this.hash(row);
-    if (this.byHash.get(hash) === other) this.byHash.set(hash, at);
-    else this.byText.set(JSON.stringify(row), at);
+    const mask = this.slots.length - 1;
+    for (let slot = this.rows.valueHash(other) % this.slots.length; this.slots[slot] !== 0; slot = (slot + 1) & mask)
+      if (this.slots[slot] === other + 1) {
+        this.slots[slot] = at + 1;
+        return;
+      }
+    throw new Error(`row ${other} is not kept`);
   }
 
-  indexes(): number[] {
-    return [...this.byHash.values(), ...this.byText.values()];
+  /** The kept rows' indexes, ascending. */
+  indexes(): Uint32Array {
+    const out = new Uint32Array(this.count);
+    let n = 0;
+    for (const held of this.slots) if (held !== 0) out[n++] = held - 1;
+    return out.sort();
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    const mask = this.slots.length - 1;
+    for (const held of old) {
+      if (held === 0) continue;
+      let slot = this.rows.valueHash(held - 1) % this.slots.length;
+      while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
+      this.slots[slot] = held;
+    }
   }
 }
 
@@ -74,10 +96,4 @@ export function hashValues(values: readonly PlainValue[]): number {
     b = Math.imul(b ^ tag, 0x5bd1e995) ^ (b >>> 15);
   }
   return (a >>> 0) * 0x100000 + (b >>> 12);
-}
-
-function sameValues(x: readonly PlainValue[], y: readonly PlainValue[]): boolean {
-  if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
 }

@@ -11,9 +11,11 @@ import type { RunWindow } from '../window.js';
 import { RUN_ID_PATTERN } from '../ingest/bronze-layout.js';
 import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger, type StepCounts } from '../ingest/processing-log.js';
 import { committedParts, parseBronzeLine, readParts, type CommittedPart } from './bronze-reader.js';
-import { compileCoercer, type FieldIssue, type PlainValue } from './coerce.js';
-import { DuplicateFinder } from './duplicates.js';
+import { compileRowCoercer, type FieldIssue, type PlainValue } from './coerce.js';
+import { DuplicateFinder, hashValues } from './duplicates.js';
+import { RowStore } from './row-store.js';
 import { writeSilverParquet } from './silver-parquet.js';
+import type { FlatColumnData } from '../consolidate/flat-parquet-writer.js';
 
 export interface RefineDeps {
   config: PipelineConfig;
@@ -141,14 +143,6 @@ function summarise(source: SourceConfig, input: RefineInput, partitions: RefineP
   };
 }
 
-/** The rows of one partition as parallel arrays, so that a million rows cost no million objects. */
-interface PartitionRows {
-  values: PlainValue[][];
-  hashes: string[];
-  ingestedAt: number[];
-  runIds: string[];
-}
-
 async function refinePartition(
   deps: RefineDeps,
   source: SourceConfig,
@@ -158,10 +152,11 @@ async function refinePartition(
 ): Promise<RefinePartitionResult | undefined> {
   const { bronze, silver, catalog, config } = deps;
   if (parts.length === 0) return undefined;
-  const coerce = compileCoercer(source.fields);
-  const rows: PartitionRows = { values: [], hashes: [], ingestedAt: [], runIds: [] };
+  const coerce = compileRowCoercer(source.fields);
+  const values = new Array<PlainValue>(source.fields.length).fill(null);
+  const rows = new RowStore(source.fields);
   const quarantine: string[] = [];
-  const kept = new DuplicateFinder(rows.values);
+  const kept = new DuplicateFinder(rows);
   let read = 0;
   let duplicates = 0;
   let ingestedText = '';
@@ -170,29 +165,26 @@ async function refinePartition(
     const uri = bronze.uri(part.key);
     for (let i = 0; i < lines.length; i++) {
       read++;
-      const line = parseBronzeLine(lines[i]!, uri, i + 1);
-      const coerced = coerce(line.record);
-      if (!coerced.ok) {
-        const first = coerced.issues[0]!;
-        const entry: QuarantineEntry = { source: source.name, anomesdia, run_id: runId, bronze_object: part.key, line: i + 1, field: first.field, reason: first.reason, errors: coerced.issues, _content_hash: line._content_hash, record: line.record };
+      const line = parseBronzeLine(lines.line(i), uri, i + 1);
+      const issues = coerce(line.record, values);
+      if (issues) {
+        const first = issues[0]!;
+        const entry: QuarantineEntry = { source: source.name, anomesdia, run_id: runId, bronze_object: part.key, line: i + 1, field: first.field, reason: first.reason, errors: issues, _content_hash: line._content_hash, record: line.record };
         quarantine.push(JSON.stringify(entry));
         continue;
       }
-      const at = rows.hashes.length;
-      rows.values.push(coerced.values);
-      rows.hashes.push(line._content_hash);
       // A part's lines share one ingestion instant: parsed once.
       if (line._ingested_at !== ingestedText) {
         ingestedText = line._ingested_at;
         ingestedMs = Date.parse(ingestedText);
       }
-      rows.ingestedAt.push(ingestedMs);
-      rows.runIds.push(part.runId);
+      const at = rows.append(values, hashValues(values), line._content_hash, ingestedMs, part.runId);
       // Exact duplicates (equal in every declared field): the first ingested wins, then the smaller hash.
       const other = kept.add(at);
       if (other !== undefined) {
         duplicates++;
         if (prefer(rows, at, other)) kept.replace(other, at);
+        else rows.pop();
       }
     }
   }
@@ -205,7 +197,7 @@ async function refinePartition(
   // An empty partition still gets one (empty) object, so that the catalog never points at stale rows.
   for (let from = 0, n = 0; from < order.length || n === 0; from += rowsPerFile, n++) {
     const key = `${prefix}part-${String(n).padStart(5, '0')}.parquet`;
-    const data = columnArrays(columns, source.fields.length, rows, order.subarray(from, from + rowsPerFile));
+    const data = columnData(columns, source.fields.length, rows, order.subarray(from, from + rowsPerFile));
     const bytes = writeSilverParquet(columns, data, [{ key: 'medallion.source', value: source.name }, { key: 'medallion.run_id', value: runId }]);
     await silver.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
     objects.push(key);
@@ -235,10 +227,10 @@ async function refinePartition(
   };
 }
 
-function prefer(rows: PartitionRows, a: number, b: number): boolean {
-  const ta = rows.ingestedAt[a]!;
-  const tb = rows.ingestedAt[b]!;
-  return ta !== tb ? ta < tb : rows.hashes[a]! < rows.hashes[b]!;
+function prefer(rows: RowStore, a: number, b: number): boolean {
+  const ta = rows.ingestedAtOf(a);
+  const tb = rows.ingestedAtOf(b);
+  return ta !== tb ? ta < tb : rows.contentHashes[a]! < rows.contentHashes[b]!;
 }
 
 /** The field rows are ordered by: the partition field, else the watermark field. */
@@ -248,33 +240,24 @@ function sortColumn(source: SourceConfig): number {
 }
 
 /** Row indexes ordered by the sort field (nulls first), then content hash: the same rows give the same file. */
-function sortRows(rows: PartitionRows, indexes: number[], column: number): Uint32Array {
-  const order = Uint32Array.from(indexes);
-  const key = (i: number) => rows.values[i]![column] as number | null;
-  order.sort((a, b) => {
-    const ka = column < 0 ? null : key(a);
-    const kb = column < 0 ? null : key(b);
+function sortRows(rows: RowStore, order: Uint32Array, column: number): Uint32Array {
+  const key = column < 0 ? () => null : rows.sortKey(column);
+  const hashes = rows.contentHashes;
+  return order.sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
     if (ka !== kb) {
       if (ka === null) return -1;
       if (kb === null) return 1;
       return ka < kb ? -1 : 1;
     }
-    const ha = rows.hashes[a]!;
-    const hb = rows.hashes[b]!;
+    const ha = hashes[a]!;
+    const hb = hashes[b]!;
     return ha < hb ? -1 : ha > hb ? 1 : 0;
   });
-  return order;
 }
 
-/** The rows at `order` as one array per silver column (declared fields, then lineage). */
-function columnArrays(columns: ReturnType<typeof silverColumns>, fieldCount: number, rows: PartitionRows, order: Uint32Array): PlainValue[][] {
-  return columns.map((c, j) => {
-    const out = new Array<PlainValue>(order.length);
-    if (j < fieldCount) for (let r = 0; r < order.length; r++) out[r] = rows.values[order[r]!]![j]!;
-    else {
-      const lineage: PlainValue[] = c.name === '_content_hash' ? rows.hashes : c.name === '_ingested_at' ? rows.ingestedAt : rows.runIds;
-      for (let r = 0; r < order.length; r++) out[r] = lineage[order[r]!]!;
-    }
-    return out;
-  });
+/** The rows at `order` as one column per silver column (declared fields, then lineage). */
+function columnData(columns: ReturnType<typeof silverColumns>, fieldCount: number, rows: RowStore, order: Uint32Array): FlatColumnData[] {
+  return columns.map((c, j) => (j < fieldCount ? rows.fieldColumn(j, order) : rows.lineageColumn(c.name as '_content_hash' | '_ingested_at' | '_run_id', order)));
 }

@@ -3,7 +3,7 @@
 // dominates its time on a million rows), and times are handed over as epoch integers, not Dates.
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
-import { flatParquetSupports, writeFlatParquet } from '../consolidate/flat-parquet-writer.js';
+import { flatParquetSupports, isNumericColumn, writeFlatParquet, type FlatColumnData } from '../consolidate/flat-parquet-writer.js';
 import { parquetSchemaElement, type TableColumn } from '../parquet.js';
 import type { PlainValue } from './coerce.js';
 
@@ -66,17 +66,24 @@ function columnData(column: TableColumn, values: PlainValue[]): ColumnSource['da
   }
 }
 
-/** Columns of plain values (timestamps and dates as epoch milliseconds) to Parquet bytes. */
-export function writeSilverParquet(columns: readonly TableColumn[], data: PlainValue[][], kvMetadata: { key: string; value: string }[] = []): Uint8Array {
+/** A column's values as plain values (a numeric column's booleans as booleans). */
+function plainValues(column: TableColumn, data: FlatColumnData): PlainValue[] {
+  if (!isNumericColumn(data)) return Array.from(data as ArrayLike<PlainValue>);
+  const { numbers, present } = data;
+  return Array.from(numbers, (n, i) => (present[i] === 0 ? null : column.type === 'boolean' ? n !== 0 : n));
+}
+
+/** Columns of plain values or typed numbers (timestamps and dates as epoch milliseconds) to Parquet bytes. */
+export function writeSilverParquet(columns: readonly TableColumn[], data: readonly FlatColumnData[], kvMetadata: { key: string; value: string }[] = []): Uint8Array {
   // The flat writer takes the plain values as they are (no per-value BigInt or byte array): several
   // times faster. It writes no column statistics; only decimals above 18 digits need hyparquet-writer.
   if (flatParquetSupports(columns)) {
-    const table = { columns: [...columns], data: Object.fromEntries(columns.map((c, i) => [c.name, data[i]!])), rowCount: data[0]?.length ?? 0 };
+    const table = { columns: [...columns], data: Object.fromEntries(columns.map((c, i) => [c.name, data[i]!])), rowCount: rowCount(data[0]) };
     return writeFlatParquet(table, { rowGroupSize: 100_000, kvMetadata });
   }
   const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }, ...columns.map(parquetSchemaElement)];
   const buffer = parquetWriteBuffer({
-    columnData: columns.map((c, i) => ({ name: c.name, data: columnData(c, data[i]!) })),
+    columnData: columns.map((c, i) => ({ name: c.name, data: columnData(c, plainValues(c, data[i]!)) })),
     schema,
     codec: 'SNAPPY',
     statistics: true,
@@ -85,4 +92,9 @@ export function writeSilverParquet(columns: readonly TableColumn[], data: PlainV
     createdBy: 'medallion-pipeline',
   });
   return new Uint8Array(buffer);
+}
+
+function rowCount(data: FlatColumnData | undefined): number {
+  if (data === undefined) return 0;
+  return isNumericColumn(data) ? data.numbers.length : data.length;
 }
