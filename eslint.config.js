@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.local/', 'glue-scripts/'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.local/', 'glue-scripts/', '.tmp*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
