@@ -72,6 +72,8 @@ export class PipelineStack extends Stack {
       concurrency: config.limits.sourceConcurrency,
       disposable: config.storage.disposable,
       timeout: Duration.hours(6),
+      // Called again every minute while a Glue run goes on, for as long as the job's own timeout.
+      glueWait: this.glueJob ? { interval: Duration.minutes(1), maxAttempts: Math.ceil(this.glueJob.timeout.toMinutes()) + 1 } : undefined,
     });
     key.grant(this.pipeline.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey*');
 

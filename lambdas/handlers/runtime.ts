@@ -11,6 +11,7 @@ import { DynamoJourneyStore } from '../adapters/aws/dynamodb-journey-store.js';
 import { DynamoWatermarkStore } from '../adapters/aws/dynamodb-watermark-store.js';
 import { GlueCatalog } from '../adapters/aws/glue-catalog.js';
 import { GlueJobRunner } from '../adapters/aws/glue-job-runner.js';
+import { GlueJobStillRunningError } from '../ports/glue-runner.js';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
 import { SecretsManagerSecretProvider } from '../adapters/aws/secrets-manager.js';
 import { parsePipelineConfig, type PipelineConfig } from '../core/config.js';
@@ -109,7 +110,7 @@ function buildAwsRuntime(config: PipelineConfig, env: NodeJS.ProcessEnv, clients
     watermarks: new DynamoWatermarkStore(doc, requireEnv(env, ENV.watermarkTable)),
     congregados: new DynamoCongregadoStore(doc, requireEnv(env, ENV.congregadoTable), { sampleStore: lake.gold, maxItemBytes: congregadoItemBudget(config) }),
     glue: jobName
-      ? new GlueJobRunner(glue, { jobName, specStore: bucket(ENV.glueSpecBucket), specPrefix: env[ENV.glueSpecPrefix] })
+      ? new GlueJobRunner(glue, { jobName, specStore: bucket(ENV.glueSpecBucket), specPrefix: env[ENV.glueSpecPrefix], waitMs: glueWaitMs })
       : undefined,
     log: processingLogger,
     metrics: stepMetrics,
@@ -117,9 +118,29 @@ function buildAwsRuntime(config: PipelineConfig, env: NodeJS.ProcessEnv, clients
   });
 }
 
+/** When the current invocation times out (epoch ms), as the Lambda context tells it. */
+let invocationDeadline: number | undefined;
+
+/** The longest one call waits on a Glue run before handing back to the state machine. */
+export const GLUE_WAIT_MS = 4 * 60_000;
+/** Time kept for what follows the wait (catalog switch, congregado) before the invocation times out. */
+const AFTER_GLUE_MS = 60_000;
+
+/** How long a Glue wait may last in this invocation: at most GLUE_WAIT_MS, and a minute short of its timeout. */
+export function glueWaitMs(now = Date.now()): number {
+  if (invocationDeadline === undefined) return GLUE_WAIT_MS;
+  return Math.max(0, Math.min(GLUE_WAIT_MS, invocationDeadline - now - AFTER_GLUE_MS));
+}
+
+/** The part of the Lambda context the handlers read. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
 /** Wraps a step as a Lambda handler with structured logs of its start, end and error. */
-export function lambdaHandler<T>(step: string, run: (event: unknown) => Promise<T>): (event: unknown) => Promise<T> {
-  return async (event) => {
+export function lambdaHandler<T>(step: string, run: (event: unknown) => Promise<T>): (event: unknown, context?: InvocationContext) => Promise<T> {
+  return async (event, context) => {
+    invocationDeadline = context ? Date.now() + context.getRemainingTimeInMillis() : undefined;
     logger.appendKeys({ step });
     const started = Date.now();
     try {
@@ -128,7 +149,8 @@ export function lambdaHandler<T>(step: string, run: (event: unknown) => Promise<
       return result;
     } catch (err) {
       // Logged once here; the state machine receives the same error as the function's result.
-      logger.error('step failed', { duration_ms: Date.now() - started, error: err as Error });
+      if (err instanceof GlueJobStillRunningError) logger.info('step waiting on a Glue run; the state machine calls it again', { duration_ms: Date.now() - started, detail: err.message });
+      else logger.error('step failed', { duration_ms: Date.now() - started, error: err as Error });
       throw err;
     }
   };

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { PipelineConfig } from '../core/config.js';
 import { planRun, type PlannedSource } from '../core/plan.js';
 import type { RunWindow } from '../core/window.js';
+import { GlueJobStillRunningError } from '../ports/glue-runner.js';
 import type { JourneyPort, StepRecord, WatermarkStore } from '../ports/state-stores.js';
 
 export type { JourneyPort };
@@ -37,7 +38,8 @@ export interface PipelineRuntime {
   watermarks: WatermarkStore;
   ingest(request: { runId: string; source: string; window: RunWindow }): Promise<SourceStepSummary>;
   refine(request: { runId: string; source: string; window: RunWindow; ingest: SourceStepSummary }): Promise<SourceStepSummary>;
-  consolidatePartition(request: { runId: string; database: string; tabela: string; anomesdia: string; window: RunWindow }): Promise<ConsolidationStepSummary['partitions'][number]>;
+  /** `attempt` (the execution) lets a retried call resume the Glue run an earlier call started. */
+  consolidatePartition(request: { runId: string; database: string; tabela: string; anomesdia: string; window: RunWindow; attempt?: string }): Promise<ConsolidationStepSummary['partitions'][number]>;
   now(): Date;
 }
 
@@ -118,6 +120,8 @@ const ConsolidateEventSchema = z.object({
   consolidation: z.string(),
   window: WindowSchema,
   sources: z.array(SourceResultSchema),
+  /** The Step Functions execution: a retry of the step resumes the Glue runs this execution started. */
+  execution: z.string().optional(),
 });
 
 /** Consolidates every partition that the run's origins wrote (late events included), or the window's days. */
@@ -134,7 +138,7 @@ export async function consolidateStep(event: unknown, rt: PipelineRuntime): Prom
     const partitions: ConsolidationStepSummary['partitions'] = [];
     // One partition at a time: each may hold a whole day of every origin in memory.
     for (const anomesdia of anomesdias) {
-      partitions.push(await rt.consolidatePartition({ runId: e.runId, database: target.database, tabela: target.tabela_consolidada, anomesdia, window: e.window }));
+      partitions.push(await rt.consolidatePartition({ runId: e.runId, database: target.database, tabela: target.tabela_consolidada, anomesdia, window: e.window, attempt: e.execution }));
     }
     const summary: ConsolidationStepSummary = {
       consolidation: e.consolidation,
@@ -244,9 +248,10 @@ async function recorded<T extends object>(
   } catch (err) {
     const ended = new Date();
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    const status = err instanceof GlueJobStillRunningError ? 'WAITING' : 'FAILED';
     // Recording must not hide the step's own error, which the state machine retries or reports.
     await rt.journeys
-      .recordStep(runId, { ...base, status: 'FAILED', ended_at: ended.toISOString(), duration_ms: ended.getTime() - started.getTime(), error: message })
+      .recordStep(runId, { ...base, status, ended_at: ended.toISOString(), duration_ms: ended.getTime() - started.getTime(), error: message })
       .catch(() => undefined);
     throw err;
   }

@@ -31,9 +31,29 @@ export interface GlueConsolidationRun {
   executionTimeSeconds?: number;
 }
 
+export interface GlueRunOptions {
+  /**
+   * What this attempt belongs to (the Step Functions execution): a call with the same spec and attempt
+   * resumes the run an earlier call started instead of starting another.
+   */
+  attempt?: string;
+}
+
 export interface GlueConsolidationRunner {
-  /** Starts the job and waits for it; throws GlueJobFailedError when it ends in any state but SUCCEEDED. */
-  run(spec: GlueConsolidationSpec): Promise<GlueConsolidationRun>;
+  /**
+   * Starts the job (or resumes waiting on the run an earlier call of the same attempt started) and waits
+   * for it. Throws GlueJobFailedError when it ends in any state but SUCCEEDED, and
+   * GlueJobStillRunningError when it is still running after the wait the runner allows: call again later.
+   */
+  run(spec: GlueConsolidationSpec, options?: GlueRunOptions): Promise<GlueConsolidationRun>;
+}
+
+/** The run is still going when the caller may wait no longer; a later call with the same spec resumes it. */
+export class GlueJobStillRunningError extends Error {
+  constructor(readonly jobName: string, readonly jobRunId: string, readonly state: string, waitedSeconds: number) {
+    super(`Glue job ${jobName} run ${jobRunId} is still ${state} after ${waitedSeconds} s of waiting; the step is retried and resumes waiting on the same run`);
+    this.name = 'GlueJobStillRunningError';
+  }
 }
 
 export class GlueJobFailedError extends Error {

@@ -17,7 +17,8 @@ export type JourneyStatus = 'PENDING' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
 export interface StepRecord {
   /** e.g. `ingest`, `refine`, `consolidate`, `complete` */
   name: string;
-  status: 'STARTED' | 'SUCCEEDED' | 'FAILED';
+  /** WAITING: the step handed back while an external job (a Glue run) goes on; the state machine calls it again. */
+  status: 'STARTED' | 'SUCCEEDED' | 'FAILED' | 'WAITING';
   /** Source or consolidation the step worked on (seed 002's tipo_payload). */
   source?: string;
   /** bronze, silver or gold (seed 002's camada). */

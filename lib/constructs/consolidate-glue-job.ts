@@ -56,12 +56,15 @@ export class ConsolidateGlueJob extends Construct implements ConsolidateGlueJobR
   readonly jobArn: string;
   readonly specBucket: s3.IBucket;
   readonly specPrefix = GLUE_SPEC_PREFIX;
+  /** How long a run may take before Glue stops it. */
+  readonly timeout: Duration;
 
   constructor(scope: Construct, id: string, props: ConsolidateGlueJobProps) {
     super(scope, id);
     const { config } = props;
     const stack = Stack.of(this);
     this.specBucket = props.goldBucket;
+    this.timeout = props.timeout ?? Duration.hours(2);
     if (existsSync(props.scriptPath)) {
       this.script = new s3assets.Asset(this, 'Script', { path: props.scriptPath });
     } else if (stack.bundlingRequired) {
@@ -108,7 +111,7 @@ export class ConsolidateGlueJob extends Construct implements ConsolidateGlueJobR
       command: { name: 'glueetl', pythonVersion: '3', scriptLocation },
       workerType: props.workerType ?? 'G.1X',
       numberOfWorkers: props.numberOfWorkers ?? 10,
-      timeout: (props.timeout ?? Duration.hours(2)).toMinutes(),
+      timeout: this.timeout.toMinutes(),
       maxRetries: 0,
       executionProperty: { maxConcurrentRuns: props.maxConcurrentRuns ?? 10 },
       securityConfiguration: this.securityConfiguration.ref,

@@ -24,6 +24,9 @@ export const STATE_NAMES = {
   failed: 'Pipeline failed',
 } as const;
 
+/** The error Consolidate ends with while a Glue run goes on (lambdas/ports/glue-runner.ts). */
+export const GLUE_STILL_RUNNING = 'GlueJobStillRunningError';
+
 /** Error names that no retry can fix: the input, the config or the data is wrong. */
 export const PERMANENT_ERRORS = ['ExecutionInputError', 'PipelineConfigError', 'JourneyInProgressError', 'StepEventError', 'MissingEnvironmentError'] as const;
 
@@ -50,6 +53,12 @@ export interface PipelineStateMachineProps {
   /** Sources and consolidations processed at once (config.limits.sourceConcurrency). */
   concurrency: number;
   retry?: StepRetry;
+  /**
+   * Present when a consolidation may run on Glue: Consolidate hands back with GlueJobStillRunningError
+   * while a Glue run goes on, and is called again after `interval`, up to `maxAttempts` times, resuming
+   * the same run. Waiting happens in Step Functions, not in a Lambda billed by the second.
+   */
+  glueWait?: { interval: Duration; maxAttempts: number };
   timeout?: Duration;
   logRetention?: logs.RetentionDays;
   /** Destroy the log group with the stack (disposable stages). */
@@ -90,7 +99,7 @@ export function buildPipelineDefinition(scope: Construct, props: PipelineStateMa
   const S = STATE_NAMES;
 
   // Every Lambda result is its Payload; the integration's envelope (status code, headers) is dropped.
-  const invoke = (name: string, fn: lambda.IFunction, payload: sfn.TaskInput, resultPath: string, outputPath?: string) => {
+  const invoke = (name: string, fn: lambda.IFunction, payload: sfn.TaskInput, resultPath: string, outputPath?: string, firstRetry?: sfn.RetryProps) => {
     const task = new tasks.LambdaInvoke(scope, name, {
       stateName: name,
       lambdaFunction: fn,
@@ -100,6 +109,7 @@ export function buildPipelineDefinition(scope: Construct, props: PipelineStateMa
       outputPath,
       retryOnServiceExceptions: true,
     });
+    if (firstRetry) task.addRetry(firstRetry);
     // A permanent error fails at once; everything else (throttling, a flaky API, a lost lease) is retried.
     task.addRetry({ errors: [...PERMANENT_ERRORS], maxAttempts: 0 });
     task.addRetry({
@@ -175,8 +185,15 @@ export function buildPipelineDefinition(scope: Construct, props: PipelineStateMa
     consolidation: sfn.JsonPath.stringAt('$.consolidation'),
     window: sfn.JsonPath.objectAt('$.window'),
     sources: sfn.JsonPath.objectAt('$.sources'),
+    // A retry within this execution resumes the Glue runs it started; another execution starts its own.
+    execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
     // The iteration's output is the consolidation's own result, not the whole item.
-  }), '$.consolidate', '$.consolidate.value');
+  }), '$.consolidate', '$.consolidate.value', props.glueWait && {
+    errors: [GLUE_STILL_RUNNING],
+    interval: props.glueWait.interval,
+    maxAttempts: props.glueWait.maxAttempts,
+    backoffRate: 1,
+  });
   const consolidateTables = new sfn.Map(scope, S.consolidateTables, {
     stateName: S.consolidateTables,
     itemsPath: '$.plan.value.consolidations',

@@ -99,6 +99,17 @@ describe('state machine', () => {
     }
   });
 
+  it('calls Consolidate again every minute while a Glue run goes on, for as long as the job may run, resuming the same run', () => {
+    const consolidate = definition.States[STATE_NAMES.consolidateTables].ItemProcessor.States[STATE_NAMES.consolidate];
+    const retries = consolidate.Retry as { ErrorEquals: string[] }[];
+    const wait = retries.findIndex((r) => r.ErrorEquals.includes('GlueJobStillRunningError'));
+    expect(retries[wait]).toEqual({ ErrorEquals: ['GlueJobStillRunningError'], IntervalSeconds: 60, MaxAttempts: 121, BackoffRate: 1 });
+    // Before States.ALL, which would otherwise catch the error and give up after 3 retries.
+    expect(wait).toBeLessThan(retries.findIndex((r) => r.ErrorEquals.includes('States.ALL')));
+    expect(consolidate.Parameters.Payload['execution.$']).toBe('$$.Execution.Id');
+    template.hasResourceProperties('AWS::Glue::Job', { Timeout: 120 });
+  });
+
   it('sends every failure after the input is read to the failure handler, with the error', () => {
     for (const name of [STATE_NAMES.plan, STATE_NAMES.ingestSources, STATE_NAMES.consolidateTables, STATE_NAMES.complete]) {
       expect(definition.States[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE_NAMES.recordFailure }]);

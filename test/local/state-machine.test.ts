@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parsePipelineConfig } from '../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { runPipeline, synthesizePipeline, type SynthesizedPipeline } from '../../local/state-machine.js';
+import { GlueJobStillRunningError } from '../../lambdas/ports/glue-runner.js';
 import { memoryRuntime } from './memory-runtime.js';
 
 const config = parsePipelineConfig(defaultPipelineConfig);
@@ -43,6 +44,25 @@ describe('the synthesized definition run locally', () => {
     const forced = await runPipeline(pipeline, runtime, { mode: 'daily', force: true });
     expect(forced.status).toBe('SUCCEEDED');
     expect(calls.length).toBeGreaterThan(0);
+  });
+
+  it('calls Consolidate again while its Glue run goes on, with the execution that lets it resume the run, and records the waits', async () => {
+    const attempts: (string | undefined)[] = [];
+    const base = memoryRuntime(config);
+    const { runtime, journeys } = memoryRuntime(config, {
+      async consolidatePartition(request) {
+        attempts.push(request.attempt);
+        if (attempts.length <= 2) throw new GlueJobStillRunningError('consolidate', 'jr_1', 'RUNNING', 240);
+        return base.runtime.consolidatePartition(request);
+      },
+    });
+    const outcome = await runPipeline(pipeline, runtime, { mode: 'daily', sources: ['sor', 'sot'] });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(attempts).toHaveLength(3);
+    expect(attempts[0]).toMatch(/^arn:aws:states:.*:execution:/);
+    expect(new Set(attempts).size).toBe(1);
+    const steps = [...journeys.values()][0]!.steps.filter((s) => s.name === 'consolidate');
+    expect(steps.map((s) => s.status)).toEqual(['WAITING', 'WAITING', 'SUCCEEDED']);
   });
 
   it('retries a transient step error and succeeds', async () => {

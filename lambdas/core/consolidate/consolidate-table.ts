@@ -7,7 +7,7 @@ import { goldLayout, goldTable, silverLayout, silverTable } from '../lake-layout
 import type { CellValue, ColumnTable, TableColumn } from '../parquet.js';
 import { goldColumns, ORIGIN_COLUMN } from '../table-schemas.js';
 import { CatalogTableNotFoundError, type Catalog } from '../../ports/catalog.js';
-import type { GlueConsolidationRunner } from '../../ports/glue-runner.js';
+import type { GlueConsolidationRunner, GlueConsolidationSpec } from '../../ports/glue-runner.js';
 import type { ObjectInfo, ObjectStore } from '../../ports/object-store.js';
 import type { CongregadoStore } from '../../ports/state-stores.js';
 import { parquetFooter, readColumns, writeColumns } from './columnar-io.js';
@@ -32,6 +32,8 @@ export interface ConsolidateTableRequest {
   database: string;
   tabela: string;
   anomesdia: string;
+  /** The attempt (execution) this call belongs to: a retry of it resumes the Glue run it started. */
+  attempt?: string;
 }
 
 export interface ConsolidateTableResult {
@@ -232,7 +234,7 @@ async function runOnGlue(
     return { origem, database: table.database, table: table.name, columns: table.columns.map((c) => c.name) };
   });
   const sqlSpec = { ...rulesOf(consolidation), columns, sources, anomesdia: request.anomesdia };
-  await glue.run({
+  const spec: GlueConsolidationSpec = {
     version: 1,
     run_id: request.runId,
     sql: consolidationSql(sqlSpec, 'spark'),
@@ -244,7 +246,8 @@ async function runOnGlue(
     anomesdia: request.anomesdia,
     output_location: output.uri,
     columns: [...columns.map((c) => c.name), ORIGIN_COLUMN],
-  });
+  };
+  await glue.run(spec, { attempt: request.attempt });
   const summary = JSON.parse(new TextDecoder().decode(await output.store.get(`${output.key}${SUMMARY_FILE}`))) as { rows_read: number; rows_written: number; rows_invalid: number };
   // The content hash covers the job's files in key order; the sample comes from the first file.
   const hash: string[] = [];
