@@ -7,7 +7,7 @@ export default defineConfig({
     // per-test timeout avoids flaky failures on a loaded 2-core machine. Speed goals live in bench/.
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    setupFiles: ['test/setup/cdk-outdir.ts'],
+    globalSetup: ['test/setup/temp-root.ts'],
     pool: 'forks',
     maxWorkers: 2,
     // The Lambda runtime's structured logs and metrics are asserted where they matter, not printed.

@@ -70,6 +70,7 @@ export class PipelineStack extends Stack {
       functions: this.functions.functions,
       topic: this.topic,
       concurrency: config.limits.sourceConcurrency,
+      partitionConcurrency: config.limits.partitionConcurrency,
       disposable: config.storage.disposable,
       timeout: Duration.hours(6),
       // Called again every minute while a Glue run goes on, for as long as the job's own timeout.

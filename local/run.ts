@@ -39,7 +39,8 @@ async function main(): Promise<number> {
   const finished: Record<string, number> = { Refine: 0, Consolidate: 0, Complete: 0 };
   const config = parsePipelineConfig(defaultPipelineConfig);
   const sourceCount = input.sources?.length ?? config.sources.length;
-  const expected = (state: string) => (state === 'Refine' ? sourceCount : state === 'Consolidate' ? config.consolidations.length : 1);
+  // Consolidate runs once per gold partition, known only once the sources are refined.
+  const count = (state: string, n: number) => (state === 'Refine' ? `${n} of ${sourceCount}` : state === 'Consolidate' ? `${n} gold partition${n === 1 ? '' : 's'} so far` : `${n} of 1`);
   const report = await runLocal({
     dataDir: values['data-dir'],
     input,
@@ -48,7 +49,7 @@ async function main(): Promise<number> {
     onEvent: (e) => {
       // Ingestion shows its own progress per source; the other tasks one line each as they end.
       if (e.type === 'StateExited' && e.state && ['Plan', 'Refine', 'Consolidate', 'Complete'].includes(e.state)) {
-        process.stderr.write(`  ${e.state} done${e.state === 'Plan' ? '' : ` (${++finished[e.state]!} of ${expected(e.state)})`}\n`);
+        process.stderr.write(`  ${e.state} done${e.state === 'Plan' ? '' : ` (${count(e.state, ++finished[e.state]!)})`}\n`);
       } else if (e.type === 'StateRetried') {
         process.stderr.write(`  ${e.state} retried after ${e.error ?? 'an error'}\n`);
       }

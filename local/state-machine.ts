@@ -10,7 +10,7 @@ import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-l
 import type { PipelineConfig } from '../lambdas/core/config.js';
 import {
   completeStep,
-  consolidateStep,
+  consolidateFunctionStep,
   failStep,
   ingestStep,
   planStep,
@@ -95,7 +95,7 @@ const STEPS: Record<StepName, (event: unknown, rt: PipelineRuntime) => Promise<u
   plan: planStep,
   ingest: ingestStep,
   refine: refineStep,
-  consolidate: consolidateStep,
+  consolidate: consolidateFunctionStep,
   complete: completeStep,
   fail: failStep,
 };

@@ -28,8 +28,10 @@ export function formatSummary(s: SummaryInput): string {
   }
   if (s.window) line(`Window: ${s.window.from} .. ${s.window.to}  partitions: ${s.window.anomesdias.join(', ')}`);
 
+  // The last record of each step; Consolidate runs once per gold partition, named in its message.
+  const subject = (step: StepRecord) => `${step.source ?? ''}${step.name === 'consolidate' && step.message?.startsWith('anomesdia ') ? ` ${step.message.slice('anomesdia '.length)}` : ''}`;
   const lastOfEach = new Map<string, StepRecord>();
-  for (const step of s.steps) if (step.status !== 'STARTED') lastOfEach.set(`${step.name} ${step.source ?? ''}`, step);
+  for (const step of s.steps) if (step.status !== 'STARTED') lastOfEach.set(`${step.name} ${subject(step)}`, step);
   if (lastOfEach.size > 0) {
     line();
     line('Steps (processing log)');
@@ -38,7 +40,7 @@ export function formatSummary(s: SummaryInput): string {
         ['step', 'source', 'layer', 'status', 'read', 'written', 'invalid', 'duration'],
         [...lastOfEach.values()].map((st) => [
           st.name,
-          st.source ?? '',
+          subject(st),
           st.layer ?? '',
           st.status,
           num(st.rows_read),

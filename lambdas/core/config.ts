@@ -210,6 +210,8 @@ export const LimitsSchema = z
   .object({
     /** Sources processed at once by the state machine's Map. */
     sourceConcurrency: z.number().int().min(1).max(40).default(4),
+    /** Gold partitions of one consolidation consolidated at once (each in its own Lambda call). */
+    partitionConcurrency: z.number().int().min(1).max(40).default(4),
     httpTimeoutMs: z.number().int().positive().default(30_000),
     httpPagesInFlight: z.number().int().min(1).max(64).default(8),
     /** Guard against endless pagination. */

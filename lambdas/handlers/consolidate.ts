@@ -1,8 +1,8 @@
-// Lambda entry point of the pipeline's Consolidate: the gold partitions of one consolidated table.
+// Lambda entry point of the pipeline's Consolidate: lists a consolidated table's gold partitions, or consolidates one.
 import { awsRuntime, lambdaHandler } from './runtime.js';
-import { consolidateStep } from './steps.js';
+import { consolidateFunctionStep } from './steps.js';
 
 // Clients and adapters are built once per container, not per invocation.
 const runtime = awsRuntime(process.env);
 
-export const handler = lambdaHandler('consolidate', (event) => consolidateStep(event, runtime));
+export const handler = lambdaHandler('consolidate', (event) => consolidateFunctionStep(event, runtime));

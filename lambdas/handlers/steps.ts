@@ -24,11 +24,20 @@ export interface SourceStepSummary {
   message?: string;
 }
 
+/** One consolidated gold partition. */
+export interface PartitionSummary {
+  anomesdia: string;
+  rows_read: number;
+  rows_written: number;
+  congregado_version?: number;
+  location?: string;
+}
+
 export interface ConsolidationStepSummary {
   consolidation: string;
-  partitions: { anomesdia: string; rows_read: number; rows_written: number; congregado_version?: number; location?: string }[];
+  partitions: PartitionSummary[];
+  rows_read: number;
   rows_written: number;
-  duration_ms?: number;
 }
 
 /** Everything the steps use; built once per container (runtime.ts) or once per local run (local/). */
@@ -39,7 +48,7 @@ export interface PipelineRuntime {
   ingest(request: { runId: string; source: string; window: RunWindow }): Promise<SourceStepSummary>;
   refine(request: { runId: string; source: string; window: RunWindow; ingest: SourceStepSummary }): Promise<SourceStepSummary>;
   /** `attempt` (the execution) lets a retried call resume the Glue run an earlier call started. */
-  consolidatePartition(request: { runId: string; database: string; tabela: string; anomesdia: string; window: RunWindow; attempt?: string }): Promise<ConsolidationStepSummary['partitions'][number]>;
+  consolidatePartition(request: { runId: string; database: string; tabela: string; anomesdia: string; window: RunWindow; attempt?: string }): Promise<PartitionSummary>;
   now(): Date;
 }
 
@@ -115,39 +124,66 @@ export async function refineStep(event: unknown, rt: PipelineRuntime): Promise<S
 
 // ---------------------------------------------------------------- Consolidate
 
-const ConsolidateEventSchema = z.object({
+const GoldPartitionsEventSchema = z.object({
+  step: z.literal('gold-partitions'),
   runId: z.string(),
   consolidation: z.string(),
   window: WindowSchema,
   sources: z.array(SourceResultSchema),
-  /** The Step Functions execution: a retry of the step resumes the Glue runs this execution started. */
-  execution: z.string().optional(),
 });
 
-/** Consolidates every partition that the run's origins wrote (late events included), or the window's days. */
-export async function consolidateStep(event: unknown, rt: PipelineRuntime): Promise<ConsolidationStepSummary> {
-  const e = parse('Consolidate', ConsolidateEventSchema, event);
-  const target = rt.config.consolidations.find((c) => `${c.database}.${c.tabela_consolidada}` === e.consolidation);
-  if (!target) throw new StepEventError('Consolidate', [{ code: 'custom', path: ['consolidation'], message: `"${e.consolidation}" is not a declared consolidation`, input: e.consolidation } as z.core.$ZodIssue]);
+/** The partitions one consolidation rebuilds in this run; the state machine consolidates each in its own call. */
+export interface GoldPartitions {
+  consolidation: string;
+  anomesdias: string[];
+}
+
+function declaredConsolidation(rt: PipelineRuntime, step: string, name: string) {
+  const target = rt.config.consolidations.find((c) => `${c.database}.${c.tabela_consolidada}` === name);
+  if (!target) throw new StepEventError(step, [{ code: 'custom', path: ['consolidation'], message: `"${name}" is not a declared consolidation`, input: name } as z.core.$ZodIssue]);
+  return target;
+}
+
+/** Every partition that the run's origins wrote (late events included), or the window's days when they wrote none. */
+export async function goldPartitionsStep(event: unknown, rt: PipelineRuntime): Promise<GoldPartitions> {
+  const e = parse('Gold partitions', GoldPartitionsEventSchema, event);
+  const target = declaredConsolidation(rt, 'Gold partitions', e.consolidation);
   const written = e.sources
     .filter((s) => target.origens.includes(s.source))
     .flatMap((s) => (s.refine.value as SourceStepSummary).anomesdias ?? []);
-  const anomesdias = [...new Set(written.length > 0 ? written : e.window.anomesdias)].sort();
-  const started = Date.now();
-  return recorded(rt, e.runId, { name: 'consolidate', source: e.consolidation, layer: 'gold' }, async () => {
-    const partitions: ConsolidationStepSummary['partitions'] = [];
-    // One partition at a time: each may hold a whole day of every origin in memory.
-    for (const anomesdia of anomesdias) {
-      partitions.push(await rt.consolidatePartition({ runId: e.runId, database: target.database, tabela: target.tabela_consolidada, anomesdia, window: e.window, attempt: e.execution }));
-    }
-    const summary: ConsolidationStepSummary = {
-      consolidation: e.consolidation,
-      partitions,
-      rows_written: partitions.reduce((n, p) => n + p.rows_written, 0),
-      duration_ms: Date.now() - started,
-    };
-    return summary;
-  }, (s) => ({ rows_read: s.partitions.reduce((n, p) => n + p.rows_read, 0), rows_written: s.rows_written, objects: s.partitions.flatMap((p) => (p.location ? [p.location] : [])) }));
+  return { consolidation: e.consolidation, anomesdias: [...new Set(written.length > 0 ? written : e.window.anomesdias)].sort() };
+}
+
+const ConsolidateEventSchema = z.object({
+  runId: z.string(),
+  consolidation: z.string(),
+  anomesdia: z.string().regex(/^\d{8}$/, 'expected yyyymmdd'),
+  window: WindowSchema,
+  /** The Step Functions execution: a retry of the step resumes the Glue run this execution started. */
+  execution: z.string().optional(),
+});
+
+/** Consolidates one gold partition; a partition may hold a whole day of every origin, so each gets its own call. */
+export async function consolidateStep(event: unknown, rt: PipelineRuntime): Promise<PartitionSummary> {
+  const e = parse('Consolidate', ConsolidateEventSchema, event);
+  const target = declaredConsolidation(rt, 'Consolidate', e.consolidation);
+  return recorded(
+    rt,
+    e.runId,
+    { name: 'consolidate', source: e.consolidation, layer: 'gold' },
+    async () => {
+      const p = await rt.consolidatePartition({ runId: e.runId, database: target.database, tabela: target.tabela_consolidada, anomesdia: e.anomesdia, window: e.window, attempt: e.execution });
+      // What travels on in the state machine: no location (the catalog has it), so that a year of partitions stays small.
+      return { anomesdia: p.anomesdia, rows_read: p.rows_read, rows_written: p.rows_written, ...(p.congregado_version !== undefined ? { congregado_version: p.congregado_version } : {}) };
+    },
+    (p) => ({ rows_read: p.rows_read, rows_written: p.rows_written, message: `anomesdia ${p.anomesdia}` }),
+  );
+}
+
+/** The Consolidate function's two calls: listing a consolidation's partitions, and consolidating one. */
+export async function consolidateFunctionStep(event: unknown, rt: PipelineRuntime): Promise<GoldPartitions | PartitionSummary> {
+  const listing = typeof event === 'object' && event !== null && (event as { step?: unknown }).step === 'gold-partitions';
+  return listing ? goldPartitionsStep(event, rt) : consolidateStep(event, rt);
 }
 
 // ---------------------------------------------------------------- Complete
@@ -156,7 +192,8 @@ const CompleteEventSchema = z.object({
   runId: z.string(),
   execution: z.string().default('local'),
   sources: z.array(SourceResultSchema),
-  consolidations: z.array(z.looseObject({ consolidation: z.string(), rows_written: z.number() })),
+  /** Per consolidation, the summaries of the partitions it consolidated. */
+  consolidations: z.array(z.object({ consolidation: z.string(), partitions: z.array(z.looseObject({ anomesdia: z.string(), rows_read: z.number(), rows_written: z.number() })) })),
 });
 
 export interface RunResult {
@@ -174,7 +211,12 @@ export async function completeStep(event: unknown, rt: PipelineRuntime): Promise
     runId: e.runId,
     execution: e.execution,
     sources: e.sources.map((s) => ({ source: s.source, ingest: s.ingest.value as SourceStepSummary, refine: s.refine.value as SourceStepSummary })),
-    consolidations: e.consolidations as unknown as ConsolidationStepSummary[],
+    consolidations: e.consolidations.map((c) => ({
+      consolidation: c.consolidation,
+      partitions: c.partitions as PartitionSummary[],
+      rows_read: c.partitions.reduce((n, p) => n + p.rows_read, 0),
+      rows_written: c.partitions.reduce((n, p) => n + p.rows_written, 0),
+    })),
     completed_at: rt.now().toISOString(),
   };
   for (const s of result.sources) {

@@ -16,7 +16,10 @@ export const STATE_NAMES = {
   ingest: 'Ingest',
   refine: 'Refine',
   consolidateTables: 'Consolidate each table',
+  goldPartitions: 'Gold partitions',
+  consolidatePartitions: 'Consolidate each partition',
   consolidate: 'Consolidate',
+  consolidationResult: 'Consolidation result',
   complete: 'Complete',
   succeeded: 'Pipeline succeeded',
   recordFailure: 'Record failure',
@@ -52,6 +55,8 @@ export interface PipelineStateMachineProps {
   topic: sns.ITopic;
   /** Sources and consolidations processed at once (config.limits.sourceConcurrency). */
   concurrency: number;
+  /** Gold partitions of one consolidation consolidated at once (config.limits.partitionConcurrency). */
+  partitionConcurrency: number;
   retry?: StepRetry;
   /**
    * Present when a consolidation may run on Glue: Consolidate hands back with GlueJobStillRunningError
@@ -180,19 +185,47 @@ export function buildPipelineDefinition(scope: Construct, props: PipelineStateMa
   ingestSources.itemProcessor(ingest.next(refine));
   ingestSources.addCatch(recordFailure, onFailure);
 
-  const consolidate = invoke(S.consolidate, functions.consolidate, sfn.TaskInput.fromObject({
+  // Per consolidation: list the partitions the run's origins wrote, then consolidate each in its own call
+  // (a partition may be a whole day of every origin; a long backfill would not fit one Lambda's 15 minutes).
+  const goldPartitions = invoke(S.goldPartitions, functions.consolidate, sfn.TaskInput.fromObject({
+    step: 'gold-partitions',
     runId: sfn.JsonPath.stringAt('$.runId'),
     consolidation: sfn.JsonPath.stringAt('$.consolidation'),
     window: sfn.JsonPath.objectAt('$.window'),
+    // The partitions each origin actually wrote in this run, so late events reach their day's partition.
     sources: sfn.JsonPath.objectAt('$.sources'),
-    // A retry within this execution resumes the Glue runs it started; another execution starts its own.
+  }), '$.partitions');
+  const consolidate = invoke(S.consolidate, functions.consolidate, sfn.TaskInput.fromObject({
+    runId: sfn.JsonPath.stringAt('$.runId'),
+    consolidation: sfn.JsonPath.stringAt('$.consolidation'),
+    anomesdia: sfn.JsonPath.stringAt('$.anomesdia'),
+    window: sfn.JsonPath.objectAt('$.window'),
+    // A retry within this execution resumes the Glue run it started; another execution starts its own.
     execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
-    // The iteration's output is the consolidation's own result, not the whole item.
+    // The iteration's output is the partition's own summary, not the whole item.
   }), '$.consolidate', '$.consolidate.value', props.glueWait && {
     errors: [GLUE_STILL_RUNNING],
     interval: props.glueWait.interval,
     maxAttempts: props.glueWait.maxAttempts,
     backoffRate: 1,
+  });
+  const consolidatePartitions = new sfn.Map(scope, S.consolidatePartitions, {
+    stateName: S.consolidatePartitions,
+    itemsPath: '$.partitions.value.anomesdias',
+    maxConcurrency: props.partitionConcurrency,
+    itemSelector: {
+      runId: sfn.JsonPath.stringAt('$.runId'),
+      consolidation: sfn.JsonPath.stringAt('$.consolidation'),
+      window: sfn.JsonPath.objectAt('$.window'),
+      anomesdia: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+    },
+    resultPath: '$.partitionResults',
+  });
+  consolidatePartitions.itemProcessor(consolidate);
+  // Each consolidation comes back as {consolidation, partitions: [partition summaries]}.
+  const consolidationResult = new sfn.Pass(scope, S.consolidationResult, {
+    stateName: S.consolidationResult,
+    parameters: { consolidation: sfn.JsonPath.stringAt('$.consolidation'), partitions: sfn.JsonPath.objectAt('$.partitionResults') },
   });
   const consolidateTables = new sfn.Map(scope, S.consolidateTables, {
     stateName: S.consolidateTables,
@@ -202,12 +235,11 @@ export function buildPipelineDefinition(scope: Construct, props: PipelineStateMa
       runId: sfn.JsonPath.stringAt('$.plan.value.runId'),
       window: sfn.JsonPath.objectAt('$.plan.value.window'),
       consolidation: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
-      // The partitions each origin actually wrote in this run, so late events reach their day's partition.
       sources: sfn.JsonPath.objectAt('$.sourceResults'),
     },
     resultPath: '$.consolidationResults',
   });
-  consolidateTables.itemProcessor(consolidate);
+  consolidateTables.itemProcessor(goldPartitions.next(consolidatePartitions).next(consolidationResult));
   consolidateTables.addCatch(recordFailure, onFailure);
 
   const complete = invoke(S.complete, functions.complete, sfn.TaskInput.fromObject({

@@ -19,7 +19,7 @@ import { lakeTables } from '../../lambdas/core/lake-layout.js';
 import { readParquet } from '../../lambdas/core/parquet.js';
 import { ENV } from '../../lambdas/handlers/env-names.js';
 import { awsRuntime } from '../../lambdas/handlers/runtime.js';
-import { completeStep, consolidateStep, ingestStep, planStep, refineStep, type PipelineRuntime, type SourceStepSummary } from '../../lambdas/handlers/steps.js';
+import { completeStep, consolidateFunctionStep, ingestStep, planStep, refineStep, type GoldPartitions, type PartitionSummary, type PipelineRuntime, type SourceStepSummary } from '../../lambdas/handlers/steps.js';
 import { demoDataset } from '../../local/demo-data.js';
 import { startDemoApi, type DemoApi } from '../../local/demo-api.js';
 import { localConfig } from '../../local/local-run.js';
@@ -102,9 +102,12 @@ async function runDaily() {
     const refine = await refineStep({ runId: plan.runId, source: s.name, window: s.window, ingest }, runtime);
     sources.push({ source: s.name, ingest: { value: ingest }, refine: { value: refine } });
   }
-  const consolidation = await consolidateStep({ runId: plan.runId, consolidation: TABLE, window: plan.window, sources }, runtime);
-  const result = await completeStep({ runId: plan.runId, execution: 'exec-1', sources, consolidations: [consolidation] }, runtime);
-  return { plan, result, consolidation };
+  // The Consolidate function as the state machine calls it: the partitions first, then each partition.
+  const { anomesdias } = (await consolidateFunctionStep({ step: 'gold-partitions', runId: plan.runId, consolidation: TABLE, window: plan.window, sources }, runtime)) as GoldPartitions;
+  const partitions: PartitionSummary[] = [];
+  for (const anomesdia of anomesdias) partitions.push((await consolidateFunctionStep({ runId: plan.runId, consolidation: TABLE, anomesdia, window: plan.window, execution: 'exec-1' }, runtime)) as PartitionSummary);
+  const result = await completeStep({ runId: plan.runId, execution: 'exec-1', sources, consolidations: [{ consolidation: TABLE, partitions }] }, runtime);
+  return { plan, result, consolidation: result.consolidations[0] };
 }
 
 describe('the Lambda runtime on S3 and DynamoDB emulators', () => {

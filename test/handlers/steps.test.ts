@@ -5,6 +5,7 @@ import {
   JourneyInProgressError,
   StepEventError,
   completeStep,
+  consolidateFunctionStep,
   consolidateStep,
   describeError,
   failStep,
@@ -66,20 +67,28 @@ describe('source and consolidation steps', () => {
     await expect(ingestStep({ runId: 'x', window }, runtime)).rejects.toThrow(/source/);
   });
 
-  it('consolidates every partition its origins wrote, late events included, and ignores other sources', async () => {
-    const { runtime, calls } = memoryRuntime(config);
-    const plan = await planStep({ input: { mode: 'daily' } }, runtime);
-    const out = await consolidateStep(
-      {
-        runId: plan.runId,
-        consolidation: 'db_batch.tbl_processado_operacao_consolidada_n1',
-        window,
-        sources: [sourceResult('sor', ['20240314', '20240313']), sourceResult('sot', ['20240314']), sourceResult('clientes', ['20240301'])],
-      },
+  it('lists every partition the origins wrote, late events included, ignoring other sources, and the window\'s days when they wrote none', async () => {
+    const { runtime } = memoryRuntime(config);
+    const table = 'db_batch.tbl_processado_operacao_consolidada_n1';
+    const listed = await consolidateFunctionStep(
+      { step: 'gold-partitions', runId: 'r', consolidation: table, window, sources: [sourceResult('sor', ['20240314', '20240313']), sourceResult('sot', ['20240314']), sourceResult('clientes', ['20240301'])] },
       runtime,
     );
-    expect(calls).toEqual(['consolidate db_batch.tbl_processado_operacao_consolidada_n1 20240313', 'consolidate db_batch.tbl_processado_operacao_consolidada_n1 20240314']);
-    expect(out.rows_written).toBe(24);
+    expect(listed).toEqual({ consolidation: table, anomesdias: ['20240313', '20240314'] });
+    const none = await consolidateFunctionStep({ step: 'gold-partitions', runId: 'r', consolidation: table, window, sources: [sourceResult('sor', [])] }, runtime);
+    expect(none).toEqual({ consolidation: table, anomesdias: window.anomesdias });
+  });
+
+  it('consolidates one partition per call, recording the step, and names an undeclared consolidation or a bad anomesdia', async () => {
+    const { runtime, calls, journeys } = memoryRuntime(config);
+    const plan = await planStep({ input: { mode: 'daily' } }, runtime);
+    const table = 'db_batch.tbl_processado_operacao_consolidada_n1';
+    const out = await consolidateFunctionStep({ runId: plan.runId, consolidation: table, anomesdia: '20240313', window, execution: 'exec-1' }, runtime);
+    expect(out).toEqual({ anomesdia: '20240313', rows_read: 16, rows_written: 12 });
+    expect(calls).toEqual([`consolidate ${table} 20240313`]);
+    expect(journeys.get(plan.runId)!.steps.at(-1)).toMatchObject({ name: 'consolidate', source: table, status: 'SUCCEEDED', rows_written: 12, message: 'anomesdia 20240313' });
+    await expect(consolidateStep({ runId: plan.runId, consolidation: 'db.nope', anomesdia: '20240313', window }, runtime)).rejects.toThrow('"db.nope" is not a declared consolidation');
+    await expect(consolidateStep({ runId: plan.runId, consolidation: table, anomesdia: '2024-03-13', window }, runtime)).rejects.toThrow('anomesdia: expected yyyymmdd');
   });
 });
 

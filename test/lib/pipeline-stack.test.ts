@@ -78,6 +78,12 @@ describe('state machine', () => {
     expect(map.ItemProcessor.StartAt).toBe(STATE_NAMES.ingest);
     expect(map.ItemProcessor.States[STATE_NAMES.ingest].Next).toBe(STATE_NAMES.refine);
     expect(s[STATE_NAMES.consolidateTables]).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.value.consolidations', Next: STATE_NAMES.complete });
+    // Per table: list its partitions, consolidate each in its own call (bounded), then gather the results.
+    const perTable = s[STATE_NAMES.consolidateTables].ItemProcessor;
+    expect(perTable.StartAt).toBe(STATE_NAMES.goldPartitions);
+    expect(perTable.States[STATE_NAMES.goldPartitions]).toMatchObject({ Next: STATE_NAMES.consolidatePartitions, Parameters: { Payload: { step: 'gold-partitions' } } });
+    expect(perTable.States[STATE_NAMES.consolidatePartitions]).toMatchObject({ Type: 'Map', ItemsPath: '$.partitions.value.anomesdias', MaxConcurrency: config.limits.partitionConcurrency, Next: STATE_NAMES.consolidationResult });
+    expect(perTable.States[STATE_NAMES.consolidationResult]).toMatchObject({ Type: 'Pass', End: true });
     expect(s[STATE_NAMES.complete].Next).toBe(STATE_NAMES.succeeded);
     expect(s[STATE_NAMES.recordFailure].Next).toBe(STATE_NAMES.notify);
     expect(s[STATE_NAMES.notify]).toMatchObject({ Resource: 'arn:TOKEN:states:::sns:publish', Next: STATE_NAMES.failed });
@@ -85,12 +91,14 @@ describe('state machine', () => {
   });
 
   it('retries every Lambda step with backoff and jitter, but never a permanent error', () => {
+    const perTable = definition.States[STATE_NAMES.consolidateTables].ItemProcessor.States;
     const tasks = {
       ...definition.States,
       ...definition.States[STATE_NAMES.ingestSources].ItemProcessor.States,
-      ...definition.States[STATE_NAMES.consolidateTables].ItemProcessor.States,
+      ...perTable,
+      ...perTable[STATE_NAMES.consolidatePartitions].ItemProcessor.States,
     };
-    for (const name of [STATE_NAMES.plan, STATE_NAMES.ingest, STATE_NAMES.refine, STATE_NAMES.consolidate, STATE_NAMES.complete, STATE_NAMES.recordFailure]) {
+    for (const name of [STATE_NAMES.plan, STATE_NAMES.ingest, STATE_NAMES.refine, STATE_NAMES.goldPartitions, STATE_NAMES.consolidate, STATE_NAMES.complete, STATE_NAMES.recordFailure]) {
       const retry = tasks[name].Retry as any[];
       expect(retry.find((r) => r.ErrorEquals.includes('ExecutionInputError'))).toMatchObject({ MaxAttempts: 0 });
       expect(retry.find((r) => r.ErrorEquals[0] === 'States.ALL')).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', MaxAttempts: 3 });
@@ -100,7 +108,7 @@ describe('state machine', () => {
   });
 
   it('calls Consolidate again every minute while a Glue run goes on, for as long as the job may run, resuming the same run', () => {
-    const consolidate = definition.States[STATE_NAMES.consolidateTables].ItemProcessor.States[STATE_NAMES.consolidate];
+    const consolidate = definition.States[STATE_NAMES.consolidateTables].ItemProcessor.States[STATE_NAMES.consolidatePartitions].ItemProcessor.States[STATE_NAMES.consolidate];
     const retries = consolidate.Retry as { ErrorEquals: string[] }[];
     const wait = retries.findIndex((r) => r.ErrorEquals.includes('GlueJobStillRunningError'));
     expect(retries[wait]).toEqual({ ErrorEquals: ['GlueJobStillRunningError'], IntervalSeconds: 60, MaxAttempts: 121, BackoffRate: 1 });
