@@ -160,13 +160,27 @@ export async function runPipeline(pipeline: SynthesizedPipeline, runtime: Pipeli
     overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
     context: { Execution: { Id: executionId, Name: executionId.split(':').at(-1) } },
   });
-  const listening = options.onEvent ? forward(execution.eventLogs, options.onEvent) : Promise.resolve();
+  let overLimit: { error: string; cause: string } | undefined;
+  const listening = forward(execution.eventLogs, (event, raw) => {
+    // Step Functions fails an execution whose state input or output is above 256 KB: so does the local run.
+    const state = raw.state as { name?: string; input?: unknown; output?: unknown } | undefined;
+    if (!overLimit && state && (event.type === 'StateEntered' || event.type === 'StateExited')) {
+      const [what, data] = event.type === 'StateEntered' ? ['input', state.input] : ['output', state.output];
+      const bytes = Buffer.byteLength(JSON.stringify(data ?? null), 'utf8');
+      if (bytes > STATE_DATA_LIMIT_BYTES) {
+        overLimit = { error: 'States.DataLimitExceeded', cause: `The ${what} of state "${state.name}" is ${bytes} bytes, above the ${STATE_DATA_LIMIT_BYTES} bytes Step Functions allows` };
+        execution.abort();
+      }
+    }
+    options.onEvent?.(event);
+  });
   try {
     const output = await execution.result;
     await listening;
     return { status: 'SUCCEEDED', output, executionId };
   } catch (err) {
     await listening.catch(() => undefined);
+    if (overLimit) return { status: 'FAILED', ...overLimit, executionId };
     if (err instanceof ExecutionError) {
       const cause = (err as Error & { cause?: { name?: string; message?: string } }).cause;
       return { status: 'FAILED', error: cause?.name ?? 'Error', cause: cause?.message ?? err.message, executionId };
@@ -175,11 +189,14 @@ export async function runPipeline(pipeline: SynthesizedPipeline, runtime: Pipeli
   }
 }
 
-async function forward(events: AsyncGenerator<object>, onEvent: (e: LocalEvent) => void): Promise<void> {
+/** What Step Functions allows a state's input or output to hold: 256 KB of UTF-8. */
+export const STATE_DATA_LIMIT_BYTES = 256 * 1024;
+
+async function forward(events: AsyncGenerator<object>, onEvent: (e: LocalEvent, raw: Record<string, unknown>) => void): Promise<void> {
   for await (const raw of events) {
     const e = raw as Record<string, unknown>;
     const state = (e.state as { name?: string } | undefined)?.name ?? (e.parentState as { name?: string } | undefined)?.name;
-    onEvent({ type: String(e.type), state, index: e.index as number | undefined, timestamp: e.timestamp as number, error: e.Error as string | undefined });
+    onEvent({ type: String(e.type), state, index: e.index as number | undefined, timestamp: e.timestamp as number, error: e.Error as string | undefined }, e);
   }
 }
 

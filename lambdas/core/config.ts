@@ -210,6 +210,11 @@ export const LimitsSchema = z
   .object({
     /** Sources processed at once by the state machine's Map. */
     sourceConcurrency: z.number().int().min(1).max(40).default(4),
+    /**
+     * The longest backfill one execution takes, in days: its summaries travel in the state machine's
+     * 256 KB payload and its ingestion runs in one Lambda call per source. Split longer ones.
+     */
+    maxBackfillDays: z.number().int().min(1).max(1000).default(366),
     /** Gold partitions of one consolidation consolidated at once (each in its own Lambda call). */
     partitionConcurrency: z.number().int().min(1).max(40).default(4),
     httpTimeoutMs: z.number().int().positive().default(30_000),

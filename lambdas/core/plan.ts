@@ -88,6 +88,11 @@ export function parseExecutionInput(config: PipelineConfig, raw: unknown): z.out
   if (mode === 'backfill') {
     if (input.from === undefined) issues.push({ path: 'from', message: 'a backfill needs from (YYYY-MM-DD) and optionally to' });
     else if (input.to !== undefined && input.to < input.from) issues.push({ path: 'to', message: `${input.to} is before from ${input.from}` });
+    else if (input.to !== undefined) {
+      const days = (Date.parse(`${input.to}T00:00:00Z`) - Date.parse(`${input.from}T00:00:00Z`)) / 86_400_000 + 1;
+      const max = config.limits.maxBackfillDays;
+      if (days > max) issues.push({ path: 'to', message: `a backfill of ${days} days (${input.from} to ${input.to}) is longer than limits.maxBackfillDays (${max}); split it into executions of at most ${max} days` });
+    }
   } else if (input.from !== undefined || input.to !== undefined) {
     issues.push({ path: input.from !== undefined ? 'from' : 'to', message: `from and to apply only to mode "backfill", not "${mode}"` });
   }

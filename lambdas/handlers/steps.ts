@@ -19,7 +19,9 @@ export interface SourceStepSummary {
   anomesdias?: string[];
   /** Ingest: the watermark this source may advance to once the whole run completes. */
   watermark_candidate?: string;
+  /** The first objects written (at most MAX_OBJECTS_LISTED); `objects_total` counts them all. */
   objects?: string[];
+  objects_total?: number;
   duration_ms?: number;
   message?: string;
 }
@@ -112,14 +114,27 @@ export async function planStep(event: unknown, rt: PipelineRuntime): Promise<Pla
 
 const SourceEventSchema = z.object({ runId: z.string(), source: z.string(), window: WindowSchema });
 
+/**
+ * Objects named in a step summary. Summaries travel in the state machine's payload (256 KB for a whole
+ * execution's state) and into the journey item (400 KB): a year's backfill writes thousands of objects,
+ * which the bronze manifest and the catalog list anyway.
+ */
+export const MAX_OBJECTS_LISTED = 20;
+
+function bounded(summary: SourceStepSummary): SourceStepSummary {
+  const objects = summary.objects;
+  if (objects === undefined || objects.length <= MAX_OBJECTS_LISTED) return summary;
+  return { ...summary, objects: objects.slice(0, MAX_OBJECTS_LISTED), objects_total: objects.length };
+}
+
 export async function ingestStep(event: unknown, rt: PipelineRuntime): Promise<SourceStepSummary> {
   const e = parse('Ingest', SourceEventSchema, event);
-  return recorded(rt, e.runId, { name: 'ingest', source: e.source, layer: 'bronze' }, () => rt.ingest(e));
+  return recorded(rt, e.runId, { name: 'ingest', source: e.source, layer: 'bronze' }, async () => bounded(await rt.ingest(e)));
 }
 
 export async function refineStep(event: unknown, rt: PipelineRuntime): Promise<SourceStepSummary> {
   const e = parse('Refine', SourceEventSchema.extend({ ingest: SummarySchema }), event);
-  return recorded(rt, e.runId, { name: 'refine', source: e.source, layer: 'silver' }, () => rt.refine({ ...e, ingest: e.ingest as SourceStepSummary }));
+  return recorded(rt, e.runId, { name: 'refine', source: e.source, layer: 'silver' }, async () => bounded(await rt.refine({ ...e, ingest: e.ingest as SourceStepSummary })));
 }
 
 // ---------------------------------------------------------------- Consolidate
@@ -300,5 +315,5 @@ async function recorded<T extends object>(
 }
 
 function pickCounts(s: Partial<SourceStepSummary>): Partial<StepRecord> {
-  return { rows_read: s.rows_read, rows_written: s.rows_written, rows_invalid: s.rows_invalid, objects: s.objects?.slice(0, 100), message: s.message };
+  return { rows_read: s.rows_read, rows_written: s.rows_written, rows_invalid: s.rows_invalid, objects: s.objects?.slice(0, MAX_OBJECTS_LISTED), message: s.message };
 }

@@ -67,6 +67,12 @@ describe('planRun backfill', () => {
     expect(planRun(config, { from: '2024-01-01', to: '2024-01-03' }, noWatermarks).runId).not.toBe(a.runId);
   });
 
+  it('takes a backfill of up to limits.maxBackfillDays and refuses a longer one, naming the field and how to split it', () => {
+    expect(planRun(config, { from: '2023-03-15', to: '2024-03-14' }, noWatermarks).window.anomesdias).toHaveLength(366);
+    const err = inputError(() => planRun(config, { from: '2023-03-15', to: '2024-03-15' }, noWatermarks));
+    expect(err.issues).toEqual([{ path: 'to', message: 'a backfill of 367 days (2023-03-15 to 2024-03-15) is longer than limits.maxBackfillDays (366); split it into executions of at most 366 days' }]);
+  });
+
   it('limits a subset of sources to the consolidations they feed', () => {
     expect(planRun(config, { mode: 'daily', sources: ['clientes'] }, noWatermarks).consolidations).toEqual([]);
     expect(planRun(config, { mode: 'daily', sources: ['sot'] }, noWatermarks).consolidations).toEqual(['db_batch.tbl_processado_operacao_consolidada_n1']);

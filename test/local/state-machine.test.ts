@@ -65,6 +65,48 @@ describe('the synthesized definition run locally', () => {
     expect(steps.map((s) => s.status)).toEqual(['WAITING', 'WAITING', 'SUCCEEDED']);
   });
 
+  it('runs a year-long backfill within the 256 KB Step Functions allows a state, each gold partition in its own call', async () => {
+    const uri = (layer: string, source: string, day: string, file: string) => `s3://medallion-prod-${layer}-123456789012-sa-east-1/source=${source}/anomesdia=${day}/run=0123456789abcdef/${file}`;
+    const base = memoryRuntime(config);
+    const { runtime, journeys } = memoryRuntime(config, {
+      async ingest(request) {
+        const days = request.window.anomesdias;
+        const summary = await base.runtime.ingest(request);
+        return { ...summary, anomesdias: days, objects: days.flatMap((d) => [uri('bronze', request.source, d, 'part-00001.ndjson.gz'), uri('bronze', request.source, d, '_hashes/part-00001.bin')]) };
+      },
+      async refine(request) {
+        const days = request.ingest.anomesdias ?? [];
+        return { source: request.source, rows_read: 1000, rows_written: 990, rows_invalid: 10, anomesdias: days, objects: days.flatMap((d) => [uri('silver', request.source, d, 'part-00000.parquet'), uri('silver', `_quarantine/${request.source}`, d, 'rows.ndjson')]) };
+      },
+      async consolidatePartition(request) {
+        const done = await base.runtime.consolidatePartition(request);
+        return { ...done, congregado_version: 7, location: uri('gold', request.tabela, request.anomesdia, '') };
+      },
+    });
+    const outcome = await runPipeline(pipeline, runtime, { mode: 'backfill', from: '2023-03-15', to: '2024-03-14' });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(base.calls.filter((c) => c.startsWith('consolidate'))).toHaveLength(366);
+    const result = (outcome as { output: any }).output;
+    expect(result.consolidations[0].partitions).toHaveLength(366);
+    expect(result.consolidations[0].rows_written).toBe(366 * 12);
+    const refined = result.sources.find((s: any) => s.source === 'sor').refine;
+    expect(refined.objects).toHaveLength(20);
+    expect(refined.objects_total).toBe(732);
+    expect([...journeys.values()][0]!.steps.filter((s) => s.name === 'consolidate')).toHaveLength(366);
+  });
+
+  it('fails like Step Functions when a state carries more than 256 KB, naming the state', async () => {
+    const base = memoryRuntime(config);
+    const { runtime } = memoryRuntime(config, {
+      async ingest(request) {
+        return { ...(await base.runtime.ingest(request)), message: 'x'.repeat(300_000) };
+      },
+    });
+    const outcome = await runPipeline(pipeline, runtime, { mode: 'daily', sources: ['sor'] });
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+    expect((outcome as { cause: string }).cause).toMatch(/^The output of state "Ingest" is \d+ bytes, above the 262144 bytes Step Functions allows$/);
+  });
+
   it('retries a transient step error and succeeds', async () => {
     let failures = 1;
     const base = memoryRuntime(config);
