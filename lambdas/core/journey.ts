@@ -78,6 +78,8 @@ const MAX_RACES = 10;
  * messages are cut to fit; the run manifests keep the full lists.
  */
 export const STEP_MAX_BYTES = 4_096;
+/** Bytes all steps of a journey may take: the rest of the 400 KB item holds the params and the run's result. */
+export const STEPS_MAX_BYTES = 200_000;
 const TEXT_MAX_CHARS = 1_000;
 
 /** The step as stored: undefined fields dropped, long texts cut, objects trimmed to the byte budget. */
@@ -169,14 +171,19 @@ export class JourneyController implements JourneyPort {
     throw new JourneyContentionError(key, MAX_RACES);
   }
 
-  /** Appends a step (seed 002's processing log entry), sets `step` to its name and renews the lease. */
+  /**
+   * Appends a step (seed 002's processing log entry), sets `step` to its name and renews the lease. Once
+   * the steps take STEPS_MAX_BYTES, a step is only counted in `steps_not_listed`: a year's backfill
+   * records a step per gold partition, and the journey item must stay under DynamoDB's 400 KB.
+   */
   async recordStep(key: string, step: StepRecord): Promise<void> {
     const now = this.clock();
-    const updated = await this.store.update(key, {
-      appendStep: boundStep(step),
-      set: { step: step.name, ...this.leaseFields(now) },
-    });
-    if (!updated) throw new JourneyNotFoundError(key, `record step "${step.name}" of`);
+    const bounded = boundStep(step);
+    const set = { step: step.name, ...this.leaseFields(now) };
+    const appended = await this.store.update(key, { appendStep: bounded, stepBytes: Buffer.byteLength(JSON.stringify(bounded), 'utf8'), set }, { stepBytesBelow: STEPS_MAX_BYTES });
+    if (appended) return;
+    const counted = await this.store.update(key, { countStepNotListed: true, set });
+    if (!counted) throw new JourneyNotFoundError(key, `record step "${step.name}" of`);
   }
 
   /** Marks the journey COMPLETED with its result and releases the lease. */

@@ -43,6 +43,10 @@ export interface JourneyRecord {
   /** The step currently or last worked on. */
   step?: string;
   steps: StepRecord[];
+  /** Bytes the steps take; steps stop being appended at STEPS_MAX_BYTES (a DynamoDB item holds at most 400 KB). */
+  steps_bytes?: number;
+  /** Steps not appended once `steps_bytes` reached its budget; their logs and metrics still went out. */
+  steps_not_listed?: number;
   retry_count: number;
   started_at: string;
   updated_at: string;
@@ -75,6 +79,8 @@ export interface JourneyExpectation {
   retry_count?: number;
   owner?: string | null;
   lease_expires_at?: string | null;
+  /** The steps stored so far take fewer bytes than this (`steps_bytes`). */
+  stepBytesBelow?: number;
 }
 
 /** Journey attributes that an update may clear. */
@@ -87,6 +93,10 @@ export interface JourneyChanges {
   appendStep?: StepRecord;
   /** Adds one to `retry_count`. */
   incrementRetryCount?: boolean;
+  /** Adds the appended step's size to `steps_bytes`. */
+  stepBytes?: number;
+  /** Adds one to `steps_not_listed` (a step not appended because the journey's steps reached their budget). */
+  countStepNotListed?: boolean;
 }
 
 /** The journey table seen by JourneyController: whole-record conditional puts and atomic updates, no transactions. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoJourneyStore } from '../../lambdas/adapters/aws/dynamodb-journey-store.js';
-import { JourneyController, JourneyFailedError, JourneyLeaseHeldError, JourneyNotFoundError, STEP_MAX_BYTES } from '../../lambdas/core/journey.js';
+import { JourneyController, JourneyFailedError, JourneyLeaseHeldError, JourneyNotFoundError, STEP_MAX_BYTES, STEPS_MAX_BYTES } from '../../lambdas/core/journey.js';
 import type { JourneyPort } from '../../lambdas/handlers/steps.js';
 import type { StepRecord } from '../../lambdas/ports/state-stores.js';
 import { startTestDynamo, type TestDynamo } from '../support/dynalite.js';
@@ -93,6 +93,29 @@ describe('JourneyController on dynalite', () => {
     ]);
     expect(stored?.steps[1]?.error).toBe('SchemaError: bad');
     await expect(journeys.recordStep('never-begun', ingest)).rejects.toThrow(JourneyNotFoundError);
+  });
+
+  it('stops listing steps once they take their budget of the 400 KB item, counting the rest, and starts over on a restart', async () => {
+    const journeys = new JourneyController(store);
+    const k = key();
+    await journeys.begin(k, {}, { force: false, owner: 'x' });
+    // Steps of about 3.5 KB: a year's backfill of big partitions, each with its own step.
+    const step = (i: number): StepRecord => ({ name: 'consolidate', status: 'SUCCEEDED', started_at: '2024-03-15T02:00:00.000Z', message: `anomesdia ${i} ${'x'.repeat(900)}`, objects: Array.from({ length: 12 }, (_, j) => `gold/t/anomesdia=${i}/part-${j}`.padEnd(200, 'x')) });
+    const total = Math.ceil(STEPS_MAX_BYTES / 3_000) + 10;
+    for (let i = 0; i < total; i++) await journeys.recordStep(k, step(i));
+    const stored = (await journeys.get(k))!;
+    expect(Buffer.byteLength(JSON.stringify(stored), 'utf8')).toBeLessThan(STEPS_MAX_BYTES + 10_000);
+    expect(stored.steps.length + stored.steps_not_listed!).toBe(total);
+    expect(stored.steps_not_listed).toBeGreaterThan(0);
+    expect(stored.steps.at(-1)!.message).toMatch(new RegExp(`^anomesdia ${stored.steps.length - 1} `));
+    expect(stored.step).toBe('consolidate');
+    await journeys.fail(k, 'boom');
+    const again = await journeys.begin(k, {}, { force: false, owner: 'y' });
+    expect(again.kind).toBe('started');
+    await journeys.recordStep(k, step(0));
+    const restarted = (await journeys.get(k))!;
+    expect(restarted.steps).toHaveLength(1);
+    expect(restarted.steps_not_listed).toBeUndefined();
   });
 
   it('keeps a step with a long object list and error within its byte budget, saying how many objects were left out', async () => {

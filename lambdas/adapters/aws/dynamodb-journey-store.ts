@@ -26,7 +26,8 @@ class Expression {
     const parts = [`attribute_exists(${this.name('idempotency_key')})`];
     for (const [attribute, v] of Object.entries(expected ?? {})) {
       if (v === undefined) continue;
-      if (attribute === 'notStatus') parts.push(`${this.name('status')} <> ${this.value(v)}`);
+      if (attribute === 'stepBytesBelow') parts.push(`(attribute_not_exists(${this.name('steps_bytes')}) OR ${this.name('steps_bytes')} < ${this.value(v)})`);
+      else if (attribute === 'notStatus') parts.push(`${this.name('status')} <> ${this.value(v)}`);
       else if (v === null) parts.push(`attribute_not_exists(${this.name(attribute)})`);
       else parts.push(`${this.name(attribute)} = ${this.value(v)}`);
     }
@@ -74,7 +75,12 @@ export class DynamoJourneyStore implements JourneyStore {
       set.push(`${steps} = list_append(if_not_exists(${steps}, ${e.value([])}), ${e.value([changes.appendStep])})`);
     }
     const clauses = [set.length > 0 ? `SET ${set.join(', ')}` : ''];
-    if (changes.incrementRetryCount) clauses.push(`ADD ${e.name('retry_count')} ${e.value(1)}`);
+    const add = [
+      ...(changes.incrementRetryCount ? [`${e.name('retry_count')} ${e.value(1)}`] : []),
+      ...(changes.stepBytes !== undefined ? [`${e.name('steps_bytes')} ${e.value(changes.stepBytes)}`] : []),
+      ...(changes.countStepNotListed ? [`${e.name('steps_not_listed')} ${e.value(1)}`] : []),
+    ];
+    if (add.length > 0) clauses.push(`ADD ${add.join(', ')}`);
     if (changes.remove?.length) clauses.push(`REMOVE ${changes.remove.map((a) => e.name(a)).join(', ')}`);
     const condition = e.condition(expected);
     const out = await conditional(this.tableName, `UpdateItem ${key}`, () =>
