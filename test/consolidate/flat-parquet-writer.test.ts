@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,20 @@ const rows: Record<string, CellValue>[] = Array.from({ length: 37 }, (_, n) => (
   dec18: n % 3 === 1 ? null : Math.round((n - 18) * 123456789) / 100,
 }));
 
+/** Runs `test` with a DuckDB connection and a scratch folder, both gone afterwards. */
+async function withDuckDb(test: (conn: DuckDBConnection, dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'flat-parquet-'));
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  try {
+    await test(conn, dir);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('writeFlatParquet', () => {
   it('round-trips every column type with nulls across several pages and row groups', async () => {
     const bytes = writeFlatParquet(tableFromRows(columns, rows), { rowGroupSize: 16, pageRows: 5 });
@@ -39,11 +53,8 @@ describe('writeFlatParquet', () => {
     expect(back.map(cents)).toEqual(rows.map(cents));
   });
 
-  it('writes files DuckDB reads with the declared types and values', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'flat-parquet-'));
-    const db = await DuckDBInstance.create(':memory:');
-    const conn = await db.connect();
-    try {
+  it('writes files DuckDB reads with the declared types and values', () =>
+    withDuckDb(async (conn, dir) => {
       const file = join(dir, 'x.parquet');
       await writeFile(file, writeFlatParquet(tableFromRows(columns, rows), { pageRows: 10 }));
       const types = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).getRowObjects().map((r) => r.column_type);
@@ -57,12 +68,40 @@ describe('writeFlatParquet', () => {
         ts: present('ts').length,
         smax: '😀 emoji',
       });
-    } finally {
-      conn.closeSync();
-      db.closeSync();
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+    }));
+
+  it('writes min/max statistics per row group that DuckDB reads, and none for text it cannot order like UTF-8', () =>
+    withDuckDb(async (conn, dir) => {
+      const file = join(dir, 'x.parquet');
+      const groupSize = 10;
+      await writeFile(file, writeFlatParquet(tableFromRows(columns, rows), { rowGroupSize: groupSize, pageRows: 4 }));
+      const meta = (await conn.runAndReadAll(`SELECT row_group_id::INTEGER AS g, path_in_schema AS c, stats_min_value AS min, stats_max_value AS max, stats_null_count::INTEGER AS nulls FROM parquet_metadata('${file}')`)).getRowObjectsJS();
+      const stat = (g: number, c: string) => meta.find((m) => m.g === g && m.c === c)!;
+      for (let g = 0; g * groupSize < rows.length; g++) {
+        const group = rows.slice(g * groupSize, (g + 1) * groupSize);
+        const present = (c: string) => group.map((r) => r[c]).filter((v) => v !== null);
+        for (const c of columns) expect(stat(g, c.name).nulls).toBe(group.length - present(c.name).length);
+        const range = (values: number[], text: (n: number) => string = String) => ({ min: text(Math.min(...values)), max: text(Math.max(...values)) });
+        expect(stat(g, 'i')).toMatchObject(range(present('i') as number[]));
+        expect(stat(g, 'l')).toMatchObject(range(present('l') as number[]));
+        expect(stat(g, 'dec9')).toMatchObject(range(present('dec9') as number[], (n) => n.toFixed(2)));
+        expect(stat(g, 'dt')).toMatchObject(range((present('dt') as Date[]).map((d) => d.getTime()), (n) => new Date(n).toISOString().slice(0, 10)));
+        const booleans = present('b');
+        expect(stat(g, 'b')).toMatchObject({ min: String(!booleans.includes(false)), max: String(booleans.includes(true)) });
+        // JavaScript orders an emoji (a surrogate pair) before 'ção'; UTF-8 bytes, Parquet's order, after.
+        const strings = present('s') as string[];
+        if (strings.includes('😀 emoji')) expect(stat(g, 's')).toMatchObject({ min: null, max: null });
+        else expect(stat(g, 's')).toMatchObject({ min: [...strings].sort()[0], max: [...strings].sort().at(-1) });
+      }
+      // Gold is sorted by key: a point lookup reads one row group, and finds its row.
+      const keys = Array.from({ length: 3_000 }, (_, n) => ({ s: `OP${String(n).padStart(6, '0')}`, i: n }));
+      const sorted = join(dir, 'sorted.parquet');
+      await writeFile(sorted, writeFlatParquet(tableFromRows([columns[0]!, columns[1]!], keys), { rowGroupSize: 500 }));
+      const found = (await conn.runAndReadAll(`SELECT i FROM read_parquet('${sorted}') WHERE s = 'OP002345'`)).getRowObjectsJS();
+      expect(found).toEqual([{ i: 2345 }]);
+      const ranges = (await conn.runAndReadAll(`SELECT stats_min_value AS min, stats_max_value AS max FROM parquet_metadata('${sorted}') WHERE path_in_schema = 's' ORDER BY row_group_id`)).getRowObjectsJS();
+      expect(ranges.map((r) => [r.min, r.max])).toEqual(Array.from({ length: 6 }, (_, g) => [`OP${String(g * 500).padStart(6, '0')}`, `OP${String(g * 500 + 499).padStart(6, '0')}`]));
+    }));
 
   it('writes an empty table, and declines decimals above 18 digits', async () => {
     expect((await readParquet(writeFlatParquet(tableFromRows(columns, [])))).rowCount).toBe(0);

@@ -1,6 +1,7 @@
 // Parquet to column arrays and back, tuned for consolidation: timestamps stay epoch milliseconds
-// (no Date per cell), longs become numbers, snappy runs in WebAssembly (hysnappy), and the writer
-// skips statistics and dictionary attempts on the columns where they cost more than they save.
+// (no Date per cell), longs become numbers, snappy runs in WebAssembly (hysnappy). The flat writer
+// writes min/max statistics on every column (gold is sorted by key: lookups skip row groups); the
+// hyparquet-writer path (decimals above 18 digits) skips them and dictionary attempts on strings.
 import { parquetMetadata, type FileMetaData } from 'hyparquet';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import { snappyCompressor } from 'hysnappy';

@@ -1,13 +1,16 @@
 // A Parquet writer for flat tables of optional columns, built for the consolidation's output size: PLAIN
 // values written straight into one growing buffer (no per-value objects, no BigInt), definition levels
-// bit-packed, DATA_PAGE v1 pages compressed with snappy (hysnappy, WebAssembly), no statistics. The page
+// bit-packed, DATA_PAGE v1 pages compressed with snappy (hysnappy, WebAssembly), min/max statistics per
+// column chunk (so that Athena, Spark and DuckDB skip row groups: gold is sorted by key). The page
 // headers and the footer are serialised by hyparquet-writer's own thrift code, so the file layout is the
 // one lambdas/core/parquet.ts writes and DuckDB, Athena and Spark read. Columns it does not handle
 // (decimals above 18 digits) make flatParquetSupports() false; use writeParquet for those.
 import { ByteWriter } from 'hyparquet-writer';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
-import type { ColumnChunk, FileMetaData, RowGroup } from 'hyparquet';
+import type { ColumnChunk, FileMetaData, RowGroup, Statistics } from 'hyparquet';
+
+type MinMaxType = NonNullable<Statistics['min_value']>;
 import { snappyCompressor } from 'hysnappy';
 import { parquetSchemaElement, type CellValue, type TableColumn } from '../parquet.js';
 
@@ -90,14 +93,57 @@ class FileParts {
 }
 
 const encoder = new TextEncoder();
+/** A UTF-16 surrogate: JavaScript orders such text unlike UTF-8 bytes (Parquet's order for strings). */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * The least and greatest present value of a column chunk, as written (integers as stored, strings as
+ * text). `exact` turns false when an order cannot be trusted (NaN, text outside the Basic Multilingual
+ * Plane): the chunk then gets no min/max, which readers take as "may hold anything".
+ */
+class ChunkStats {
+  min: number | string | undefined;
+  max: number | string | undefined;
+  exact = true;
+  nulls = 0;
+
+  number(n: number): void {
+    if (n !== n) this.exact = false;
+    else {
+      if (this.min === undefined || n < (this.min as number)) this.min = n;
+      if (this.max === undefined || n > (this.max as number)) this.max = n;
+    }
+  }
+
+  string(s: string, ascii: boolean): void {
+    if (!ascii && SURROGATE.test(s)) this.exact = false;
+    if (this.min === undefined || s < (this.min as string)) this.min = s;
+    if (this.max === undefined || s > (this.max as string)) this.max = s;
+  }
+
+  /** The chunk's statistics in the form hyparquet-writer's metadata writer encodes. */
+  statistics(column: TableColumn): Statistics {
+    const out: Statistics = { null_count: BigInt(this.nulls) };
+    if (!this.exact || this.min === undefined || this.max === undefined) return out;
+    let min: MinMaxType = this.min;
+    let max: MinMaxType = this.max;
+    if (column.type === 'boolean') [min, max] = [this.min === 1, this.max === 1];
+    // Decimals as their unscaled integers (bigint: the writer takes them as they are), INT64 as bigint.
+    else if (column.type === 'decimal' || column.type === 'long' || column.type === 'timestamp') [min, max] = [BigInt(this.min), BigInt(this.max)];
+    // The spec's rule for signed zeros: a zero minimum is written -0, a zero maximum +0.
+    else if (column.type === 'double') [min, max] = [this.min === 0 ? -0 : this.min, this.max === 0 ? 0 : this.max];
+    return { ...out, min_value: min, max_value: max };
+  }
+}
 
 /** Bit-packs the booleans of rows [start, end); `valueOf(i)` is row i's value, undefined for a null. */
-function writeBooleans(out: Buffer, start: number, end: number, valueOf: (i: number) => boolean | undefined): void {
+function writeBooleans(out: Buffer, start: number, end: number, valueOf: (i: number) => boolean | undefined, stats: ChunkStats): void {
   out.ensure(Math.ceil((end - start) / 8));
   let bit = 0;
   for (let i = start; i < end; i++) {
     const v = valueOf(i);
     if (v === undefined) continue;
+    stats.number(v ? 1 : 0);
     if (bit === 0) out.bytes[out.offset] = 0;
     if (v) out.bytes[out.offset] = out.bytes[out.offset]! | (1 << bit);
     if (++bit === 8) {
@@ -109,15 +155,16 @@ function writeBooleans(out: Buffer, start: number, end: number, valueOf: (i: num
 }
 
 /** Writes one page's present values of a typed numeric column in PLAIN encoding. */
-function writeNumericValues(out: Buffer, column: TableColumn, { numbers, present }: NumericColumn, start: number, end: number): void {
+function writeNumericValues(out: Buffer, column: TableColumn, { numbers, present }: NumericColumn, start: number, end: number, stats: ChunkStats): void {
   const type = column.type;
   const scale = 10 ** (column.scale ?? 0);
   if (type === 'string') throw new Error(`column ${column.name} is a string column; it cannot be written from numbers`);
-  if (type === 'boolean') writeBooleans(out, start, end, (i) => (present[i] === 0 ? undefined : numbers[i] !== 0));
+  if (type === 'boolean') writeBooleans(out, start, end, (i) => (present[i] === 0 ? undefined : numbers[i] !== 0), stats);
   else if (type === 'double') {
     out.ensure((end - start) * 8);
     for (let i = start; i < end; i++) {
       if (present[i] === 0) continue;
+      stats.number(numbers[i]!);
       out.view.setFloat64(out.offset, numbers[i]!, true);
       out.offset += 8;
     }
@@ -128,6 +175,7 @@ function writeNumericValues(out: Buffer, column: TableColumn, { numbers, present
     for (let i = start; i < end; i++) {
       if (present[i] === 0) continue;
       const n = divide === 1 ? Math.round(numbers[i]! * multiply) : Math.floor(numbers[i]! / divide);
+      stats.number(n);
       out.view.setInt32(out.offset, n, true);
       out.offset += 4;
     }
@@ -137,6 +185,7 @@ function writeNumericValues(out: Buffer, column: TableColumn, { numbers, present
     for (let i = start; i < end; i++) {
       if (present[i] === 0) continue;
       const n = multiply === 1 ? numbers[i]! : Math.round(numbers[i]! * multiply);
+      stats.number(n);
       const hi = Math.floor(n / TWO_32);
       out.view.setUint32(out.offset, n - hi * TWO_32, true);
       out.view.setInt32(out.offset + 4, hi, true);
@@ -146,7 +195,7 @@ function writeNumericValues(out: Buffer, column: TableColumn, { numbers, present
 }
 
 /** Writes one page's non-null values in PLAIN encoding. */
-function writeValues(out: Buffer, column: TableColumn, values: ArrayLike<CellValue | undefined>, start: number, end: number): void {
+function writeValues(out: Buffer, column: TableColumn, values: ArrayLike<CellValue | undefined>, start: number, end: number, stats: ChunkStats): void {
   const type = column.type;
   const scale = 10 ** (column.scale ?? 0);
   const int32 = type === 'integer' || type === 'date' || (type === 'decimal' && (column.precision ?? 18) <= 9);
@@ -163,20 +212,29 @@ function writeValues(out: Buffer, column: TableColumn, values: ArrayLike<CellVal
         if (c >= 0x80) break;
         out.bytes[at + n] = c;
       }
-      if (n < s.length) n = encoder.encodeInto(s, out.bytes.subarray(at)).written;
+      const ascii = n === s.length;
+      if (!ascii) n = encoder.encodeInto(s, out.bytes.subarray(at)).written;
+      stats.string(s, ascii);
       out.view.setUint32(out.offset, n, true);
       out.offset = at + n;
     }
   } else if (type === 'boolean') {
-    writeBooleans(out, start, end, (i) => {
-      const v = values[i];
-      return v === null || v === undefined ? undefined : Boolean(v);
-    });
+    writeBooleans(
+      out,
+      start,
+      end,
+      (i) => {
+        const v = values[i];
+        return v === null || v === undefined ? undefined : Boolean(v);
+      },
+      stats,
+    );
   } else if (type === 'double') {
     out.ensure((end - start) * 8);
     for (let i = start; i < end; i++) {
       const v = values[i];
       if (v === null || v === undefined) continue;
+      stats.number(v as number);
       out.view.setFloat64(out.offset, v as number, true);
       out.offset += 8;
     }
@@ -186,6 +244,7 @@ function writeValues(out: Buffer, column: TableColumn, values: ArrayLike<CellVal
       const v = values[i];
       if (v === null || v === undefined) continue;
       const n = type === 'date' ? Math.floor((v instanceof Date ? v.getTime() : (v as number)) / DAY_MS) : type === 'decimal' ? Math.round((v as number) * scale) : (v as number);
+      stats.number(n);
       out.view.setInt32(out.offset, n, true);
       out.offset += 4;
     }
@@ -196,6 +255,7 @@ function writeValues(out: Buffer, column: TableColumn, values: ArrayLike<CellVal
       const v = values[i];
       if (v === null || v === undefined) continue;
       const n = v instanceof Date ? v.getTime() : type === 'decimal' ? Math.round((v as number) * scale) : (v as number);
+      stats.number(n);
       const hi = Math.floor(n / TWO_32);
       out.view.setUint32(out.offset, n - hi * TWO_32, true);
       out.view.setInt32(out.offset + 4, hi, true);
@@ -262,13 +322,14 @@ export function writeFlatParquet(table: FlatTable, options: FlatParquetOptions =
       const values = table.data[column.name] ?? [];
       const element = parquetSchemaElement(column);
       const chunkStart = file.offset;
+      const stats = new ChunkStats();
       let uncompressed = 0;
       for (let start = groupStart; start < groupEnd || start === groupStart; start += pageRows) {
         const end = Math.min(groupEnd, start + pageRows);
         page.offset = 0;
-        writeLevels(page, values, start, end);
-        if (isNumericColumn(values)) writeNumericValues(page, column, values, start, end);
-        else writeValues(page, column, values, start, end);
+        stats.nulls += writeLevels(page, values, start, end);
+        if (isNumericColumn(values)) writeNumericValues(page, column, values, start, end, stats);
+        else writeValues(page, column, values, start, end, stats);
         const body = compress(page.bytes.subarray(0, page.offset));
         const header = new ByteWriter(64);
         writePageHeader(header, {
@@ -295,6 +356,7 @@ export function writeFlatParquet(table: FlatTable, options: FlatParquetOptions =
           total_uncompressed_size: BigInt(uncompressed),
           total_compressed_size: compressed,
           data_page_offset: BigInt(chunkStart),
+          statistics: stats.statistics(column),
         },
       });
     }

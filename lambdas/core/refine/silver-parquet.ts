@@ -76,7 +76,7 @@ function plainValues(column: TableColumn, data: FlatColumnData): PlainValue[] {
 /** Columns of plain values or typed numbers (timestamps and dates as epoch milliseconds) to Parquet bytes. */
 export function writeSilverParquet(columns: readonly TableColumn[], data: readonly FlatColumnData[], kvMetadata: { key: string; value: string }[] = []): Uint8Array {
   // The flat writer takes the plain values as they are (no per-value BigInt or byte array): several
-  // times faster. It writes no column statistics; only decimals above 18 digits need hyparquet-writer.
+  // times faster, min/max statistics included; only decimals above 18 digits need hyparquet-writer.
   if (flatParquetSupports(columns)) {
     const table = { columns: [...columns], data: Object.fromEntries(columns.map((c, i) => [c.name, data[i]!])), rowCount: rowCount(data[0]) };
     return writeFlatParquet(table, { rowGroupSize: 100_000, kvMetadata });
