@@ -3,6 +3,7 @@
 import { parquetMetadata, parquetReadObjects, type SchemaElement } from 'hyparquet';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import type { FieldType } from './config.js';
+import { cellAt, type FlatTable } from './column-data.js';
 
 export interface TableColumn {
   name: string;
@@ -40,11 +41,12 @@ export function tableFromRows(columns: TableColumn[], rows: readonly Record<stri
   return { columns, data, rowCount: rows.length };
 }
 
-export function rowsFromTable(table: ColumnTable): Record<string, CellValue>[] {
+/** Row objects of a table (typed numeric columns as their cells: Dates for dates, booleans for booleans). */
+export function rowsFromTable(table: FlatTable): Record<string, CellValue>[] {
   const rows: Record<string, CellValue>[] = new Array(table.rowCount);
   for (let i = 0; i < table.rowCount; i++) {
     const row: Record<string, CellValue> = {};
-    for (const c of table.columns) row[c.name] = table.data[c.name]![i] ?? null;
+    for (const c of table.columns) row[c.name] = cellAt(c.type, table.data[c.name], i);
     rows[i] = row;
   }
   return rows;

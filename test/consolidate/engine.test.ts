@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cellTable } from '../../lambdas/core/column-data.js';
 import { consolidate, originTable, type OriginTable } from '../../lambdas/core/consolidate/engine.js';
 import { compareStrings } from '../../lambdas/core/consolidate/compare.js';
 import { ConsolidationInputError, ConsolidationSchemaError, type ConsolidationRules } from '../../lambdas/core/consolidate/spec.js';
@@ -91,7 +92,7 @@ describe('consolidate', () => {
       const rnd = random(seed);
       const byOrigin = operationRules.origens.map((o) => ({ o, rows: randomRows(rnd, 300) }));
       const bytes = (order: typeof byOrigin) =>
-        Buffer.from(writeParquet(consolidate(operationRules, order.map(({ o, rows }) => origin(o, rows, operationColumns))).table)).toString('base64');
+        Buffer.from(writeParquet(cellTable(consolidate(operationRules, order.map(({ o, rows }) => origin(o, rows, operationColumns))).table))).toString('base64');
       const first = bytes(byOrigin);
       const again = bytes(shuffled(byOrigin, rnd).map(({ o, rows }) => ({ o, rows: shuffled(rows, rnd) })));
       expect(again).toBe(first);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { cellAt, isNumericColumn } from '../../lambdas/core/column-data.js';
 import { readFlatParquet } from '../../lambdas/core/consolidate/flat-parquet-reader.js';
 import { writeFlatParquet } from '../../lambdas/core/consolidate/flat-parquet-writer.js';
 import { readParquet, tableFromRows, writeParquet } from '../../lambdas/core/parquet.js';
@@ -29,6 +30,22 @@ describe('readFlatParquet', () => {
     for (const c of operationColumns) {
       const asMs = (v: unknown) => (v instanceof Date ? v.getTime() : v);
       expect(actual.data[c.name]!.map(asMs), c.name).toEqual(expected.data[c.name]!.map(asMs));
+    }
+  });
+
+  it('reads numeric columns into typed arrays on request, from PLAIN and from dictionary pages, strings still as strings', async () => {
+    const columns = [...operationColumns, { name: 'dia', type: 'date' as const }];
+    const rows = randomRows(random(11), 2500, { nullRate: 0.3 }).map((r, i) => ({ ...r, dia: i % 4 === 0 ? null : new Date(Date.UTC(2024, 0, 1 + (i % 40))) }));
+    const table = tableFromRows(columns, rows);
+    for (const bytes of [writeFlatParquet(table, { rowGroupSize: 1000 }), writeParquet(table, { rowGroupSize: 1000 })]) {
+      const expected = await readParquet(bytes);
+      const typed = readFlatParquet(bytes, undefined, undefined, { typed: true });
+      for (const c of columns) {
+        const data = typed.data[c.name]!;
+        expect(isNumericColumn(data), c.name).toBe(c.type !== 'string');
+        const asMs = (v: unknown) => (v instanceof Date ? v.getTime() : v);
+        expect(Array.from({ length: 2500 }, (_, i) => asMs(cellAt(c.type, data, i))), c.name).toEqual(expected.data[c.name]!.map(asMs));
+      }
     }
   });
 

@@ -3,6 +3,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readColumns, writeColumns } from '../../lambdas/core/consolidate/columnar-io.js';
 import { consolidate, originTable } from '../../lambdas/core/consolidate/engine.js';
 import { consolidationCountsSql, consolidationSql, quarantineSql, type ConsolidationSqlSpec } from '../../lambdas/core/consolidate/sql.js';
 import { readParquet, rowsFromTable, tableFromRows, writeParquet } from '../../lambdas/core/parquet.js';
@@ -30,7 +31,7 @@ describe('consolidationSql in DuckDB', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('returns exactly the TypeScript engine output on 24 random datasets with nulls and ties', async () => {
+  it('returns exactly the TypeScript engine output on 24 random datasets with nulls and ties, from cells and from typed columns', async () => {
     for (let seed = 1; seed <= 24; seed++) {
       const rnd = random(seed);
       // The third origin lacks two columns, so the SQL has to fill them with typed nulls.
@@ -41,12 +42,22 @@ describe('consolidationSql in DuckDB', () => {
         rows: randomRows(rnd, 20 + Math.floor(rnd() * 200)),
       }));
       const tables = [];
-      for (const o of origins) {
-        await writeFile(o.file, writeParquet(tableFromRows(o.columns, o.rows)));
-        tables.push(originTable(o.origem, await readParquet(new Uint8Array(await readFile(o.file)))));
+      const typed = [];
+      for (const [i, o] of origins.entries()) {
+        // Odd seeds write the flat writer's PLAIN pages, even seeds hyparquet-writer's (dictionaries).
+        const table = tableFromRows(o.columns, o.rows);
+        await writeFile(o.file, seed % 2 ? writeColumns(table) : writeParquet(table));
+        const bytes = new Uint8Array(await readFile(o.file));
+        tables.push(originTable(o.origem, await readParquet(bytes)));
+        // Numbers in typed arrays, as consolidateTable reads them; on odd seeds one origin stays in cells.
+        typed.push(seed % 2 && i === 1 ? tables[i]! : await readColumns(bytes, o.origem));
       }
       const result = consolidate(operationRules, tables, { columns: operationColumns });
       const expected = rowsFromTable(result.table).map(plain);
+      const fromTyped = consolidate(operationRules, typed, { columns: operationColumns });
+      expect(rowsFromTable(fromTyped.table).map(plain), `seed ${seed}, typed columns`).toEqual(expected);
+      const plainQuarantine = (rows: typeof result.quarantined) => rows.map((q) => ({ ...q, row: plain(q.row) }));
+      expect(plainQuarantine(fromTyped.quarantined), `seed ${seed}, typed columns`).toEqual(plainQuarantine(result.quarantined));
       const spec: ConsolidationSqlSpec = {
         ...operationRules,
         columns: operationColumns,

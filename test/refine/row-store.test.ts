@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldConfig } from '../../lambdas/core/config.js';
-import { isNumericColumn, type FlatColumnData } from '../../lambdas/core/consolidate/flat-parquet-writer.js';
+import { isNumericColumn, type FlatColumnData } from '../../lambdas/core/column-data.js';
 import type { PlainValue } from '../../lambdas/core/refine/coerce.js';
 import { RowStore } from '../../lambdas/core/refine/row-store.js';
 

@@ -1,12 +1,13 @@
-// Parquet to column arrays and back, tuned for consolidation: timestamps stay epoch milliseconds
-// (no Date per cell), longs become numbers, snappy runs in WebAssembly (hysnappy). The flat writer
+// Parquet to columns and back, tuned for consolidation: numeric columns (dates and timestamps as epoch
+// milliseconds) are read into typed arrays, no boxed number per cell; snappy runs in WebAssembly (hysnappy). The flat writer
 // writes min/max statistics on every column (gold is sorted by key: lookups skip row groups); the
 // hyparquet-writer path (decimals above 18 digits) skips them and dictionary attempts on strings.
 import { parquetMetadata, type FileMetaData } from 'hyparquet';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import { snappyCompressor } from 'hysnappy';
-import { parquetSchemaElement, tableColumnFromSchema, type CellValue, type ColumnTable, type TableColumn } from '../parquet.js';
-import type { ColumnValues, OriginTable } from './engine.js';
+import { parquetSchemaElement, tableColumnFromSchema, type CellValue, type TableColumn } from '../parquet.js';
+import { cellsOf, type FlatTable } from '../column-data.js';
+import type { OriginTable } from './engine.js';
 import { flatParquetSupports, writeFlatParquet } from './flat-parquet-writer.js';
 import { arrayBufferOf, readFlatParquet } from './flat-parquet-reader.js';
 
@@ -20,10 +21,10 @@ export function fileColumns(metadata: FileMetaData): TableColumn[] {
   return metadata.schema.slice(1).map(tableColumnFromSchema);
 }
 
-/** Reads the named columns (all when omitted) of a Parquet file into one array per column. */
+/** Reads the named columns (all when omitted) of a Parquet file, numeric ones into typed arrays. */
 export async function readColumns(bytes: Uint8Array, origem: string, names?: readonly string[]): Promise<OriginTable> {
-  const table = readFlatParquet(bytes, names);
-  return { origem, columns: table.columns, data: table.data as Record<string, ColumnValues>, rowCount: table.rowCount };
+  const table = readFlatParquet(bytes, names, undefined, { typed: true });
+  return { origem, columns: table.columns, data: table.data, rowCount: table.rowCount };
 }
 
 export interface WriteColumnsOptions {
@@ -32,10 +33,10 @@ export interface WriteColumnsOptions {
 }
 
 /** Writes a column table as snappy Parquet with the pipeline's type mapping (see parquet.ts); flat-parquet-writer.ts when it can. */
-export function writeColumns(table: ColumnTable, options: WriteColumnsOptions = {}): Uint8Array {
+export function writeColumns(table: FlatTable, options: WriteColumnsOptions = {}): Uint8Array {
   if (flatParquetSupports(table.columns)) return writeFlatParquet(table, options);
   const columnData: ColumnSource[] = table.columns.map((c) => {
-    const values = table.data[c.name]!;
+    const values = Array.from(cellsOf(c, table.data[c.name]!), (v) => v ?? null);
     return {
       name: c.name,
       data: c.type === 'long' ? values.map((v) => (v === null ? null : BigInt(v as number))) : values,

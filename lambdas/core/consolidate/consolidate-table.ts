@@ -4,7 +4,8 @@
 import { findSource, PARTITION_COLUMN, type ConsolidationConfig, type PipelineConfig } from '../config.js';
 import { sha256Hex } from '../hashing.js';
 import { goldLayout, goldTable, silverLayout, silverTable } from '../lake-layout.js';
-import type { CellValue, ColumnTable, TableColumn } from '../parquet.js';
+import { cellAt, type FlatTable } from '../column-data.js';
+import type { CellValue, TableColumn } from '../parquet.js';
 import { goldColumns, ORIGIN_COLUMN } from '../table-schemas.js';
 import { CatalogTableNotFoundError, type Catalog } from '../../ports/catalog.js';
 import type { GlueConsolidationRunner, GlueConsolidationSpec } from '../../ports/glue-runner.js';
@@ -258,7 +259,7 @@ async function runOnGlue(
     hash.push(sha256Hex(bytes));
     if (sample.length === 0) {
       const table = await readColumns(bytes, 'glue');
-      sample = sampleRows({ columns: table.columns, data: table.data as Record<string, CellValue[]>, rowCount: table.rowCount }, deps.config.limits.congregadoSampleRows);
+      sample = sampleRows(table, deps.config.limits.congregadoSampleRows);
     }
   }
   return { ...summary, content_hash: sha256Hex(hash.join('\n')), sample };
@@ -301,12 +302,12 @@ function rulesOf(consolidation: ConsolidationConfig): ConsolidationRules {
 }
 
 /** The first rows (in key order) as JSON-ready objects: timestamps and dates as ISO-8601. */
-function sampleRows(table: ColumnTable, limit: number): Record<string, unknown>[] {
+function sampleRows(table: FlatTable, limit: number): Record<string, unknown>[] {
   const types = new Map(table.columns.map((c) => [c.name, c.type]));
   const rows: Record<string, unknown>[] = [];
   for (let i = 0; i < Math.min(limit, table.rowCount); i++) {
     const row: Record<string, CellValue> = {};
-    for (const c of table.columns) row[c.name] = table.data[c.name]![i] ?? null;
+    for (const c of table.columns) row[c.name] = cellAt(c.type, table.data[c.name], i);
     rows.push(jsonRow(row, types));
   }
   return rows;

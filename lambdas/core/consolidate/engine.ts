@@ -11,13 +11,14 @@
 // - Output rows are sorted by the key columns ascending; `origem` names the origin each row won from.
 // - A column missing in an origin is null there; the same column with two types is an error.
 // Works on column arrays and row indices; only the winners' values are copied.
+import { cellAt, isNumericColumn, numericColumn, type FlatColumnData, type FlatTable, type NumericColumn } from '../column-data.js';
 import type { CellValue, ColumnTable, TableColumn } from '../parquet.js';
 import { ORIGIN_COLUMN } from '../table-schemas.js';
 import { compareValues } from './compare.js';
 import { ConsolidationInputError, ConsolidationSchemaError, columnTypeName, type ConsolidationRules } from './spec.js';
 
-/** Column values as read: arrays of cells (timestamps as Date or epoch ms; bigint as number). */
-export type ColumnValues = ArrayLike<CellValue | undefined>;
+/** Column values as read: arrays of cells (timestamps as Date or epoch ms; bigint as number) or typed numbers. */
+export type ColumnValues = FlatColumnData;
 
 /** One origin's rows (one or several tables per origin: e.g. one per Parquet file). */
 export interface OriginTable {
@@ -34,8 +35,8 @@ export interface QuarantinedRow {
 }
 
 export interface ConsolidationResult {
-  /** The output columns (then `origem`) and the winning rows, sorted by key. */
-  table: ColumnTable;
+  /** The output columns (then `origem`) and the winning rows, sorted by key; a column is typed numbers when every origin's is. */
+  table: FlatTable;
   quarantined: QuarantinedRow[];
   rows_read: number;
 }
@@ -45,7 +46,7 @@ export interface ConsolidateOptions {
   columns?: TableColumn[];
 }
 
-export function originTable(origem: string, table: ColumnTable): OriginTable {
+export function originTable(origem: string, table: ColumnTable | FlatTable): OriginTable {
   return { origem, columns: table.columns, data: table.data, rowCount: table.rowCount };
 }
 
@@ -66,7 +67,10 @@ export function consolidate(rules: ConsolidationRules, inputs: readonly OriginTa
   const localOf = new Int32Array(total);
   const columnOf = (name: string): (ColumnValues | undefined)[] => inputs.map((t) => t.data[name]);
   const keys = rules.chaves_principais.map(columnOf);
-  const decisions = rules.campos_decisao.map((d) => ({ values: columnOf(d.campo), sign: d.direcao === 'asc' ? -1 : 1 }));
+  const decisions = rules.campos_decisao.map((d) => {
+    const values = columnOf(d.campo);
+    return { values, numeric: allNumeric(values), sign: d.direcao === 'asc' ? -1 : 1 };
+  });
   const tieColumns = columns.map((c) => columnOf(c.name));
   const prio = inputs.map((t) => priority.get(t.origem)!);
 
@@ -77,20 +81,37 @@ export function consolidate(rules: ConsolidationRules, inputs: readonly OriginTa
     const la = localOf[a]!;
     const lb = localOf[b]!;
     for (const d of decisions) {
-      const va = d.values[ia]?.[la] ?? null;
-      const vb = d.values[ib]?.[lb] ?? null;
-      if (va === null) {
-        if (vb === null) continue;
-        return false;
+      let c: number;
+      if (d.numeric) {
+        // Typed numbers in every origin (the usual case): compared without a boxed value.
+        const ca = d.numeric[ia];
+        const cb = d.numeric[ib];
+        const pa = ca !== undefined && ca.present[la] === 1;
+        const pb = cb !== undefined && cb.present[lb] === 1;
+        if (!pa) {
+          if (!pb) continue;
+          return false;
+        }
+        if (!pb) return true;
+        const x = ca.numbers[la]!;
+        const y = cb!.numbers[lb]!;
+        c = x < y ? -1 : x > y ? 1 : 0;
+      } else {
+        const va = valueAt(d.values[ia], la);
+        const vb = valueAt(d.values[ib], lb);
+        if (va === null) {
+          if (vb === null) continue;
+          return false;
+        }
+        if (vb === null) return true;
+        c = compareValues(va, vb);
       }
-      if (vb === null) return true;
-      const c = compareValues(va, vb);
       if (c !== 0) return c * d.sign > 0;
     }
     if (prio[ia] !== prio[ib]) return prio[ia]! < prio[ib]!;
     for (const col of tieColumns) {
-      const va = col[ia]?.[la] ?? null;
-      const vb = col[ib]?.[lb] ?? null;
+      const va = valueAt(col[ia], la);
+      const vb = valueAt(col[ib], lb);
       if (va === null) {
         if (vb === null) continue;
         return false;
@@ -108,9 +129,7 @@ export function consolidate(rules: ConsolidationRules, inputs: readonly OriginTa
   const mask = capacity - 1;
   const sameKey = (a: number, b: number): boolean => {
     for (const k of keys) {
-      const va = k[inputOf[a]!]![localOf[a]!]!;
-      const vb = k[inputOf[b]!]![localOf[b]!]!;
-      if (va !== vb && !(va instanceof Date && vb instanceof Date && va.getTime() === vb.getTime())) return false;
+      if (keyValue(k[inputOf[a]!], localOf[a]!) !== keyValue(k[inputOf[b]!], localOf[b]!)) return false;
     }
     return true;
   };
@@ -124,7 +143,7 @@ export function consolidate(rules: ConsolidationRules, inputs: readonly OriginTa
       localOf[g] = r;
       const hash = keyHash(keyValues, r);
       if (hash === null) {
-        const missing = rules.chaves_principais.filter((_, k) => (keyValues[k]?.[r] ?? null) === null);
+        const missing = rules.chaves_principais.filter((_, k) => keyValue(keyValues[k], r) === null);
         quarantined.push({ origem: input.origem, reason: `null key column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`, row: rowOf(input, r) });
         continue;
       }
@@ -155,14 +174,28 @@ export function consolidate(rules: ConsolidationRules, inputs: readonly OriginTa
     winnerInput[w] = inputOf[order[w]!]!;
     winnerRow[w] = localOf[order[w]!]!;
   }
-  const data: Record<string, CellValue[]> = {};
+  const data: Record<string, FlatColumnData> = {};
   columns.forEach((c, n) => {
     const source = tieColumns[n]!;
+    const numeric = allNumeric(source);
+    if (numeric) {
+      const out = numericColumn(order.length);
+      for (let w = 0; w < order.length; w++) {
+        const from = numeric[winnerInput[w]!];
+        const r = winnerRow[w]!;
+        if (from === undefined || from.present[r] === 0) continue;
+        out.numbers[w] = from.numbers[r]!;
+        out.present[w] = 1;
+      }
+      data[c.name] = out;
+      return;
+    }
     const out = new Array<CellValue>(order.length);
-    if (source.every((values) => values !== undefined)) {
-      for (let w = 0; w < order.length; w++) out[w] = source[winnerInput[w]!]![winnerRow[w]!] ?? null;
+    if (source.every((values) => values !== undefined && !isNumericColumn(values))) {
+      const arrays = source as ArrayLike<CellValue | undefined>[];
+      for (let w = 0; w < order.length; w++) out[w] = arrays[winnerInput[w]!]![winnerRow[w]!] ?? null;
     } else {
-      for (let w = 0; w < order.length; w++) out[w] = source[winnerInput[w]!]?.[winnerRow[w]!] ?? null;
+      for (let w = 0; w < order.length; w++) out[w] = cellAt(c.type, source[winnerInput[w]!], winnerRow[w]!);
     }
     data[c.name] = out;
   });
@@ -194,16 +227,41 @@ function outputColumns(rules: ConsolidationRules, inputs: readonly OriginTable[]
   return [...byName.values()].map((c) => c.column);
 }
 
+/** The column's typed numbers per origin when no origin holds it as an array of cells. */
+function allNumeric(values: (ColumnValues | undefined)[]): (NumericColumn | undefined)[] | undefined {
+  let any = false;
+  for (const v of values) {
+    if (v === undefined) continue;
+    if (!isNumericColumn(v)) return undefined;
+    any = true;
+  }
+  return any ? (values as (NumericColumn | undefined)[]) : undefined;
+}
+
+/** Row r's value, or null; typed numbers come back as numbers (compareValues orders them with Dates and booleans). */
+function valueAt(values: ColumnValues | undefined, r: number): CellValue {
+  if (values === undefined) return null;
+  if (isNumericColumn(values)) return values.present[r] === 1 ? values.numbers[r]! : null;
+  return values[r] ?? null;
+}
+
+/** A key value as hashed and compared: strings, and numbers for every other type (Dates and booleans too). */
+function keyValue(values: ColumnValues | undefined, r: number): string | number | null {
+  const v = valueAt(values, r);
+  if (v === null || typeof v === 'string' || typeof v === 'number') return v;
+  return v instanceof Date ? v.getTime() : v ? 1 : 0;
+}
+
 /** FNV-1a over the key tuple's values; null when a key column is null. */
 function keyHash(keyValues: (ColumnValues | undefined)[], r: number): number | null {
   let h = 0x811c9dc5;
   for (const column of keyValues) {
-    const v = column?.[r] ?? null;
+    const v = keyValue(column, r);
     if (v === null) return null;
     if (typeof v === 'string') {
       for (let c = 0; c < v.length; c++) h = Math.imul(h ^ v.charCodeAt(c), 16777619);
     } else {
-      const n = typeof v === 'number' ? v : v instanceof Date ? v.getTime() : v ? 1 : 0;
+      const n = v;
       h = Math.imul(h ^ (n | 0), 16777619);
       h = Math.imul(h ^ ((n / 4294967296) | 0), 16777619);
     }
@@ -219,7 +277,7 @@ function keyHash(keyValues: (ColumnValues | undefined)[], r: number): number | n
 function sortedByKey(rows: number[], keys: (ColumnValues | undefined)[][], inputOf: Uint16Array, localOf: Int32Array): number[] {
   const valuesOf = (k: (ColumnValues | undefined)[]): CellValue[] => {
     const values = new Array<CellValue>(rows.length);
-    for (let p = 0; p < rows.length; p++) values[p] = k[inputOf[rows[p]!]!]![localOf[rows[p]!]!]!;
+    for (let p = 0; p < rows.length; p++) values[p] = keyValue(k[inputOf[rows[p]!]!], localOf[rows[p]!]!);
     return values;
   };
   const firstKey = valuesOf(keys[0]!);
@@ -322,7 +380,7 @@ function columnComparator(values: CellValue[]): (a: number, b: number) => number
 
 function rowOf(input: OriginTable, r: number): Record<string, CellValue> {
   const row: Record<string, CellValue> = {};
-  for (const c of input.columns) row[c.name] = input.data[c.name]?.[r] ?? null;
+  for (const c of input.columns) row[c.name] = cellAt(c.type, input.data[c.name], r);
   return row;
 }
 

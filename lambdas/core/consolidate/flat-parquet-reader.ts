@@ -10,6 +10,7 @@ import { getSchemaPath } from 'hyparquet/src/schema.js';
 import type { ColumnDecoder } from 'hyparquet/src/types.js';
 import { snappyUncompressor } from 'hysnappy';
 import { tableColumnFromSchema, type CellValue, type TableColumn } from '../parquet.js';
+import { holdsNumbers, isNumericColumn, numericColumn, toNumber, type FlatColumnData, type NumericColumn } from '../column-data.js';
 
 const uncompress = snappyUncompressor();
 const DAY_MS = 86_400_000;
@@ -23,25 +24,32 @@ const parsers = {
   dateFromDays: (days: number) => new Date(days * DAY_MS),
 };
 
-export interface FlatColumns {
+export interface FlatColumns<Data = CellValue[]> {
   columns: TableColumn[];
-  data: Record<string, CellValue[]>;
+  data: Record<string, Data>;
   rowCount: number;
 }
 
+export interface FlatReadOptions {
+  /** Numeric columns (all but strings) as NumericColumn: no boxed number per value. Default false. */
+  typed?: boolean;
+}
+
 /** The named top-level columns (all when omitted); a nested column is an error naming it. */
-export function readFlatParquet(bytes: Uint8Array, names?: readonly string[], metadata: FileMetaData = parquetMetadata(arrayBufferOf(bytes))): FlatColumns {
+export function readFlatParquet(bytes: Uint8Array, names?: readonly string[], metadata?: FileMetaData): FlatColumns;
+export function readFlatParquet(bytes: Uint8Array, names: readonly string[] | undefined, metadata: FileMetaData | undefined, options: FlatReadOptions): FlatColumns<FlatColumnData>;
+export function readFlatParquet(bytes: Uint8Array, names?: readonly string[], metadata: FileMetaData = parquetMetadata(arrayBufferOf(bytes)), options: FlatReadOptions = {}): FlatColumns<FlatColumnData> {
   const topLevel: FileMetaData['schema'] = [];
   for (let i = 1; i < metadata.schema.length; i = afterElement(metadata.schema, i)) topLevel.push(metadata.schema[i]!);
   const columns = topLevel.map(tableColumnFromSchema).filter((c) => !names || names.includes(c.name));
   const rowCount = Number(metadata.num_rows);
-  const data: Record<string, CellValue[]> = {};
+  const data: Record<string, FlatColumnData> = {};
   for (const column of columns) {
     const schemaPath = getSchemaPath(metadata.schema, [column.name]);
     const leaf = schemaPath[schemaPath.length - 1]!.element;
     if (schemaPath.length !== 2 || leaf.num_children) throw new Error(`Parquet column "${column.name}" is nested; consolidation reads flat columns only`);
     const maxDefinition = leaf.repetition_type === 'REQUIRED' ? 0 : 1;
-    const out = new Array<CellValue>(rowCount);
+    const out: Sink = options.typed && holdsNumbers(column) ? numericColumn(rowCount) : new Array<CellValue>(rowCount);
     let row = 0;
     for (const group of metadata.row_groups) {
       const chunk = group.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column.name);
@@ -54,7 +62,10 @@ export function readFlatParquet(bytes: Uint8Array, names?: readonly string[], me
   return { columns, data, rowCount };
 }
 
-function readChunk(bytes: Uint8Array, chunk: ColumnChunk, decoder: ColumnDecoder, maxDefinition: number, type: TableColumn['type'], out: CellValue[], row: number, end: number): number {
+/** Where a column's values go: an array of cells, or typed numbers. */
+type Sink = CellValue[] | NumericColumn;
+
+function readChunk(bytes: Uint8Array, chunk: ColumnChunk, decoder: ColumnDecoder, maxDefinition: number, type: TableColumn['type'], out: Sink, row: number, end: number): number {
   const isLong = type === 'long';
   const meta = chunk.meta_data!;
   const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
@@ -88,7 +99,9 @@ function readChunk(bytes: Uint8Array, chunk: ColumnChunk, decoder: ColumnDecoder
     } else {
       continue;
     }
-    if (maxDefinition === 0 || definitionLevels.length === 0) {
+    if (isNumericColumn(out)) {
+      row = putNumbers(out, row, values, definitionLevels, maxDefinition);
+    } else if (maxDefinition === 0 || definitionLevels.length === 0) {
       for (let i = 0; i < values.length; i++) out[row++] = cell(values[i], isLong);
     } else {
       let v = 0;
@@ -98,12 +111,27 @@ function readChunk(bytes: Uint8Array, chunk: ColumnChunk, decoder: ColumnDecoder
   return row;
 }
 
+/** A page's values into a numeric column from `row` on: one per definition level (all present without levels). */
+function putNumbers(out: NumericColumn, row: number, values: ArrayLike<unknown>, levels: ArrayLike<number> | undefined, maxDefinition: number): number {
+  const { numbers, present } = out;
+  const count = maxDefinition === 0 || !levels || levels.length === 0 ? values.length : levels.length;
+  const plain = values instanceof Float64Array || values instanceof Int32Array;
+  for (let i = 0, v = 0; i < count; i++, row++) {
+    if (count !== values.length && levels![i] !== maxDefinition) continue;
+    const value = values[v++];
+    if (value === null || value === undefined) continue;
+    numbers[row] = plain ? (value as number) : toNumber(value as Exclude<CellValue, null> | bigint);
+    present[row] = 1;
+  }
+  return row;
+}
+
 /**
  * A PLAIN data page (v1) of a flat column, the pipeline writers' layout, decoded without per-value
  * objects: definition levels into bytes, UTF-8 strings sliced from one decode of the page when it is
  * all ASCII (the usual case: the 4-byte length prefixes are ASCII too while a value is under 128 bytes).
  */
-function readPlainPage(page: Uint8Array, numValues: number, decoder: ColumnDecoder, maxDefinition: number, type: TableColumn['type'], out: CellValue[], row: number): number {
+function readPlainPage(page: Uint8Array, numValues: number, decoder: ColumnDecoder, maxDefinition: number, type: TableColumn['type'], out: Sink, row: number): number {
   const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
   let offset = 0;
   let levels: Uint8Array | undefined;
@@ -115,7 +143,7 @@ function readPlainPage(page: Uint8Array, numValues: number, decoder: ColumnDecod
     present = 0;
     for (let i = 0; i < numValues; i++) present += levels[i]!;
   }
-  if (type === 'string' && decoder.type === 'BYTE_ARRAY') {
+  if (type === 'string' && decoder.type === 'BYTE_ARRAY' && !isNumericColumn(out)) {
     let ascii = true;
     for (let i = offset; i < page.length; i++) {
       if (page[i]! >= 0x80) {
@@ -136,6 +164,7 @@ function readPlainPage(page: Uint8Array, numValues: number, decoder: ColumnDecod
     return row;
   }
   const values = decodeValues(readPlain({ view, offset }, decoder.type, present, decoder.element.type_length), undefined, 'PLAIN', decoder);
+  if (isNumericColumn(out)) return putNumbers(out, row, values, levels, 1);
   let v = 0;
   if (values instanceof Float64Array || values instanceof Int32Array) {
     // Numbers already (INT32, DOUBLE, and INT64 through decodeValues): no per-value conversion.

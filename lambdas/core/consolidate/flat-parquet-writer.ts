@@ -13,32 +13,12 @@ import type { ColumnChunk, FileMetaData, RowGroup, Statistics } from 'hyparquet'
 type MinMaxType = NonNullable<Statistics['min_value']>;
 import { snappyCompressor } from 'hysnappy';
 import { parquetSchemaElement, type CellValue, type TableColumn } from '../parquet.js';
+import { isNumericColumn, type FlatColumnData, type FlatTable, type NumericColumn } from '../column-data.js';
 
 const compress = snappyCompressor();
 const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 const DAY_MS = 86_400_000;
 const TWO_32 = 4294967296;
-
-/**
- * A numeric column held in typed arrays: the value of row i is numbers[i] when present[i] is 1, else
- * null (booleans as 1/0, dates and timestamps as epoch milliseconds). Writing it boxes no value.
- */
-export interface NumericColumn {
-  numbers: Float64Array;
-  present: Uint8Array;
-}
-
-export type FlatColumnData = ArrayLike<CellValue | undefined> | NumericColumn;
-
-export interface FlatTable {
-  columns: TableColumn[];
-  data: Record<string, FlatColumnData>;
-  rowCount: number;
-}
-
-export function isNumericColumn(data: FlatColumnData): data is NumericColumn {
-  return (data as NumericColumn).numbers instanceof Float64Array;
-}
 
 export interface FlatParquetOptions {
   rowGroupSize?: number;

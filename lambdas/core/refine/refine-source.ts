@@ -15,7 +15,7 @@ import { compileRowCoercer, type FieldIssue, type PlainValue } from './coerce.js
 import { DuplicateFinder, hashValues } from './duplicates.js';
 import { RowStore } from './row-store.js';
 import { writeSilverParquet } from './silver-parquet.js';
-import type { FlatColumnData } from '../consolidate/flat-parquet-writer.js';
+import type { FlatColumnData } from '../column-data.js';
 
 export interface RefineDeps {
   config: PipelineConfig;

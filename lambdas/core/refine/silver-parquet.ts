@@ -3,7 +3,8 @@
 // dominates its time on a million rows), and times are handed over as epoch integers, not Dates.
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
-import { flatParquetSupports, isNumericColumn, writeFlatParquet, type FlatColumnData } from '../consolidate/flat-parquet-writer.js';
+import { columnLength, isNumericColumn, type FlatColumnData } from '../column-data.js';
+import { flatParquetSupports, writeFlatParquet } from '../consolidate/flat-parquet-writer.js';
 import { parquetSchemaElement, type TableColumn } from '../parquet.js';
 import type { PlainValue } from './coerce.js';
 
@@ -78,7 +79,7 @@ export function writeSilverParquet(columns: readonly TableColumn[], data: readon
   // The flat writer takes the plain values as they are (no per-value BigInt or byte array): several
   // times faster, min/max statistics included; only decimals above 18 digits need hyparquet-writer.
   if (flatParquetSupports(columns)) {
-    const table = { columns: [...columns], data: Object.fromEntries(columns.map((c, i) => [c.name, data[i]!])), rowCount: rowCount(data[0]) };
+    const table = { columns: [...columns], data: Object.fromEntries(columns.map((c, i) => [c.name, data[i]!])), rowCount: columnLength(data[0]) };
     return writeFlatParquet(table, { rowGroupSize: 100_000, kvMetadata });
   }
   const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }, ...columns.map(parquetSchemaElement)];
@@ -92,9 +93,4 @@ export function writeSilverParquet(columns: readonly TableColumn[], data: readon
     createdBy: 'medallion-pipeline',
   });
   return new Uint8Array(buffer);
-}
-
-function rowCount(data: FlatColumnData | undefined): number {
-  if (data === undefined) return 0;
-  return isNumericColumn(data) ? data.numbers.length : data.length;
 }
