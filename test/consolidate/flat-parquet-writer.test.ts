@@ -3,6 +3,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { numericColumn, toNumber, Utf8ColumnBuilder, type FlatTable } from '../../lambdas/core/column-data.js';
+import { compareStrings } from '../../lambdas/core/consolidate/compare.js';
 import { flatParquetSupports, writeFlatParquet } from '../../lambdas/core/consolidate/flat-parquet-writer.js';
 import { readParquet, rowsFromTable, tableFromRows, type CellValue, type TableColumn } from '../../lambdas/core/parquet.js';
 
@@ -101,6 +103,41 @@ describe('writeFlatParquet', () => {
       expect(found).toEqual([{ i: 2345 }]);
       const ranges = (await conn.runAndReadAll(`SELECT stats_min_value AS min, stats_max_value AS max FROM parquet_metadata('${sorted}') WHERE path_in_schema = 's' ORDER BY row_group_id`)).getRowObjectsJS();
       expect(ranges.map((r) => [r.min, r.max])).toEqual(Array.from({ length: 6 }, (_, g) => [`OP${String(g * 500).padStart(6, '0')}`, `OP${String(g * 500 + 499).padStart(6, '0')}`]));
+    }));
+
+  it('writes typed columns (numbers, UTF-8 bytes) as it writes their cells, with exact min/max for any UTF-8 text', () =>
+    withDuckDb(async (conn, dir) => {
+      const cells = tableFromRows(columns, rows);
+      const data: FlatTable['data'] = {};
+      for (const c of columns) {
+        if (c.type === 'string') {
+          const builder = new Utf8ColumnBuilder(rows.length, 8);
+          rows.forEach((r, i) => r[c.name] !== null && builder.text(i, r[c.name] as string));
+          data[c.name] = builder.build();
+        } else {
+          const typed = numericColumn(rows.length);
+          rows.forEach((r, i) => {
+            if (r[c.name] === null) return;
+            typed.numbers[i] = toNumber(r[c.name] as Exclude<CellValue, null>);
+            typed.present[i] = 1;
+          });
+          data[c.name] = typed;
+        }
+      }
+      const typedFile = join(dir, 'typed.parquet');
+      await writeFile(typedFile, writeFlatParquet({ columns, data, rowCount: rows.length }, { rowGroupSize: 10, pageRows: 4 }));
+      await writeFile(join(dir, 'cells.parquet'), writeFlatParquet(cells, { rowGroupSize: 10, pageRows: 4 }));
+      const differences = (await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM (SELECT * FROM '${typedFile}' EXCEPT ALL SELECT * FROM '${join(dir, 'cells.parquet')}')`)).getRowObjectsJS();
+      expect(differences).toEqual([{ n: 0 }]);
+      expect((await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM '${typedFile}'`)).getRowObjectsJS()).toEqual([{ n: rows.length }]);
+      // Bytes compare as Parquet orders text, so groups holding an emoji get statistics too.
+      const meta = (await conn.runAndReadAll(`SELECT stats_min_value AS min, stats_max_value AS max FROM parquet_metadata('${typedFile}') WHERE path_in_schema = 's' ORDER BY row_group_id`)).getRowObjectsJS();
+      const expected = Array.from({ length: Math.ceil(rows.length / 10) }, (_, g) => {
+        const strings = rows.slice(g * 10, g * 10 + 10).map((r) => r.s).filter((v): v is string => v !== null).sort(compareStrings);
+        return { min: strings[0], max: strings.at(-1) };
+      });
+      expect(meta).toEqual(expected);
+      expect(expected.some((e) => e.max === '😀 emoji')).toBe(true);
     }));
 
   it('writes an empty table, and declines decimals above 18 digits', async () => {

@@ -10,8 +10,22 @@
 //   and its Parquet bytes, never depend on input order.
 // - Output rows are sorted by the key columns ascending; `origem` names the origin each row won from.
 // - A column missing in an origin is null there; the same column with two types is an error.
-// Works on column arrays and row indices; only the winners' values are copied.
-import { cellAt, isNumericColumn, numericColumn, type FlatColumnData, type FlatTable, type NumericColumn } from '../column-data.js';
+// Works on columns (cells, typed numbers or UTF-8 bytes, see column-data.ts) and row indices; only the
+// winners' values are copied.
+import {
+  cellAt,
+  cellsOf,
+  isNumericColumn,
+  isUtf8Column,
+  numericColumn,
+  utf8Compare,
+  Utf8ColumnBuilder,
+  utf8Equal,
+  type FlatColumnData,
+  type FlatTable,
+  type NumericColumn,
+  type Utf8Column,
+} from '../column-data.js';
 import type { CellValue, ColumnTable, TableColumn } from '../parquet.js';
 import { ORIGIN_COLUMN } from '../table-schemas.js';
 import { compareValues } from './compare.js';
@@ -51,7 +65,8 @@ export function originTable(origem: string, table: ColumnTable | FlatTable): Ori
 }
 
 /** Consolidates the origins' rows by the rules; see the file comment for the exact semantics. */
-export function consolidate(rules: ConsolidationRules, inputs: readonly OriginTable[], options: ConsolidateOptions = {}): ConsolidationResult {
+export function consolidate(rules: ConsolidationRules, given: readonly OriginTable[], options: ConsolidateOptions = {}): ConsolidationResult {
+  const inputs = oneStringForm(given);
   const columns = outputColumns(rules, inputs, options.columns);
   const priority = new Map(rules.origens.map((o, i) => [o, i]));
   for (const input of inputs) {
@@ -65,12 +80,9 @@ export function consolidate(rules: ConsolidationRules, inputs: readonly OriginTa
   const total = inputs.reduce((n, t) => n + t.rowCount, 0);
   const inputOf = new Uint16Array(total);
   const localOf = new Int32Array(total);
-  const columnOf = (name: string): (ColumnValues | undefined)[] => inputs.map((t) => t.data[name]);
-  const keys = rules.chaves_principais.map(columnOf);
-  const decisions = rules.campos_decisao.map((d) => {
-    const values = columnOf(d.campo);
-    return { values, numeric: allNumeric(values), sign: d.direcao === 'asc' ? -1 : 1 };
-  });
+  const columnOf = (name: string): EngineColumn => engineColumn(inputs.map((t) => t.data[name]));
+  const keys = rules.chaves_principais.map((k) => columnOf(k).values);
+  const decisions = rules.campos_decisao.map((d) => ({ column: columnOf(d.campo), sign: d.direcao === 'asc' ? -1 : 1 }));
   const tieColumns = columns.map((c) => columnOf(c.name));
   const prio = inputs.map((t) => priority.get(t.origem)!);
 
@@ -81,43 +93,16 @@ export function consolidate(rules: ConsolidationRules, inputs: readonly OriginTa
     const la = localOf[a]!;
     const lb = localOf[b]!;
     for (const d of decisions) {
-      let c: number;
-      if (d.numeric) {
-        // Typed numbers in every origin (the usual case): compared without a boxed value.
-        const ca = d.numeric[ia];
-        const cb = d.numeric[ib];
-        const pa = ca !== undefined && ca.present[la] === 1;
-        const pb = cb !== undefined && cb.present[lb] === 1;
-        if (!pa) {
-          if (!pb) continue;
-          return false;
-        }
-        if (!pb) return true;
-        const x = ca.numbers[la]!;
-        const y = cb!.numbers[lb]!;
-        c = x < y ? -1 : x > y ? 1 : 0;
-      } else {
-        const va = valueAt(d.values[ia], la);
-        const vb = valueAt(d.values[ib], lb);
-        if (va === null) {
-          if (vb === null) continue;
-          return false;
-        }
-        if (vb === null) return true;
-        c = compareValues(va, vb);
-      }
+      const c = compareRows(d.column, ia, la, ib, lb);
+      if (c === A_NULL) return false;
+      if (c === B_NULL) return true;
       if (c !== 0) return c * d.sign > 0;
     }
     if (prio[ia] !== prio[ib]) return prio[ia]! < prio[ib]!;
     for (const col of tieColumns) {
-      const va = valueAt(col[ia], la);
-      const vb = valueAt(col[ib], lb);
-      if (va === null) {
-        if (vb === null) continue;
-        return false;
-      }
-      if (vb === null) return true;
-      const c = compareValues(va, vb);
+      const c = compareRows(col, ia, la, ib, lb);
+      if (c === A_NULL) return false;
+      if (c === B_NULL) return true;
       if (c !== 0) return c < 0;
     }
     return false;
@@ -129,7 +114,11 @@ export function consolidate(rules: ConsolidationRules, inputs: readonly OriginTa
   const mask = capacity - 1;
   const sameKey = (a: number, b: number): boolean => {
     for (const k of keys) {
-      if (keyValue(k[inputOf[a]!], localOf[a]!) !== keyValue(k[inputOf[b]!], localOf[b]!)) return false;
+      const ca = k[inputOf[a]!];
+      const cb = k[inputOf[b]!];
+      if (ca !== undefined && isUtf8Column(ca)) {
+        if (!utf8Equal(ca, localOf[a]!, cb as Utf8Column, localOf[b]!)) return false;
+      } else if (keyValue(ca, localOf[a]!) !== keyValue(cb, localOf[b]!)) return false;
     }
     return true;
   };
@@ -163,10 +152,14 @@ export function consolidate(rules: ConsolidationRules, inputs: readonly OriginTa
       }
     }
   });
-  const winners = new Array<number>(winnerCount);
-  for (let s = 0, w = 0; s < capacity; s++) if (slots[s]! >= 0) winners[w++] = slots[s]!;
+  // Winners in input order, not slot order: what reads their values next then walks memory forward.
+  const isWinner = new Uint8Array(total);
+  for (let s = 0; s < capacity; s++) if (slots[s]! >= 0) isWinner[slots[s]!] = 1;
+  const winners = new Int32Array(winnerCount);
+  for (let row = 0, w = 0; row < total; row++) if (isWinner[row]) winners[w++] = row;
 
-  const order = sortedByKey(winners, keys, inputOf, localOf);
+  const keyTypes = rules.chaves_principais.map((k) => columns.find((c) => c.name === k)!.type);
+  const order = sortedByKey(winners, keys, keyTypes, inputOf, localOf);
   // Winners' origin and row resolved once, then each column copied in one tight loop.
   const winnerInput = new Uint16Array(order.length);
   const winnerRow = new Int32Array(order.length);
@@ -176,8 +169,18 @@ export function consolidate(rules: ConsolidationRules, inputs: readonly OriginTa
   }
   const data: Record<string, FlatColumnData> = {};
   columns.forEach((c, n) => {
-    const source = tieColumns[n]!;
-    const numeric = allNumeric(source);
+    const { values: source, numeric, utf8 } = tieColumns[n]!;
+    if (utf8) {
+      let bytes = 0;
+      for (let w = 0; w < order.length; w++) bytes += Math.max(0, utf8[winnerInput[w]!]?.lengths[winnerRow[w]!] ?? 0);
+      const out = new Utf8ColumnBuilder(order.length, bytes);
+      for (let w = 0; w < order.length; w++) {
+        const from = utf8[winnerInput[w]!];
+        if (from !== undefined) out.copyRow(w, from, winnerRow[w]!);
+      }
+      data[c.name] = out.build();
+      return;
+    }
     if (numeric) {
       const out = numericColumn(order.length);
       for (let w = 0; w < order.length; w++) {
@@ -227,21 +230,82 @@ function outputColumns(rules: ConsolidationRules, inputs: readonly OriginTable[]
   return [...byName.values()].map((c) => c.column);
 }
 
-/** The column's typed numbers per origin when no origin holds it as an array of cells. */
-function allNumeric(values: (ColumnValues | undefined)[]): (NumericColumn | undefined)[] | undefined {
-  let any = false;
-  for (const v of values) {
-    if (v === undefined) continue;
-    if (!isNumericColumn(v)) return undefined;
-    any = true;
+/** One column across the origins (undefined where an origin lacks it), with its typed form when every origin that has it holds it so. */
+interface EngineColumn {
+  values: (ColumnValues | undefined)[];
+  numeric?: (NumericColumn | undefined)[];
+  utf8?: (Utf8Column | undefined)[];
+}
+
+function engineColumn(values: (ColumnValues | undefined)[]): EngineColumn {
+  const present = values.filter((v) => v !== undefined);
+  if (present.length === 0) return { values };
+  if (present.every(isNumericColumn)) return { values, numeric: values as (NumericColumn | undefined)[] };
+  if (present.every(isUtf8Column)) return { values, utf8: values as (Utf8Column | undefined)[] };
+  return { values };
+}
+
+/**
+ * The origins with each string column in one form: where some origins hold a column as UTF-8 bytes and
+ * others as cells, the UTF-8 ones become cells, so that keys hash and compare alike in every origin.
+ */
+function oneStringForm(inputs: readonly OriginTable[]): readonly OriginTable[] {
+  let out = inputs;
+  for (const name of new Set(inputs.flatMap((t) => Object.keys(t.data)))) {
+    const forms = inputs.map((t) => t.data[name]).filter((d) => d !== undefined);
+    if (!forms.some(isUtf8Column) || forms.every(isUtf8Column)) continue;
+    out = out.map((t) => {
+      const d = t.data[name];
+      return d !== undefined && isUtf8Column(d) ? { ...t, data: { ...t.data, [name]: cellsOf({ name, type: 'string' }, d) } } : t;
+    });
   }
-  return any ? (values as (NumericColumn | undefined)[]) : undefined;
+  return out;
+}
+
+/** compareRows: row a is null and row b is not. */
+const A_NULL = -3;
+/** compareRows: row b is null and row a is not. */
+const B_NULL = 3;
+
+/**
+ * Row la of origin ia against row lb of origin ib in one column: -1, 0 or 1 in value order (0 when both
+ * are null), or A_NULL / B_NULL when only one is null. Typed columns compare without boxing a value.
+ */
+function compareRows(column: EngineColumn, ia: number, la: number, ib: number, lb: number): number {
+  const { numeric, utf8 } = column;
+  if (numeric) {
+    const ca = numeric[ia];
+    const cb = numeric[ib];
+    const pa = ca !== undefined && ca.present[la] === 1;
+    const pb = cb !== undefined && cb.present[lb] === 1;
+    if (!pa) return pb ? A_NULL : 0;
+    if (!pb) return B_NULL;
+    const x = ca.numbers[la]!;
+    const y = cb!.numbers[lb]!;
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (utf8) {
+    const ca = utf8[ia];
+    const cb = utf8[ib];
+    const pa = ca !== undefined && ca.lengths[la]! >= 0;
+    const pb = cb !== undefined && cb.lengths[lb]! >= 0;
+    if (!pa) return pb ? A_NULL : 0;
+    if (!pb) return B_NULL;
+    const c = utf8Compare(ca, la, cb!, lb);
+    return c < 0 ? -1 : c > 0 ? 1 : 0;
+  }
+  const va = valueAt(column.values[ia], la);
+  const vb = valueAt(column.values[ib], lb);
+  if (va === null) return vb === null ? 0 : A_NULL;
+  if (vb === null) return B_NULL;
+  return compareValues(va, vb);
 }
 
 /** Row r's value, or null; typed numbers come back as numbers (compareValues orders them with Dates and booleans). */
 function valueAt(values: ColumnValues | undefined, r: number): CellValue {
   if (values === undefined) return null;
   if (isNumericColumn(values)) return values.present[r] === 1 ? values.numbers[r]! : null;
+  if (isUtf8Column(values)) return cellAt('string', values, r);
   return values[r] ?? null;
 }
 
@@ -256,6 +320,14 @@ function keyValue(values: ColumnValues | undefined, r: number): string | number 
 function keyHash(keyValues: (ColumnValues | undefined)[], r: number): number | null {
   let h = 0x811c9dc5;
   for (const column of keyValues) {
+    if (column !== undefined && isUtf8Column(column)) {
+      const length = column.lengths[r]!;
+      if (length < 0) return null;
+      const bytes = column.bytes;
+      for (let p = column.starts[r]!, end = p + length; p < end; p++) h = Math.imul(h ^ bytes[p]!, 16777619);
+      h = Math.imul(h ^ 0xff, 16777619);
+      continue;
+    }
     const v = keyValue(column, r);
     if (v === null) return null;
     if (typeof v === 'string') {
@@ -274,20 +346,36 @@ function keyHash(keyValues: (ColumnValues | undefined)[], r: number): number | n
   return h >>> 0;
 }
 
-function sortedByKey(rows: number[], keys: (ColumnValues | undefined)[][], inputOf: Uint16Array, localOf: Int32Array): number[] {
-  const valuesOf = (k: (ColumnValues | undefined)[]): CellValue[] => {
-    const values = new Array<CellValue>(rows.length);
-    for (let p = 0; p < rows.length; p++) values[p] = keyValue(k[inputOf[rows[p]!]!], localOf[rows[p]!]!);
-    return values;
-  };
-  const firstKey = valuesOf(keys[0]!);
-  // Built on first use: a prefix sort without ties never needs them (their setup scans every value).
+function sortedByKey(rows: Int32Array, keys: (ColumnValues | undefined)[][], types: TableColumn['type'][], inputOf: Uint16Array, localOf: Int32Array): number[] {
+  const gather = (n: number): Utf8Column | number[] => gatherKey(keys[n]!, types[n]!, rows, inputOf, localOf);
+  const firstKey = gather(0);
+  // Built on first use: a prefix sort without ties never needs them (gathering reads every row's value).
   let full: ((a: number, b: number) => number) | undefined;
-  const compare = (a: number, b: number): number => (full ??= keyComparator(keys.map((k, n) => columnComparator(n === 0 ? firstKey : valuesOf(k)))))(a, b);
-  const perm = prefixSorted(firstKey, compare) ?? Array.from(rows.keys()).sort(compare);
+  const compare = (a: number, b: number): number => (full ??= keyComparator(keys.map((_, n) => keyColumnComparator(n === 0 ? firstKey : gather(n)))))(a, b);
+  const perm = (Array.isArray(firstKey) ? undefined : prefixSorted(firstKey, compare)) ?? Array.from(rows.keys()).sort(compare);
   const out = new Array<number>(perm.length);
   for (let i = 0; i < perm.length; i++) out[i] = rows[perm[i]!]!;
   return out;
+}
+
+/**
+ * One key column's values at the given rows (never null): strings as one UTF-8 column, its bytes in
+ * row order (compared as bytes: code point order), other types as numbers.
+ */
+function gatherKey(key: (ColumnValues | undefined)[], type: TableColumn['type'], rows: Int32Array, inputOf: Uint16Array, localOf: Int32Array): Utf8Column | number[] {
+  if (type !== 'string') {
+    const numbers = new Array<number>(rows.length);
+    for (let p = 0; p < rows.length; p++) numbers[p] = keyValue(key[inputOf[rows[p]!]!], localOf[rows[p]!]!) as number;
+    return numbers;
+  }
+  const out = new Utf8ColumnBuilder(rows.length);
+  for (let p = 0; p < rows.length; p++) {
+    const column = key[inputOf[rows[p]!]!]!;
+    const r = localOf[rows[p]!]!;
+    if (isUtf8Column(column)) out.copyRow(p, column, r);
+    else out.text(p, keyValue(column, r) as string);
+  }
+  return out.build();
 }
 
 function keyComparator(compares: ((a: number, b: number) => number)[]): (a: number, b: number) => number {
@@ -305,42 +393,40 @@ function keyComparator(compares: ((a: number, b: number) => number)[]): (a: numb
 }
 
 /**
- * Positions sorted by `compare`, most of the work done by a native numeric sort: each position's first
- * key string becomes an order-preserving integer of its leading characters after the column's common
- * prefix (digits over the column's own alphabet), packed with the position into one float64; only runs
- * of equal prefixes go through `compare`. Undefined when the column is not made of plain strings.
+ * Positions sorted by `compare`, most of the work done by a native numeric sort: each position's UTF-8
+ * key becomes an order-preserving integer of its leading bytes after the column's common prefix (digits
+ * over the column's own byte alphabet), packed with the position into one float64; only runs of equal
+ * prefixes go through `compare`.
  */
-function prefixSorted(values: CellValue[], compare: (a: number, b: number) => number): number[] | undefined {
-  const n = values.length;
-  if (n < 2 || !values.every((v) => typeof v === 'string')) return undefined;
-  const strings = values as string[];
-  const head = strings[0]!;
-  let common = head.length;
-  // One pass for the common prefix and the alphabet (of every character: the prefix adds a few digits at most).
-  const used = new Uint8Array(0xd800);
-  for (const s of strings) {
+function prefixSorted(column: Utf8Column, compare: (a: number, b: number) => number): number[] | undefined {
+  const { bytes, starts, lengths } = column;
+  const n = lengths.length;
+  if (n < 2) return undefined;
+  const head = starts[0]!;
+  let common = lengths[0]!;
+  // One pass for the common prefix and the alphabet (of every byte: the prefix adds a few digits at most).
+  const used = new Uint8Array(256);
+  for (let p = 0; p < n; p++) {
+    const start = starts[p]!;
+    const length = lengths[p]!;
     let i = 0;
-    while (i < common && i < s.length && s.charCodeAt(i) === head.charCodeAt(i)) i++;
+    while (i < common && i < length && bytes[start + i] === bytes[head + i]) i++;
     common = i;
-    for (let j = 0; j < s.length; j++) {
-      const c = s.charCodeAt(j);
-      // Surrogates and U+E000.. sort differently in code point and UTF-16 order: leave those to compare.
-      if (c >= 0xd800) return undefined;
-      used[c] = 1;
-    }
+    for (let j = start, end = start + length; j < end; j++) used[bytes[j]!] = 1;
   }
-  const digit = new Uint16Array(0xd800);
-  let base = 1; // digit 0 is the end of a string, which sorts before any character
-  for (let c = 0; c < used.length; c++) if (used[c]) digit[c] = base++;
+  const digit = new Uint16Array(256);
+  let base = 1; // digit 0 is the end of a value, which sorts before any byte
+  for (let c = 0; c < 256; c++) if (used[c]) digit[c] = base++;
   const positionBits = Math.max(1, Math.ceil(Math.log2(n)));
   const positionScale = 2 ** positionBits;
   const width = Math.floor(((53 - positionBits) * Math.LN2) / Math.log(base));
   if (width < 1) return undefined;
   const packed = new Float64Array(n);
   for (let p = 0; p < n; p++) {
-    const s = strings[p]!;
+    const start = starts[p]!;
+    const length = lengths[p]!;
     let prefix = 0;
-    for (let i = common; i < common + width; i++) prefix = prefix * base + (i < s.length ? digit[s.charCodeAt(i)]! : 0);
+    for (let i = common; i < common + width; i++) prefix = prefix * base + (i < length ? digit[bytes[start + i]!]! : 0);
     packed[p] = prefix * positionScale + p;
   }
   packed.sort();
@@ -362,20 +448,10 @@ function prefixSorted(values: CellValue[], compare: (a: number, b: number) => nu
   return perm;
 }
 
-/** A comparator of two positions in one key column, specialised for the column's values. */
-function columnComparator(values: CellValue[]): (a: number, b: number) => number {
-  const first = values.find((v) => v !== null);
-  if (typeof first === 'number') {
-    const numbers = values as number[];
-    return (a, b) => numbers[a]! - numbers[b]!;
-  }
-  // Native string order is UTF-16 order; it equals code point order when no value has a surrogate or a
-  // character from U+E000 up, which one scan tells, so the usual case needs no per-character loop.
-  if (typeof first === 'string' && !values.some((v) => /[\uD800-\uFFFF]/.test(v as string))) {
-    const strings = values as string[];
-    return (a, b) => (strings[a]! < strings[b]! ? -1 : strings[a]! > strings[b]! ? 1 : 0);
-  }
-  return (a, b) => compareValues(values[a]!, values[b]!);
+/** A comparator of two positions in one gathered key column. */
+function keyColumnComparator(values: Utf8Column | number[]): (a: number, b: number) => number {
+  if (Array.isArray(values)) return (a, b) => values[a]! - values[b]!;
+  return (a, b) => utf8Compare(values, a, values, b);
 }
 
 function rowOf(input: OriginTable, r: number): Record<string, CellValue> {

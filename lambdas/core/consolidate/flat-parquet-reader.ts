@@ -10,7 +10,7 @@ import { getSchemaPath } from 'hyparquet/src/schema.js';
 import type { ColumnDecoder } from 'hyparquet/src/types.js';
 import { snappyUncompressor } from 'hysnappy';
 import { tableColumnFromSchema, type CellValue, type TableColumn } from '../parquet.js';
-import { holdsNumbers, isNumericColumn, numericColumn, toNumber, type FlatColumnData, type NumericColumn } from '../column-data.js';
+import { holdsNumbers, isNumericColumn, numericColumn, toNumber, Utf8ColumnBuilder, type FlatColumnData, type NumericColumn } from '../column-data.js';
 
 const uncompress = snappyUncompressor();
 const DAY_MS = 86_400_000;
@@ -31,7 +31,7 @@ export interface FlatColumns<Data = CellValue[]> {
 }
 
 export interface FlatReadOptions {
-  /** Numeric columns (all but strings) as NumericColumn: no boxed number per value. Default false. */
+  /** Numeric columns as NumericColumn and strings as Utf8Column: no boxed number or string per value. Default false. */
   typed?: boolean;
 }
 
@@ -49,7 +49,7 @@ export function readFlatParquet(bytes: Uint8Array, names?: readonly string[], me
     const leaf = schemaPath[schemaPath.length - 1]!.element;
     if (schemaPath.length !== 2 || leaf.num_children) throw new Error(`Parquet column "${column.name}" is nested; consolidation reads flat columns only`);
     const maxDefinition = leaf.repetition_type === 'REQUIRED' ? 0 : 1;
-    const out: Sink = options.typed && holdsNumbers(column) ? numericColumn(rowCount) : new Array<CellValue>(rowCount);
+    const out: Sink = !options.typed ? new Array<CellValue>(rowCount) : holdsNumbers(column) ? numericColumn(rowCount) : new Utf8ColumnBuilder(rowCount, utf8Capacity(metadata, column.name));
     let row = 0;
     for (const group of metadata.row_groups) {
       const chunk = group.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column.name);
@@ -57,13 +57,22 @@ export function readFlatParquet(bytes: Uint8Array, names?: readonly string[], me
       const decoder: ColumnDecoder = { pathInSchema: [column.name], type: chunk.meta_data.type, element: leaf, schemaPath, codec: chunk.meta_data.codec, parsers, compressors: { SNAPPY: uncompress } };
       row = readChunk(bytes, chunk, decoder, maxDefinition, column.type, out, row, row + Number(group.num_rows));
     }
-    data[column.name] = out;
+    data[column.name] = out instanceof Utf8ColumnBuilder ? out.build() : out;
   }
   return { columns, data, rowCount };
 }
 
-/** Where a column's values go: an array of cells, or typed numbers. */
-type Sink = CellValue[] | NumericColumn;
+/** Where a column's values go: an array of cells, typed numbers, or UTF-8 bytes. */
+type Sink = CellValue[] | NumericColumn | Utf8ColumnBuilder;
+
+/** The bytes a column's values take at most once decompressed (PLAIN pages): its chunks' uncompressed sizes. */
+function utf8Capacity(metadata: FileMetaData, name: string): number {
+  let bytes = 0;
+  for (const group of metadata.row_groups) {
+    for (const chunk of group.columns) if (chunk.meta_data?.path_in_schema[0] === name) bytes += Number(chunk.meta_data.total_uncompressed_size);
+  }
+  return bytes;
+}
 
 function readChunk(bytes: Uint8Array, chunk: ColumnChunk, decoder: ColumnDecoder, maxDefinition: number, type: TableColumn['type'], out: Sink, row: number, end: number): number {
   const isLong = type === 'long';
@@ -99,7 +108,9 @@ function readChunk(bytes: Uint8Array, chunk: ColumnChunk, decoder: ColumnDecoder
     } else {
       continue;
     }
-    if (isNumericColumn(out)) {
+    if (out instanceof Utf8ColumnBuilder) {
+      row = putTexts(out, row, values, definitionLevels, maxDefinition);
+    } else if (isNumericColumn(out)) {
       row = putNumbers(out, row, values, definitionLevels, maxDefinition);
     } else if (maxDefinition === 0 || definitionLevels.length === 0) {
       for (let i = 0; i < values.length; i++) out[row++] = cell(values[i], isLong);
@@ -107,6 +118,19 @@ function readChunk(bytes: Uint8Array, chunk: ColumnChunk, decoder: ColumnDecoder
       let v = 0;
       for (let i = 0; i < definitionLevels.length; i++) out[row++] = definitionLevels[i] === maxDefinition ? cell(values[v++], isLong) : null;
     }
+  }
+  return row;
+}
+
+/** A page's decoded strings into a UTF-8 column from `row` on, as putNumbers does. */
+function putTexts(out: Utf8ColumnBuilder, row: number, values: ArrayLike<unknown>, levels: ArrayLike<number> | undefined, maxDefinition: number): number {
+  const count = maxDefinition === 0 || !levels || levels.length === 0 ? values.length : levels.length;
+  for (let i = 0, v = 0; i < count; i++, row++) {
+    if (count !== values.length && levels![i] !== maxDefinition) continue;
+    const value = values[v++];
+    if (value === null || value === undefined) continue;
+    if (value instanceof Uint8Array) out.copy(row, value, 0, value.length);
+    else out.text(row, String(value));
   }
   return row;
 }
@@ -143,7 +167,18 @@ function readPlainPage(page: Uint8Array, numValues: number, decoder: ColumnDecod
     present = 0;
     for (let i = 0; i < numValues; i++) present += levels[i]!;
   }
-  if (type === 'string' && decoder.type === 'BYTE_ARRAY' && !isNumericColumn(out)) {
+  if (type === 'string' && decoder.type === 'BYTE_ARRAY' && out instanceof Utf8ColumnBuilder) {
+    // The bytes as they are, one copy from the page: no string per value.
+    let at = offset;
+    for (let i = 0; i < numValues; i++, row++) {
+      if (levels && !levels[i]) continue;
+      const length = view.getUint32(at, true);
+      out.copy(row, page, at + 4, length);
+      at += 4 + length;
+    }
+    return row;
+  }
+  if (type === 'string' && decoder.type === 'BYTE_ARRAY' && Array.isArray(out)) {
     let ascii = true;
     for (let i = offset; i < page.length; i++) {
       if (page[i]! >= 0x80) {
@@ -164,6 +199,7 @@ function readPlainPage(page: Uint8Array, numValues: number, decoder: ColumnDecod
     return row;
   }
   const values = decodeValues(readPlain({ view, offset }, decoder.type, present, decoder.element.type_length), undefined, 'PLAIN', decoder);
+  if (out instanceof Utf8ColumnBuilder) return putTexts(out, row, values, levels, 1);
   if (isNumericColumn(out)) return putNumbers(out, row, values, levels, 1);
   let v = 0;
   if (values instanceof Float64Array || values instanceof Int32Array) {

@@ -13,7 +13,7 @@ import type { ColumnChunk, FileMetaData, RowGroup, Statistics } from 'hyparquet'
 type MinMaxType = NonNullable<Statistics['min_value']>;
 import { snappyCompressor } from 'hysnappy';
 import { parquetSchemaElement, type CellValue, type TableColumn } from '../parquet.js';
-import { isNumericColumn, type FlatColumnData, type FlatTable, type NumericColumn } from '../column-data.js';
+import { isNumericColumn, isUtf8Column, utf8Compare, utf8Text, type FlatColumnData, type FlatTable, type NumericColumn, type Utf8Column } from '../column-data.js';
 
 const compress = snappyCompressor();
 const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
@@ -78,14 +78,19 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 
 /**
  * The least and greatest present value of a column chunk, as written (integers as stored, strings as
- * text). `exact` turns false when an order cannot be trusted (NaN, text outside the Basic Multilingual
- * Plane): the chunk then gets no min/max, which readers take as "may hold anything".
+ * text; UTF-8 columns compared as bytes, Parquet's order). `exact` turns false when an order cannot be
+ * trusted (NaN, JavaScript text outside the Basic Multilingual Plane): the chunk then gets no min/max,
+ * which readers take as "may hold anything".
  */
 class ChunkStats {
   min: number | string | undefined;
   max: number | string | undefined;
   exact = true;
   nulls = 0;
+  /** The column and rows of the least and greatest UTF-8 value, compared as bytes, decoded once at the end. */
+  private utf8?: Utf8Column;
+  private minRow = -1;
+  private maxRow = -1;
 
   number(n: number): void {
     if (n !== n) this.exact = false;
@@ -101,9 +106,19 @@ class ChunkStats {
     if (this.max === undefined || s > (this.max as string)) this.max = s;
   }
 
+  utf8Row(column: Utf8Column, i: number): void {
+    this.utf8 = column;
+    if (this.minRow < 0 || utf8Compare(column, i, column, this.minRow) < 0) this.minRow = i;
+    if (this.maxRow < 0 || utf8Compare(column, i, column, this.maxRow) > 0) this.maxRow = i;
+  }
+
   /** The chunk's statistics in the form hyparquet-writer's metadata writer encodes. */
   statistics(column: TableColumn): Statistics {
     const out: Statistics = { null_count: BigInt(this.nulls) };
+    if (this.utf8 && this.minRow >= 0) {
+      this.min = utf8Text(this.utf8, this.minRow);
+      this.max = utf8Text(this.utf8, this.maxRow);
+    }
     if (!this.exact || this.min === undefined || this.max === undefined) return out;
     let min: MinMaxType = this.min;
     let max: MinMaxType = this.max;
@@ -171,6 +186,23 @@ function writeNumericValues(out: Buffer, column: TableColumn, { numbers, present
       out.view.setInt32(out.offset + 4, hi, true);
       out.offset += 8;
     }
+  }
+}
+
+/** Writes one page's present values of a UTF-8 column in PLAIN encoding: the bytes as they are. */
+function writeUtf8Values(out: Buffer, column: Utf8Column, start: number, end: number, stats: ChunkStats): void {
+  const { bytes, starts, lengths } = column;
+  for (let i = start; i < end; i++) {
+    const length = lengths[i]!;
+    if (length < 0) continue;
+    out.ensure(4 + length);
+    out.view.setUint32(out.offset, length, true);
+    const at = out.offset + 4;
+    const from = starts[i]!;
+    if (length < 32) for (let k = 0; k < length; k++) out.bytes[at + k] = bytes[from + k]!;
+    else out.bytes.set(bytes.subarray(from, from + length), at);
+    out.offset = at + length;
+    stats.utf8Row(column, i);
   }
 }
 
@@ -259,13 +291,15 @@ function writeLevels(out: Buffer, values: FlatColumnData, start: number, end: nu
   out.offset += 4;
   for (const b of header) out.bytes[out.offset++] = b;
   let nulls = 0;
-  if (isNumericColumn(values)) {
-    const present = values.present;
+  if (isNumericColumn(values) || isUtf8Column(values)) {
+    // Present as a byte per row, or UTF-8 lengths with -1 for null.
+    const present = isNumericColumn(values) ? values.present : values.lengths;
+    const absent = isNumericColumn(values) ? 0 : -1;
     for (let g = 0; g < groups; g++) {
       let byte = 0;
       const base = start + g * 8;
       for (let b = 0; b < 8 && base + b < end; b++) {
-        if (present[base + b] === 0) nulls++;
+        if (present[base + b] === absent) nulls++;
         else byte |= 1 << b;
       }
       out.bytes[out.offset++] = byte;
@@ -309,7 +343,10 @@ export function writeFlatParquet(table: FlatTable, options: FlatParquetOptions =
         page.offset = 0;
         stats.nulls += writeLevels(page, values, start, end);
         if (isNumericColumn(values)) writeNumericValues(page, column, values, start, end, stats);
-        else writeValues(page, column, values, start, end, stats);
+        else if (isUtf8Column(values)) {
+          if (column.type !== 'string') throw new Error(`column ${column.name} is a ${column.type} column; it cannot be written from UTF-8 text`);
+          writeUtf8Values(page, values, start, end, stats);
+        } else writeValues(page, column, values, start, end, stats);
         const body = compress(page.bytes.subarray(0, page.offset));
         const header = new ByteWriter(64);
         writePageHeader(header, {
