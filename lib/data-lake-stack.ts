@@ -4,6 +4,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { physicalName, type PipelineConfig } from '../lambdas/core/config.js';
+import { goldColumns } from '../lambdas/core/table-schemas.js';
 import { LakeWorkgroup } from './constructs/data-lake/athena-workgroup.js';
 import { LakeCatalog } from './constructs/data-lake/lake-catalog.js';
 import { MedallionBuckets } from './constructs/data-lake/medallion-buckets.js';
@@ -55,7 +56,7 @@ export class DataLakeStack extends Stack {
       name: physicalName(config, config.storage.athenaWorkgroup),
       resultsBucket: this.queryResultsBucket,
       bytesScannedCutoffPerQuery: config.limits.athenaBytesScannedCutoff,
-      goldTables: config.consolidations.filter((c) => !c.output_path).map((c) => ({ database: physicalName(config, c.database), consolidation: c })),
+      goldTables: config.consolidations.filter((c) => !c.output_path).map((c) => ({ database: physicalName(config, c.database), consolidation: c, columns: goldColumns(config, c) })),
       disposable: config.storage.disposable,
     });
     acknowledgeDataLakeFindings(this, buckets.accessLogs);

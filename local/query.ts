@@ -1,8 +1,11 @@
 // `npm run query -- "SELECT ..."`: SQL over the local lake's tables by their catalog names, through DuckDB.
+// `npm run query -- --named current-state`: one of the gold tables' named queries (the same SQL as Athena's).
 import './quiet-warnings.js';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { parsePipelineConfig, type PipelineConfig } from '../lambdas/core/config.js';
+import { goldNamedQueries } from '../lambdas/core/consolidate/gold-queries.js';
+import { goldColumns } from '../lambdas/core/table-schemas.js';
 import { defaultPipelineConfig } from '../lambdas/core/default-config.js';
 import type { QueryRow } from '../lambdas/ports/query-engine.js';
 import { localCatalog, localLake, openLocalQueryEngine } from './runtime.js';
@@ -17,14 +20,36 @@ export async function localQuery(dataDir: string, config: PipelineConfig, sql: s
   }
 }
 
+/** A gold table's named query; `table` (database.table) may be left out when there is one gold table. */
+export function namedQuerySql(config: PipelineConfig, name: string, table?: string): string {
+  const gold = config.consolidations.filter((c) => !c.output_path);
+  const names = gold.map((c) => `${c.database}.${c.tabela_consolidada}`);
+  if (gold.length === 0) throw new Error('The config has no gold table in the catalog (every consolidation has an output_path)');
+  const consolidation = table === undefined && gold.length === 1 ? gold[0]! : gold.find((c) => `${c.database}.${c.tabela_consolidada}` === table);
+  if (!consolidation) throw new Error(`${table === undefined ? 'Several gold tables: name one' : `No gold table "${table}"`} with --table (${names.join(', ')})`);
+  const queries = goldNamedQueries(consolidation.database, consolidation, goldColumns(config, consolidation), 'duckdb');
+  const query = queries.find((q) => q.name === name);
+  if (!query) throw new Error(`No named query "${name}"; there are ${queries.map((q) => q.name).join(', ')}`);
+  return query.sql;
+}
+
+const USAGE = [
+  'Usage: npm run query -- "SELECT * FROM db_batch.tbl_processado_operacao_consolidada_n1 LIMIT 10" [--data-dir .local]',
+  '       npm run query -- --named current-state [--table db_batch.tbl_processado_operacao_consolidada_n1] [--data-dir .local]',
+].join('\n');
+
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ options: { 'data-dir': { type: 'string', default: '.local' } }, allowPositionals: true });
-  const sql = positionals.join(' ').trim();
+  const { values, positionals } = parseArgs({
+    options: { 'data-dir': { type: 'string', default: '.local' }, named: { type: 'string' }, table: { type: 'string' } },
+    allowPositionals: true,
+  });
+  const config = parsePipelineConfig(defaultPipelineConfig);
+  const sql = values.named !== undefined ? namedQuerySql(config, values.named, values.table) : positionals.join(' ').trim();
   if (!sql) {
-    console.error('Usage: npm run query -- "SELECT * FROM db_batch.tbl_processado_operacao_consolidada_n1 LIMIT 10" [--data-dir .local]');
+    console.error(USAGE);
     process.exit(2);
   }
-  const rows = await localQuery(resolve(values['data-dir']), parsePipelineConfig(defaultPipelineConfig), sql);
+  const rows = await localQuery(resolve(values['data-dir']), config, sql);
   console.table(rows);
   console.log(`${rows.length} row${rows.length === 1 ? '' : 's'}`);
 }

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readColumns, writeColumns } from '../../lambdas/core/consolidate/columnar-io.js';
 import { consolidate, originTable } from '../../lambdas/core/consolidate/engine.js';
+import { currentStateSql } from '../../lambdas/core/consolidate/gold-queries.js';
 import { consolidationCountsSql, consolidationSql, quarantineSql, type ConsolidationSqlSpec } from '../../lambdas/core/consolidate/sql.js';
-import { readParquet, rowsFromTable, tableFromRows, writeParquet } from '../../lambdas/core/parquet.js';
+import { readParquet, rowsFromTable, tableFromRows, writeParquet, type CellValue } from '../../lambdas/core/parquet.js';
 import { operationColumns, operationRules, random, randomRows } from './fixtures.js';
 
 /** Plain comparable values: instants as epoch ms, bigints and decimals as numbers. */
@@ -71,6 +72,33 @@ describe('consolidationSql in DuckDB', () => {
       const quarantined = (await conn.runAndReadAll(quarantineSql(spec, 'duckdb'))).getRowObjectsJS();
       expect(quarantined.map((r) => r.origem).sort(), `seed ${seed}`).toEqual(result.quarantined.map((r) => r.origem).sort());
       for (const r of quarantined) expect(r.reason).toMatch(/^null key column\(s\) "(num_oper|cod_idef_ver_oper)"/);
+    }
+  });
+
+  it('keeps the current state across gold partitions as the TypeScript engine consolidates all of them (the current-state named query)', async () => {
+    const days = ['20240101', '20240102', '20240103'];
+    const goldColumns = [...operationColumns, { name: 'origem', type: 'string' as const }];
+    const outputs = [...operationColumns, { name: 'anomesdia', type: 'string' as const }];
+    for (let seed = 1; seed <= 8; seed++) {
+      const rnd = random(100 + seed);
+      const all: Record<string, CellValue>[] = [];
+      for (const day of days) {
+        const rows = operationRules.origens.flatMap((origem) => randomRows(rnd, 20 + Math.floor(rnd() * 40)).map((r) => ({ ...r, origem })));
+        await mkdir(join(dir, `gold-${seed}`, `anomesdia=${day}`), { recursive: true });
+        await writeFile(join(dir, `gold-${seed}`, `anomesdia=${day}`, 'part.parquet'), writeColumns(tableFromRows(goldColumns, rows)));
+        all.push(...rows.map((r) => ({ ...r, anomesdia: day })));
+      }
+      await conn.run(`CREATE OR REPLACE VIEW gold_${seed} AS SELECT * FROM read_parquet('${join(dir, `gold-${seed}`, '*', '*.parquet')}', hive_partitioning = true, hive_types = {'anomesdia': VARCHAR})`);
+      const expected = consolidate(
+        operationRules,
+        operationRules.origens.map((o) => originTable(o, tableFromRows(outputs, all.filter((r) => r.origem === o)))),
+        { columns: outputs },
+      );
+      const actual = (await conn.runAndReadAll(currentStateSql(`gold_${seed}`, operationRules, goldColumns, 'duckdb'))).getRowObjectsJS().map(plain);
+      expect(actual, `seed ${seed}`).toEqual(rowsFromTable(expected.table).map(plain));
+      // Keys come back once each, some of them from an earlier day than the last.
+      expect(new Set(actual.map((r) => `${r.num_oper}|${r.cod_idef_ver_oper}`)).size).toBe(actual.length);
+      expect(new Set(actual.map((r) => r.anomesdia)).size).toBeGreaterThan(1);
     }
   });
 });

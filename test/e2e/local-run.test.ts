@@ -72,6 +72,15 @@ describe('npm start, end to end on a small dataset', () => {
     expect(await goldRows(first)).toEqual(expected);
   });
 
+  it('answers the current-state named query locally with the SQL Athena gets: here each key is in one partition, so gold itself', async () => {
+    const { localQuery, namedQuerySql } = await import('../../local/query.js');
+    const rows = await localQuery(first.dataDir, first.config, namedQuerySql(first.config, 'current-state'));
+    const lines = rows.map((r) => goldLine({ ...r, dat_vlr_even_oper: (r.dat_vlr_even_oper as Date).getTime(), dat_recm_even_oper: (r.dat_recm_even_oper as Date).getTime() }));
+    expect(lines.sort()).toEqual(expectedGold(first.dataset, first.config.schedules.businessTimezone));
+    expect(() => namedQuerySql(first.config, 'current-state', 'db_batch.nope')).toThrow(`No gold table "db_batch.nope" with --table (${TABLE})`);
+    expect(() => namedQuerySql(first.config, 'nope')).toThrow('No named query "nope"; there are latest-partition-sample, rows-per-partition, duplicate-keys, current-state');
+  });
+
   it('quarantines the invalid rows and saves the congregado', () => {
     const refine = (first.journey?.steps ?? []).filter((s) => s.name === 'refine' && s.status === 'SUCCEEDED');
     const invalid = Object.fromEntries(refine.map((s) => [s.source, s.rows_invalid]));

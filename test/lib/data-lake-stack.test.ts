@@ -241,14 +241,17 @@ describe('Athena', () => {
     temp.template.hasResourceProperties('AWS::Athena::WorkGroup', { Name: 'acme_qa_medallion', RecursiveDeleteOption: true });
   });
 
-  it('offers named queries on the gold table: latest partition sample, rows per anomesdia, duplicate keys', () => {
+  it('offers named queries on the gold table: latest partition sample, rows per anomesdia, duplicate keys, current state', () => {
     const queries = Object.values(lake.template.findResources('AWS::Athena::NamedQuery')).map((q) => q.Properties);
-    expect(queries).toHaveLength(3);
+    expect(queries.map((q) => q.Name.split(': ')[1])).toEqual(['latest-partition-sample', 'rows-per-partition', 'duplicate-keys', 'current-state']);
     for (const q of queries) expect(q).toMatchObject({ Database: 'db_batch', WorkGroup: { Ref: lake.stack.getLogicalId(lake.stack.athena.workgroup) } });
     const sql = queries.map((q) => q.QueryString).join('\n');
     expect(sql).toContain('WHERE anomesdia = (SELECT max(anomesdia) FROM "db_batch"."tbl_processado_operacao_consolidada_n1")');
     expect(sql).toContain('GROUP BY anomesdia ORDER BY anomesdia DESC');
     expect(sql).toContain('GROUP BY anomesdia, "num_oper", "cod_idef_ver_oper" HAVING count(*) > 1');
+    const current = queries.find((q) => q.Name.endsWith('current-state'))!.QueryString as string;
+    expect(current).toContain(`FROM (SELECT * FROM "db_batch"."tbl_processado_operacao_consolidada_n1" WHERE "origem" = 'sor') gold_0`);
+    expect(current).toContain('row_number() OVER (PARTITION BY "num_oper", "cod_idef_ver_oper" ORDER BY "dat_vlr_even_oper" DESC NULLS LAST');
     const disposableSql = Object.values(temp.template.findResources('AWS::Athena::NamedQuery')).map((q) => q.Properties.QueryString).join('\n');
     expect(disposableSql).toContain('"acme_qa_db_batch"."tbl_processado_operacao_consolidada_n1"');
   });

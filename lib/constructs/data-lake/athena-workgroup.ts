@@ -4,12 +4,15 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { ConsolidationConfig } from '../../../lambdas/core/config.js';
-import { PARTITION_COLUMN } from '../../../lambdas/core/config.js';
+import { goldNamedQueries } from '../../../lambdas/core/consolidate/gold-queries.js';
+import type { TableColumn } from '../../../lambdas/core/parquet.js';
 
 export interface GoldQueryTarget {
   /** Physical database name. */
   database: string;
   consolidation: ConsolidationConfig;
+  /** The gold table's columns (goldColumns). */
+  columns: TableColumn[];
 }
 
 export interface LakeWorkgroupProps {
@@ -22,30 +25,6 @@ export interface LakeWorkgroupProps {
 
 /** Key prefix of query results in the results bucket. */
 export const QUERY_RESULTS_PREFIX = 'athena-results/';
-
-/** The named queries offered for a gold table: name suffix, description and SQL. */
-export function goldNamedQueries(database: string, c: ConsolidationConfig): { name: string; description: string; sql: string }[] {
-  const table = `"${database}"."${c.tabela_consolidada}"`;
-  const keys = c.chaves_principais.map((k) => `"${k}"`).join(', ');
-  const latest = `(SELECT max(${PARTITION_COLUMN}) FROM ${table})`;
-  return [
-    {
-      name: 'latest-partition-sample',
-      description: `100 rows of the latest ${PARTITION_COLUMN} partition of ${database}.${c.tabela_consolidada}`,
-      sql: `SELECT * FROM ${table} WHERE ${PARTITION_COLUMN} = ${latest} LIMIT 100;`,
-    },
-    {
-      name: 'rows-per-partition',
-      description: `Row count per ${PARTITION_COLUMN} of ${database}.${c.tabela_consolidada}`,
-      sql: `SELECT ${PARTITION_COLUMN}, count(*) AS row_count FROM ${table} GROUP BY ${PARTITION_COLUMN} ORDER BY ${PARTITION_COLUMN} DESC;`,
-    },
-    {
-      name: 'duplicate-keys',
-      description: `Keys (${c.chaves_principais.join(', ')}) present more than once in a partition; a correct consolidation returns no row`,
-      sql: `SELECT ${PARTITION_COLUMN}, ${keys}, count(*) AS copies FROM ${table} GROUP BY ${PARTITION_COLUMN}, ${keys} HAVING count(*) > 1 ORDER BY copies DESC LIMIT 100;`,
-    },
-  ];
-}
 
 export class LakeWorkgroup extends Construct {
   readonly workgroup: athena.CfnWorkGroup;
@@ -74,8 +53,8 @@ export class LakeWorkgroup extends Construct {
     // A workgroup holding query history is kept with the data unless the stage is disposable.
     this.workgroup.applyRemovalPolicy(props.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN);
 
-    for (const { database, consolidation } of props.goldTables) {
-      for (const q of goldNamedQueries(database, consolidation)) {
+    for (const { database, consolidation, columns } of props.goldTables) {
+      for (const q of goldNamedQueries(database, consolidation, columns)) {
         const query = new athena.CfnNamedQuery(this, `${database}-${consolidation.tabela_consolidada}-${q.name}`, {
           name: `${database}.${consolidation.tabela_consolidada}: ${q.name}`,
           description: q.description,

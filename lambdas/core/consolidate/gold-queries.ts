@@ -1,0 +1,67 @@
+// The queries offered on each gold table, as Athena named queries in AWS and through `npm run query --
+// --named` locally: the same SQL text, which Athena (Trino) and DuckDB both run.
+import type { ConsolidationConfig } from '../config.js';
+import type { TableColumn } from '../parquet.js';
+import { ORIGIN_COLUMN, PARTITION_COLUMN } from '../table-schemas.js';
+import type { ConsolidationRules } from './spec.js';
+import { consolidationSql, quoteIdentifier, sqlString, type SqlDialect } from './sql.js';
+
+export interface GoldNamedQuery {
+  name: string;
+  description: string;
+  sql: string;
+}
+
+/**
+ * A gold table's named queries. `database` is the name the query engine knows (physical in AWS);
+ * `columns` are the gold table's columns (goldColumns: fields, then `origem`).
+ */
+export function goldNamedQueries(database: string, c: ConsolidationConfig, columns: readonly TableColumn[], dialect: SqlDialect = 'athena'): GoldNamedQuery[] {
+  const q = (name: string) => quoteIdentifier(name, dialect);
+  const table = `${q(database)}.${q(c.tabela_consolidada)}`;
+  const keys = c.chaves_principais.map(q).join(', ');
+  const latest = `(SELECT max(${PARTITION_COLUMN}) FROM ${table})`;
+  return [
+    {
+      name: 'latest-partition-sample',
+      description: `100 rows of the latest ${PARTITION_COLUMN} partition of ${database}.${c.tabela_consolidada}`,
+      sql: `SELECT * FROM ${table} WHERE ${PARTITION_COLUMN} = ${latest} LIMIT 100;`,
+    },
+    {
+      name: 'rows-per-partition',
+      description: `Row count per ${PARTITION_COLUMN} of ${database}.${c.tabela_consolidada}`,
+      sql: `SELECT ${PARTITION_COLUMN}, count(*) AS row_count FROM ${table} GROUP BY ${PARTITION_COLUMN} ORDER BY ${PARTITION_COLUMN} DESC;`,
+    },
+    {
+      name: 'duplicate-keys',
+      description: `Keys (${c.chaves_principais.join(', ')}) present more than once in a partition; a correct consolidation returns no row`,
+      sql: `SELECT ${PARTITION_COLUMN}, ${keys}, count(*) AS copies FROM ${table} GROUP BY ${PARTITION_COLUMN}, ${keys} HAVING count(*) > 1 ORDER BY copies DESC LIMIT 100;`,
+    },
+    {
+      name: 'current-state',
+      description: `The current state of ${database}.${c.tabela_consolidada}: per key (${c.chaves_principais.join(', ')}) the row that wins across every ${PARTITION_COLUMN}, by the consolidation's own decision fields; ${PARTITION_COLUMN} tells the day it won from`,
+      sql: `${currentStateSql(table, c, columns, dialect)};`,
+    },
+  ];
+}
+
+/**
+ * Consolidation across every partition of a gold table: each origin's gold rows are one source, so ties
+ * go by origin priority as in a partition; a full tie between two days goes to the earlier day (the
+ * output columns, `anomesdia` last, break it).
+ */
+export function currentStateSql(table: string, c: ConsolidationRules, columns: readonly TableColumn[], dialect: SqlDialect): string {
+  const q = (name: string) => quoteIdentifier(name, dialect);
+  const outputs: TableColumn[] = [...columns.filter((col) => col.name !== ORIGIN_COLUMN && col.name !== PARTITION_COLUMN), { name: PARTITION_COLUMN, type: 'string' }];
+  const names = outputs.map((col) => col.name);
+  return consolidationSql(
+    {
+      origens: c.origens,
+      chaves_principais: c.chaves_principais,
+      campos_decisao: c.campos_decisao,
+      columns: outputs,
+      sources: c.origens.map((origem, i) => ({ origem, columns: names, relation: `(SELECT * FROM ${table} WHERE ${q(ORIGIN_COLUMN)} = ${sqlString(origem)}) gold_${i}` })),
+    },
+    dialect,
+  );
+}
