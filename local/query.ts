@@ -1,13 +1,13 @@
 // `npm run query -- "SELECT ..."`: SQL over the local lake's tables by their catalog names, through DuckDB.
 // `npm run query -- --named current-state`: one of the gold tables' named queries (the same SQL as Athena's).
 import './quiet-warnings.js';
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { parsePipelineConfig, type PipelineConfig } from '../lambdas/core/config.js';
 import { goldNamedQueries } from '../lambdas/core/consolidate/gold-queries.js';
 import { goldColumns } from '../lambdas/core/table-schemas.js';
 import { defaultPipelineConfig } from '../lambdas/core/default-config.js';
 import type { QueryRow } from '../lambdas/ports/query-engine.js';
+import { parseCommandLine } from './cli.js';
 import { localCatalog, localLake, openLocalQueryEngine } from './runtime.js';
 
 /** Runs one statement over the lake under `dataDir`. */
@@ -39,10 +39,12 @@ const USAGE = [
 ].join('\n');
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    options: { 'data-dir': { type: 'string', default: '.local' }, named: { type: 'string' }, table: { type: 'string' } },
-    allowPositionals: true,
-  });
+  const parsed = parseCommandLine(
+    { options: { 'data-dir': { type: 'string', default: '.local' }, named: { type: 'string' }, table: { type: 'string' } }, allowPositionals: true },
+    USAGE,
+  );
+  if (!parsed) process.exit(2);
+  const { values, positionals } = parsed;
   const config = parsePipelineConfig(defaultPipelineConfig);
   const sql = values.named !== undefined ? namedQuerySql(config, values.named, values.table) : positionals.join(' ').trim();
   if (!sql) {

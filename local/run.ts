@@ -1,10 +1,10 @@
 // `npm start`: runs the whole pipeline on this machine and prints a summary a person can read.
 import './quiet-warnings.js';
 import './polyfills.js';
-import { parseArgs } from 'node:util';
 import type { ExecutionInput } from '../lambdas/core/plan.js';
 import { parsePipelineConfig } from '../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../lambdas/core/default-config.js';
+import { parseCommandLine } from './cli.js';
 import { runLocal } from './local-run.js';
 import { createLocalProgress } from './progress.js';
 import { formatSummary } from './summary.js';
@@ -15,18 +15,23 @@ Runs the pipeline locally (dynalite, a demo HTTP API, a file-system lake, DuckDB
 machine that cdk synth produces. Without --from it runs the daily job of D-1.`;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      force: { type: 'boolean', default: false },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      sources: { type: 'string' },
-      'data-dir': { type: 'string', default: '.local' },
-      operations: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
+  const parsed = parseCommandLine(
+    {
+      options: {
+        force: { type: 'boolean', default: false },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        sources: { type: 'string' },
+        'data-dir': { type: 'string', default: '.local' },
+        operations: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
     },
-    strict: true,
-  });
+    USAGE,
+  );
+  if (!parsed) return 2;
+  const { values } = parsed;
   if (values.help) {
     console.log(USAGE);
     return 0;
