@@ -1,10 +1,12 @@
 // Writing 200,000 rows of seed 000's operation table as snappy Parquet: parquetjs-lite against
-// hyparquet-writer (through lambdas/core/parquet.ts), the figures behind the choice of hyparquet-writer.
+// hyparquet-writer (through lambdas/core/parquet.ts), the figures behind the choice of hyparquet-writer,
+// and the pipeline's own flat writer (silver and gold), which every output is checked to read back.
 import { createRequire } from 'node:module';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tableFromRows, writeParquet, type TableColumn } from '../lambdas/core/parquet.js';
+import { writeFlatParquet } from '../lambdas/core/consolidate/flat-parquet-writer.js';
+import { readParquet, rowsFromTable, tableFromRows, writeParquet, type TableColumn } from '../lambdas/core/parquet.js';
 
 const ROWS = Number(process.env.ROWS ?? 200_000);
 const columns: TableColumn[] = [
@@ -46,14 +48,31 @@ async function withHyparquet(file: string): Promise<void> {
   await writeFile(file, writeParquet(tableFromRows(columns, rows)));
 }
 
+async function withFlatWriter(file: string): Promise<void> {
+  await writeFile(file, writeFlatParquet(tableFromRows(columns, rows)));
+}
+
+/** Rows read back (with hyparquet) that differ from the rows written: 0 for a writer that is right. */
+async function differences(file: string): Promise<number> {
+  const back = rowsFromTable(await readParquet(new Uint8Array(await readFile(file))));
+  const ms = (v: unknown) => (v instanceof Date ? v.getTime() : v);
+  let wrong = Math.abs(back.length - rows.length);
+  for (let i = 0; i < Math.min(back.length, rows.length); i++) {
+    if (columns.some((c) => ms(back[i]![c.name]) !== ms((rows[i] as Record<string, unknown>)[c.name]))) wrong++;
+  }
+  return wrong;
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'bench-parquet-libs-'));
 try {
-  for (const [name, write] of [['hyparquet-writer', withHyparquet], ['parquetjs-lite', withParquetjs]] as const) {
-    const file = join(dir, `${name}.parquet`);
+  for (const [name, write] of [['hyparquet-writer', withHyparquet], ['parquetjs-lite', withParquetjs], ['flat writer (ours)', withFlatWriter]] as const) {
+    const file = join(dir, `${name.replace(/\W+/g, '-')}.parquet`);
     const started = performance.now();
     await write(file);
     const ms = performance.now() - started;
-    console.log(`${name}: ${ROWS} rows snappy in ${(ms / 1000).toFixed(2)} s (${Math.round(ROWS / (ms / 1000))} rows/s), ${((await stat(file)).size / 1024 ** 2).toFixed(1)} MB`);
+    const wrong = await differences(file);
+    console.log(`${name}: ${ROWS} rows snappy in ${(ms / 1000).toFixed(2)} s (${Math.round(ROWS / (ms / 1000))} rows/s), ${((await stat(file)).size / 1024 ** 2).toFixed(1)} MB; read back ${wrong === 0 ? 'identical' : `with ${wrong} rows DIFFERENT`}`);
+    if (wrong !== 0) process.exitCode = 1;
   }
 } finally {
   await rm(dir, { recursive: true, force: true });
