@@ -303,6 +303,8 @@ async function recorded<T extends object>(
     await rt.journeys.recordStep(runId, { ...base, status: 'SUCCEEDED', ended_at: ended.toISOString(), duration_ms: ended.getTime() - started.getTime(), ...counts(result) });
     return result;
   } catch (err) {
+    // A Glue run is recorded WAITING once, by the call that started it, not at every call that polls it.
+    if (err instanceof GlueJobStillRunningError && err.resumed) throw err;
     const ended = new Date();
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     const status = err instanceof GlueJobStillRunningError ? 'WAITING' : 'FAILED';

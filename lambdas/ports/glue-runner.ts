@@ -50,7 +50,8 @@ export interface GlueConsolidationRunner {
 
 /** The run is still going when the caller may wait no longer; a later call with the same spec resumes it. */
 export class GlueJobStillRunningError extends Error {
-  constructor(readonly jobName: string, readonly jobRunId: string, readonly state: string, waitedSeconds: number) {
+  /** `resumed`: the run was started by an earlier call, which already reported the wait. */
+  constructor(readonly jobName: string, readonly jobRunId: string, readonly state: string, waitedSeconds: number, readonly resumed = false) {
     super(`Glue job ${jobName} run ${jobRunId} is still ${state} after ${waitedSeconds} s of waiting; the step is retried and resumes waiting on the same run`);
     this.name = 'GlueJobStillRunningError';
   }

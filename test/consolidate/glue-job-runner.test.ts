@@ -56,6 +56,8 @@ describe('GlueJobRunner', () => {
       const first = waiting.run(spec, { attempt: 'execution-1' });
       await expect(first).rejects.toThrow(GlueJobStillRunningError);
       await expect(first).rejects.toThrow('Glue job consolidate run jr_long is still RUNNING after 60 s of waiting');
+      await expect(first).rejects.toMatchObject({ resumed: false });
+      await expect(waiting.run(spec, { attempt: 'execution-1' })).rejects.toMatchObject({ name: 'GlueJobStillRunningError', jobRunId: 'jr_long', resumed: true });
       expect(JSON.parse(new TextDecoder().decode(await store.get(waiting.runRecordKey(spec))))).toMatchObject({ job_run_id: 'jr_long', attempt: 'execution-1' });
 
       glue.on(GetJobRunCommand).resolves({ JobRun: { JobRunState: 'SUCCEEDED', ExecutionTime: 5400 } });

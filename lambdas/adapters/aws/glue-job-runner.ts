@@ -54,6 +54,7 @@ export class GlueJobRunner implements GlueConsolidationRunner {
     const attempt = options.attempt ?? spec.run_id;
 
     let runId = await this.resumable(spec, specHash, attempt);
+    const resumed = runId !== undefined;
     if (runId === undefined) {
       const key = this.specKey(spec);
       await specStore.put(key, specText, { contentType: 'application/json' });
@@ -68,7 +69,7 @@ export class GlueJobRunner implements GlueConsolidationRunner {
       const state = out.JobRun?.JobRunState ?? 'UNKNOWN';
       if (state === 'SUCCEEDED') return { jobRunId: runId, executionTimeSeconds: out.JobRun?.ExecutionTime };
       if (FAILED_STATES.has(state)) throw new GlueJobFailedError(jobName, runId, state, out.JobRun?.ErrorMessage);
-      if (now() - started >= waitMs) throw new GlueJobStillRunningError(jobName, runId, state, Math.round((now() - started) / 1000));
+      if (now() - started >= waitMs) throw new GlueJobStillRunningError(jobName, runId, state, Math.round((now() - started) / 1000), resumed);
       await sleep(Math.min(this.options.pollIntervalMs ?? 15_000, Math.max(0, waitMs - (now() - started))));
     }
   }
