@@ -1,13 +1,14 @@
-// The stateless stack: step Lambdas, the state machine, schedules, alarms and the notification topic.
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+// The stateless stack: step Lambdas, the state machine, schedules, alarms, a dashboard and the notification topic.
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PipelineConfig } from '../lambdas/core/config.js';
+import { serviceName, type PipelineConfig } from '../lambdas/core/config.js';
 import { PipelineAlarms } from './constructs/alarms.js';
+import { PipelineDashboard } from './constructs/dashboard.js';
 import { ConsolidateGlueJob, type ConsolidateGlueJobProps } from './constructs/consolidate-glue-job.js';
 import { PipelineFunctionsConstruct, type PipelineDataLake } from './constructs/pipeline-functions.js';
 import { PipelineStateMachine } from './constructs/pipeline-state-machine.js';
@@ -38,6 +39,7 @@ export class PipelineStack extends Stack {
   readonly topic: sns.Topic;
   readonly pipeline: PipelineStateMachine;
   readonly functions: PipelineFunctionsConstruct;
+  readonly dashboard: PipelineDashboard;
   /** Absent when every consolidation runs on Lambda. */
   readonly glueJob?: ConsolidateGlueJob;
 
@@ -80,6 +82,11 @@ export class PipelineStack extends Stack {
 
     new PipelineSchedules(this, 'Schedules', { stateMachine: this.pipeline.stateMachine, schedules: config.schedules });
     new PipelineAlarms(this, 'Alarms', { stateMachine: this.pipeline.stateMachine, functions: this.functions.functions, topic: this.topic });
+    this.dashboard = new PipelineDashboard(this, 'Dashboard', { config, stateMachine: this.pipeline.stateMachine, functions: this.functions.functions });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${serviceName(config)}`,
+      description: 'CloudWatch dashboard: executions, rows and invalid rows per source, step durations, Lambda errors',
+    });
     acknowledgeFunctionFindings(Object.values(this.functions.functions));
     acknowledgeJustifiedWildcards(this);
   }

@@ -348,6 +348,17 @@ export function findSource(config: PipelineConfig, name: string): SourceConfig {
 }
 
 /** Physical name with the configured prefix, e.g. `acme_dev_journey_control`. */
+/**
+ * The service name of a deployment's logs and metrics (Powertools' `service` dimension): one per stage and
+ * name prefix, so that two stages in one account never add up in a dashboard or an alarm.
+ */
+export function serviceName(config: PipelineConfig): string {
+  return [config.storage.namePrefix?.replace(/_/g, '-'), 'medallion', config.stage.replace(/_/g, '-')].filter(Boolean).join('-');
+}
+
+/** The namespace of the pipeline's own metrics (RowsRead, RowsWritten, RowsInvalid, StepDuration, StepFailed). */
+export const METRICS_NAMESPACE = 'MedallionPipeline';
+
 export function physicalName(config: PipelineConfig, name: string): string {
   return config.storage.namePrefix ? `${config.storage.namePrefix}_${name}` : name;
 }

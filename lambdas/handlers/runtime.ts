@@ -14,7 +14,7 @@ import { GlueJobRunner } from '../adapters/aws/glue-job-runner.js';
 import { GlueJobStillRunningError } from '../ports/glue-runner.js';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
 import { SecretsManagerSecretProvider } from '../adapters/aws/secrets-manager.js';
-import { parsePipelineConfig, type PipelineConfig } from '../core/config.js';
+import { METRICS_NAMESPACE, parsePipelineConfig, type PipelineConfig } from '../core/config.js';
 import { defaultPipelineConfig } from '../core/default-config.js';
 import type { MetricsSink, ProcessingLogger } from '../core/ingest/processing-log.js';
 import { composeRuntime, congregadoItemBudget, journeyController } from './compose-runtime.js';
@@ -24,8 +24,10 @@ import type { PipelineRuntime } from './steps.js';
 /** The validated pipeline config, put into the bundle by esbuild's `define` (lib/constructs/pipeline-functions.ts). */
 declare const __PIPELINE_CONFIG_B64__: string | undefined;
 
-export const logger = new Logger({ serviceName: 'medallion-pipeline' });
-const metrics = new Metrics({ namespace: 'MedallionPipeline', serviceName: 'medallion-pipeline' });
+// The deployment sets POWERTOOLS_SERVICE_NAME to serviceName(config) (lib/constructs/pipeline-functions.ts).
+const service = process.env.POWERTOOLS_SERVICE_NAME ?? 'medallion-pipeline';
+export const logger = new Logger({ serviceName: service });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service });
 
 /** Each processing-log metric is published at once with its own dimensions (source, layer). */
 export const stepMetrics: MetricsSink = {

@@ -9,7 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PipelineConfig } from '../../lambdas/core/config.js';
+import { serviceName, type PipelineConfig } from '../../lambdas/core/config.js';
 import { ENV } from '../../lambdas/handlers/env-names.js';
 import { lakeTables, type LakeTable } from '../../lambdas/core/lake-layout.js';
 import type { PipelineFunctions } from './pipeline-state-machine.js';
@@ -82,7 +82,7 @@ export class PipelineFunctionsConstruct extends Construct {
       ...(props.glueJob
         ? { [ENV.glueJobName]: props.glueJob.jobName, [ENV.glueSpecBucket]: props.glueJob.specBucket.bucketName, [ENV.glueSpecPrefix]: props.glueJob.specPrefix }
         : {}),
-      POWERTOOLS_SERVICE_NAME: 'medallion-pipeline',
+      POWERTOOLS_SERVICE_NAME: serviceName(config),
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
     };

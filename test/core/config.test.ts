@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePipelineConfig, PipelineConfigError } from '../../lambdas/core/config.js';
+import { parsePipelineConfig, PipelineConfigError, serviceName } from '../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 
 function clone<T>(v: T): T {
@@ -18,6 +18,12 @@ describe('pipeline config', () => {
     expect(gold?.origens).toEqual(['sor', 'sot']);
     expect(config.storage.tables).toEqual({ journey: 'journey_control', congregado: 'congregado_data', watermark: 'watermark' });
     expect(config.limits.retry.maxAttempts).toBeGreaterThan(1);
+  });
+
+  it('names the service of logs and metrics after the stage and the name prefix', () => {
+    const config = parsePipelineConfig(defaultPipelineConfig);
+    expect(serviceName(config)).toBe('medallion-dev');
+    expect(serviceName({ ...config, stage: 'pre_prod', storage: { ...config.storage, namePrefix: 'acme_data' } })).toBe('acme-data-medallion-pre-prod');
   });
 
   it('turns a bare decision field name into a descending decision', () => {

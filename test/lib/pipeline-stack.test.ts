@@ -4,7 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parsePipelineConfig } from '../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { STATE_NAMES } from '../../lib/constructs/pipeline-state-machine.js';
@@ -219,5 +219,49 @@ describe('alarms and notifications', () => {
     acknowledgeJustifiedWildcards(other);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Action::s3:\*\][\s\S]*AwsSolutions-IAM5\[Resource::\*\]/);
+  });
+});
+
+describe('dashboard', () => {
+  it('charts executions, each source\'s processing-log metrics with the very dimensions the handlers emit, and each function', async () => {
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as any[];
+    expect(dashboards).toHaveLength(1);
+    expect(dashboards[0].Properties.DashboardName).toBe('medallion-dev');
+    const body = JSON.parse(resolveJoin(dashboards[0].Properties.DashboardBody));
+    const metrics: unknown[][] = body.widgets.flatMap((w: any) => w.properties.metrics ?? []);
+    const own = metrics.filter((m) => m[0] === 'MedallionPipeline');
+    for (const source of config.sources.map((s) => s.name)) {
+      for (const [name, step] of [['RowsWritten', 'ingest'], ['RowsWritten', 'refine'], ['RowsInvalid', 'refine'], ['StepDuration', 'ingest'], ['StepFailed', 'refine']]) {
+        expect(own, `${name} ${step} ${source}`).toContainEqual(expect.arrayContaining([name, 'service', 'medallion-dev', 'step', step, 'source', source]));
+      }
+    }
+    expect(metrics.filter((m) => m[0] === 'AWS/Lambda' && m[1] === 'Errors')).toHaveLength(6);
+    expect(metrics.filter((m) => m[0] === 'AWS/States' && m[1] === 'ExecutionsFailed')).toHaveLength(1);
+    template.hasOutput('DashboardUrl', { Value: Match.anyValue() });
+
+    // What a deployed handler prints (Powertools EMF, with the service name the stack gives the functions).
+    const env = Object.values(template.findResources('AWS::Lambda::Function')).map((f: any) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME);
+    expect(new Set(env)).toEqual(new Set(['medallion-dev']));
+    // The test setup turns Powertools metrics off; this test wants to see what they print.
+    const disabled = process.env.POWERTOOLS_METRICS_DISABLED;
+    process.env.POWERTOOLS_SERVICE_NAME = 'medallion-dev';
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+    const printed: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => (printed.push(String(chunk)), true));
+    try {
+      const { stepMetrics } = await import('../../lambdas/handlers/runtime.js');
+      stepMetrics.add('RowsWritten', 'Count', 7, { step: 'ingest', source: 'sor' });
+    } finally {
+      write.mockRestore();
+      delete process.env.POWERTOOLS_SERVICE_NAME;
+      process.env.POWERTOOLS_METRICS_DISABLED = disabled;
+    }
+    const emf = JSON.parse(printed.find((p) => p.includes('"CloudWatchMetrics"'))!);
+    const dimensions: string[] = emf._aws.CloudWatchMetrics[0].Dimensions[0];
+    expect(emf._aws.CloudWatchMetrics[0].Namespace).toBe('MedallionPipeline');
+    // The dashboard's metric names exactly these dimensions, with the values the handler printed.
+    const charted = own.find((m) => m[1] === 'RowsWritten' && m.includes('ingest') && m.includes('sor'))!;
+    const chartedDimensions = Object.fromEntries(Array.from({ length: (charted.length - 2) / 2 | 0 }, (_, i) => [charted[2 + 2 * i], charted[3 + 2 * i]]).filter(([k]) => typeof k === 'string'));
+    expect(chartedDimensions).toEqual(Object.fromEntries(dimensions.map((d) => [d, emf[d]])));
   });
 });
