@@ -1,5 +1,6 @@
 // One CloudWatch dashboard per deployment: executions, then the processing log's metrics per source
-// (records into bronze, rows into silver, invalid rows, step durations and failures), then the step
+// (records into bronze, rows into silver, invalid rows, step durations and failures) and per gold table
+// (rows written, rows left out, durations), then the step
 // Lambdas' errors, throttles and durations. The metrics are the ones the handlers emit through Powertools
 // (namespace METRICS_NAMESPACE, dimensions service, step, source); `service` is the deployment's own.
 import { Duration } from 'aws-cdk-lib';
@@ -16,7 +17,7 @@ export interface PipelineDashboardProps {
   functions: PipelineFunctions;
 }
 
-type Step = 'ingest' | 'refine';
+type Step = 'ingest' | 'refine' | 'consolidate';
 
 export class PipelineDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
@@ -27,10 +28,13 @@ export class PipelineDashboard extends Construct {
     const service = serviceName(config);
     const period = Duration.hours(1);
     const sources = config.sources.map((s) => s.name);
+    // Consolidation's processing log names its table as the source (lambdas/handlers/compose-runtime.ts).
+    const tables = config.consolidations.map((c) => `${c.database}.${c.tabela_consolidada}`);
     const stepMetric = (metricName: string, step: Step, source: string, statistic: string, label = source) =>
       new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service, step, source }, statistic, period, label });
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8) => new cloudwatch.GraphWidget({ title, left, width, height: 6 });
-    const perSource = (title: string, metricName: string, step: Step, statistic = 'Sum') => graph(title, sources.map((s) => stepMetric(metricName, step, s, statistic)));
+    const perSource = (title: string, metricName: string, step: Step, statistic = 'Sum') =>
+      graph(title, (step === 'consolidate' ? tables : sources).map((s) => stepMetric(metricName, step, s, statistic)));
     const functions = Object.entries(props.functions) as [string, lambda.IFunction][];
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: service, defaultInterval: Duration.days(7) });
@@ -62,8 +66,18 @@ export class PipelineDashboard extends Construct {
     this.dashboard.addWidgets(
       perSource('Ingest duration (max, ms)', 'StepDuration', 'ingest', 'Maximum'),
       perSource('Refine duration (max, ms)', 'StepDuration', 'refine', 'Maximum'),
-      graph('Failed steps', sources.flatMap((s) => (['ingest', 'refine'] as const).map((step) => stepMetric('StepFailed', step, s, 'Sum', `${step} ${s}`)))),
+      graph('Failed steps', [
+        ...sources.flatMap((s) => (['ingest', 'refine'] as const).map((step) => stepMetric('StepFailed', step, s, 'Sum', `${step} ${s}`))),
+        ...tables.map((t) => stepMetric('StepFailed', 'consolidate', t, 'Sum', `consolidate ${t}`)),
+      ]),
     );
+    if (tables.length > 0) {
+      this.dashboard.addWidgets(
+        perSource('Gold rows written', 'RowsWritten', 'consolidate'),
+        perSource('Rows left out of gold (a null key)', 'RowsInvalid', 'consolidate'),
+        perSource('Consolidation duration (max, ms)', 'StepDuration', 'consolidate', 'Maximum'),
+      );
+    }
     this.dashboard.addWidgets(
       graph('Lambda errors', functions.map(([name, fn]) => fn.metricErrors({ period, statistic: 'Sum', label: name }))),
       graph('Lambda throttles', functions.map(([name, fn]) => fn.metricThrottles({ period, statistic: 'Sum', label: name }))),

@@ -235,6 +235,11 @@ describe('dashboard', () => {
         expect(own, `${name} ${step} ${source}`).toContainEqual(expect.arrayContaining([name, 'service', 'medallion-dev', 'step', step, 'source', source]));
       }
     }
+    for (const [name, statistic] of [['RowsWritten', 'Sum'], ['StepDuration', 'Maximum'], ['StepFailed', 'Sum']]) {
+      expect(own, `consolidate ${name}`).toContainEqual(
+        expect.arrayContaining([name, 'service', 'medallion-dev', 'step', 'consolidate', 'source', 'db_batch.tbl_processado_operacao_consolidada_n1', expect.objectContaining({ stat: statistic })]),
+      );
+    }
     expect(metrics.filter((m) => m[0] === 'AWS/Lambda' && m[1] === 'Errors')).toHaveLength(6);
     expect(metrics.filter((m) => m[0] === 'AWS/States' && m[1] === 'ExecutionsFailed')).toHaveLength(1);
     template.hasOutput('DashboardUrl', { Value: Match.anyValue() });

@@ -52,13 +52,16 @@ export function toStepRecord(
   };
 }
 
+/** The layer each step writes. */
+const LAYER = { ingest: 'bronze', refine: 'silver', consolidate: 'gold' } as const;
+
 /** A failed step as its processing log entry. */
-export function failedStepRecord(name: 'ingest' | 'refine', source: string, error: unknown, timing: { started_at: string; ended_at: string }): StepRecord {
+export function failedStepRecord(name: keyof typeof LAYER, source: string, error: unknown, timing: { started_at: string; ended_at: string }): StepRecord {
   return {
     name,
     status: 'FAILED',
     source,
-    layer: name === 'ingest' ? 'bronze' : 'silver',
+    layer: LAYER[name],
     started_at: timing.started_at,
     ended_at: timing.ended_at,
     duration_ms: Date.parse(timing.ended_at) - Date.parse(timing.started_at),
