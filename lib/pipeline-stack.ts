@@ -81,7 +81,7 @@ export class PipelineStack extends Stack {
     key.grant(this.pipeline.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey*');
 
     new PipelineSchedules(this, 'Schedules', { stateMachine: this.pipeline.stateMachine, schedules: config.schedules });
-    new PipelineAlarms(this, 'Alarms', { stateMachine: this.pipeline.stateMachine, functions: this.functions.functions, topic: this.topic });
+    new PipelineAlarms(this, 'Alarms', { config, stateMachine: this.pipeline.stateMachine, functions: this.functions.functions, topic: this.topic });
     this.dashboard = new PipelineDashboard(this, 'Dashboard', { config, stateMachine: this.pipeline.stateMachine, functions: this.functions.functions });
     new CfnOutput(this, 'DashboardUrl', {
       value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${serviceName(config)}`,

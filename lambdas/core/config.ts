@@ -232,6 +232,8 @@ export const LimitsSchema = z
     lambdaMemoryMb: z.number().int().min(128).max(10_240).default(3008),
     lambdaTimeoutSeconds: z.number().int().min(1).max(900).default(900),
     athenaBytesScannedCutoff: z.number().int().min(10 * 1024 ** 2).default(10 * 1024 ** 3),
+    /** Alarm when a source's refine quarantines this percent or more of the rows it read in an hour; 0 turns it off. */
+    invalidRowsAlarmPercent: z.number().min(0).max(100).default(5),
   })
   .strict();
 export type LimitsConfig = z.infer<typeof LimitsSchema>;

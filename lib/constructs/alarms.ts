@@ -1,4 +1,5 @@
-// Alarms on failed and timed-out executions and on Lambda errors and throttles, sent to the pipeline topic.
+// Alarms on failed and timed-out executions, on Lambda errors and throttles, and on a source whose refine
+// quarantines more than its share of rows, sent to the pipeline topic.
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -6,9 +7,11 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, serviceName, type PipelineConfig } from '../../lambdas/core/config.js';
 import type { PipelineFunctions } from './pipeline-state-machine.js';
 
 export interface PipelineAlarmsProps {
+  config: PipelineConfig;
   stateMachine: sfn.StateMachine;
   functions: PipelineFunctions;
   topic: sns.ITopic;
@@ -21,10 +24,10 @@ export class PipelineAlarms extends Construct {
     super(scope, id);
     const action = new actions.SnsAction(props.topic);
     // Any single occurrence deserves a look: a pipeline run failing is never routine.
-    const add = (name: string, metric: cloudwatch.IMetric, description: string) => {
+    const add = (name: string, metric: cloudwatch.IMetric, description: string, threshold = 1) => {
       const alarm = new cloudwatch.Alarm(this, name, {
         metric,
-        threshold: 1,
+        threshold,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -39,6 +42,27 @@ export class PipelineAlarms extends Construct {
     for (const [step, fn] of Object.entries(props.functions) as [string, lambda.IFunction][]) {
       add(`${step}Errors`, fn.metricErrors({ period, statistic: 'Sum' }), `The ${step} Lambda reported errors (retries may have hidden them from the execution).`);
       add(`${step}Throttles`, fn.metricThrottles({ period, statistic: 'Sum' }), `The ${step} Lambda was throttled; check the account's concurrency.`);
+    }
+    // Data quality: the share of a source's rows that refine quarantined in an hour (the processing log's metrics).
+    const percent = props.config.limits.invalidRowsAlarmPercent;
+    if (percent > 0) {
+      const service = serviceName(props.config);
+      const hour = Duration.hours(1);
+      for (const source of props.config.sources) {
+        const metric = (metricName: string) =>
+          new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service, step: 'refine', source: source.name }, statistic: 'Sum', period: hour });
+        add(
+          `InvalidRows-${source.name}`,
+          new cloudwatch.MathExpression({
+            expression: 'IF(readRows > 0, 100 * invalidRows / readRows, 0)',
+            usingMetrics: { invalidRows: metric('RowsInvalid'), readRows: metric('RowsRead') },
+            period: hour,
+            label: `% of ${source.name} rows quarantined`,
+          }),
+          `Refine quarantined ${percent}% or more of source ${source.name}'s rows in an hour; each row and its reason is under _quarantine/${source.name}/ in the silver bucket.`,
+          percent,
+        );
+      }
     }
   }
 }

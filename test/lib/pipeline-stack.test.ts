@@ -200,6 +200,21 @@ describe('alarms and notifications', () => {
     expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Throttles', Namespace: 'AWS/Lambda' } }))).toHaveLength(6);
   });
 
+  it('alarms, per source, when refine quarantines invalidRowsAlarmPercent of its rows or more in an hour', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties).filter((p) => p.Metrics);
+    expect(alarms.map((a) => a.AlarmDescription.match(/of source (\w+)'s/)?.[1])).toEqual(config.sources.map((s) => s.name));
+    const sor = alarms.find((a) => a.AlarmDescription.includes("source sor's"))!;
+    expect(sor).toMatchObject({ Threshold: 5, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [expect.anything()] });
+    expect(sor.AlarmDescription).toContain('_quarantine/sor/');
+    const expression = sor.Metrics.find((m: any) => m.Expression)!;
+    expect(expression.Expression).toBe('IF(readRows > 0, 100 * invalidRows / readRows, 0)');
+    const metric = (id: string) => sor.Metrics.find((m: any) => m.Id === id).MetricStat;
+    for (const [id, name] of [['invalidRows', 'RowsInvalid'], ['readRows', 'RowsRead']] as const) {
+      expect(metric(id)).toMatchObject({ Metric: { Namespace: 'MedallionPipeline', MetricName: name }, Period: 3600, Stat: 'Sum' });
+      expect(metric(id).Metric.Dimensions).toEqual(expect.arrayContaining([{ Name: 'service', Value: 'medallion-dev' }, { Name: 'step', Value: 'refine' }, { Name: 'source', Value: 'sor' }]));
+    }
+  });
+
   it('encrypts the topic and refuses plain HTTP publishers', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
