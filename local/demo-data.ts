@@ -8,8 +8,8 @@ export interface DemoDataset {
   day: string;
   /** Records each HTTP source serves, in the order it serves them (dirty: duplicates, invalid rows). */
   http: Record<'sor' | 'sot' | 'clientes' | 'cotacoes', DemoRecord[]>;
-  /** NDJSON files for the file-drop source, by file name. */
-  files: Record<string, DemoRecord[]>;
+  /** Files for the file-drop source, by file name: records (written as NDJSON), or a file's raw text. */
+  files: Record<string, DemoRecord[] | string>;
   /** Which records were made invalid on purpose, per source, and why: the quarantine should hold them. */
   invalid: Record<string, { record: DemoRecord; reason: string }[]>;
 }
@@ -136,8 +136,10 @@ export function demoDataset(options: DemoOptions): DemoDataset {
     [`animais-${options.day}-tarde.ndjson`]: Array.from({ length: 35 }, (_, i) => animal(i + 41)),
   };
   const badAnimal = { id_animal: 'AN-99999', especie: null, peso_kg: '12.00', dat_registro: inDay() };
-  files[`animais-${options.day}-tarde.ndjson`]!.push(badAnimal);
+  (files[`animais-${options.day}-tarde.ndjson`] as DemoRecord[]).push(badAnimal);
   markInvalid('animais', badAnimal, 'especie is required');
+  // An upload cut off in its last line: the whole file goes to error/ with its reason, none of it to bronze.
+  files[`animais-${options.day}-noite.ndjson`] = `${JSON.stringify(animal(90))}\n${JSON.stringify(animal(91)).slice(0, 30)}`;
 
   return { day: options.day, http: { sor, sot, clientes, cotacoes }, files, invalid };
 }

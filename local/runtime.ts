@@ -35,7 +35,7 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime extends PipelineRuntime {
   lake: { bronze: ObjectStore; silver: ObjectStore; gold: ObjectStore };
   /** Puts files where the file-drop sources look for them: `pending/<source>/` in bronze. */
-  dropFiles(files: Record<string, DemoRecord[]>): Promise<void>;
+  dropFiles(files: Record<string, DemoRecord[] | string>): Promise<void>;
   getJourney(runId: string): Promise<JourneyRecord | undefined>;
   latestJourney(): Promise<JourneyRecord | undefined>;
   congregados(): Promise<CongregadoRecord[]>;
@@ -96,7 +96,8 @@ export async function localRuntime(options: LocalRuntimeOptions): Promise<LocalR
         // Demo files are named `<source>-<day>-<part>.ndjson`.
         const source = dropSources.find((s) => name.startsWith(`${s}-`)) ?? dropSources[0];
         if (!source) continue;
-        await lake.bronze.put(`${fileDropKeys.pending(source)}${name}`, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+        const text = typeof records === 'string' ? records : records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+        await lake.bronze.put(`${fileDropKeys.pending(source)}${name}`, text);
       }
     },
     getJourney: (runId) => journeys.get(runId),

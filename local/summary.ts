@@ -51,6 +51,18 @@ export function formatSummary(s: SummaryInput): string {
       ),
     );
   }
+  // Where the bad data went: quarantined rows (refine) and unreadable dropped files (ingest).
+  const bad: string[] = [];
+  for (const st of lastOfEach.values()) {
+    const quarantined = (st.objects ?? []).filter((o) => o.includes('_quarantine/'));
+    if (st.rows_invalid && quarantined.length > 0) bad.push(`  ${st.name} ${subject(st)}: ${num(st.rows_invalid)} row(s) quarantined, each with its reason, in ${quarantined.join(', ')}`);
+    for (const f of (st.objects ?? []).filter((o) => o.includes('/error/'))) bad.push(`  ${st.name} ${subject(st)}: unreadable file moved to ${f} (why: ${f}.reason.txt)`);
+  }
+  if (bad.length > 0) {
+    line();
+    line('Bad data (kept, not lost)');
+    out.push(...bad);
+  }
   for (const c of s.congregados) {
     line();
     line(`Congregado ${c.id} (version ${c.version}, saved by each partition consolidated; last: anomesdia ${String(c.metadata.anomesdia ?? '?')})`);

@@ -79,7 +79,7 @@ export function composeRuntime(parts: RuntimeParts): PipelineRuntime {
         rows_written: r.rows_written,
         rows_invalid: r.rows_invalid,
         anomesdias: r.anomesdias,
-        objects: r.objects,
+        objects: r.objects.map((key) => lake.silver.uri(key)),
         duration_ms: r.duration_ms,
         message: r.rows_invalid > 0 ? `${r.rows_invalid} invalid row(s) quarantined` : undefined,
       };

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { businessDate } from '../../lambdas/core/plan.js';
 import type { DemoDataset, DemoRecord } from '../../local/demo-data.js';
@@ -86,6 +87,18 @@ describe('npm start, end to end on a small dataset', () => {
     const invalid = Object.fromEntries(refine.map((s) => [s.source, s.rows_invalid]));
     for (const [source, rows] of Object.entries(first.dataset.invalid)) expect(invalid[source], source).toBeGreaterThanOrEqual(rows.length);
     expect(first.congregados.map((c) => c.id)).toContain('db_batch_tbl_processado_operacao_consolidada_n1');
+  });
+
+  it('moves the cut-off upload to error/ with its reason, and the summary says where every piece of bad data went', async () => {
+    const { formatSummary } = await import('../../local/summary.js');
+    const name = Object.keys(first.dataset.files).find((f) => typeof first.dataset.files[f] === 'string')!;
+    const errorFile = join(first.dataDir, 'lake', 'bronze', 'error', 'animais', name);
+    expect(readFileSync(errorFile, 'utf8')).toBe(first.dataset.files[name]);
+    expect(readFileSync(`${errorFile}.reason.txt`, 'utf8')).toMatch(/^line 2 is not JSON/);
+    expect(existsSync(join(first.dataDir, 'lake', 'bronze', 'pending', 'animais', name))).toBe(false);
+    const summary = formatSummary({ ...first, steps: first.journey!.steps, window: first.journey!.params.window as never });
+    expect(summary).toContain(`ingest animais: unreadable file moved to ${pathToFileURL(errorFile).href}`);
+    expect(summary).toMatch(/refine sor: \d+ row\(s\) quarantined, each with its reason, in file:\/\/.*\/_quarantine\/sor\/anomesdia=20240314\/run=/);
   });
 
   it('says the journey is already complete when run again, and reruns it with force to the same gold', async () => {

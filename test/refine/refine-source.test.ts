@@ -91,6 +91,8 @@ describe('refineSource', () => {
     expect(ingest.anomesdias).toEqual(['20240119']);
     const result = await refineSource({ config: typesConfig, bronze, silver, catalog }, { runId: 'r1', source: 'tipos', window, anomesdias: ingest.anomesdias });
     expect(result).toMatchObject({ source: 'tipos', rows_read: 6, rows_written: 2, rows_invalid: 4, rows_duplicate: 0, anomesdias: ['20240119'], quarantine: [silverLayout.quarantine('tipos', '20240119', 'r1')] });
+    // Listed first: a step record keeps only the first objects, and the quarantine is what a person looks for.
+    expect(result.objects[0]).toBe(silverLayout.quarantine('tipos', '20240119', 'r1'));
 
     const location = fileURLToPath((await catalog.getPartitionLocation('db_silver', 'tipos', { anomesdia: '20240119' }))!);
     const described = await sql.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${location}*.parquet', hive_partitioning = false)`);

@@ -134,7 +134,8 @@ function summarise(source: SourceConfig, input: RefineInput, partitions: RefineP
     rows_duplicate,
     anomesdias: partitions.map((p) => p.anomesdia),
     partitions,
-    objects: [...partitions.flatMap((p) => p.objects), ...quarantine],
+    // Quarantine files first: a step record lists only the first objects, and these are the ones a person looks for.
+    objects: [...quarantine, ...partitions.flatMap((p) => p.objects)],
     ...(quarantine.length > 0 ? { quarantine } : {}),
     duration_ms: durationMs,
     message:
