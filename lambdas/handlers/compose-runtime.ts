@@ -4,7 +4,7 @@ import type { PipelineConfig } from '../core/config.js';
 import { consolidateTable } from '../core/consolidate/consolidate-table.js';
 import type { FetchFn } from '../core/ingest/http-client.js';
 import { ingestSource } from '../core/ingest/ingest-source.js';
-import { failedStepRecord, logProcessamento, type MetricsSink, type ProcessingLogger } from '../core/ingest/processing-log.js';
+import { failedStepRecord, logProcessamento, type MetricsSink, type ProcessingLogger } from '../core/processing-log.js';
 import type { IngestProgress } from '../core/ingest/progress.js';
 import { JourneyController } from '../core/journey.js';
 import { refineSource } from '../core/refine/refine-source.js';

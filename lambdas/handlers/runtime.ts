@@ -16,7 +16,7 @@ import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
 import { SecretsManagerSecretProvider } from '../adapters/aws/secrets-manager.js';
 import { METRICS_NAMESPACE, parsePipelineConfig, type PipelineConfig } from '../core/config.js';
 import { defaultPipelineConfig } from '../core/default-config.js';
-import type { MetricsSink, ProcessingLogger } from '../core/ingest/processing-log.js';
+import type { MetricsSink, ProcessingLogger } from '../core/processing-log.js';
 import { composeRuntime, congregadoItemBudget, journeyController } from './compose-runtime.js';
 import { ENV } from './env-names.js';
 import type { PipelineRuntime } from './steps.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parsePipelineConfig } from '../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
-import type { MetricsSink } from '../../lambdas/core/ingest/processing-log.js';
+import type { MetricsSink } from '../../lambdas/core/processing-log.js';
 import { composeRuntime } from '../../lambdas/handlers/compose-runtime.js';
 import { GlueJobStillRunningError } from '../../lambdas/ports/glue-runner.js';
 import { localCatalog, localLake } from '../../local/runtime.js';

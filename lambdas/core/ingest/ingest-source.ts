@@ -12,7 +12,7 @@ import { IngestInputError } from './errors.js';
 import { UnreadableFileError, freeTarget, listPending, moveWithoutOverwrite, parseDroppedFile, reasonKey } from './file-drop.js';
 import type { FetchFn } from './http-client.js';
 import { paginate } from './pagination.js';
-import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger, type StepCounts } from './processing-log.js';
+import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger, type StepCounts } from '../processing-log.js';
 import { silentProgress, type IngestProgress } from './progress.js';
 
 export interface IngestDeps {

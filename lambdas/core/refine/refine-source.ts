@@ -9,7 +9,7 @@ import { silverLayout, silverTable } from '../lake-layout.js';
 import { silverColumns } from '../table-schemas.js';
 import type { RunWindow } from '../window.js';
 import { RUN_ID_PATTERN } from '../ingest/bronze-layout.js';
-import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger, type StepCounts } from '../ingest/processing-log.js';
+import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger, type StepCounts } from '../processing-log.js';
 import { committedParts, parseBronzeLine, readParts, type CommittedPart } from './bronze-reader.js';
 import { compileRowCoercer, type FieldIssue, type PlainValue } from './coerce.js';
 import { DuplicateFinder, hashValues } from './duplicates.js';

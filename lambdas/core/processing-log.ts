@@ -1,6 +1,6 @@
 // The processing log (seed 002's log_processamento): each step's result as a StepRecord for the journey,
 // as one structured log line, and as metrics, through small interfaces the handlers wire to Powertools.
-import type { StepRecord } from '../../ports/state-stores.js';
+import type { StepRecord } from '../ports/state-stores.js';
 
 /** A structured logger (Powertools Logger fits it; so does console in tests). */
 export interface ProcessingLogger {
