@@ -70,9 +70,8 @@ export function cellAt(type: TableColumn['type'], data: FlatColumnData | undefin
 
 /** A column's cells as an array (the column itself when it is one). */
 export function cellsOf(column: TableColumn, data: FlatColumnData): ArrayLike<CellValue | undefined> {
-  if (isUtf8Column(data)) return Array.from(data.lengths, (_, i) => cellAt(column.type, data, i));
-  if (!isNumericColumn(data)) return data;
-  return Array.from(data.numbers, (_, i) => cellAt(column.type, data, i));
+  if (!isNumericColumn(data) && !isUtf8Column(data)) return data;
+  return Array.from({ length: columnLength(data) }, (_, i) => cellAt(column.type, data, i));
 }
 
 /** The table with every column as an array of cells. */
@@ -122,6 +121,13 @@ export function utf8Equal(a: Utf8Column, i: number, b: Utf8Column, j: number): b
   return true;
 }
 
+/** Copies `length` bytes of `source` from `from` into `target` at `at`. */
+export function copyBytes(target: Uint8Array, at: number, source: Uint8Array, from: number, length: number): void {
+  // Short values (the usual keys and codes) copy faster byte by byte than through a subarray view.
+  if (length < 32) for (let k = 0; k < length; k++) target[at + k] = source[from + k]!;
+  else target.set(source.subarray(from, from + length), at);
+}
+
 /** Builds a UTF-8 column row by row (rows never set stay null), growing its byte buffer as needed. */
 export class Utf8ColumnBuilder {
   private bytes: Uint8Array;
@@ -145,11 +151,8 @@ export class Utf8ColumnBuilder {
   /** Row r's value: `length` bytes of `source` from `from`. */
   copy(r: number, source: Uint8Array, from: number, length: number): void {
     this.reserve(length);
-    const bytes = this.bytes;
     const at = this.used;
-    // Short values (the usual keys and codes) copy faster byte by byte than through a subarray view.
-    if (length < 32) for (let k = 0; k < length; k++) bytes[at + k] = source[from + k]!;
-    else bytes.set(source.subarray(from, from + length), at);
+    copyBytes(this.bytes, at, source, from, length);
     this.starts[r] = at;
     this.lengths[r] = length;
     this.used = at + length;

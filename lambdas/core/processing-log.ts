@@ -30,9 +30,12 @@ export interface StepCounts {
 /** Objects kept in a step record: the journey item has a size limit, the manifest has the full list. */
 export const STEP_RECORD_MAX_OBJECTS = 100;
 
+/** The layer each step writes. */
+const LAYER = { ingest: 'bronze', refine: 'silver', consolidate: 'gold' } as const;
+
 /** A step result as the processing log entry of the journey. */
 export function toStepRecord(
-  name: 'ingest' | 'refine',
+  name: keyof typeof LAYER,
   result: StepCounts,
   timing: { started_at: string; ended_at?: string },
 ): StepRecord {
@@ -40,7 +43,7 @@ export function toStepRecord(
     name,
     status: 'SUCCEEDED',
     source: result.source,
-    layer: name === 'ingest' ? 'bronze' : 'silver',
+    layer: LAYER[name],
     objects: result.objects.slice(0, STEP_RECORD_MAX_OBJECTS),
     message: result.message,
     started_at: timing.started_at,
@@ -51,9 +54,6 @@ export function toStepRecord(
     rows_invalid: result.rows_invalid,
   };
 }
-
-/** The layer each step writes. */
-const LAYER = { ingest: 'bronze', refine: 'silver', consolidate: 'gold' } as const;
 
 /** A failed step as its processing log entry. */
 export function failedStepRecord(name: keyof typeof LAYER, source: string, error: unknown, timing: { started_at: string; ended_at: string }): StepRecord {

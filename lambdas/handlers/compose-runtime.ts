@@ -4,7 +4,7 @@ import type { PipelineConfig } from '../core/config.js';
 import { consolidateTable } from '../core/consolidate/consolidate-table.js';
 import type { FetchFn } from '../core/ingest/http-client.js';
 import { ingestSource } from '../core/ingest/ingest-source.js';
-import { failedStepRecord, logProcessamento, type MetricsSink, type ProcessingLogger } from '../core/processing-log.js';
+import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger } from '../core/processing-log.js';
 import type { IngestProgress } from '../core/ingest/progress.js';
 import { JourneyController } from '../core/journey.js';
 import { refineSource } from '../core/refine/refine-source.js';
@@ -88,28 +88,14 @@ export function composeRuntime(parts: RuntimeParts): PipelineRuntime {
       // Consolidation's processing log line and metrics (source: database.tabela), as ingest and refine emit theirs.
       const started = clock();
       const source = `${request.database}.${request.tabela}`;
-      const timing = () => ({ started_at: started.toISOString(), ended_at: clock().toISOString() });
       try {
         const r = await consolidateTable({ config, silver: lake.silver, gold: lake.gold, catalog, congregados: parts.congregados, clock, glue: parts.glue }, request);
-        const { started_at, ended_at } = timing();
-        logProcessamento(parts.log, parts.metrics, {
-          name: 'consolidate',
-          status: 'SUCCEEDED',
-          source,
-          layer: 'gold',
-          objects: r.location ? [r.location] : [],
-          message: `anomesdia ${request.anomesdia} (${r.engine})`,
-          started_at,
-          ended_at,
-          duration_ms: Date.parse(ended_at) - started.getTime(),
-          rows_read: r.rows_read,
-          rows_written: r.rows_written,
-          rows_invalid: r.rows_invalid,
-        });
+        const counts = { ...r, source, objects: r.location ? [r.location] : [], duration_ms: clock().getTime() - started.getTime(), message: `anomesdia ${request.anomesdia} (${r.engine})` };
+        logProcessamento(parts.log, parts.metrics, toStepRecord('consolidate', counts, { started_at: started.toISOString() }));
         return r;
       } catch (err) {
         // A Glue run still going is not a failure: the state machine calls again (the runtime logs the wait).
-        if (!(err instanceof GlueJobStillRunningError)) logProcessamento(parts.log, parts.metrics, failedStepRecord('consolidate', source, err, timing()));
+        if (!(err instanceof GlueJobStillRunningError)) logProcessamento(parts.log, parts.metrics, failedStepRecord('consolidate', source, err, { started_at: started.toISOString(), ended_at: clock().toISOString() }));
         throw err;
       }
     },

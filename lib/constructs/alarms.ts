@@ -7,8 +7,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, serviceName, type PipelineConfig } from '../../lambdas/core/config.js';
+import type { PipelineConfig } from '../../lambdas/core/config.js';
 import type { PipelineFunctions } from './pipeline-state-machine.js';
+import { stepMetric } from './step-metrics.js';
 
 export interface PipelineAlarmsProps {
   config: PipelineConfig;
@@ -46,11 +47,9 @@ export class PipelineAlarms extends Construct {
     // Data quality: the share of a source's rows that refine quarantined in an hour (the processing log's metrics).
     const percent = props.config.limits.invalidRowsAlarmPercent;
     if (percent > 0) {
-      const service = serviceName(props.config);
       const hour = Duration.hours(1);
       for (const source of props.config.sources) {
-        const metric = (metricName: string) =>
-          new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service, step: 'refine', source: source.name }, statistic: 'Sum', period: hour });
+        const metric = (metricName: string) => stepMetric(props.config, metricName, 'refine', source.name, { statistic: 'Sum', period: hour });
         add(
           `InvalidRows-${source.name}`,
           new cloudwatch.MathExpression({

@@ -10,14 +10,13 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, serviceName, type PipelineConfig } from '../../lambdas/core/config.js';
 import type { PipelineFunctions } from './pipeline-state-machine.js';
+import { stepMetric as processingLogMetric, type MetricStep } from './step-metrics.js';
 
 export interface PipelineDashboardProps {
   config: PipelineConfig;
   stateMachine: sfn.StateMachine;
   functions: PipelineFunctions;
 }
-
-type Step = 'ingest' | 'refine' | 'consolidate';
 
 export class PipelineDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
@@ -30,10 +29,10 @@ export class PipelineDashboard extends Construct {
     const sources = config.sources.map((s) => s.name);
     // Consolidation's processing log names its table as the source (lambdas/handlers/compose-runtime.ts).
     const tables = config.consolidations.map((c) => `${c.database}.${c.tabela_consolidada}`);
-    const stepMetric = (metricName: string, step: Step, source: string, statistic: string, label = source) =>
-      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service, step, source }, statistic, period, label });
+    const stepMetric = (metricName: string, step: MetricStep, source: string, statistic: string, label = source) =>
+      processingLogMetric(config, metricName, step, source, { statistic, period, label });
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8) => new cloudwatch.GraphWidget({ title, left, width, height: 6 });
-    const perSource = (title: string, metricName: string, step: Step, statistic = 'Sum') =>
+    const perSource = (title: string, metricName: string, step: MetricStep, statistic = 'Sum') =>
       graph(title, (step === 'consolidate' ? tables : sources).map((s) => stepMetric(metricName, step, s, statistic)));
     const functions = Object.entries(props.functions) as [string, lambda.IFunction][];
 

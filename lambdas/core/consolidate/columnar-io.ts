@@ -1,5 +1,6 @@
 // Parquet to columns and back, tuned for consolidation: numeric columns (dates and timestamps as epoch
-// milliseconds) are read into typed arrays, no boxed number per cell; snappy runs in WebAssembly (hysnappy). The flat writer
+// milliseconds) are read into typed arrays and strings as UTF-8 bytes, no boxed value per cell; snappy
+// runs in WebAssembly (hysnappy). The flat writer
 // writes min/max statistics on every column (gold is sorted by key: lookups skip row groups); the
 // hyparquet-writer path (decimals above 18 digits) skips them and dictionary attempts on strings.
 import { parquetMetadata, type FileMetaData } from 'hyparquet';
@@ -21,7 +22,7 @@ export function fileColumns(metadata: FileMetaData): TableColumn[] {
   return metadata.schema.slice(1).map(tableColumnFromSchema);
 }
 
-/** Reads the named columns (all when omitted) of a Parquet file, numeric ones into typed arrays. */
+/** Reads the named columns (all when omitted) of a Parquet file: numbers into typed arrays, strings as UTF-8. */
 export async function readColumns(bytes: Uint8Array, origem: string, names?: readonly string[]): Promise<OriginTable> {
   const table = readFlatParquet(bytes, names, undefined, { typed: true });
   return { origem, columns: table.columns, data: table.data, rowCount: table.rowCount };

@@ -333,9 +333,8 @@ function keyHash(keyValues: (ColumnValues | undefined)[], r: number): number | n
     if (typeof v === 'string') {
       for (let c = 0; c < v.length; c++) h = Math.imul(h ^ v.charCodeAt(c), 16777619);
     } else {
-      const n = v;
-      h = Math.imul(h ^ (n | 0), 16777619);
-      h = Math.imul(h ^ ((n / 4294967296) | 0), 16777619);
+      h = Math.imul(h ^ (v | 0), 16777619);
+      h = Math.imul(h ^ ((v / 4294967296) | 0), 16777619);
     }
     h = Math.imul(h ^ 0xff, 16777619);
   }

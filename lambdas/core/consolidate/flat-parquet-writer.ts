@@ -13,7 +13,7 @@ import type { ColumnChunk, FileMetaData, RowGroup, Statistics } from 'hyparquet'
 type MinMaxType = NonNullable<Statistics['min_value']>;
 import { snappyCompressor } from 'hysnappy';
 import { parquetSchemaElement, type CellValue, type TableColumn } from '../parquet.js';
-import { isNumericColumn, isUtf8Column, utf8Compare, utf8Text, type FlatColumnData, type FlatTable, type NumericColumn, type Utf8Column } from '../column-data.js';
+import { copyBytes, isNumericColumn, isUtf8Column, utf8Compare, utf8Text, type FlatColumnData, type FlatTable, type NumericColumn, type Utf8Column } from '../column-data.js';
 
 const compress = snappyCompressor();
 const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
@@ -198,9 +198,7 @@ function writeUtf8Values(out: Buffer, column: Utf8Column, start: number, end: nu
     out.ensure(4 + length);
     out.view.setUint32(out.offset, length, true);
     const at = out.offset + 4;
-    const from = starts[i]!;
-    if (length < 32) for (let k = 0; k < length; k++) out.bytes[at + k] = bytes[from + k]!;
-    else out.bytes.set(bytes.subarray(from, from + length), at);
+    copyBytes(out.bytes, at, bytes, starts[i]!, length);
     out.offset = at + length;
     stats.utf8Row(column, i);
   }
