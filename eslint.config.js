@@ -8,7 +8,6 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      // The domain core must stay free of AWS, CDK and the local stand-ins (ARCHITECTURE.md, Layers).
       'no-restricted-imports': 'off',
     },
   },
@@ -18,11 +17,21 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // The domain core must stay free of AWS, CDK and the local stand-ins (docs/architecture.md, "Layers").
     files: ['lambdas/core/**/*.ts', 'lambdas/ports/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         { group: ['@aws-sdk/*', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', '@aws-lambda-powertools/*'], message: 'lambdas/core and lambdas/ports must not depend on AWS or the CDK.' },
-        { group: ['**/adapters/**', '**/handlers/**', '**/local/**', '@duckdb/*', 'dynalite', 's3rver'], message: 'lambdas/core must not import adapters, handlers or local stand-ins.' },
+        { group: ['**/adapters/**', '**/handlers/**', '**/steps/**', '**/local/**', '@duckdb/*', 'dynalite', 's3rver'], message: 'lambdas/core must not import the application layer, adapters, handlers or local stand-ins.' },
+      ] }],
+    },
+  },
+  {
+    // The application layer composes the core through ports; it never builds an adapter itself.
+    files: ['lambdas/steps/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['@aws-sdk/*', 'aws-cdk-lib', 'aws-cdk-lib/*', '**/adapters/**', '**/handlers/**', '**/local/**', '@duckdb/*'], message: 'lambdas/steps depends on the core and the ports only.' },
       ] }],
     },
   },

@@ -8,13 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { consolidate } from '../lambdas/core/consolidate/engine.js';
-import { readColumns, writeColumns } from '../lambdas/core/consolidate/columnar-io.js';
+import { readColumns } from '../lambdas/core/columnar/reader.js';
+import { writeColumns } from '../lambdas/core/columnar/writer.js';
 import { consolidationSql, type ConsolidationSqlSpec } from '../lambdas/core/consolidate/sql.js';
 import type { ConsolidationRules } from '../lambdas/core/consolidate/spec.js';
 import { findSource, parsePipelineConfig } from '../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../lambdas/core/default-config.js';
-import type { CellValue, TableColumn } from '../lambdas/core/parquet.js';
-import { fieldColumns } from '../lambdas/core/table-schemas.js';
+import type { CellValue, TableColumn } from '../lambdas/core/columnar/types.js';
+import { fieldColumns } from '../lambdas/core/lake/tables.js';
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
 const ORIGINS = ['sor', 'sot', 'legado'];
@@ -68,7 +69,7 @@ function peakRssMb(): number {
 async function runTypeScript(dir: string): Promise<Record<string, number>> {
   const cpuAtStart = cpuMs();
   const started = performance.now();
-  const inputs = await Promise.all(ORIGINS.map(async (o) => readColumns(new Uint8Array(await readFile(fileOf(dir, o))), o)));
+  const inputs = await Promise.all(ORIGINS.map(async (o) => ({ origem: o, ...readColumns(new Uint8Array(await readFile(fileOf(dir, o)))) })));
   const read = performance.now();
   const result = consolidate(rules, inputs, { columns });
   const deduped = performance.now();

@@ -5,8 +5,9 @@ import { createRequire } from 'node:module';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFlatParquet } from '../lambdas/core/consolidate/flat-parquet-writer.js';
-import { readParquet, rowsFromTable, tableFromRows, writeParquet, type TableColumn } from '../lambdas/core/parquet.js';
+import { writeFlatParquet } from '../lambdas/core/columnar/writer.js';
+import type { TableColumn } from '../lambdas/core/columnar/types.js';
+import { readParquet, rowsFromTable, tableFromRows, writeParquet } from '../test/support/parquet.js';
 
 const ROWS = Number(process.env.ROWS ?? 200_000);
 const columns: TableColumn[] = [

@@ -3,15 +3,15 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parsePipelineConfig, type PipelineConfig } from '../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../lambdas/core/default-config.js';
+import { PermanentError } from '../lambdas/core/errors.js';
 
 /** The CDK context key naming the config file. */
 export const CONFIG_CONTEXT_KEY = 'config';
 
 /** A config file that cannot be read or is not JSON (a file that parses but is invalid throws PipelineConfigError). */
-export class ConfigFileError extends Error {
+export class ConfigFileError extends PermanentError {
   constructor(readonly path: string, reason: string) {
-    super(`Cannot use pipeline config file ${path}: ${reason}. Pass an existing JSON file with -c ${CONFIG_CONTEXT_KEY}=path/to/config.json, or omit it for the default config`);
-    this.name = 'ConfigFileError';
+    super('ConfigFileError', `Cannot use pipeline config file ${path}: ${reason}. Pass an existing JSON file with -c ${CONFIG_CONTEXT_KEY}=path/to/config.json, or omit it for the default config`);
   }
 }
 

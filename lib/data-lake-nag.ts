@@ -1,7 +1,6 @@
 // cdk-nag AwsSolutions acknowledgements for the data lake stack, each limited to the construct it explains.
-import { Validations } from 'aws-cdk-lib';
+import { Validations, type Stack } from 'aws-cdk-lib';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type { Stack } from 'aws-cdk-lib';
 
 export function acknowledgeDataLakeFindings(_stack: Stack, accessLogs: s3.IBucket): void {
   Validations.of(accessLogs).acknowledge({

@@ -4,7 +4,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { physicalName, type PipelineConfig } from '../lambdas/core/config.js';
-import { goldColumns } from '../lambdas/core/table-schemas.js';
+import { goldColumns } from '../lambdas/core/lake/tables.js';
 import { LakeWorkgroup } from './constructs/data-lake/athena-workgroup.js';
 import { LakeCatalog } from './constructs/data-lake/lake-catalog.js';
 import { MedallionBuckets } from './constructs/data-lake/medallion-buckets.js';

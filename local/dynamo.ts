@@ -4,8 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
-import type { PipelineConfig } from '../lambdas/core/config.js';
-import { physicalName } from '../lambdas/core/config.js';
+import { type PipelineConfig, physicalName } from '../lambdas/core/config.js';
 import { STATE_KEYS } from '../lambdas/ports/state-stores.js';
 
 // dynalite ships no types; this is the one function of it that the local run uses.

@@ -7,7 +7,9 @@ import { parsePipelineConfig, type PipelineConfig, type PipelineConfigInput } fr
 import { defaultPipelineConfig, DEMO_API_BASE } from '../lambdas/core/default-config.js';
 import { addDays, businessDate, parseExecutionInput, type ExecutionInput } from '../lambdas/core/plan.js';
 import type { IngestProgress } from '../lambdas/core/ingest/progress.js';
-import { describeError, type FailureRecord, type PlanOutput, type RunResult } from '../lambdas/handlers/steps.js';
+import { describeStepError, type FailureRecord } from '../lambdas/steps/fail.js';
+import type { PlanOutput } from '../lambdas/steps/plan.js';
+import type { RunResult } from '../lambdas/steps/complete.js';
 import type { CongregadoRecord, JourneyRecord } from '../lambdas/ports/state-stores.js';
 import { demoDataset, type DemoDataset } from './demo-data.js';
 import { startDemoApi } from './demo-api.js';
@@ -102,7 +104,7 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
       result: output && !('status' in output) ? output : (journey?.result as RunResult | undefined),
       journey,
       congregados: await runtime.congregados(),
-      error: outcome.status === 'FAILED' ? (failure?.error ?? describeError({ Error: outcome.error, Cause: outcome.cause })) : undefined,
+      error: outcome.status === 'FAILED' ? (failure?.error ?? describeStepError({ Error: outcome.error, Cause: outcome.cause })) : undefined,
       notifications,
       dataset,
       durationMs: 0,

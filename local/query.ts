@@ -4,7 +4,7 @@ import './quiet-warnings.js';
 import { resolve } from 'node:path';
 import { parsePipelineConfig, type PipelineConfig } from '../lambdas/core/config.js';
 import { goldNamedQueries } from '../lambdas/core/consolidate/gold-queries.js';
-import { goldColumns } from '../lambdas/core/table-schemas.js';
+import { goldColumns } from '../lambdas/core/lake/tables.js';
 import { defaultPipelineConfig } from '../lambdas/core/default-config.js';
 import type { QueryRow } from '../lambdas/ports/query-engine.js';
 import { parseCommandLine } from './cli.js';

@@ -8,16 +8,9 @@ import { join } from 'node:path';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { PipelineConfig } from '../lambdas/core/config.js';
-import {
-  completeStep,
-  consolidateFunctionStep,
-  failStep,
-  ingestStep,
-  planStep,
-  refineStep,
-  type PipelineRuntime,
-} from '../lambdas/handlers/steps.js';
-import type { StepName } from '../lib/constructs/pipeline-functions.js';
+import { STEPS, type StepName } from '../lambdas/steps/index.js';
+import type { PipelineRuntime } from '../lambdas/steps/runtime.js';
+import { toStepFunctionsError } from '../lambdas/core/errors.js';
 import { STATE_NAMES } from '../lib/constructs/pipeline-state-machine.js';
 import { PipelineStack } from '../lib/pipeline-stack.js';
 import { dataLakeForLocalSynth } from './data-lake.js';
@@ -91,14 +84,6 @@ export function resolveTokens(value: unknown, resolve: (token: Record<string, un
   throw new Error(`Unexpected value in a DefinitionString: ${JSON.stringify(value)}`);
 }
 
-const STEPS: Record<StepName, (event: unknown, rt: PipelineRuntime) => Promise<unknown>> = {
-  plan: planStep,
-  ingest: ingestStep,
-  refine: refineStep,
-  consolidate: consolidateFunctionStep,
-  complete: completeStep,
-  fail: failStep,
-};
 
 export interface LocalEvent {
   type: string;
@@ -200,9 +185,9 @@ async function forward(events: AsyncGenerator<object>, onEvent: (e: LocalEvent, 
   }
 }
 
-/** The error a Lambda function's failure surfaces as: its name, and a JSON cause like Lambda's. */
+/** The error a Lambda function's failure surfaces as (lambdas/handlers/lambda-handler.ts): its name, and a JSON cause like Lambda's. */
 function lambdaError(err: unknown): Error {
-  const source = err instanceof Error ? err : new Error(String(err));
+  const source = toStepFunctionsError(err);
   const wrapped = new Error(JSON.stringify({ errorType: source.name, errorMessage: source.message }));
   wrapped.name = source.name;
   return wrapped;

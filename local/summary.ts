@@ -1,5 +1,5 @@
 // The end-of-run summary a person reads: rows and duration per step, the congregado, a sample of gold.
-import type { RunResult } from '../lambdas/handlers/steps.js';
+import type { RunResult } from '../lambdas/steps/complete.js';
 import type { CongregadoRecord, StepRecord } from '../lambdas/ports/state-stores.js';
 
 export interface SummaryInput {

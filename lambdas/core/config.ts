@@ -1,6 +1,7 @@
 // The zod schema of the pipeline config: read by the CDK app (bin/, lib/) and by the Lambdas.
 // It imports nothing of the CDK or the AWS SDK so that Lambda bundles stay small.
 import { z } from 'zod';
+import { PermanentError } from './errors.js';
 
 /** Cross-field checks run even when another part is malformed, so one run lists every error. */
 const ALWAYS = { when: () => true };
@@ -310,15 +311,14 @@ export type PipelineConfigInput = z.input<typeof PipelineConfigSchema>;
 export type PipelineConfig = z.output<typeof PipelineConfigSchema>;
 
 /** A config that failed validation; `issues` lists every wrong field with its path and reason. */
-export class PipelineConfigError extends Error {
+export class PipelineConfigError extends PermanentError {
   readonly issues: { path: string; message: string }[];
   constructor(issues: { path: string; message: string }[], origin = 'pipeline config') {
-    super(
+    super('PipelineConfigError', 
       `Invalid ${origin} (${issues.length} error${issues.length === 1 ? '' : 's'}):\n` +
         issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n') +
         '\nFix these fields and run again; see README.md, "Config reference".',
     );
-    this.name = 'PipelineConfigError';
     this.issues = issues;
   }
 }
@@ -343,9 +343,16 @@ export function parsePipelineConfig(raw: unknown, origin?: string): PipelineConf
 /** The `anomesdia` partition column shared by silver and gold tables. */
 export const PARTITION_COLUMN = 'anomesdia';
 
+/** A source name the config does not declare. */
+export class UnknownSourceError extends PermanentError {
+  constructor(readonly source: string, declared: string[]) {
+    super('UnknownSourceError', `Unknown source "${source}"; declared sources: ${declared.join(', ')}`);
+  }
+}
+
 export function findSource(config: PipelineConfig, name: string): SourceConfig {
   const source = config.sources.find((s) => s.name === name);
-  if (!source) throw new Error(`Unknown source "${name}"; declared sources: ${config.sources.map((s) => s.name).join(', ')}`);
+  if (!source) throw new UnknownSourceError(name, config.sources.map((s) => s.name));
   return source;
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { formatPath, type PipelineConfig } from './config.js';
 import { idempotencyKey } from './hashing.js';
 import type { RunMode, RunWindow } from './window.js';
+import { PermanentError } from './errors.js';
 
 /** The job name behind every pipeline journey's idempotency key. */
 export const PIPELINE_JOB_NAME = 'medallion-pipeline';
@@ -34,13 +35,12 @@ export const ExecutionInputSchema = z
 export type ExecutionInput = z.input<typeof ExecutionInputSchema>;
 
 /** An execution input that failed validation; `issues` names each wrong field. */
-export class ExecutionInputError extends Error {
+export class ExecutionInputError extends PermanentError {
   constructor(readonly issues: { path: string; message: string }[]) {
-    super(
+    super('ExecutionInputError', 
       `Invalid execution input: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}. ` +
         'See README.md, "Starting an execution", for examples.',
     );
-    this.name = 'ExecutionInputError';
   }
 }
 

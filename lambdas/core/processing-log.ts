@@ -1,6 +1,7 @@
 // The processing log (seed 002's log_processamento): each step's result as a StepRecord for the journey,
 // as one structured log line, and as metrics, through small interfaces the handlers wire to Powertools.
 import type { StepRecord } from '../ports/state-stores.js';
+import { describeError } from './errors.js';
 
 /** A structured logger (Powertools Logger fits it; so does console in tests). */
 export interface ProcessingLogger {
@@ -14,59 +15,78 @@ export interface MetricsSink {
   add(name: string, unit: 'Count' | 'Milliseconds', value: number, dimensions: Record<string, string>): void;
 }
 
-export const silentLogger: ProcessingLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-/** The fields ingest and refine results share with SourceStepSummary and StepRecord. */
+/** The fields a stage's result shares with a step summary and a StepRecord. */
 export interface StepCounts {
   source: string;
-  rows_read: number;
-  rows_written: number;
-  rows_invalid: number;
-  objects: string[];
-  duration_ms: number;
-  message: string;
+  rows_read?: number;
+  rows_written?: number;
+  rows_invalid?: number;
+  objects?: string[];
+  duration_ms?: number;
+  message?: string;
 }
 
-/** Objects kept in a step record: the journey item has a size limit, the manifest has the full list. */
-export const STEP_RECORD_MAX_OBJECTS = 100;
+/** What every stage's result reports, all of it. */
+export type StageCounts = Required<StepCounts>;
 
-/** The layer each step writes. */
-const LAYER = { ingest: 'bronze', refine: 'silver', consolidate: 'gold' } as const;
+/**
+ * Objects named in a step record or summary. Records travel in the state machine's payload (256 KB for a
+ * whole execution's state) and into the journey item (400 KB): a year's backfill writes thousands of
+ * objects, which the bronze manifests and the catalog list anyway.
+ */
+export const MAX_OBJECTS_LISTED = 20;
 
-/** A step result as the processing log entry of the journey. */
-export function toStepRecord(
-  name: keyof typeof LAYER,
-  result: StepCounts,
-  timing: { started_at: string; ended_at?: string },
+/** The layer each stage writes (seed 002's camada). */
+export const STAGE_LAYER = { ingest: 'bronze', refine: 'silver', consolidate: 'gold' } as const;
+export type StageName = keyof typeof STAGE_LAYER;
+
+/** The first MAX_OBJECTS_LISTED objects, with `objects_total` when some were left out. */
+export function listedObjects(objects: readonly string[] | undefined): { objects?: string[]; objects_total?: number } {
+  if (objects === undefined) return {};
+  if (objects.length <= MAX_OBJECTS_LISTED) return { objects: [...objects] };
+  return { objects: objects.slice(0, MAX_OBJECTS_LISTED), objects_total: objects.length };
+}
+
+/**
+ * The one builder of a step's processing log entry, for the journey (the step recorder) and for the log
+ * line and metrics (each stage): counts and at most MAX_OBJECTS_LISTED objects on success, the error on
+ * failure, WAITING while an external job goes on.
+ */
+export function stepRecord(
+  name: StageName,
+  status: StepRecord['status'],
+  counts: StepCounts,
+  timing: { started_at: string; ended_at: string },
+  error?: unknown,
 ): StepRecord {
+  const duration = Date.parse(timing.ended_at) - Date.parse(timing.started_at);
+  const { objects } = listedObjects(counts.objects);
   return {
     name,
-    status: 'SUCCEEDED',
-    source: result.source,
-    layer: LAYER[name],
-    objects: result.objects.slice(0, STEP_RECORD_MAX_OBJECTS),
-    message: result.message,
-    started_at: timing.started_at,
-    ended_at: timing.ended_at ?? new Date(Date.parse(timing.started_at) + result.duration_ms).toISOString(),
-    duration_ms: result.duration_ms,
-    rows_read: result.rows_read,
-    rows_written: result.rows_written,
-    rows_invalid: result.rows_invalid,
-  };
-}
-
-/** A failed step as its processing log entry. */
-export function failedStepRecord(name: keyof typeof LAYER, source: string, error: unknown, timing: { started_at: string; ended_at: string }): StepRecord {
-  return {
-    name,
-    status: 'FAILED',
-    source,
-    layer: LAYER[name],
+    status,
+    source: counts.source,
+    layer: STAGE_LAYER[name],
+    ...(objects ? { objects } : {}),
+    ...(counts.message !== undefined ? { message: counts.message } : {}),
     started_at: timing.started_at,
     ended_at: timing.ended_at,
-    duration_ms: Date.parse(timing.ended_at) - Date.parse(timing.started_at),
-    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    duration_ms: counts.duration_ms ?? duration,
+    ...(counts.rows_read !== undefined ? { rows_read: counts.rows_read } : {}),
+    ...(counts.rows_written !== undefined ? { rows_written: counts.rows_written } : {}),
+    ...(counts.rows_invalid !== undefined ? { rows_invalid: counts.rows_invalid } : {}),
+    ...(error !== undefined ? { error: describeError(error) } : {}),
   };
+}
+
+/** A stage's successful result as its processing log entry; `ended_at` defaults to start + duration. */
+export function toStepRecord(name: StageName, result: StepCounts, timing: { started_at: string; ended_at?: string }): StepRecord {
+  const ended = timing.ended_at ?? new Date(Date.parse(timing.started_at) + (result.duration_ms ?? 0)).toISOString();
+  return stepRecord(name, 'SUCCEEDED', result, { started_at: timing.started_at, ended_at: ended });
+}
+
+/** A failed stage as its processing log entry. */
+export function failedStepRecord(name: StageName, source: string, error: unknown, timing: { started_at: string; ended_at: string }): StepRecord {
+  return stepRecord(name, 'FAILED', { source }, timing, error);
 }
 
 /**

@@ -1,8 +1,6 @@
 // Lambda entry point of the pipeline's Consolidate: lists a consolidated table's gold partitions, or consolidates one.
-import { awsRuntime, lambdaHandler } from './runtime.js';
-import { consolidateFunctionStep } from './steps.js';
+import { consolidateFunctionStep } from '../steps/consolidate.js';
+import { containerRuntime } from './aws-runtime.js';
+import { lambdaHandler } from './lambda-handler.js';
 
-// Clients and adapters are built once per container, not per invocation.
-const runtime = awsRuntime(process.env);
-
-export const handler = lambdaHandler('consolidate', (event) => consolidateFunctionStep(event, runtime));
+export const handler = lambdaHandler('consolidate', (event, context) => consolidateFunctionStep(event, containerRuntime(), context));

@@ -1,8 +1,6 @@
 // Lambda entry point of the pipeline's Fail: marks the journey FAILED with the error.
-import { awsRuntime, lambdaHandler } from './runtime.js';
-import { failStep } from './steps.js';
+import { failStep } from '../steps/fail.js';
+import { containerRuntime } from './aws-runtime.js';
+import { lambdaHandler } from './lambda-handler.js';
 
-// Clients and adapters are built once per container, not per invocation.
-const runtime = awsRuntime(process.env);
-
-export const handler = lambdaHandler('fail', (event) => failStep(event, runtime));
+export const handler = lambdaHandler('fail', (event) => failStep(event, containerRuntime()));

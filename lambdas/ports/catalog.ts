@@ -27,10 +27,3 @@ export interface Catalog {
   /** Registers the partition or points an existing one at a new location. */
   upsertPartition(database: string, table: string, values: Record<string, string>, location: string): Promise<void>;
 }
-
-export class CatalogTableNotFoundError extends Error {
-  constructor(readonly database: string, readonly table: string) {
-    super(`Table ${database}.${table} is not in the catalog; deploy the data-lake stack or check the config's database and table names`);
-    this.name = 'CatalogTableNotFoundError';
-  }
-}

@@ -37,6 +37,8 @@ export interface GlueRunOptions {
    * resumes the run an earlier call started instead of starting another.
    */
   attempt?: string;
+  /** How long this call may wait for the run before it hands back with GlueJobStillRunningError [the runner's default]. */
+  waitMs?: number;
 }
 
 export interface GlueConsolidationRunner {
@@ -46,20 +48,4 @@ export interface GlueConsolidationRunner {
    * GlueJobStillRunningError when it is still running after the wait the runner allows: call again later.
    */
   run(spec: GlueConsolidationSpec, options?: GlueRunOptions): Promise<GlueConsolidationRun>;
-}
-
-/** The run is still going when the caller may wait no longer; a later call with the same spec resumes it. */
-export class GlueJobStillRunningError extends Error {
-  /** `resumed`: the run was started by an earlier call, which already reported the wait. */
-  constructor(readonly jobName: string, readonly jobRunId: string, readonly state: string, waitedSeconds: number, readonly resumed = false) {
-    super(`Glue job ${jobName} run ${jobRunId} is still ${state} after ${waitedSeconds} s of waiting; the step is retried and resumes waiting on the same run`);
-    this.name = 'GlueJobStillRunningError';
-  }
-}
-
-export class GlueJobFailedError extends Error {
-  constructor(readonly jobName: string, readonly jobRunId: string, readonly state: string, detail?: string) {
-    super(`Glue job ${jobName} run ${jobRunId} ended ${state}${detail ? `: ${detail}` : ''}; see the run in the Glue console (CloudWatch log group /aws-glue/jobs)`);
-    this.name = 'GlueJobFailedError';
-  }
 }

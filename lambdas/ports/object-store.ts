@@ -26,17 +26,3 @@ export interface ObjectStore {
   move(fromKey: string, toKey: string): Promise<void>;
   delete(keys: readonly string[]): Promise<void>;
 }
-
-export class ObjectNotFoundError extends Error {
-  constructor(readonly uri: string) {
-    super(`No object at ${uri}`);
-    this.name = 'ObjectNotFoundError';
-  }
-}
-
-export class ObjectExistsError extends Error {
-  constructor(readonly uri: string) {
-    super(`An object already exists at ${uri}; it was not overwritten`);
-    this.name = 'ObjectExistsError';
-  }
-}

@@ -4,10 +4,3 @@ export interface SecretProvider {
   /** The secret's value; throws SecretNotFoundError when there is none by that name. */
   getSecret(name: string): Promise<string>;
 }
-
-export class SecretNotFoundError extends Error {
-  constructor(readonly secretName: string, readonly where: string, hint: string) {
-    super(`Secret "${secretName}" was not found in ${where}; ${hint}`);
-    this.name = 'SecretNotFoundError';
-  }
-}

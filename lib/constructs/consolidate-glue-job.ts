@@ -8,8 +8,9 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import type { PipelineConfig } from '../../lambdas/core/config.js';
-import { lakeTables } from '../../lambdas/core/lake-layout.js';
+import { lakeTables } from '../../lambdas/core/lake/layout.js';
 import { grantOutputPaths, type ConsolidateGlueJobRef } from './pipeline-functions.js';
+import { PermanentError } from '../../lambdas/core/errors.js';
 
 export interface ConsolidateGlueJobProps {
   config: PipelineConfig;
@@ -38,10 +39,9 @@ export const SPEC_URI_ARGUMENT = '--spec_uri';
 export const SKIPPED_SCRIPT_LOCATION = 's3://bundling-skipped/consolidate_job.py';
 
 /** A Glue script that is not on disk: the asset cannot be uploaded. */
-export class GlueScriptMissingError extends Error {
+export class GlueScriptMissingError extends PermanentError {
   constructor(readonly path: string) {
-    super(`Glue script ${path} does not exist; the consolidate Glue job uploads it as an asset (glue-scripts/consolidate_job.py)`);
-    this.name = 'GlueScriptMissingError';
+    super('GlueScriptMissingError', `Glue script ${path} does not exist; the consolidate Glue job uploads it as an asset (glue-scripts/consolidate_job.py)`);
   }
 }
 

@@ -10,8 +10,9 @@ import { Construct } from 'constructs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serviceName, type PipelineConfig } from '../../lambdas/core/config.js';
-import { ENV } from '../../lambdas/handlers/env-names.js';
-import { lakeTables, type LakeTable } from '../../lambdas/core/lake-layout.js';
+import { ENV } from '../../lambdas/handlers/env.js';
+import { lakeTables, type LakeTable } from '../../lambdas/core/lake/layout.js';
+import type { StepName } from '../../lambdas/steps/index.js';
 import type { PipelineFunctions } from './pipeline-state-machine.js';
 
 /** The data lake's resources the functions work on (the DataLakeStack's outputs). */
@@ -46,8 +47,6 @@ export interface PipelineFunctionsProps {
   projectRoot?: string;
 }
 
-export type StepName = keyof PipelineFunctions;
-export const STEP_NAMES: readonly StepName[] = ['plan', 'ingest', 'refine', 'consolidate', 'complete', 'fail'];
 
 /** The environment variable names the handlers' runtime reads (one list, shared with lambdas/handlers/runtime.ts). */
 export { ENV };

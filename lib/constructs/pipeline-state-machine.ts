@@ -6,6 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { PERMANENT_ERROR } from '../../lambdas/core/errors.js';
 
 /** The state names; the local runner binds its handlers to the Task states by these names. */
 export const STATE_NAMES = {
@@ -27,11 +28,8 @@ export const STATE_NAMES = {
   failed: 'Pipeline failed',
 } as const;
 
-/** The error Consolidate ends with while a Glue run goes on (lambdas/ports/glue-runner.ts). */
+/** The error Consolidate ends with while a Glue run goes on (lambdas/ports/errors.ts). */
 export const GLUE_STILL_RUNNING = 'GlueJobStillRunningError';
-
-/** Error names that no retry can fix: the input, the config or the data is wrong. */
-export const PERMANENT_ERRORS = ['ExecutionInputError', 'PipelineConfigError', 'JourneyInProgressError', 'StepEventError', 'MissingEnvironmentError'] as const;
 
 export interface PipelineFunctions {
   plan: lambda.IFunction;
@@ -115,8 +113,9 @@ export function buildPipelineDefinition(scope: Construct, props: PipelineStateMa
       retryOnServiceExceptions: true,
     });
     if (firstRetry) task.addRetry(firstRetry);
-    // A permanent error fails at once; everything else (throttling, a flaky API, a lost lease) is retried.
-    task.addRetry({ errors: [...PERMANENT_ERRORS], maxAttempts: 0 });
+    // Every error no retry can fix reaches Step Functions as PERMANENT_ERROR (lambdas/core/errors.ts) and
+    // fails at once; everything else (throttling, a flaky API, a lost race) is retried.
+    task.addRetry({ errors: [PERMANENT_ERROR], maxAttempts: 0 });
     task.addRetry({
       errors: [sfn.Errors.ALL],
       maxAttempts: retry.maxRetries,

@@ -14,12 +14,21 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
-import { glueType } from '../../lambdas/core/table-schemas.js';
-import { lakeTables } from '../../lambdas/core/lake-layout.js';
-import { readParquet } from '../../lambdas/core/parquet.js';
-import { ENV } from '../../lambdas/handlers/env-names.js';
-import { awsRuntime } from '../../lambdas/handlers/runtime.js';
-import { completeStep, consolidateFunctionStep, ingestStep, planStep, refineStep, type GoldPartitions, type PartitionSummary, type PipelineRuntime, type SourceStepSummary } from '../../lambdas/handlers/steps.js';
+import { glueType } from '../../lambdas/core/columnar/schema.js';
+import { lakeTables } from '../../lambdas/core/lake/layout.js';
+import { readParquet } from '../support/parquet.js';
+import { ENV } from '../../lambdas/handlers/env.js';
+import { awsRuntime } from '../../lambdas/handlers/aws-runtime.js';
+import { MissingEnvironmentError } from '../../lambdas/handlers/env.js';
+import { lambdaHandler } from '../../lambdas/handlers/lambda-handler.js';
+import { PERMANENT_ERROR } from '../../lambdas/core/errors.js';
+import { completeStep } from '../../lambdas/steps/complete.js';
+import { consolidateFunctionStep, type GoldPartitions } from '../../lambdas/steps/consolidate.js';
+import { ingestStep } from '../../lambdas/steps/ingest.js';
+import { planStep } from '../../lambdas/steps/plan.js';
+import { refineStep } from '../../lambdas/steps/refine.js';
+import type { PartitionSummary, SourceStepSummary } from '../../lambdas/steps/types.js';
+import type { PipelineRuntime } from '../../lambdas/steps/runtime.js';
 import { demoDataset } from '../../local/demo-data.js';
 import { startDemoApi, type DemoApi } from '../../local/demo-api.js';
 import { localConfig } from '../../local/local-run.js';
@@ -143,8 +152,11 @@ describe('the Lambda runtime on S3 and DynamoDB emulators', () => {
     expect(plan.status).toBe('completed');
   });
 
-  it('reports a missing bucket variable as the step error, naming the variable', async () => {
-    const broken = awsRuntime({}, { config: runtime.config });
-    await expect(planStep({ input: { mode: 'daily', now: NOW } }, broken)).rejects.toThrow(/JOURNEY_TABLE|BRONZE_BUCKET/);
+  it('reports a missing bucket variable as the step error, naming the variable, never retried', async () => {
+    expect(() => awsRuntime({}, { config: runtime.config })).toThrow(MissingEnvironmentError);
+    const handler = lambdaHandler('plan', async (event) => planStep(event, awsRuntime({}, { config: runtime.config })));
+    const error = await handler({ input: { mode: 'daily', now: NOW } }).catch((e: unknown) => e as Error);
+    expect(error.name).toBe(PERMANENT_ERROR);
+    expect(error.message).toMatch(/^MissingEnvironmentError: Environment variable (JOURNEY_TABLE|BRONZE_BUCKET) is not set/);
   });
 });

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { GLUE_WAIT_MS, glueWaitMs, lambdaHandler } from '../../lambdas/handlers/runtime.js';
+import { GLUE_WAIT_MS, glueWaitMs } from '../../lambdas/core/consolidate/consolidate-table.js';
+import { ExecutionInputError } from '../../lambdas/core/plan.js';
+import { PERMANENT_ERROR } from '../../lambdas/core/errors.js';
+import { HttpStatusError } from '../../lambdas/core/ingest/errors.js';
+import { lambdaHandler } from '../../lambdas/handlers/lambda-handler.js';
+import type { StepContext } from '../../lambdas/steps/types.js';
 
 describe('lambdaHandler', () => {
-  it('bounds the Glue wait by the invocation: four minutes at most, and a minute short of its timeout', async () => {
+  it('passes the Lambda context to the step, which bounds a Glue wait by it: four minutes at most, and a minute short of its timeout', async () => {
     const waits: number[] = [];
-    const handler = lambdaHandler('consolidate', async () => void waits.push(glueWaitMs()));
+    const handler = lambdaHandler('consolidate', async (_event, context?: StepContext) => void waits.push(glueWaitMs(context && (() => context.getRemainingTimeInMillis()))));
     await handler({}, { getRemainingTimeInMillis: () => 14 * 60_000 });
     await handler({}, { getRemainingTimeInMillis: () => 2 * 60_000 });
     await handler({}, { getRemainingTimeInMillis: () => 30_000 });
@@ -16,8 +21,20 @@ describe('lambdaHandler', () => {
     expect(waits[3]).toBe(GLUE_WAIT_MS);
   });
 
-  it('passes the step error on to the state machine unchanged', async () => {
+  it('passes a retryable step error on to the state machine unchanged', async () => {
     const failure = Object.assign(new Error('boom'), { name: 'HttpError' });
     await expect(lambdaHandler('ingest', async () => Promise.reject(failure))({})).rejects.toBe(failure);
+    const throttled = new HttpStatusError('sor', 'https://api/x', 503, 'busy', 4);
+    await expect(lambdaHandler('ingest', async () => Promise.reject(throttled))({})).rejects.toBe(throttled);
+  });
+
+  it('surfaces a permanent error under the one PermanentError name, its class and message kept in the message and cause', async () => {
+    const wrong = new ExecutionInputError([{ path: 'from', message: 'expected YYYY-MM-DD' }]);
+    const surfaced = await lambdaHandler('plan', async () => Promise.reject(wrong))({}).catch((e: unknown) => e as Error);
+    expect(surfaced.name).toBe(PERMANENT_ERROR);
+    expect(surfaced.message).toMatch(/^ExecutionInputError: Invalid execution input: from: expected YYYY-MM-DD/);
+    expect(surfaced.cause).toBe(wrong);
+    const unauthorized = new HttpStatusError('sor', 'https://api/x', 401, 'no', 1);
+    expect((await lambdaHandler('ingest', async () => Promise.reject(unauthorized))({}).catch((e: unknown) => e as Error)).name).toBe(PERMANENT_ERROR);
   });
 });

@@ -100,7 +100,14 @@ describe('state machine', () => {
     };
     for (const name of [STATE_NAMES.plan, STATE_NAMES.ingest, STATE_NAMES.refine, STATE_NAMES.goldPartitions, STATE_NAMES.consolidate, STATE_NAMES.complete, STATE_NAMES.recordFailure]) {
       const retry = tasks[name].Retry as any[];
-      expect(retry.find((r) => r.ErrorEquals.includes('ExecutionInputError'))).toMatchObject({ MaxAttempts: 0 });
+      // Lambda's own service errors, then every permanent error at once (never retried), then the rest with backoff.
+      const own = retry.filter((r) => !r.ErrorEquals.includes('GlueJobStillRunningError'));
+      expect(own.map((r) => r.ErrorEquals)).toEqual([
+        ['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'],
+        ['PermanentError'],
+        ['States.ALL'],
+      ]);
+      expect(own[1]).toEqual({ ErrorEquals: ['PermanentError'], MaxAttempts: 0 });
       expect(retry.find((r) => r.ErrorEquals[0] === 'States.ALL')).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', MaxAttempts: 3 });
       // States.ALL must come last, or Step Functions rejects the definition.
       expect(retry.at(-1).ErrorEquals).toEqual(['States.ALL']);
@@ -269,7 +276,7 @@ describe('dashboard', () => {
     const printed: string[] = [];
     const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => (printed.push(String(chunk)), true));
     try {
-      const { stepMetrics } = await import('../../lambdas/handlers/runtime.js');
+      const { stepMetrics } = await import('../../lambdas/handlers/aws-runtime.js');
       stepMetrics.add('RowsWritten', 'Count', 7, { step: 'ingest', source: 'sor' });
     } finally {
       write.mockRestore();

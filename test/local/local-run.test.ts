@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { localLake, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime.js';
 import { runLocal } from '../../local/local-run.js';
 import { formatSummary } from '../../local/summary.js';
-import { memoryRuntime } from './memory-runtime.js';
+import { memoryRuntime } from '../support/memory-runtime.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'medallion-local-run-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -2,8 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parsePipelineConfig } from '../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { runPipeline, synthesizePipeline, type SynthesizedPipeline } from '../../local/state-machine.js';
-import { GlueJobStillRunningError } from '../../lambdas/ports/glue-runner.js';
-import { memoryRuntime } from './memory-runtime.js';
+import { GlueJobStillRunningError } from '../../lambdas/ports/errors.js';
+import { memoryRuntime } from '../support/memory-runtime.js';
 
 const config = parsePipelineConfig(defaultPipelineConfig);
 let pipeline: SynthesizedPipeline;
@@ -143,8 +143,8 @@ describe('the synthesized definition run locally', () => {
   it('fails a wrong input in Plan, naming the field, without retrying or touching any journey', async () => {
     const { runtime, journeys } = memoryRuntime(config);
     const outcome = await runPipeline(pipeline, runtime, { mode: 'backfill', from: '2024-13-01' });
-    expect(outcome).toMatchObject({ status: 'FAILED', error: 'ExecutionInputError' });
-    expect((outcome as { cause: string }).cause).toContain('from: expected YYYY-MM-DD, got \\"2024-13-01\\"');
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'PermanentError' });
+    expect((outcome as { cause: string }).cause).toContain('ExecutionInputError: Invalid execution input: from: expected YYYY-MM-DD, got \\"2024-13-01\\"');
     expect(journeys.size).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 // A tiny in-memory Catalog for tests: tables and partition locations in maps.
-import { CatalogTableNotFoundError, type Catalog, type CatalogTable } from '../../lambdas/ports/catalog.js';
+import type { Catalog, CatalogTable } from '../../lambdas/ports/catalog.js';
+import { CatalogTableNotFoundError } from '../../lambdas/ports/errors.js';
 
 export class MemoryCatalog implements Catalog {
   readonly tables = new Map<string, CatalogTable>();

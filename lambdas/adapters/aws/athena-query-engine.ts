@@ -1,6 +1,7 @@
 // The QueryEngine port over Athena: one query in a workgroup, polled to its end, results typed by column.
 import { GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, type AthenaClient, type ColumnInfo } from '@aws-sdk/client-athena';
 import type { QueryEngine, QueryRow } from '../../ports/query-engine.js';
+import { AthenaQueryError } from './errors.js';
 
 export interface AthenaQueryEngineOptions {
   workGroup: string;
@@ -10,13 +11,6 @@ export interface AthenaQueryEngineOptions {
   /** Give up waiting after this long [10 minutes]. */
   timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
-}
-
-export class AthenaQueryError extends Error {
-  constructor(readonly queryExecutionId: string, readonly state: string, reason: string | undefined, sql: string) {
-    super(`Athena query ${queryExecutionId} ended ${state}${reason ? `: ${reason}` : ''} (SQL: ${sql.length > 200 ? `${sql.slice(0, 200)}...` : sql})`);
-    this.name = 'AthenaQueryError';
-  }
 }
 
 export class AthenaQueryEngine implements QueryEngine {

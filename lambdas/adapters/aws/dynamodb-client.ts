@@ -1,6 +1,7 @@
 // The one DynamoDB document client of the state stores, their error class, and DynamoDB's item size rule.
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StateStoreError } from './errors.js';
 
 export interface StateClientOptions {
   /** Attempts per request, the first included; throttling and 5xx answers are retried with backoff by the SDK. Default 5. */
@@ -27,29 +28,6 @@ export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
-}
-
-/** A DynamoDB request that failed after the SDK's retries; `cause` holds the SDK's error. */
-export class StateStoreError extends Error {
-  constructor(
-    readonly table: string,
-    readonly operation: string,
-    cause: unknown,
-  ) {
-    const e = cause as { name?: string; message?: string; $metadata?: { attempts?: number; httpStatusCode?: number } };
-    const attempts = e.$metadata?.attempts;
-    super(
-      `DynamoDB ${operation} on table "${table}" failed${attempts ? ` after ${attempts} attempt(s)` : ''}: ${e.name ?? 'Error'}: ${e.message ?? String(cause)}` +
-        (isThrottling(cause) ? ' (throttled: raise the table capacity or lower the concurrency)' : ''),
-      { cause },
-    );
-    this.name = 'StateStoreError';
-  }
-}
-
-function isThrottling(err: unknown): boolean {
-  const name = (err as { name?: string }).name ?? '';
-  return /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded/.test(name);
 }
 
 function isConditionFailed(err: unknown): boolean {

@@ -1,10 +1,11 @@
 // The congregado_data table (key `id`, GSI `idempotency_key`): one versioned record per consolidated table (seed 000).
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { canonicalJson } from '../../core/hashing.js';
-import { goldLayout } from '../../core/lake-layout.js';
+import { goldLayout } from '../../core/lake/layout.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { STATE_KEYS, type CongregadoInput, type CongregadoRecord, type CongregadoStore } from '../../ports/state-stores.js';
 import { call, conditional, dynamoItemSize, dynamoSize } from './dynamodb-client.js';
+import { CongregadoContentionError } from './errors.js';
 
 export interface CongregadoStoreOptions {
   /** Where a full sample that does not fit in the item goes (the gold bucket). */
@@ -20,13 +21,6 @@ const MAX_RACES = 10;
 
 export function congregadoId(database: string, tabelaConsolidada: string): string {
   return `${database}_${tabelaConsolidada}`;
-}
-
-export class CongregadoContentionError extends Error {
-  constructor(readonly id: string, attempts: number) {
-    super(`Congregado ${id}: ${attempts} versioned writes in a row lost to concurrent saves; retry the consolidation`);
-    this.name = 'CongregadoContentionError';
-  }
 }
 
 export class DynamoCongregadoStore implements CongregadoStore {

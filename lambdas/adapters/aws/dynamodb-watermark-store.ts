@@ -2,13 +2,7 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { WatermarkRecord, WatermarkStore } from '../../ports/state-stores.js';
 import { call, conditional } from './dynamodb-client.js';
-
-export class InvalidWatermarkError extends Error {
-  constructor(readonly source: string, readonly value: string) {
-    super(`Watermark "${value}" of source "${source}" is not an ISO-8601 instant (e.g. 2024-03-15T00:00:00.000Z)`);
-    this.name = 'InvalidWatermarkError';
-  }
-}
+import { InvalidWatermarkError, StateStoreError } from './errors.js';
 
 export class DynamoWatermarkStore implements WatermarkStore {
   constructor(
@@ -45,7 +39,7 @@ export class DynamoWatermarkStore implements WatermarkStore {
     );
     if (out?.Attributes) return { advanced: true, current: out.Attributes as WatermarkRecord };
     const current = await this.get(source);
-    if (!current) throw new Error(`Watermark of source "${source}" was neither advanced nor found in table "${this.tableName}"`);
+    if (!current) throw new StateStoreError(this.tableName, `AdvanceWatermark ${source}`, new Error(`Watermark of source "${source}" was neither advanced nor found in table "${this.tableName}"`));
     return { advanced: false, current };
   }
 }

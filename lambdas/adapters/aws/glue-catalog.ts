@@ -12,8 +12,10 @@ import {
   type Table,
 } from '@aws-sdk/client-glue';
 import type { FieldType } from '../../core/config.js';
-import { glueType } from '../../core/table-schemas.js';
-import { CatalogTableNotFoundError, type Catalog, type CatalogColumn, type CatalogTable } from '../../ports/catalog.js';
+import { glueType } from '../../core/columnar/schema.js';
+import type { Catalog, CatalogColumn, CatalogTable } from '../../ports/catalog.js';
+import { CatalogTableNotFoundError } from '../../ports/errors.js';
+import { GlueCatalogError } from './errors.js';
 
 export interface GlueCatalogOptions {
   /** The account id of the catalog; the caller's account when omitted. */
@@ -88,7 +90,7 @@ export class GlueCatalog implements Catalog {
     const error = created.Errors?.[0]?.ErrorDetail;
     if (!error) return;
     if (error.ErrorCode !== 'AlreadyExistsException') {
-      throw new Error(`Glue refused partition ${Values.join('/')} of ${database}.${table}: ${error.ErrorCode}: ${error.ErrorMessage}`);
+      throw new GlueCatalogError(`Glue refused partition ${Values.join('/')} of ${database}.${table}: ${error.ErrorCode}: ${error.ErrorMessage}`);
     }
     await this.client.send(
       new UpdatePartitionCommand({ CatalogId: this.catalogId, DatabaseName: database, TableName: table, PartitionValueList: Values, PartitionInput: { Values, StorageDescriptor } }),
@@ -110,7 +112,7 @@ export class GlueCatalog implements Catalog {
 function partitionValues(table: Table, values: Record<string, string>): string[] {
   return (table.PartitionKeys ?? []).map((k) => {
     const v = values[k.Name!];
-    if (v === undefined) throw new Error(`Partition of ${table.DatabaseName}.${table.Name} needs a value for "${k.Name}" (got ${JSON.stringify(values)})`);
+    if (v === undefined) throw new GlueCatalogError(`Partition of ${table.DatabaseName}.${table.Name} needs a value for "${k.Name}" (got ${JSON.stringify(values)})`);
     return v;
   });
 }
@@ -136,6 +138,6 @@ function catalogColumn(column: Column): CatalogColumn {
   const decimal = /^decimal\((\d+),\s*(\d+)\)$/.exec(type);
   if (decimal) return { name: column.Name!, type: 'decimal', precision: Number(decimal[1]), scale: Number(decimal[2]) };
   const mapped = GLUE_TYPES[type.replace(/\(.*\)$/, '')];
-  if (!mapped) throw new Error(`Glue column "${column.Name}" has type ${column.Type}, which the pipeline does not map`);
+  if (!mapped) throw new GlueCatalogError(`Glue column "${column.Name}" has type ${column.Type}, which the pipeline does not map`);
   return { name: column.Name!, type: mapped };
 }

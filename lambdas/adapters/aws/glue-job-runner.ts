@@ -5,8 +5,9 @@
 // on the recorded run instead of starting another.
 import { GetJobRunCommand, StartJobRunCommand, type GlueClient } from '@aws-sdk/client-glue';
 import { sha256Hex } from '../../core/hashing.js';
-import { ObjectNotFoundError, type ObjectStore } from '../../ports/object-store.js';
-import { GlueJobFailedError, GlueJobStillRunningError, type GlueConsolidationRun, type GlueConsolidationRunner, type GlueConsolidationSpec, type GlueRunOptions } from '../../ports/glue-runner.js';
+import type { ObjectStore } from '../../ports/object-store.js';
+import { ObjectNotFoundError, GlueJobFailedError, GlueJobStillRunningError } from '../../ports/errors.js';
+import type { GlueConsolidationRun, GlueConsolidationRunner, GlueConsolidationSpec, GlueRunOptions } from '../../ports/glue-runner.js';
 
 export interface GlueJobRunnerOptions {
   jobName: string;
@@ -14,8 +15,8 @@ export interface GlueJobRunnerOptions {
   specStore: ObjectStore;
   specPrefix?: string;
   pollIntervalMs?: number;
-  /** How long one call may wait for the run, in ms [4 minutes]; a function is asked at each call. */
-  waitMs?: number | (() => number);
+  /** How long one call may wait for the run, in ms, unless the call says [4 minutes]. */
+  waitMs?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
@@ -47,7 +48,7 @@ export class GlueJobRunner implements GlueConsolidationRunner {
   async run(spec: GlueConsolidationSpec, options: GlueRunOptions = {}): Promise<GlueConsolidationRun> {
     const { jobName, specStore } = this.options;
     const now = this.options.now ?? Date.now;
-    const waitMs = typeof this.options.waitMs === 'function' ? this.options.waitMs() : (this.options.waitMs ?? DEFAULT_WAIT_MS);
+    const waitMs = options.waitMs ?? this.options.waitMs ?? DEFAULT_WAIT_MS;
     const started = now();
     const specText = JSON.stringify(spec, null, 2);
     const specHash = sha256Hex(specText);

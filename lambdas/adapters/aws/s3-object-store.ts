@@ -9,7 +9,9 @@ import {
   paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { ObjectExistsError, ObjectNotFoundError, type ObjectInfo, type ObjectStore, type PutOptions } from '../../ports/object-store.js';
+import type { ObjectInfo, ObjectStore, PutOptions } from '../../ports/object-store.js';
+import { ObjectExistsError, ObjectNotFoundError } from '../../ports/errors.js';
+import { InvalidS3UriError, S3OperationError } from './errors.js';
 
 export interface S3ObjectStoreOptions {
   /** Prepended to every key, e.g. `stage-a/`. */
@@ -22,22 +24,6 @@ export interface S3ObjectStoreOptions {
    * and it decodes the copy source with decodeURI, so `=` and `:` are left unescaped there.
    */
   emulator?: boolean;
-}
-
-/** A failed S3 request that is not one of the port's own errors (missing object, object exists). */
-export class S3OperationError extends Error {
-  constructor(readonly operation: string, readonly uri: string, cause: unknown) {
-    const e = cause as { name?: string; message?: string };
-    super(`S3 ${operation} of ${uri} failed: ${e.name ?? 'Error'}: ${e.message ?? String(cause)}`, { cause });
-    this.name = 'S3OperationError';
-  }
-}
-
-export class InvalidS3UriError extends Error {
-  constructor(readonly uri: string) {
-    super(`"${uri}" is not an S3 URI of the form s3://bucket/key`);
-    this.name = 'InvalidS3UriError';
-  }
 }
 
 /** `s3://bucket/some/key` -> { bucket, key } (the key may be empty for a bucket's root). */

@@ -1,6 +1,7 @@
 // SecretProvider over AWS Secrets Manager, cached per Lambda container so a run fetches each token once.
 import { GetSecretValueCommand, ResourceNotFoundException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretNotFoundError, type SecretProvider } from '../../ports/secrets.js';
+import type { SecretProvider } from '../../ports/secrets.js';
+import { SecretNotFoundError } from '../../ports/errors.js';
 
 export interface SecretsManagerSecretProviderOptions {
   /** How long a fetched value is reused [5 minutes]: rotation reaches a warm container within this time. */

@@ -1,5 +1,6 @@
 // SecretProvider over environment variables, for local runs: never for tokens in a deployed Lambda.
-import { SecretNotFoundError, type SecretProvider } from '../../ports/secrets.js';
+import type { SecretProvider } from '../../ports/secrets.js';
+import { SecretNotFoundError } from '../../ports/errors.js';
 
 /** `medallion/demo-api-token` -> `MEDALLION_DEMO_API_TOKEN`: secret names are paths, variable names are not. */
 export function secretEnvName(secretName: string): string {

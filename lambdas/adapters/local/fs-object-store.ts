@@ -3,7 +3,8 @@ import { mkdir, readFile, rename, rm, stat, readdir, writeFile, copyFile, open }
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { ObjectExistsError, ObjectNotFoundError, type ObjectInfo, type ObjectStore, type PutOptions } from '../../ports/object-store.js';
+import type { ObjectInfo, ObjectStore, PutOptions } from '../../ports/object-store.js';
+import { InvalidObjectKeyError, ObjectExistsError, ObjectNotFoundError } from '../../ports/errors.js';
 
 export class FsObjectStore implements ObjectStore {
   constructor(readonly root: string) {}
@@ -13,7 +14,7 @@ export class FsObjectStore implements ObjectStore {
   }
 
   private path(key: string): string {
-    if (key.split('/').some((part) => part === '..')) throw new Error(`Key "${key}" may not contain ".." segments`);
+    if (key.split('/').some((part) => part === '..')) throw new InvalidObjectKeyError(key, 'may not contain ".." segments');
     return join(this.root, ...key.split('/'));
   }
 

@@ -2,7 +2,9 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { CatalogTableNotFoundError, type Catalog, type CatalogTable } from '../../ports/catalog.js';
+import type { Catalog, CatalogTable } from '../../ports/catalog.js';
+import { CatalogTableNotFoundError } from '../../ports/errors.js';
+import { LocalCatalogError } from './errors.js';
 
 interface CatalogFile {
   tables: Record<string, { table: CatalogTable; partitions: Record<string, string> }>;
@@ -65,7 +67,7 @@ export class JsonCatalog implements Catalog {
       return JSON.parse(await readFile(this.filePath, 'utf8')) as CatalogFile;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { tables: {} };
-      throw new Error(`Local catalog ${this.filePath} is unreadable (${(err as Error).message}); fix or delete the file to start an empty catalog`, { cause: err });
+      throw new LocalCatalogError(`Local catalog ${this.filePath} is unreadable (${(err as Error).message}); fix or delete the file to start an empty catalog`, { cause: err });
     }
   }
 
@@ -92,7 +94,7 @@ function partitionId(table: CatalogTable, values: Record<string, string>): strin
   return table.partitionKeys
     .map((k) => {
       const v = values[k];
-      if (v === undefined) throw new Error(`Partition of ${table.database}.${table.name} needs a value for "${k}" (got ${JSON.stringify(values)})`);
+      if (v === undefined) throw new LocalCatalogError(`Partition of ${table.database}.${table.name} needs a value for "${k}" (got ${JSON.stringify(values)})`);
       return `${k}=${v}`;
     })
     .join('/');

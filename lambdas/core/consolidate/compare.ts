@@ -1,7 +1,7 @@
 // The one total order of cell values shared by the TypeScript engine and the generated SQL: numbers
 // numerically, timestamps and dates by instant, false < true, and strings by Unicode code point
 // (the byte order of UTF-8, which is how DuckDB, Trino and Spark compare VARCHAR by default).
-import type { CellValue } from '../parquet.js';
+import type { CellValue } from '../columnar/types.js';
 
 /** Compares two present values of the same column; timestamps may be Dates or epoch milliseconds. */
 export function compareValues(a: CellValue, b: CellValue): number {

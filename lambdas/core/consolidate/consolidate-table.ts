@@ -1,20 +1,26 @@
-// Consolidates one gold partition: reads each origin's silver partition, applies the engine (or
-// delegates to Glue above the threshold), writes snappy Parquet under a new run folder, switches the
-// catalog partition to it, removes the previous files, quarantines null-key rows and saves the congregado.
+// Consolidates one gold partition in three phases: choosing the engine (the TypeScript engine in this
+// Lambda, or the Glue job above the threshold), running it (snappy Parquet under a new run folder, null-key
+// rows quarantined), and publishing (the catalog partition switched to the new folder, then the congregado
+// saved). Its processing log line and metrics go out like ingest's and refine's.
 import { findSource, PARTITION_COLUMN, type ConsolidationConfig, type PipelineConfig } from '../config.js';
+import { cellAt } from '../columnar/columns.js';
+import { parquetFooter, readColumns } from '../columnar/reader.js';
+import type { CellValue, FlatTable, TableColumn } from '../columnar/types.js';
+import { writeColumns } from '../columnar/writer.js';
 import { sha256Hex } from '../hashing.js';
-import { goldLayout, goldTable, silverLayout, silverTable } from '../lake-layout.js';
-import { cellAt, type FlatTable } from '../column-data.js';
-import type { CellValue, TableColumn } from '../parquet.js';
-import { goldColumns, ORIGIN_COLUMN } from '../table-schemas.js';
-import { CatalogTableNotFoundError, type Catalog } from '../../ports/catalog.js';
+import { goldLayout, goldTable, silverLayout, silverTable } from '../lake/layout.js';
+import { clearFolder, folderUri, locationIn, publishPartition, withSlash } from '../lake/publication.js';
+import { goldColumns, ORIGIN_COLUMN } from '../lake/tables.js';
+import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger } from '../processing-log.js';
+import type { Catalog } from '../../ports/catalog.js';
+import { CatalogTableNotFoundError, GlueJobStillRunningError } from '../../ports/errors.js';
 import type { GlueConsolidationRunner, GlueConsolidationSpec } from '../../ports/glue-runner.js';
 import type { ObjectInfo, ObjectStore } from '../../ports/object-store.js';
 import type { CongregadoStore } from '../../ports/state-stores.js';
-import { parquetFooter, readColumns, writeColumns } from './columnar-io.js';
 import { consolidate, type OriginTable, type QuarantinedRow } from './engine.js';
-import { consolidationCountsSql, consolidationSql, quarantineSql } from './sql.js';
+import { ConsolidationNotFoundError, GlueRunnerMissingError, UnresolvableLocationError } from './errors.js';
 import type { ConsolidationRules } from './spec.js';
+import { consolidationCountsSql, consolidationSql, quarantineSql } from './sql.js';
 
 export interface ConsolidateTableDeps {
   config: PipelineConfig;
@@ -26,6 +32,8 @@ export interface ConsolidateTableDeps {
   glue?: GlueConsolidationRunner;
   /** Resolves an `output_path` outside the silver and gold stores (e.g. another bucket). */
   resolveOutput?: (uri: string) => StoreLocation | undefined;
+  log?: ProcessingLogger;
+  metrics?: MetricsSink;
 }
 
 export interface ConsolidateTableRequest {
@@ -35,6 +43,8 @@ export interface ConsolidateTableRequest {
   anomesdia: string;
   /** The attempt (execution) this call belongs to: a retry of it resumes the Glue run it started. */
   attempt?: string;
+  /** Milliseconds left in this invocation, when a Lambda runs it: bounds the wait on a Glue run. */
+  remainingTimeMs?: () => number;
 }
 
 export interface ConsolidateTableResult {
@@ -54,76 +64,114 @@ export interface StoreLocation {
   key: string;
 }
 
-export class ConsolidationNotFoundError extends Error {
-  constructor(database: string, tabela: string, config: PipelineConfig) {
-    super(`No consolidation ${database}.${tabela} in the config; declared: ${config.consolidations.map((c) => `${c.database}.${c.tabela_consolidada}`).join(', ') || 'none'}`);
-    this.name = 'ConsolidationNotFoundError';
-  }
-}
-
-export class UnresolvableLocationError extends Error {
-  constructor(readonly location: string, stores: string[]) {
-    super(`Location ${location} is in none of the stores (${stores.join(', ')}); point it into one of them or pass resolveOutput`);
-    this.name = 'UnresolvableLocationError';
-  }
-}
-
-export class GlueRunnerMissingError extends Error {
-  constructor(table: string, reason: string) {
-    super(`Consolidation ${table} must run on Glue (${reason}) but no Glue runner is configured; set engine to "lambda" or deploy the Glue job`);
-    this.name = 'GlueRunnerMissingError';
-  }
-}
-
-/** A folder's URI, always ending in `/` (a file-system store drops it). */
-export function folderUri(store: ObjectStore, prefix: string): string {
-  return withSlash(store.uri(prefix));
-}
-
-/** The key of a location URI in a store when the location starts with the store's root URI. */
-export function locationIn(store: ObjectStore, location: string): string | undefined {
-  const root = withSlash(store.uri(''));
-  if (location === root.slice(0, -1)) return '';
-  return location.startsWith(root) ? location.slice(root.length) : undefined;
-}
-
 /** The file name of each part written by a consolidation. */
 const PART_FILE = 'part-00000.snappy.parquet';
 const SUMMARY_FILE = '_summary.json';
 
+/** The longest one call waits on a Glue run before handing back to the state machine. */
+export const GLUE_WAIT_MS = 4 * 60_000;
+/** Time kept for what follows the wait (catalog switch, congregado) before the invocation times out. */
+const AFTER_GLUE_MS = 60_000;
+
+/** How long a Glue wait may last in this invocation: at most GLUE_WAIT_MS, and a minute short of its timeout. */
+export function glueWaitMs(remainingTimeMs?: () => number): number {
+  if (!remainingTimeMs) return GLUE_WAIT_MS;
+  return Math.max(0, Math.min(GLUE_WAIT_MS, remainingTimeMs() - AFTER_GLUE_MS));
+}
+
 export async function consolidateTable(deps: ConsolidateTableDeps, request: ConsolidateTableRequest): Promise<ConsolidateTableResult> {
-  const { config } = deps;
-  const consolidation = config.consolidations.find((c) => c.database === request.database && c.tabela_consolidada === request.tabela);
-  if (!consolidation) throw new ConsolidationNotFoundError(request.database, request.tabela, config);
-  const name = `${consolidation.database}.${consolidation.tabela_consolidada}`;
-  const columns = goldColumns(config, consolidation).filter((c) => c.name !== ORIGIN_COLUMN);
-  const inputs = await silverInputs(deps, consolidation, request.anomesdia);
-  const output = outputLocation(deps, consolidation, request);
+  const clock = deps.clock ?? (() => new Date());
+  const started = clock();
+  const source = `${request.database}.${request.tabela}`;
+  try {
+    const job = await prepare(deps, request);
+    const engine = await chooseEngine(deps, job);
+    const written = engine.engine === 'glue' ? await runOnGlue(engine.glue, deps, job) : await runInLambda(deps, job, engine.loaded);
+    const result = await publish(deps, job, engine.engine, written, clock);
+    logProcessamento(deps.log, deps.metrics, toStepRecord('consolidate', { ...result, source, objects: result.location ? [result.location] : [], duration_ms: clock().getTime() - started.getTime(), message: `anomesdia ${request.anomesdia} (${result.engine})` }, { started_at: started.toISOString() }));
+    return result;
+  } catch (err) {
+    // A Glue run still going is not a failure: the state machine calls again.
+    if (!(err instanceof GlueJobStillRunningError)) logProcessamento(deps.log, deps.metrics, failedStepRecord('consolidate', source, err, { started_at: started.toISOString(), ended_at: clock().toISOString() }));
+    throw err;
+  }
+}
 
+/** What one partition's consolidation works on: its config, gold columns, silver inputs and output folder. */
+interface PartitionJob {
+  request: ConsolidateTableRequest;
+  consolidation: ConsolidationConfig;
+  name: string;
+  columns: TableColumn[];
+  inputs: InputFile[];
+  output: OutputLocation;
+}
+
+async function prepare(deps: ConsolidateTableDeps, request: ConsolidateTableRequest): Promise<PartitionJob> {
+  const consolidation = deps.config.consolidations.find((c) => c.database === request.database && c.tabela_consolidada === request.tabela);
+  if (!consolidation) throw new ConsolidationNotFoundError(request.database, request.tabela, deps.config);
+  return {
+    request,
+    consolidation,
+    name: `${consolidation.database}.${consolidation.tabela_consolidada}`,
+    columns: goldColumns(deps.config, consolidation).filter((c) => c.name !== ORIGIN_COLUMN),
+    inputs: await silverInputs(deps, consolidation, request.anomesdia),
+    output: outputLocation(deps, consolidation, request),
+  };
+}
+
+type EngineChoice = { engine: 'lambda'; loaded: LoadedFile[] } | { engine: 'glue'; glue: GlueConsolidationRunner };
+
+interface LoadedFile {
+  origem: string;
+  key: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * Glue when the config says so, or (engine auto) when the inputs pass the glueThreshold in bytes, or in
+ * rows once loaded; the Lambda engine otherwise, with the files it loaded to count the rows.
+ */
+async function chooseEngine(deps: ConsolidateTableDeps, job: PartitionJob): Promise<EngineChoice> {
+  const { consolidation, inputs } = job;
   const bytes = inputs.reduce((n, f) => n + f.size, 0);
-  let engine: 'lambda' | 'glue' = consolidation.engine === 'glue' || (consolidation.engine === 'auto' && bytes > consolidation.glueThreshold.bytes) ? 'glue' : 'lambda';
-  const loaded: { origem: string; bytes: Uint8Array }[] = [];
-  let inputRows: number | undefined;
-  if (engine === 'lambda') {
-    loaded.push(...(await Promise.all(inputs.map(async (f) => ({ origem: f.origem, bytes: await deps.silver.get(f.key) })))));
-    const rows = loaded.reduce((n, f) => n + Number(parquetFooter(f.bytes).num_rows), 0);
-    if (consolidation.engine === 'auto' && rows > consolidation.glueThreshold.rows) engine = 'glue';
-    inputRows = rows;
-  }
+  const glue = (reason: string): EngineChoice => {
+    if (!deps.glue) throw new GlueRunnerMissingError(job.name, reason);
+    return { engine: 'glue', glue: deps.glue };
+  };
+  if (consolidation.engine === 'glue') return glue('engine is "glue"');
+  if (consolidation.engine === 'auto' && bytes > consolidation.glueThreshold.bytes) return glue(`input of ${bytes} bytes above the glueThreshold`);
+  const loaded = await Promise.all(inputs.map(async (f) => ({ origem: f.origem, key: f.key, bytes: await deps.silver.get(f.key) })));
+  const rows = loaded.reduce((n, f) => n + Number(parquetFooter(f.bytes, deps.silver.uri(f.key)).num_rows), 0);
+  if (consolidation.engine === 'auto' && rows > consolidation.glueThreshold.rows) return glue(`input of ${bytes} bytes and ${rows} rows above the glueThreshold`);
+  return { engine: 'lambda', loaded };
+}
 
-  let written: { rows_read: number; rows_written: number; rows_invalid: number; content_hash: string; sample: Record<string, unknown>[] };
-  if (engine === 'glue') {
-    if (!deps.glue) throw new GlueRunnerMissingError(name, consolidation.engine === 'glue' ? 'engine is "glue"' : `input of ${bytes} bytes${inputRows === undefined ? '' : ` and ${inputRows} rows`} above the glueThreshold`);
-    loaded.length = 0;
-    written = await runOnGlue(deps.glue, deps, consolidation, columns, request, output);
-  } else {
-    const tables: OriginTable[] = [];
-    for (const file of loaded) tables.push(await readColumns(file.bytes, file.origem, columns.map((c) => c.name)));
-    loaded.length = 0; // the engine holds the decoded columns; let the file bytes go
-    written = await runInLambda(deps, consolidation, columns, tables, request, output);
-  }
+/** What running an engine wrote to the partition's new folder. */
+interface Written {
+  rows_read: number;
+  rows_written: number;
+  rows_invalid: number;
+  content_hash: string;
+  sample: Record<string, unknown>[];
+}
 
-  if (!consolidation.output_path) await switchPartition(deps, consolidation, request, output);
+/** Switches the catalog partition to the new folder (not for an output_path), then saves the congregado. */
+async function publish(deps: ConsolidateTableDeps, job: PartitionJob, engine: 'lambda' | 'glue', written: Written, clock: () => Date): Promise<ConsolidateTableResult> {
+  const { consolidation, request, output } = job;
+  if (!consolidation.output_path) {
+    const table = goldTable(deps.config, consolidation);
+    await deps.catalog.ensureTable({ database: table.database, name: table.name, location: folderUri(deps.gold, table.prefix), columns: table.columns, partitionKeys: table.partitionKeys });
+    await publishPartition({
+      catalog: deps.catalog,
+      store: deps.gold,
+      database: table.database,
+      table: table.name,
+      values: { [PARTITION_COLUMN]: request.anomesdia },
+      partitionPrefix: goldLayout.partitionPrefix(consolidation.database, consolidation.tabela_consolidada, request.anomesdia),
+      versionPrefix: output.key,
+    });
+  }
   const { record } = await deps.congregados.save({
     database: consolidation.database,
     tabela_consolidada: consolidation.tabela_consolidada,
@@ -134,7 +182,7 @@ export async function consolidateTable(deps: ConsolidateTableDeps, request: Cons
     origens: consolidation.origens,
     processor_type: engine,
     sample_data: written.sample,
-    metadata: { anomesdia: request.anomesdia, run_id: request.runId, location: output.uri, rows_read: written.rows_read, rows_invalid: written.rows_invalid, consolidated_at: (deps.clock ?? (() => new Date()))().toISOString() },
+    metadata: { anomesdia: request.anomesdia, run_id: request.runId, location: output.uri, rows_read: written.rows_read, rows_invalid: written.rows_invalid, consolidated_at: clock().toISOString() },
   });
   return { anomesdia: request.anomesdia, rows_read: written.rows_read, rows_written: written.rows_written, rows_invalid: written.rows_invalid, congregado_version: record.version, location: output.uri, engine };
 }
@@ -198,20 +246,18 @@ function resolveIn(stores: ObjectStore[], location: string): StoreLocation {
   throw new UnresolvableLocationError(location, stores.map((s) => s.uri('')));
 }
 
-async function runInLambda(
-  deps: ConsolidateTableDeps,
-  consolidation: ConsolidationConfig,
-  columns: TableColumn[],
-  tables: OriginTable[],
-  request: ConsolidateTableRequest,
-  output: OutputLocation,
-) {
+/** The TypeScript engine over the loaded files; writes one Parquet part and the null-key rows' quarantine. */
+async function runInLambda(deps: ConsolidateTableDeps, job: PartitionJob, loaded: LoadedFile[]): Promise<Written> {
+  const { consolidation, columns, request, output } = job;
+  const tables: OriginTable[] = [];
+  for (const file of loaded) tables.push({ origem: file.origem, ...readColumns(file.bytes, { columns: columns.map((c) => c.name), file: deps.silver.uri(file.key) }) });
+  loaded.length = 0; // the engine holds the decoded columns; let the file bytes go
   const result = consolidate(rulesOf(consolidation), tables, { columns });
-  tables.length = 0;
+  tables.length = 0; // the result holds what it needs of the inputs
   // No run id in the file: equal content must give equal bytes, and so an equal congregado content hash.
   const bytes = writeColumns(result.table);
   await output.store.put(`${output.key}${PART_FILE}`, bytes, { contentType: 'application/vnd.apache.parquet' });
-  await deleteAllBut(output.store, output.key, new Set([`${output.key}${PART_FILE}`]));
+  await clearFolder(output.store, output.key, new Set([`${output.key}${PART_FILE}`]));
   if (result.quarantined.length > 0) await quarantine(deps.gold, consolidation, request, result.quarantined);
   return {
     rows_read: result.rows_read,
@@ -222,14 +268,9 @@ async function runInLambda(
   };
 }
 
-async function runOnGlue(
-  glue: GlueConsolidationRunner,
-  deps: ConsolidateTableDeps,
-  consolidation: ConsolidationConfig,
-  columns: TableColumn[],
-  request: ConsolidateTableRequest,
-  output: OutputLocation,
-) {
+/** The Glue job over the silver tables, running the SQL the generator writes for Spark; reads back its summary and a sample. */
+async function runOnGlue(glue: GlueConsolidationRunner, deps: ConsolidateTableDeps, job: PartitionJob): Promise<Written> {
+  const { consolidation, columns, request, output } = job;
   const sources = consolidation.origens.map((origem) => {
     const table = silverTable(deps.config, findSource(deps.config, origem));
     return { origem, database: table.database, table: table.name, columns: table.columns.map((c) => c.name) };
@@ -248,7 +289,7 @@ async function runOnGlue(
     output_location: output.uri,
     columns: [...columns.map((c) => c.name), ORIGIN_COLUMN],
   };
-  await glue.run(spec, { attempt: request.attempt });
+  await glue.run(spec, { attempt: request.attempt, waitMs: glueWaitMs(request.remainingTimeMs) });
   const summary = JSON.parse(new TextDecoder().decode(await output.store.get(`${output.key}${SUMMARY_FILE}`))) as { rows_read: number; rows_written: number; rows_invalid: number };
   // The content hash covers the job's files in key order; the sample comes from the first file.
   const hash: string[] = [];
@@ -258,32 +299,11 @@ async function runOnGlue(
     const bytes = await output.store.get(object.key);
     hash.push(sha256Hex(bytes));
     if (sample.length === 0) {
-      const table = await readColumns(bytes, 'glue');
+      const table = readColumns(bytes, { file: output.store.uri(object.key) });
       sample = sampleRows(table, deps.config.limits.congregadoSampleRows);
     }
   }
   return { ...summary, content_hash: sha256Hex(hash.join('\n')), sample };
-}
-
-/** Points the catalog partition at the new run folder, then removes every other file of the partition. */
-async function switchPartition(deps: ConsolidateTableDeps, consolidation: ConsolidationConfig, request: ConsolidateTableRequest, output: OutputLocation): Promise<void> {
-  const table = goldTable(deps.config, consolidation);
-  const values = { [PARTITION_COLUMN]: request.anomesdia };
-  await deps.catalog.ensureTable({ database: table.database, name: table.name, location: folderUri(deps.gold, table.prefix), columns: table.columns, partitionKeys: table.partitionKeys });
-  const previous = await deps.catalog.getPartitionLocation(table.database, table.name, values);
-  await deps.catalog.upsertPartition(table.database, table.name, values, output.uri);
-  const partition = goldLayout.partitionPrefix(consolidation.database, consolidation.tabela_consolidada, request.anomesdia);
-  const keep = new Set<string>();
-  for await (const o of deps.gold.list(output.key)) keep.add(o.key);
-  await deleteAllBut(deps.gold, partition, keep);
-  const old = previous === undefined ? undefined : locationIn(deps.gold, previous);
-  if (old !== undefined && old !== output.key && !old.startsWith(partition)) await deleteAllBut(deps.gold, withSlash(old), keep);
-}
-
-async function deleteAllBut(store: ObjectStore, prefix: string, keep: Set<string>): Promise<void> {
-  const stale: string[] = [];
-  for await (const o of store.list(prefix)) if (!keep.has(o.key)) stale.push(o.key);
-  for (let i = 0; i < stale.length; i += 1000) await store.delete(stale.slice(i, i + 1000));
 }
 
 async function quarantine(gold: ObjectStore, consolidation: ConsolidationConfig, request: ConsolidateTableRequest, rows: QuarantinedRow[]): Promise<void> {
@@ -320,8 +340,4 @@ function jsonRow(row: Record<string, CellValue>, types: Map<string, string> | un
     out[k] = v instanceof Date ? v.toISOString() : typeof v === 'number' && (type === 'timestamp' || type === 'date') ? new Date(v).toISOString() : v;
   }
   return out;
-}
-
-function withSlash(prefix: string): string {
-  return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
 }

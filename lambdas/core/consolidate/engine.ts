@@ -12,24 +12,13 @@
 // - A column missing in an origin is null there; the same column with two types is an error.
 // Works on columns (cells, typed numbers or UTF-8 bytes, see column-data.ts) and row indices; only the
 // winners' values are copied.
-import {
-  cellAt,
-  cellsOf,
-  isNumericColumn,
-  isUtf8Column,
-  numericColumn,
-  utf8Compare,
-  Utf8ColumnBuilder,
-  utf8Equal,
-  type FlatColumnData,
-  type FlatTable,
-  type NumericColumn,
-  type Utf8Column,
-} from '../column-data.js';
-import type { CellValue, ColumnTable, TableColumn } from '../parquet.js';
-import { ORIGIN_COLUMN } from '../table-schemas.js';
+import { cellAt, cellsOf, isNumericColumn, isUtf8Column, numericColumn, utf8Compare, Utf8ColumnBuilder, utf8Equal } from '../columnar/columns.js';
+import type { FlatColumnData, FlatTable, NumericColumn, Utf8Column, CellValue, ColumnTable, TableColumn } from '../columnar/types.js';
+import { ORIGIN_COLUMN } from '../lake/tables.js';
 import { compareValues } from './compare.js';
-import { ConsolidationInputError, ConsolidationSchemaError, columnTypeName, type ConsolidationRules } from './spec.js';
+import type { ConsolidationRules } from './spec.js';
+import { typeName } from '../columnar/schema.js';
+import { ConsolidationInputError, ConsolidationSchemaError } from './errors.js';
 
 /** Column values as read: arrays of cells (timestamps as Date or epoch ms; bigint as number) or typed numbers. */
 export type ColumnValues = FlatColumnData;
@@ -222,8 +211,8 @@ function outputColumns(rules: ConsolidationRules, inputs: readonly OriginTable[]
       const seen = byName.get(column.name);
       if (!seen) {
         if (!target) byName.set(column.name, { column, from: `origin "${input.origem}"` });
-      } else if (columnTypeName(seen.column) !== columnTypeName(column)) {
-        throw new ConsolidationSchemaError(input.origem, column.name, columnTypeName(seen.column), columnTypeName(column), seen.from);
+      } else if (typeName(seen.column) !== typeName(column)) {
+        throw new ConsolidationSchemaError(input.origem, column.name, typeName(seen.column), typeName(column), seen.from);
       }
     }
   }

@@ -4,8 +4,8 @@
 // last tie-break is a total order all three engines compute identically (strings compare by UTF-8
 // bytes in each, which is the TypeScript engine's code point order), so no hash function is needed.
 import type { FieldType } from '../config.js';
-import type { TableColumn } from '../parquet.js';
-import { ORIGIN_COLUMN, PARTITION_COLUMN } from '../table-schemas.js';
+import type { TableColumn } from '../columnar/types.js';
+import { ORIGIN_COLUMN, PARTITION_COLUMN } from '../lake/tables.js';
 import type { ConsolidationRules } from './spec.js';
 
 export type SqlDialect = 'athena' | 'spark' | 'duckdb';

@@ -1,23 +1,26 @@
 // Named errors of ingestion: each says which source, URL or object failed, and what to do about it.
+import { PermanentError, PipelineError, TransientError } from '../errors.js';
 
 /** A page that is not the JSON the source's config describes (not JSON, no records array, a record not an object). */
-export class MalformedPageError extends Error {
+export class MalformedPageError extends PermanentError {
   constructor(
     readonly source: string,
     readonly url: string,
     readonly page: number,
     readonly issue: string,
   ) {
-    super(
+    super('MalformedPageError', 
       `Source "${source}" page ${page} (${url}) is malformed: ${issue}. ` +
         'Check the source\'s http.recordsPath and pagination paths against the API\'s response; nothing of this run was committed to bronze.',
     );
-    this.name = 'MalformedPageError';
   }
 }
 
 /** An HTTP status that retrying will not fix (401, 403, 404, 400...), or a retryable one after the last attempt. */
-export class HttpStatusError extends Error {
+export class HttpStatusError extends PipelineError {
+  /** Throttling, timeouts and server errors may pass later; any other status means the request is wrong. */
+  readonly retryable: boolean;
+
   constructor(
     readonly source: string,
     readonly url: string,
@@ -27,8 +30,8 @@ export class HttpStatusError extends Error {
     /** Delay asked by a Retry-After header, in milliseconds. */
     readonly retryAfterMs?: number,
   ) {
-    super(`Source "${source}": ${url} answered HTTP ${status} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${body.slice(0, 200)}. ${statusHint(status)}`);
-    this.name = 'HttpStatusError';
+    super('HttpStatusError', `Source "${source}": ${url} answered HTTP ${status} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${body.slice(0, 200)}. ${statusHint(status)}`);
+    this.retryable = status === 408 || status === 429 || status >= 500;
   }
 }
 
@@ -41,74 +44,81 @@ function statusHint(status: number): string {
 }
 
 /** No answer within the timeout, on every attempt. */
-export class HttpTimeoutError extends Error {
+export class HttpTimeoutError extends TransientError {
   constructor(
     readonly source: string,
     readonly url: string,
     readonly timeoutMs: number,
     readonly attempts: number,
   ) {
-    super(`Source "${source}": ${url} did not answer within ${timeoutMs} ms (${attempts} attempt${attempts === 1 ? '' : 's'}). Raise http.timeoutMs or limits.httpTimeoutMs if the API is slow.`);
-    this.name = 'HttpTimeoutError';
+    super('HttpTimeoutError', `Source "${source}": ${url} did not answer within ${timeoutMs} ms (${attempts} attempt${attempts === 1 ? '' : 's'}). Raise http.timeoutMs or limits.httpTimeoutMs if the API is slow.`);
   }
 }
 
 /** More pages than the guard allows: an API that never says it is done, or a window far too big for one run. */
-export class PaginationLimitError extends Error {
+export class PaginationLimitError extends PermanentError {
   constructor(
     readonly source: string,
     readonly maxPages: number,
     readonly lastUrl: string,
   ) {
-    super(
+    super('PaginationLimitError', 
       `Source "${source}" returned more than ${maxPages} pages (last ${lastUrl}) without ending; stopped to avoid endless pagination. ` +
         'If the window really is that big, raise http.maxPages or limits.maxPagesPerRun, or backfill it in smaller windows.',
     );
-    this.name = 'PaginationLimitError';
   }
 }
 
 /** A cursor or next link that points back to a page already fetched: the API would loop forever. */
-export class PaginationLoopError extends Error {
+export class PaginationLoopError extends PermanentError {
   constructor(
     readonly source: string,
     readonly page: number,
     readonly repeated: string,
   ) {
-    super(`Source "${source}" page ${page} points back to an already fetched page (${repeated}); the API's pagination loops. Check the source's pagination style and paths.`);
-    this.name = 'PaginationLoopError';
+    super('PaginationLoopError', `Source "${source}" page ${page} points back to an already fetched page (${repeated}); the API's pagination loops. Check the source's pagination style and paths.`);
   }
 }
 
 /** A next link to another origin: following it would send the source's token to a third party. */
-export class ForeignLinkError extends Error {
+export class ForeignLinkError extends PermanentError {
   constructor(
     readonly source: string,
     readonly link: string,
     readonly endpoint: string,
   ) {
-    super(`Source "${source}": the next link ${link} leaves the endpoint's origin (${new URL(endpoint).origin}); refusing to send the token there. Point http.endpoint at the API's real origin.`);
-    this.name = 'ForeignLinkError';
+    super('ForeignLinkError', `Source "${source}": the next link ${link} leaves the endpoint's origin (${new URL(endpoint).origin}); refusing to send the token there. Point http.endpoint at the API's real origin.`);
   }
 }
 
 /** A source name, run id or window that ingestion cannot use. */
-export class IngestInputError extends Error {
+export class IngestInputError extends PermanentError {
   constructor(message: string) {
-    super(message);
-    this.name = 'IngestInputError';
+    super('IngestInputError', message);
   }
 }
 
 /** The connection failed (refused, reset, DNS) on every attempt. */
-export class HttpNetworkError extends Error {
+export class HttpNetworkError extends TransientError {
   constructor(
     readonly source: string,
     readonly url: string,
     readonly detail: string,
     readonly attempts: number,
   ) {
-    super(`Source "${source}": could not reach ${url} (${detail}) after ${attempts} attempt${attempts === 1 ? '' : 's'}. Check the endpoint's host and the network path from the function (VPC, NAT, firewall).`);
-    this.name = 'HttpNetworkError';
+    super('HttpNetworkError', `Source "${source}": could not reach ${url} (${detail}) after ${attempts} attempt${attempts === 1 ? '' : 's'}. Check the endpoint's host and the network path from the function (VPC, NAT, firewall).`);
+  }
+}
+
+/** A dropped file that cannot be read as records; the reason lands beside it in error/. */
+export class UnreadableFileError extends PermanentError {
+  constructor(readonly key: string, readonly reason: string) {
+    super('UnreadableFileError', `${key}: ${reason}`);
+  }
+}
+
+export class HashIndexFormatError extends PermanentError {
+  constructor(readonly uri: string, detail: string) {
+    super('HashIndexFormatError', `Bronze hash index ${uri} is not readable (${detail}); it was written by another tool or truncated. Move it aside and rerun the window to rebuild it.`);
   }
 }

@@ -4,19 +4,12 @@
 import type { ObjectStore } from '../../ports/object-store.js';
 import { fileDropKeys } from './bronze-layout.js';
 import { isRecordObject } from './records.js';
+import { UnreadableFileError } from './errors.js';
 
 export interface DroppedFile {
   key: string;
   /** The path under pending/<source>/, kept under done/ and error/. */
   name: string;
-}
-
-/** A file that cannot be read as records; the reason lands beside it in error/. */
-export class UnreadableFileError extends Error {
-  constructor(readonly key: string, readonly reason: string) {
-    super(`${key}: ${reason}`);
-    this.name = 'UnreadableFileError';
-  }
 }
 
 export async function listPending(store: ObjectStore, source: string): Promise<DroppedFile[]> {

@@ -4,6 +4,7 @@
 // (a million records take 16 MB, not 150 MB). Two different records of one source and day share a
 // prefix with odds of about n^2 / 2^65, i.e. 3e-8 for a million records a day.
 import { createHash } from 'node:crypto';
+import { HashIndexFormatError } from './errors.js';
 
 /** An open-addressing set of 64-bit keys held as (hi, lo) 32-bit pairs in one typed array. */
 export class HashSet64 {
@@ -144,13 +145,6 @@ export function encodeHashIndex(header: HashIndexHeader, keys: HashList64): Uint
   out.set(json, 8);
   out.set(body, 8 + json.length);
   return out;
-}
-
-export class HashIndexFormatError extends Error {
-  constructor(readonly uri: string, detail: string) {
-    super(`Bronze hash index ${uri} is not readable (${detail}); it was written by another tool or truncated. Move it aside and rerun the window to rebuild it.`);
-    this.name = 'HashIndexFormatError';
-  }
 }
 
 export function decodeHashIndex(bytes: Uint8Array, uri: string): { header: HashIndexHeader; forEachKey(fn: (hi: number, lo: number) => void): void } {

@@ -3,6 +3,7 @@
 import pRetry, { AbortError } from 'p-retry';
 import type { RetryConfig } from '../config.js';
 import { HttpNetworkError, HttpStatusError, HttpTimeoutError, MalformedPageError } from './errors.js';
+import { TransientError } from '../errors.js';
 
 export type FetchFn = (input: string, init: { headers: Record<string, string>; signal: AbortSignal }) => Promise<Response>;
 
@@ -39,7 +40,7 @@ export interface JsonResponse {
 }
 
 /** A failure the retry loop may try again; converted to a named error after the last attempt. */
-class TransientFailure extends Error {
+class TransientFailure extends TransientError {
   constructor(
     readonly kind: 'status' | 'timeout' | 'network',
     message: string,
@@ -48,8 +49,7 @@ class TransientFailure extends Error {
     readonly retryAfterMs?: number,
     readonly underlying?: unknown,
   ) {
-    super(message);
-    this.name = 'TransientFailure';
+    super('TransientFailure', message);
   }
 }
 

@@ -1,18 +1,19 @@
 // Ingest step: one source's window into bronze (HTTP pages, or the pending/ file drop), deduplicated by
 // content hash, committed by hash indexes and described by a run manifest. The watermark is not moved
 // here: the Complete step advances it to `watermark_candidate` once the whole run is safe.
-import { ObjectExistsError, type ObjectStore } from '../../ports/object-store.js';
+import type { ObjectStore } from '../../ports/object-store.js';
+import { ObjectExistsError } from '../../ports/errors.js';
 import type { SecretProvider } from '../../ports/secrets.js';
 import { findSource, type PipelineConfig, type SourceConfig } from '../config.js';
 import type { RunWindow } from '../window.js';
 import { AnomesdiaAssigner } from './anomesdia.js';
 import { RUN_ID_PATTERN, bronzeKeys, fileDropKeys } from './bronze-layout.js';
 import { BronzeWriter, type BronzeCommit, type BronzeRecordInput } from './bronze-writer.js';
-import { IngestInputError } from './errors.js';
-import { UnreadableFileError, freeTarget, listPending, moveWithoutOverwrite, parseDroppedFile, reasonKey } from './file-drop.js';
+import { IngestInputError, UnreadableFileError } from './errors.js';
+import { freeTarget, listPending, moveWithoutOverwrite, parseDroppedFile, reasonKey } from './file-drop.js';
 import type { FetchFn } from './http-client.js';
 import { paginate } from './pagination.js';
-import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger, type StepCounts } from '../processing-log.js';
+import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger, type StageCounts } from '../processing-log.js';
 import { silentProgress, type IngestProgress } from './progress.js';
 
 export interface IngestDeps {
@@ -36,7 +37,7 @@ export interface IngestInput {
   source: string;
 }
 
-export interface IngestResult extends StepCounts {
+export interface IngestResult extends StageCounts {
   runId: string;
   kind: 'http' | 'files';
   window: RunWindow;

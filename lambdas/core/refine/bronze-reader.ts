@@ -4,6 +4,7 @@ import { createGunzip } from 'node:zlib';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { bronzeKeys } from '../ingest/bronze-layout.js';
 import { decodeHashIndex } from '../ingest/hash-index.js';
+import { BronzeReadError } from './errors.js';
 
 export interface CommittedPart {
   key: string;
@@ -16,14 +17,6 @@ export interface BronzeLine {
   _content_hash: string;
   _ingested_at: string;
   record: Record<string, unknown>;
-}
-
-/** A bronze part that cannot be read; its key tells which. */
-export class BronzeReadError extends Error {
-  constructor(readonly uri: string, detail: string) {
-    super(`Bronze object ${uri} cannot be read (${detail}); restore it from the bucket's versions or rerun the window's ingestion.`);
-    this.name = 'BronzeReadError';
-  }
 }
 
 /** The committed parts of a partition, sorted by key so that every rebuild reads them alike. */

@@ -5,17 +5,18 @@
 import type { Catalog } from '../../ports/catalog.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { PARTITION_COLUMN, findSource, type PipelineConfig, type SourceConfig } from '../config.js';
-import { silverLayout, silverTable } from '../lake-layout.js';
-import { silverColumns } from '../table-schemas.js';
+import { silverLayout, silverTable } from '../lake/layout.js';
+import { silverColumns } from '../lake/tables.js';
 import type { RunWindow } from '../window.js';
 import { RUN_ID_PATTERN } from '../ingest/bronze-layout.js';
-import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger, type StepCounts } from '../processing-log.js';
+import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger, type StageCounts } from '../processing-log.js';
 import { committedParts, parseBronzeLine, readParts, type CommittedPart } from './bronze-reader.js';
 import { compileRowCoercer, type FieldIssue, type PlainValue } from './coerce.js';
 import { DuplicateFinder, hashValues } from './duplicates.js';
 import { RowStore } from './row-store.js';
-import { writeSilverParquet } from './silver-parquet.js';
-import type { FlatColumnData } from '../column-data.js';
+import { writeColumns } from '../columnar/writer.js';
+import type { FlatColumnData, FlatTable, TableColumn } from '../columnar/types.js';
+import { RefineInputError } from './errors.js';
 
 export interface RefineDeps {
   config: PipelineConfig;
@@ -50,7 +51,7 @@ export interface RefinePartitionResult {
   quarantine?: string;
 }
 
-export interface RefineResult extends StepCounts {
+export interface RefineResult extends StageCounts {
   runId: string;
   rows_duplicate: number;
   /** Partitions rebuilt (those with committed bronze records), ascending. */
@@ -74,13 +75,6 @@ export interface QuarantineEntry {
   errors: FieldIssue[];
   _content_hash?: string;
   record: unknown;
-}
-
-export class RefineInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RefineInputError';
-  }
 }
 
 const ANOMESDIA = /^\d{8}$/;
@@ -198,8 +192,8 @@ async function refinePartition(
   // An empty partition still gets one (empty) object, so that the catalog never points at stale rows.
   for (let from = 0, n = 0; from < order.length || n === 0; from += rowsPerFile, n++) {
     const key = `${prefix}part-${String(n).padStart(5, '0')}.parquet`;
-    const data = columnData(columns, source.fields.length, rows, order.subarray(from, from + rowsPerFile));
-    const bytes = writeSilverParquet(columns, data, [{ key: 'medallion.source', value: source.name }, { key: 'medallion.run_id', value: runId }]);
+    const table = silverPart(columns, source.fields.length, rows, order.subarray(from, from + rowsPerFile));
+    const bytes = writeColumns(table, { rowGroupSize: 100_000, kvMetadata: [{ key: 'medallion.source', value: source.name }, { key: 'medallion.run_id', value: runId }] });
     await silver.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
     objects.push(key);
   }
@@ -258,7 +252,11 @@ function sortRows(rows: RowStore, order: Uint32Array, column: number): Uint32Arr
   });
 }
 
-/** The rows at `order` as one column per silver column (declared fields, then lineage). */
-function columnData(columns: ReturnType<typeof silverColumns>, fieldCount: number, rows: RowStore, order: Uint32Array): FlatColumnData[] {
-  return columns.map((c, j) => (j < fieldCount ? rows.fieldColumn(j, order) : rows.lineageColumn(c.name as '_content_hash' | '_ingested_at' | '_run_id', order)));
+/** The rows at `order` as a silver table part (declared fields, then lineage). */
+function silverPart(columns: TableColumn[], fieldCount: number, rows: RowStore, order: Uint32Array): FlatTable {
+  const data: Record<string, FlatColumnData> = {};
+  columns.forEach((c, j) => {
+    data[c.name] = j < fieldCount ? rows.fieldColumn(j, order) : rows.lineageColumn(c.name as '_content_hash' | '_ingested_at' | '_run_id', order);
+  });
+  return { columns, data, rowCount: order.length };
 }

@@ -3,7 +3,7 @@
 // beside them. A million rows cost a few dozen arrays, not a million row arrays and boxed numbers that
 // the garbage collector would copy from generation to generation.
 import type { FieldConfig } from '../config.js';
-import type { FlatColumnData, NumericColumn } from '../column-data.js';
+import type { FlatColumnData, NumericColumn } from '../columnar/types.js';
 import type { PlainValue } from './coerce.js';
 
 export class RowStore {

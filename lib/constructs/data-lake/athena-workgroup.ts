@@ -5,7 +5,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { ConsolidationConfig } from '../../../lambdas/core/config.js';
 import { goldNamedQueries } from '../../../lambdas/core/consolidate/gold-queries.js';
-import type { TableColumn } from '../../../lambdas/core/parquet.js';
+import type { TableColumn } from '../../../lambdas/core/columnar/types.js';
 
 export interface GoldQueryTarget {
   /** Physical database name. */

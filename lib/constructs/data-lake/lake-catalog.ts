@@ -4,8 +4,8 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { physicalName, type PipelineConfig } from '../../../lambdas/core/config.js';
-import { lakeTables, type LakeTable } from '../../../lambdas/core/lake-layout.js';
-import { glueType } from '../../../lambdas/core/table-schemas.js';
+import { lakeTables, type LakeTable } from '../../../lambdas/core/lake/layout.js';
+import { glueType } from '../../../lambdas/core/columnar/schema.js';
 
 export interface LakeCatalogProps {
   config: PipelineConfig;

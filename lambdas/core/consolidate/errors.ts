@@ -1,0 +1,50 @@
+// Errors of the consolidation stage: each names the table, origin or column and what to do.
+import type { PipelineConfig } from '../config.js';
+import { PermanentError } from '../errors.js';
+
+/** Two origins (or an origin and the gold table) give one column different types. */
+export class ConsolidationSchemaError extends PermanentError {
+  constructor(
+    readonly origem: string,
+    readonly column: string,
+    readonly expectedType: string,
+    readonly actualType: string,
+    readonly expectedFrom: string,
+    /** The consolidated table, when the error is found before its data is read (`database.tabela`). */
+    readonly table?: string,
+  ) {
+    super(
+      'ConsolidationSchemaError',
+      `${table ? `Consolidation ${table}: ` : ''}Origin "${origem}" has column "${column}" as ${actualType}, but ${expectedFrom} has it as ${expectedType}; ` +
+        'declare one type for the column in every origin (or cast it in Refine)',
+    );
+  }
+}
+
+/** An input the rules cannot apply to: an unknown origin, or a key or decision column absent from every origin. */
+export class ConsolidationInputError extends PermanentError {
+  constructor(message: string) {
+    super('ConsolidationInputError', message);
+  }
+}
+
+export class ConsolidationNotFoundError extends PermanentError {
+  constructor(database: string, tabela: string, config: PipelineConfig) {
+    super(
+      'ConsolidationNotFoundError',
+      `No consolidation ${database}.${tabela} in the config; declared: ${config.consolidations.map((c) => `${c.database}.${c.tabela_consolidada}`).join(', ') || 'none'}`,
+    );
+  }
+}
+
+export class UnresolvableLocationError extends PermanentError {
+  constructor(readonly location: string, stores: string[]) {
+    super('UnresolvableLocationError', `Location ${location} is in none of the stores (${stores.join(', ')}); point it into one of them or pass resolveOutput`);
+  }
+}
+
+export class GlueRunnerMissingError extends PermanentError {
+  constructor(table: string, reason: string) {
+    super('GlueRunnerMissingError', `Consolidation ${table} must run on Glue (${reason}) but no Glue runner is configured; set engine to "lambda" or deploy the Glue job`);
+  }
+}

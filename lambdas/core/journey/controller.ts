@@ -1,0 +1,184 @@
+// Journey control (seed 001): idempotent executions keyed by `idempotency_key`, guarded by a lease, with
+// every step and failure recorded. Built on conditional writes only (no transactions). Retries of a step
+// are the state machine's (its Retry blocks); a failed execution's journey may be begun again.
+import { JourneyContentionError, JourneyNotFoundError } from './errors.js';
+import type { BeginOutcome, JourneyExpectation, JourneyPort, JourneyRecord, JourneyStore, StepRecord } from '../../ports/state-stores.js';
+
+export interface JourneyControllerOptions {
+  jobName?: string;
+  /** How long a holder keeps a journey without recording a step; after that another caller may take over. Default 15 minutes. */
+  leaseMs?: number;
+  /** Days a journey is kept (sets the `expires_at` TTL attribute). Default 90. */
+  ttlDays?: number;
+  clock?: () => Date;
+}
+
+export interface BeginOptions {
+  force: boolean;
+  owner: string;
+  metadata?: Record<string, unknown>;
+}
+
+const MAX_RACES = 10;
+
+/**
+ * Bytes one step may take in the journey item (400 KB in all): about 80 steps fit. Long object lists and
+ * messages are cut to fit; the run manifests keep the full lists.
+ */
+export const STEP_MAX_BYTES = 4_096;
+/** Bytes all steps of a journey may take: the rest of the 400 KB item holds the params and the run's result. */
+export const STEPS_MAX_BYTES = 200_000;
+const TEXT_MAX_CHARS = 1_000;
+
+/** The step as stored: undefined fields dropped, long texts cut, objects trimmed to the byte budget. */
+export function boundStep(step: StepRecord, maxBytes = STEP_MAX_BYTES): StepRecord {
+  const bounded = Object.fromEntries(Object.entries(step).filter(([, v]) => v !== undefined)) as StepRecord;
+  for (const field of ['message', 'error'] as const) {
+    const text = bounded[field];
+    if (text && text.length > TEXT_MAX_CHARS) bounded[field] = `${text.slice(0, TEXT_MAX_CHARS)}... (${text.length - TEXT_MAX_CHARS} more characters)`;
+  }
+  const size = (s: StepRecord) => Buffer.byteLength(JSON.stringify(s), 'utf8');
+  const objects = bounded.objects;
+  if (!objects || size(bounded) <= maxBytes) return bounded;
+  const kept: string[] = [];
+  const note = (dropped: number) => ({ ...bounded, objects: kept, message: [bounded.message, `${dropped} more object(s) not listed`].filter(Boolean).join('; ') });
+  for (const object of objects) {
+    kept.push(object);
+    if (size(note(objects.length - kept.length)) > maxBytes) {
+      kept.pop();
+      break;
+    }
+  }
+  return note(objects.length - kept.length);
+}
+
+export class JourneyController implements JourneyPort {
+  readonly jobName: string;
+  private readonly leaseMs: number;
+  private readonly ttlDays: number;
+  private readonly clock: () => Date;
+
+  constructor(
+    private readonly store: JourneyStore,
+    options: JourneyControllerOptions = {},
+  ) {
+    this.jobName = options.jobName ?? 'medallion-pipeline';
+    this.leaseMs = options.leaseMs ?? 15 * 60_000;
+    this.ttlDays = options.ttlDays ?? 90;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  get(key: string): Promise<JourneyRecord | undefined> {
+    return this.store.get(key);
+  }
+
+  /**
+   * Begins the journey of `key`. Exactly one of many concurrent callers gets `started`; a COMPLETED journey
+   * gives `completed` (force restarts it); a live lease of another owner gives `in_progress`; an expired
+   * lease or a FAILED journey is taken over by exactly one caller. The holder's own owner may begin again
+   * while it holds the lease (a retried Plan of the same execution), which renews the lease.
+   */
+  async begin(key: string, params: Record<string, unknown>, options: BeginOptions): Promise<BeginOutcome> {
+    for (let race = 0; race < MAX_RACES; race++) {
+      const now = this.clock();
+      const existing = await this.store.get(key);
+      if (!existing) {
+        const journey = this.fresh(key, params, options, now, 0);
+        if (await this.store.put(journey)) return { kind: 'started', journey };
+        continue;
+      }
+      const expected: JourneyExpectation = { status: existing.status, retry_count: existing.retry_count };
+      if (existing.status === 'COMPLETED' && !options.force) return { kind: 'completed', journey: existing };
+      if (existing.status === 'IN_PROGRESS' || existing.status === 'PENDING') {
+        const leaseLive = existing.lease_expires_at !== undefined && existing.lease_expires_at > now.toISOString();
+        expected.owner = existing.owner ?? null;
+        expected.lease_expires_at = existing.lease_expires_at ?? null;
+        if (leaseLive && existing.owner === options.owner) {
+          const renewed = await this.store.update(key, { set: this.leaseFields(now) }, expected);
+          if (renewed) return { kind: 'started', journey: renewed };
+          continue;
+        }
+        if (leaseLive) return { kind: 'in_progress', journey: existing };
+      }
+      // FAILED, forced COMPLETED, or a lapsed lease: restart, conditional on the state just read.
+      const journey = this.fresh(key, params, options, now, existing.retry_count + 1);
+      journey.started_at = now.toISOString();
+      if (existing.status === 'IN_PROGRESS' || existing.status === 'PENDING') {
+        journey.error = `Lease of ${existing.owner ?? 'an unknown owner'} expired at ${existing.lease_expires_at ?? '(none)'}; taken over by ${options.owner}`;
+      } else if (existing.status === 'FAILED') {
+        journey.error = existing.error;
+      }
+      if (await this.store.put(journey, expected)) return { kind: 'started', journey };
+    }
+    throw new JourneyContentionError(key, MAX_RACES);
+  }
+
+  /**
+   * Appends a step (seed 002's processing log entry), sets `step` to its name and renews the lease. Once
+   * the steps take STEPS_MAX_BYTES, a step is only counted in `steps_not_listed`: a year's backfill
+   * records a step per gold partition, and the journey item must stay under DynamoDB's 400 KB.
+   */
+  async recordStep(key: string, step: StepRecord): Promise<void> {
+    const now = this.clock();
+    const bounded = boundStep(step);
+    const set = { step: step.name, ...this.leaseFields(now) };
+    const appended = await this.store.update(key, { appendStep: bounded, stepBytes: Buffer.byteLength(JSON.stringify(bounded), 'utf8'), set }, { stepBytesBelow: STEPS_MAX_BYTES });
+    if (appended) return;
+    const counted = await this.store.update(key, { countStepNotListed: true, set });
+    if (!counted) throw new JourneyNotFoundError(key, `record step "${step.name}" of`);
+  }
+
+  /** Marks the journey COMPLETED with its result and releases the lease. */
+  async complete(key: string, result: unknown): Promise<JourneyRecord> {
+    const now = this.clock().toISOString();
+    const updated = await this.store.update(
+      key,
+      { set: { status: 'COMPLETED', step: 'completed', result: result ?? null, completed_at: now, updated_at: now, expires_at: this.expiresAt() }, remove: ['lease_expires_at', 'error'] },
+      {},
+    );
+    if (!updated) throw new JourneyNotFoundError(key, 'complete');
+    return updated;
+  }
+
+  /** Marks the journey FAILED with the error and releases the lease; a COMPLETED journey stays COMPLETED. */
+  async fail(key: string, error: string): Promise<JourneyRecord> {
+    const now = this.clock().toISOString();
+    const updated = await this.store.update(
+      key,
+      { set: { status: 'FAILED', error, updated_at: now, expires_at: this.expiresAt() }, remove: ['lease_expires_at'] },
+      { notStatus: 'COMPLETED' },
+    );
+    if (updated) return updated;
+    const current = await this.store.get(key);
+    if (!current) throw new JourneyNotFoundError(key, 'fail');
+    return current;
+  }
+
+  private fresh(key: string, params: Record<string, unknown>, options: BeginOptions, now: Date, retryCount: number): JourneyRecord {
+    return {
+      idempotency_key: key,
+      job_name: this.jobName,
+      status: 'IN_PROGRESS',
+      params,
+      step: 'started',
+      steps: [],
+      retry_count: retryCount,
+      started_at: now.toISOString(),
+      owner: options.owner,
+      metadata: options.metadata,
+      ...this.leaseFields(now),
+    };
+  }
+
+  private leaseFields(now: Date) {
+    return {
+      updated_at: now.toISOString(),
+      lease_expires_at: new Date(now.getTime() + this.leaseMs).toISOString(),
+      expires_at: this.expiresAt(now),
+    };
+  }
+
+  private expiresAt(now = this.clock()): number {
+    return Math.floor(now.getTime() / 1000) + this.ttlDays * 86_400;
+  }
+}

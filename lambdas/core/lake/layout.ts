@@ -1,0 +1,70 @@
+// Where silver and gold data live in their buckets, and the catalog tables that describe them. The CDK
+// (Glue tables), Refine, Consolidate and the local catalog all build locations from these functions.
+import { PARTITION_COLUMN, physicalName, type ConsolidationConfig, type PipelineConfig, type SourceConfig } from '../config.js';
+import { goldColumns, silverColumns } from './tables.js';
+import type { TableColumn } from '../columnar/types.js';
+
+/** A catalog table as the pipeline declares it: name, key prefix in its bucket, columns, `anomesdia` partitions. */
+export interface LakeTable {
+  layer: 'silver' | 'gold';
+  /** The physical database name (with the stage's name prefix, when there is one). */
+  database: string;
+  name: string;
+  /** Key prefix of the table in its bucket, ending in `/`, e.g. `sor/` or `db_batch/tbl_x/`. */
+  prefix: string;
+  columns: TableColumn[];
+  partitionKeys: [typeof PARTITION_COLUMN];
+}
+
+export const silverLayout = {
+  /** The silver table of a source: `<source>/`. */
+  tablePrefix: (source: string) => `${source}/`,
+  partitionPrefix: (source: string, anomesdia: string) => `${source}/${PARTITION_COLUMN}=${anomesdia}/`,
+  /** Each Refine writes a partition under its own run folder; the catalog then points at it. */
+  runPrefix: (source: string, anomesdia: string, runId: string) => `${source}/${PARTITION_COLUMN}=${anomesdia}/run=${runId}/`,
+  /** Invalid rows with their reasons, one NDJSON object per run and partition. */
+  quarantine: (source: string, anomesdia: string, runId: string) => `_quarantine/${source}/${PARTITION_COLUMN}=${anomesdia}/run=${runId}.ndjson`,
+  quarantinePrefix: (source: string) => `_quarantine/${source}/`,
+};
+
+export const goldLayout = {
+  /** The gold table of a consolidation: `<database>/<tabela_consolidada>/` (seed 000's layout). */
+  tablePrefix: (database: string, table: string) => `${database}/${table}/`,
+  partitionPrefix: (database: string, table: string, anomesdia: string) => `${database}/${table}/${PARTITION_COLUMN}=${anomesdia}/`,
+  runPrefix: (database: string, table: string, anomesdia: string, runId: string) => `${database}/${table}/${PARTITION_COLUMN}=${anomesdia}/run=${runId}/`,
+  /** Full congregado samples that do not fit in the DynamoDB item. */
+  congregadoSample: (id: string, version: number) => `_congregado/${id}/v${version}.json`,
+};
+
+export function silverTable(config: PipelineConfig, source: SourceConfig): LakeTable {
+  return {
+    layer: 'silver',
+    database: physicalName(config, config.storage.silverDatabase),
+    name: source.name,
+    prefix: silverLayout.tablePrefix(source.name),
+    columns: silverColumns(source),
+    partitionKeys: [PARTITION_COLUMN],
+  };
+}
+
+export function goldTable(config: PipelineConfig, consolidation: ConsolidationConfig): LakeTable {
+  return {
+    layer: 'gold',
+    database: physicalName(config, consolidation.database),
+    name: consolidation.tabela_consolidada,
+    prefix: goldLayout.tablePrefix(consolidation.database, consolidation.tabela_consolidada),
+    columns: goldColumns(config, consolidation),
+    partitionKeys: [PARTITION_COLUMN],
+  };
+}
+
+/**
+ * Every catalog table the config declares: a silver table per source, and a gold table per consolidation
+ * that writes to the catalog (one with `output_path` writes only there and leaves the catalog alone).
+ */
+export function lakeTables(config: PipelineConfig): LakeTable[] {
+  return [
+    ...config.sources.map((s) => silverTable(config, s)),
+    ...config.consolidations.filter((c) => !c.output_path).map((c) => goldTable(config, c)),
+  ];
+}

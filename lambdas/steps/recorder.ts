@@ -1,0 +1,45 @@
+// The one step recorder: runs a step and records it in its journey (seed 002's log_processamento entry)
+// with the processing log's own builder, so that the journey, the log line and the metrics agree.
+import { listedObjects, stepRecord, type StageName, type StepCounts } from '../core/processing-log.js';
+import { GlueJobStillRunningError } from '../ports/errors.js';
+import type { JourneyPort } from '../ports/state-stores.js';
+import type { SourceStepSummary } from './types.js';
+
+/**
+ * Runs `work` and appends its step to the journey: SUCCEEDED with the counts `countsOf` picks from the
+ * result, FAILED with the error, or WAITING while a Glue run goes on (once, by the call that started it).
+ * A failure to record never hides the step's own error, which the state machine retries or reports.
+ */
+export async function recorded<T>(
+  journeys: JourneyPort,
+  runId: string,
+  step: { name: StageName; source: string },
+  work: () => Promise<T>,
+  countsOf: (result: T) => Omit<StepCounts, 'source'>,
+): Promise<T> {
+  const started = new Date();
+  try {
+    const result = await work();
+    await journeys.recordStep(runId, stepRecord(step.name, 'SUCCEEDED', { ...countsOf(result), source: step.source, duration_ms: undefined }, timing(started)));
+    return result;
+  } catch (err) {
+    if (err instanceof GlueJobStillRunningError && err.resumed) throw err;
+    const status = err instanceof GlueJobStillRunningError ? 'WAITING' : 'FAILED';
+    await journeys.recordStep(runId, stepRecord(step.name, status, { source: step.source }, timing(started), err)).catch(() => undefined);
+    throw err;
+  }
+}
+
+function timing(started: Date): { started_at: string; ended_at: string } {
+  return { started_at: started.toISOString(), ended_at: new Date().toISOString() };
+}
+
+/** A source step's summary with at most MAX_OBJECTS_LISTED objects: it travels in the state machine's payload. */
+export function boundedSummary(summary: SourceStepSummary): SourceStepSummary {
+  return { ...summary, ...listedObjects(summary.objects) };
+}
+
+/** What the journey records of a source step. */
+export function summaryCounts(s: SourceStepSummary): Omit<StepCounts, 'source'> {
+  return { rows_read: s.rows_read, rows_written: s.rows_written, rows_invalid: s.rows_invalid, objects: s.objects, message: s.message };
+}

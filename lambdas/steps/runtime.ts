@@ -1,0 +1,107 @@
+// The steps' runtime: what every step needs, composed once from adapters. The Lambdas (handlers/aws-runtime.ts)
+// and the local runner (local/runtime.ts) pass their own stores and clients, and both run the same core.
+import type { PipelineConfig } from '../core/config.js';
+import { consolidateTable } from '../core/consolidate/consolidate-table.js';
+import type { FetchFn } from '../core/ingest/http-client.js';
+import { ingestSource } from '../core/ingest/ingest-source.js';
+import type { IngestProgress } from '../core/ingest/progress.js';
+import { JourneyController } from '../core/journey/controller.js';
+import type { MetricsSink, ProcessingLogger } from '../core/processing-log.js';
+import { refineSource } from '../core/refine/refine-source.js';
+import type { Catalog } from '../ports/catalog.js';
+import type { GlueConsolidationRunner } from '../ports/glue-runner.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import type { SecretProvider } from '../ports/secrets.js';
+import type { CongregadoStore, JourneyPort, JourneyStore, WatermarkStore } from '../ports/state-stores.js';
+import type { PartitionRequest, PartitionSummary, SourceRequest, SourceStepSummary } from './types.js';
+
+/** Everything the steps use; built once per container (handlers/aws-runtime.ts) or once per local run (local/). */
+export interface PipelineRuntime {
+  config: PipelineConfig;
+  journeys: JourneyPort;
+  watermarks: WatermarkStore;
+  ingest(request: SourceRequest): Promise<SourceStepSummary>;
+  refine(request: SourceRequest & { ingest: SourceStepSummary }): Promise<SourceStepSummary>;
+  consolidatePartition(request: PartitionRequest): Promise<PartitionSummary>;
+  /** The instant runs are planned at. */
+  now(): Date;
+}
+
+export interface RuntimeParts {
+  config: PipelineConfig;
+  lake: { bronze: ObjectStore; silver: ObjectStore; gold: ObjectStore };
+  catalog: Catalog;
+  secrets: SecretProvider;
+  journeys: JourneyPort;
+  watermarks: WatermarkStore;
+  congregados: CongregadoStore;
+  /** Runs consolidations too big for one Lambda; absent locally, where every partition runs in-process. */
+  glue?: GlueConsolidationRunner;
+  /** Resolves an `output_path` outside the lake (another bucket) to a store and key. */
+  resolveOutput?: (uri: string) => { store: ObjectStore; key: string } | undefined;
+  fetch?: FetchFn;
+  progress?: IngestProgress;
+  log?: ProcessingLogger;
+  metrics?: MetricsSink;
+  now: () => Date;
+}
+
+/** Journey control with the config's lease and retention. */
+export function journeyController(store: JourneyStore, config: PipelineConfig): JourneyController {
+  return new JourneyController(store, { leaseMs: config.limits.journeyLeaseSeconds * 1000, ttlDays: config.limits.journeyTtlDays });
+}
+
+/**
+ * The congregado item's budget: the record's fields plus the inline sample stay under
+ * `congregadoSampleMaxBytes` more than the fields alone need; the whole sample always goes to S3 when cut.
+ */
+export function congregadoItemBudget(config: PipelineConfig): number {
+  return Math.min(380_000, config.limits.congregadoSampleMaxBytes + 20_000);
+}
+
+export function composeRuntime(parts: RuntimeParts): PipelineRuntime {
+  const { config, lake, catalog } = parts;
+  const clock = () => new Date();
+  const observers = { log: parts.log, metrics: parts.metrics };
+  return {
+    config,
+    journeys: parts.journeys,
+    watermarks: parts.watermarks,
+    now: parts.now,
+    async ingest({ runId, source, window }) {
+      const r = await ingestSource(
+        { config, bronze: lake.bronze, secrets: parts.secrets, fetch: parts.fetch, clock, progress: parts.progress, ...observers },
+        { runId, source, window },
+      );
+      return {
+        source,
+        rows_read: r.records_seen,
+        rows_written: r.records_new,
+        anomesdias: r.anomesdias,
+        watermark_candidate: r.watermark_candidate,
+        objects: [lake.bronze.uri(r.manifest), ...(r.files?.error ?? []).map((k) => lake.bronze.uri(k))],
+        duration_ms: r.duration_ms,
+        message: `${r.pages} page(s), ${r.records_duplicate} record(s) already in bronze${r.files?.error.length ? `, ${r.files.error.length} unreadable file(s) moved to error/` : ''}`,
+      };
+    },
+    async refine({ runId, source, window, ingest }) {
+      const r = await refineSource({ config, bronze: lake.bronze, silver: lake.silver, catalog, clock, ...observers }, { runId, source, window, anomesdias: ingest.anomesdias ?? [] });
+      return {
+        source,
+        rows_read: r.rows_read,
+        rows_written: r.rows_written,
+        rows_invalid: r.rows_invalid,
+        anomesdias: r.anomesdias,
+        objects: r.objects.map((key) => lake.silver.uri(key)),
+        duration_ms: r.duration_ms,
+        message: r.rows_invalid > 0 ? `${r.rows_invalid} invalid row(s) quarantined` : undefined,
+      };
+    },
+    consolidatePartition(request) {
+      return consolidateTable(
+        { config, silver: lake.silver, gold: lake.gold, catalog, congregados: parts.congregados, clock, glue: parts.glue, resolveOutput: parts.resolveOutput, ...observers },
+        request,
+      );
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDbQueryEngine } from '../../../lambdas/adapters/local/duckdb-query-engine.js';
+import { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
+import { JsonCatalog } from '../../../lambdas/adapters/local/json-catalog.js';
+import type { TableColumn } from '../../../lambdas/core/columnar/types.js';
+import { tableFromRows, writeParquet } from '../../support/parquet.js';
+
+const columns: TableColumn[] = [
+  { name: 'num_oper', type: 'string' },
+  { name: 'cod_idef_ver_oper', type: 'integer' },
+  { name: 'cod_cliente', type: 'long' },
+  { name: 'vlr_oper', type: 'decimal', precision: 18, scale: 2 },
+  { name: 'dat_vlr_even_oper', type: 'timestamp' },
+];
+
+describe('DuckDbQueryEngine', () => {
+  let dir: string;
+  let catalog: JsonCatalog;
+  let lake: FsObjectStore;
+  let engine: DuckDbQueryEngine;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'duckdb-engine-'));
+    catalog = new JsonCatalog(join(dir, 'catalog.json'));
+    lake = new FsObjectStore(join(dir, 'gold'));
+    await catalog.ensureTable({ database: 'db_batch', name: 'tbl_x', location: lake.uri('db_batch/tbl_x/'), columns, partitionKeys: ['anomesdia'] });
+    engine = await DuckDbQueryEngine.open({ catalog, resolve: (location) => fileURLToPath(location) });
+  });
+  afterEach(async () => {
+    engine.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function partition(day: string, run: string, rows: Record<string, unknown>[]) {
+    const prefix = `db_batch/tbl_x/anomesdia=${day}/run=${run}/`;
+    await lake.put(`${prefix}part-00000.parquet`, writeParquet(tableFromRows(columns, rows as never)));
+    await catalog.upsertPartition('db_batch', 'tbl_x', { anomesdia: day }, `${lake.uri(prefix)}/`);
+  }
+
+  it('queries a catalog table by database.table over its registered partitions, with typed plain values', async () => {
+    await partition('20240119', 'r1', [{ num_oper: 'A', cod_idef_ver_oper: 1, cod_cliente: 9007199254740991, vlr_oper: 10.5, dat_vlr_even_oper: new Date('2024-01-19T03:00:00Z') }]);
+    await partition('20240120', 'r1', [{ num_oper: 'B', cod_idef_ver_oper: 2, cod_cliente: null, vlr_oper: -1.25, dat_vlr_even_oper: null }]);
+    const rows = await engine.query('SELECT * FROM db_batch.tbl_x ORDER BY num_oper');
+    expect(rows).toEqual([
+      { num_oper: 'A', cod_idef_ver_oper: 1, cod_cliente: 9007199254740991, vlr_oper: 10.5, dat_vlr_even_oper: new Date('2024-01-19T03:00:00Z'), anomesdia: '20240119' },
+      { num_oper: 'B', cod_idef_ver_oper: 2, cod_cliente: null, vlr_oper: -1.25, dat_vlr_even_oper: null, anomesdia: '20240120' },
+    ]);
+  });
+
+  it('sees only the partition location the catalog points at now', async () => {
+    await partition('20240119', 'r1', [{ num_oper: 'old' }]);
+    expect(await engine.query("SELECT num_oper FROM db_batch.tbl_x WHERE anomesdia = '20240119'")).toEqual([{ num_oper: 'old' }]);
+    await partition('20240119', 'r2', [{ num_oper: 'new' }]);
+    expect(await engine.query('SELECT num_oper FROM db_batch.tbl_x')).toEqual([{ num_oper: 'new' }]);
+  });
+
+  it('answers an empty result for a table without partitions, and reports SQL errors', async () => {
+    expect(await engine.query('SELECT count(*) AS n FROM db_batch.tbl_x')).toEqual([{ n: 0 }]);
+    await expect(engine.query('SELECT * FROM db_batch.nope')).rejects.toThrow(/nope/);
+  });
+});

@@ -1,0 +1,51 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JsonCatalog } from '../../../lambdas/adapters/local/json-catalog.js';
+import { CatalogTableNotFoundError } from '../../../lambdas/ports/errors.js';
+
+const table = { database: 'db_batch', name: 'tbl_x', location: 'file:///lake/gold/db_batch/tbl_x/', columns: [{ name: 'num_oper', type: 'string' as const }], partitionKeys: ['anomesdia'] };
+
+describe('JsonCatalog', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'json-catalog-'));
+    file = join(dir, 'nested', 'catalog.json');
+  });
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+  it('keeps tables and partition locations in one JSON file that a new instance reads back', async () => {
+    const catalog = new JsonCatalog(file);
+    await catalog.ensureTable(table);
+    await catalog.upsertPartition('db_batch', 'tbl_x', { anomesdia: '20240119' }, 'file:///a/');
+    await catalog.upsertPartition('db_batch', 'tbl_x', { anomesdia: '20240119' }, 'file:///b/');
+    const again = new JsonCatalog(file);
+    expect(await again.getTable('db_batch', 'tbl_x')).toEqual(table);
+    expect(await again.getPartitionLocation('db_batch', 'tbl_x', { anomesdia: '20240119' })).toBe('file:///b/');
+    expect(await again.getPartitionLocation('db_batch', 'tbl_x', { anomesdia: '20240120' })).toBeUndefined();
+    expect(await again.partitions('db_batch', 'tbl_x')).toEqual([{ values: { anomesdia: '20240119' }, location: 'file:///b/' }]);
+    expect(await readdir(join(dir, 'nested'))).toEqual(['catalog.json']);
+  });
+
+  it('keeps every one of many concurrent updates and leaves an existing table as it is', async () => {
+    const catalog = new JsonCatalog(file);
+    await catalog.ensureTable(table);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => catalog.upsertPartition('db_batch', 'tbl_x', { anomesdia: `202401${String(i + 10)}` }, `file:///p${i}/`)));
+    await catalog.ensureTable({ ...table, location: 'file:///elsewhere/' });
+    expect(await catalog.partitions('db_batch', 'tbl_x')).toHaveLength(20);
+    expect((await catalog.getTable('db_batch', 'tbl_x')).location).toBe(table.location);
+  });
+
+  it('reports a missing table, a missing partition value and an unreadable file', async () => {
+    const catalog = new JsonCatalog(file);
+    await expect(catalog.getTable('db_batch', 'nope')).rejects.toThrow(CatalogTableNotFoundError);
+    await expect(catalog.upsertPartition('db_batch', 'nope', { anomesdia: '1' }, 'x')).rejects.toThrow('Table db_batch.nope is not in the catalog');
+    await catalog.ensureTable(table);
+    await expect(catalog.upsertPartition('db_batch', 'tbl_x', {}, 'x')).rejects.toThrow('needs a value for "anomesdia"');
+    await writeFile(file, '{ not json');
+    await expect(catalog.getTable('db_batch', 'tbl_x')).rejects.toThrow(`Local catalog ${file} is unreadable`);
+    expect(await readFile(file, 'utf8')).toBe('{ not json');
+  });
+});

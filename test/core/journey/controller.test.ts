@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoJourneyStore } from '../../../lambdas/adapters/aws/dynamodb-journey-store.js';
+import { JourneyController, STEP_MAX_BYTES, STEPS_MAX_BYTES } from '../../../lambdas/core/journey/controller.js';
+import { JourneyNotFoundError } from '../../../lambdas/core/journey/errors.js';
+import type { JourneyPort, StepRecord } from '../../../lambdas/ports/state-stores.js';
+import { startTestDynamo, type TestDynamo } from '../../support/dynalite.js';
+
+let dynamo: TestDynamo;
+let store: DynamoJourneyStore;
+let n = 0;
+const key = () => `journey-${++n}-${Date.now()}`;
+
+/** A clock the test moves by hand. */
+function manualClock(start = '2024-03-15T02:00:00.000Z') {
+  let t = new Date(start).getTime();
+  const clock = () => new Date(t);
+  clock.advance = (ms: number) => (t += ms);
+  return clock;
+}
+
+beforeAll(async () => {
+  dynamo = await startTestDynamo();
+  store = new DynamoJourneyStore(dynamo.doc, dynamo.tables.journey);
+});
+afterAll(async () => dynamo?.stop());
+
+
+describe('JourneyController on dynalite', () => {
+  it('serves as the steps\' JourneyPort', () => {
+    // lambdas/core may not import the handlers, so the controller meets the port structurally.
+    const port: JourneyPort = new JourneyController(store);
+    expect(typeof port.begin).toBe('function');
+  });
+
+  it('lets exactly one of 10 concurrent begins of one key start; the others see it in progress', async () => {
+    const journeys = new JourneyController(store);
+    const k = key();
+    const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => journeys.begin(k, { day: '20240314' }, { force: false, owner: `exec-${i}` })));
+    expect(outcomes.filter((o) => o.kind === 'started')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.kind === 'in_progress')).toHaveLength(9);
+    const stored = await journeys.get(k);
+    const winner = outcomes.find((o) => o.kind === 'started')!;
+    expect(stored).toMatchObject({ status: 'IN_PROGRESS', owner: winner.journey.owner, retry_count: 0, params: { day: '20240314' } });
+    expect(stored?.expires_at).toBeGreaterThan(Date.now() / 1000 + 89 * 86_400);
+  });
+
+  it('keeps a crashed run blocking others until its lease expires, then exactly one of several callers takes over', async () => {
+    const clock = manualClock();
+    const journeys = new JourneyController(store, { leaseMs: 60_000, clock });
+    const k = key();
+    expect((await journeys.begin(k, {}, { force: false, owner: 'crashed' })).kind).toBe('started');
+    clock.advance(59_000);
+    const early = await journeys.begin(k, {}, { force: false, owner: 'early' });
+    expect(early).toMatchObject({ kind: 'in_progress', journey: { owner: 'crashed' } });
+
+    clock.advance(2_000);
+    const outcomes = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((owner) => journeys.begin(k, {}, { force: false, owner })));
+    const started = outcomes.filter((o) => o.kind === 'started');
+    expect(started).toHaveLength(1);
+    expect(outcomes.filter((o) => o.kind === 'in_progress')).toHaveLength(4);
+    const stored = await journeys.get(k);
+    expect(stored).toMatchObject({ status: 'IN_PROGRESS', owner: started[0]!.journey.owner, retry_count: 1 });
+    expect(stored?.error).toContain('Lease of crashed expired');
+    expect(stored?.lease_expires_at).toBe(new Date(clock().getTime() + 60_000).toISOString());
+  });
+
+  it('renews the lease when a step is recorded, so a live run is not taken over', async () => {
+    const clock = manualClock();
+    const journeys = new JourneyController(store, { leaseMs: 60_000, clock });
+    const k = key();
+    await journeys.begin(k, {}, { force: false, owner: 'live' });
+    clock.advance(50_000);
+    await journeys.recordStep(k, { name: 'ingest', status: 'SUCCEEDED', started_at: clock().toISOString() });
+    clock.advance(50_000);
+    expect((await journeys.begin(k, {}, { force: false, owner: 'other' })).kind).toBe('in_progress');
+    expect((await journeys.begin(k, {}, { force: false, owner: 'live' })).kind).toBe('started');
+  });
+
+  it('appends steps in order with their counts and sets the current step', async () => {
+    const journeys = new JourneyController(store);
+    const k = key();
+    await journeys.begin(k, {}, { force: false, owner: 'x' });
+    const ingest: StepRecord = { name: 'ingest', status: 'SUCCEEDED', source: 'sor', layer: 'bronze', started_at: '2024-03-15T02:00:00.000Z', rows_read: 120, rows_written: 118, rows_invalid: undefined };
+    const refine: StepRecord = { name: 'refine', status: 'FAILED', source: 'sor', layer: 'silver', started_at: '2024-03-15T02:01:00.000Z', rows_read: 118, rows_written: 0, error: 'SchemaError: bad' };
+    await journeys.recordStep(k, ingest);
+    await journeys.recordStep(k, refine);
+    const stored = await journeys.get(k);
+    expect(stored?.step).toBe('refine');
+    expect(stored?.steps.map((s) => [s.name, s.status, s.rows_read, s.rows_written])).toEqual([
+      ['ingest', 'SUCCEEDED', 120, 118],
+      ['refine', 'FAILED', 118, 0],
+    ]);
+    expect(stored?.steps[1]?.error).toBe('SchemaError: bad');
+    await expect(journeys.recordStep('never-begun', ingest)).rejects.toThrow(JourneyNotFoundError);
+  });
+
+  it('stops listing steps once they take their budget of the 400 KB item, counting the rest, and starts over on a restart', async () => {
+    const journeys = new JourneyController(store);
+    const k = key();
+    await journeys.begin(k, {}, { force: false, owner: 'x' });
+    // Steps of about 3.5 KB: a year's backfill of big partitions, each with its own step.
+    const step = (i: number): StepRecord => ({ name: 'consolidate', status: 'SUCCEEDED', started_at: '2024-03-15T02:00:00.000Z', message: `anomesdia ${i} ${'x'.repeat(900)}`, objects: Array.from({ length: 12 }, (_, j) => `gold/t/anomesdia=${i}/part-${j}`.padEnd(200, 'x')) });
+    const total = Math.ceil(STEPS_MAX_BYTES / 3_000) + 10;
+    for (let i = 0; i < total; i++) await journeys.recordStep(k, step(i));
+    const stored = (await journeys.get(k))!;
+    expect(Buffer.byteLength(JSON.stringify(stored), 'utf8')).toBeLessThan(STEPS_MAX_BYTES + 10_000);
+    expect(stored.steps.length + stored.steps_not_listed!).toBe(total);
+    expect(stored.steps_not_listed).toBeGreaterThan(0);
+    expect(stored.steps.at(-1)!.message).toMatch(new RegExp(`^anomesdia ${stored.steps.length - 1} `));
+    expect(stored.step).toBe('consolidate');
+    await journeys.fail(k, 'boom');
+    const again = await journeys.begin(k, {}, { force: false, owner: 'y' });
+    expect(again.kind).toBe('started');
+    await journeys.recordStep(k, step(0));
+    const restarted = (await journeys.get(k))!;
+    expect(restarted.steps).toHaveLength(1);
+    expect(restarted.steps_not_listed).toBeUndefined();
+  });
+
+  it('keeps a step with a long object list and error within its byte budget, saying how many objects were left out', async () => {
+    const journeys = new JourneyController(store);
+    const k = key();
+    await journeys.begin(k, {}, { force: false, owner: 'x' });
+    const objects = Array.from({ length: 100 }, (_, i) => `bronze/sor/anomesdia=20240314/run=r1/part-${i}-`.padEnd(200, 'x'));
+    await journeys.recordStep(k, { name: 'ingest', status: 'FAILED', started_at: '2024-03-15T02:00:00.000Z', objects, error: 'E'.repeat(5_000), rows_read: 7 });
+    const [step] = (await journeys.get(k))!.steps;
+    expect(Buffer.byteLength(JSON.stringify(step))).toBeLessThanOrEqual(STEP_MAX_BYTES);
+    expect(step?.objects).toEqual(objects.slice(0, step!.objects!.length));
+    expect(step?.objects?.length).toBeGreaterThan(5);
+    expect(step?.message).toBe(`${100 - step!.objects!.length} more object(s) not listed`);
+    expect(step?.error).toMatch(/^E{1000}\.\.\. \(4000 more characters\)$/);
+    expect(step?.rows_read).toBe(7);
+  });
+
+  it('returns the stored result of a COMPLETED journey, so the work does not run again', async () => {
+    const journeys = new JourneyController(store);
+    const k = key();
+    expect(await journeys.begin(k, { a: 1 }, { force: false, owner: 'first' })).toMatchObject({ kind: 'started' });
+    await journeys.complete(k, { rows: 11 });
+    const begun = await journeys.begin(k, { a: 1 }, { force: false, owner: 'later' });
+    expect(begun).toMatchObject({ kind: 'completed', journey: { status: 'COMPLETED', step: 'completed', result: { rows: 11 } } });
+    expect(begun.journey.lease_expires_at).toBeUndefined();
+    expect(begun.journey.completed_at).toBeDefined();
+  });
+
+  it('restarts a completed journey when forced, exactly once among concurrent forced callers', async () => {
+    const journeys = new JourneyController(store);
+    const k = key();
+    await journeys.begin(k, {}, { force: false, owner: 'f0' });
+    await journeys.complete(k, 'first');
+    const outcomes = await Promise.all(['f1', 'f2', 'f3'].map((owner) => journeys.begin(k, {}, { force: true, owner })));
+    expect(outcomes.filter((o) => o.kind === 'started')).toHaveLength(1);
+    const stored = await journeys.get(k);
+    expect(stored).toMatchObject({ status: 'IN_PROGRESS', steps: [], retry_count: 1 });
+    expect(stored?.result).toBeUndefined();
+    // A forced caller still waits for a live lease; once that run completes, a forced run starts again.
+    expect(await journeys.begin(k, {}, { force: true, owner: 'f4' })).toMatchObject({ kind: 'in_progress' });
+    await journeys.complete(k, 'second');
+    expect(await journeys.begin(k, {}, { force: true, owner: 'f4' })).toMatchObject({ kind: 'started' });
+    await journeys.complete(k, 'third');
+    expect(await journeys.get(k)).toMatchObject({ status: 'COMPLETED', result: 'third', retry_count: 2 });
+  });
+
+  it('marks a journey FAILED with its error and no lease, and lets it be begun again, counting the attempt', async () => {
+    const journeys = new JourneyController(store);
+    const k = key();
+    await journeys.begin(k, {}, { force: false, owner: 'run' });
+    await journeys.recordStep(k, { name: 'ingest', status: 'FAILED', started_at: new Date().toISOString(), error: 'RangeError: source down 3' });
+    await journeys.fail(k, 'RangeError: source down 3');
+    const stored = await journeys.get(k);
+    expect(stored).toMatchObject({ status: 'FAILED', retry_count: 0, error: 'RangeError: source down 3' });
+    expect(stored?.steps).toHaveLength(1);
+    expect(stored?.lease_expires_at).toBeUndefined();
+    const again = await journeys.begin(k, {}, { force: false, owner: 'retry' });
+    expect(again).toMatchObject({ kind: 'started', journey: { retry_count: 1, status: 'IN_PROGRESS', error: 'RangeError: source down 3' } });
+  });
+
+  it('refuses a second owner while another caller holds the lease', async () => {
+    const journeys = new JourneyController(store);
+    const k = key();
+    await journeys.begin(k, {}, { force: false, owner: 'holder' });
+    expect(await journeys.begin(k, {}, { force: false, owner: 'intruder' })).toMatchObject({ kind: 'in_progress', journey: { owner: 'holder' } });
+  });
+
+  it('never turns a COMPLETED journey into FAILED', async () => {
+    const journeys = new JourneyController(store);
+    const k = key();
+    await journeys.begin(k, {}, { force: false, owner: 'x' });
+    await journeys.complete(k, { done: true });
+    const after = await journeys.fail(k, 'late failure');
+    expect(after).toMatchObject({ status: 'COMPLETED', result: { done: true } });
+    await expect(journeys.fail('never-begun', 'x')).rejects.toThrow(JourneyNotFoundError);
+  });
+
+  it('shows the latest journey', async () => {
+    const clock = manualClock('2030-01-01T00:00:00.000Z');
+    const journeys = new JourneyController(store, { clock });
+    const k = key();
+    await journeys.begin(k, {}, { force: false, owner: 'x' });
+    expect((await store.latest())?.idempotency_key).toBe(k);
+  });
+});

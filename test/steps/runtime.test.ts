@@ -1,0 +1,72 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parsePipelineConfig } from '../../lambdas/core/config.js';
+import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
+import type { MetricsSink } from '../../lambdas/core/processing-log.js';
+import { composeRuntime } from '../../lambdas/steps/runtime.js';
+import { GlueJobStillRunningError } from '../../lambdas/ports/errors.js';
+import { localCatalog, localLake } from '../../local/runtime.js';
+
+const config = parsePipelineConfig(defaultPipelineConfig);
+const table = config.consolidations[0]!;
+const window = { mode: 'daily' as const, from: '2024-03-14T00:00:00.000Z', to: '2024-03-15T00:00:00.000Z', anomesdias: ['20240314'] };
+
+describe('composeRuntime: consolidation in the processing log', () => {
+  let dir: string;
+  let lines: { level: string; message: string; attributes: Record<string, unknown> }[];
+  let metrics: { name: string; value: number; dimensions: Record<string, string> }[];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'compose-runtime-'));
+    lines = [];
+    metrics = [];
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  async function runtime(consolidateThrows?: Error) {
+    const lake = localLake(dir);
+    const sink: MetricsSink = { add: (name, _unit, value, dimensions) => void metrics.push({ name, value, dimensions }) };
+    const log = (level: string) => (message: string, attributes: Record<string, unknown> = {}) => void lines.push({ level, message, attributes });
+    const catalog = await localCatalog(dir, config, lake);
+    if (consolidateThrows) catalog.getPartitionLocation = async () => Promise.reject(consolidateThrows);
+    return composeRuntime({
+      config,
+      lake,
+      catalog,
+      secrets: { getSecret: async () => 'token' },
+      journeys: {} as never,
+      watermarks: {} as never,
+      congregados: { save: async (input) => ({ record: { ...input, version: 1 } as never, created: true }), get: async () => undefined, list: async () => [] },
+      log: { info: log('info'), warn: log('warn'), error: log('error') },
+      metrics: sink,
+      now: () => new Date('2024-03-15T02:00:00Z'),
+    });
+  }
+
+  it('emits a log_processamento line and metrics for a consolidated partition, as ingest and refine do', async () => {
+    const rt = await runtime();
+    const result = await rt.consolidatePartition({ runId: 'r1', database: table.database, tabela: table.tabela_consolidada, anomesdia: '20240314', window });
+    const source = `${table.database}.${table.tabela_consolidada}`;
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 'info', message: `consolidate ${source} succeeded` });
+    expect(lines[0]!.attributes.log_processamento).toMatchObject({ etapa: 'consolidate', tipo_payload: source, camada: 'gold', status: 'SUCCEEDED', registros_processados: result.rows_written });
+    expect(metrics.map((m) => m.name)).toEqual(['StepDuration', 'RowsRead', 'RowsWritten', 'RowsInvalid']);
+    for (const m of metrics) expect(m.dimensions).toEqual({ step: 'consolidate', source });
+  });
+
+  it('logs a failed consolidation with StepFailed, and a Glue run still going as nothing at all', async () => {
+    const failing = await runtime(new Error('catalog unreachable'));
+    await expect(failing.consolidatePartition({ runId: 'r1', database: table.database, tabela: table.tabela_consolidada, anomesdia: '20240314', window })).rejects.toThrow('catalog unreachable');
+    expect(lines.map((l) => [l.level, l.message])).toEqual([['error', `consolidate ${table.database}.${table.tabela_consolidada} failed`]]);
+    expect(metrics.filter((m) => m.name === 'StepFailed')).toHaveLength(1);
+
+    lines = [];
+    metrics = [];
+    const waiting = await runtime(new GlueJobStillRunningError('consolidate', 'jr_1', 'RUNNING', 240));
+    await expect(waiting.consolidatePartition({ runId: 'r1', database: table.database, tabela: table.tabela_consolidada, anomesdia: '20240314', window })).rejects.toThrow(GlueJobStillRunningError);
+    expect(lines).toEqual([]);
+    expect(metrics).toEqual([]);
+  });
+});
