@@ -89,7 +89,7 @@ describe('the error model', () => {
     expect([...classes.keys()].sort()).toEqual(Object.keys(EXPECTED).sort());
     for (const [name, { cls, file }] of classes) {
       const expected = EXPECTED[name];
-      expect(cls === PipelineError || cls.prototype instanceof PipelineError, `${name} (${file}) derives from PipelineError`).toBe(true);
+      expect((cls as unknown) === PipelineError || cls.prototype instanceof PipelineError, `${name} (${file}) derives from PipelineError`).toBe(true);
       if (expected === 'permanent') expect(cls.prototype instanceof PermanentError, `${name} is permanent`).toBe(true);
       if (expected === 'transient') expect(cls.prototype instanceof TransientError, `${name} is transient`).toBe(true);
       if (expected === 'per instance') expect(cls.prototype instanceof PermanentError || cls.prototype instanceof TransientError, `${name} decides per instance`).toBe(false);

@@ -17,9 +17,8 @@ import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { glueType } from '../../lambdas/core/columnar/schema.js';
 import { lakeTables } from '../../lambdas/core/lake/layout.js';
 import { readParquet } from '../support/parquet.js';
-import { ENV } from '../../lambdas/handlers/env.js';
+import { ENV, MissingEnvironmentError } from '../../lambdas/handlers/env.js';
 import { awsRuntime } from '../../lambdas/handlers/aws-runtime.js';
-import { MissingEnvironmentError } from '../../lambdas/handlers/env.js';
 import { lambdaHandler } from '../../lambdas/handlers/lambda-handler.js';
 import { PERMANENT_ERROR } from '../../lambdas/core/errors.js';
 import { completeStep } from '../../lambdas/steps/complete.js';
@@ -155,7 +154,7 @@ describe('the Lambda runtime on S3 and DynamoDB emulators', () => {
   it('reports a missing bucket variable as the step error, naming the variable, never retried', async () => {
     expect(() => awsRuntime({}, { config: runtime.config })).toThrow(MissingEnvironmentError);
     const handler = lambdaHandler('plan', async (event) => planStep(event, awsRuntime({}, { config: runtime.config })));
-    const error = await handler({ input: { mode: 'daily', now: NOW } }).catch((e: unknown) => e as Error);
+    const error = (await handler({ input: { mode: "daily", now: NOW } }).catch((e: unknown) => e)) as Error;
     expect(error.name).toBe(PERMANENT_ERROR);
     expect(error.message).toMatch(/^MissingEnvironmentError: Environment variable (JOURNEY_TABLE|BRONZE_BUCKET) is not set/);
   });

@@ -2,7 +2,7 @@
 // Lambda, or the Glue job above the threshold), running it (snappy Parquet under a new run folder, null-key
 // rows quarantined), and publishing (the catalog partition switched to the new folder, then the congregado
 // saved). Its processing log line and metrics go out like ingest's and refine's.
-import { findSource, PARTITION_COLUMN, type ConsolidationConfig, type PipelineConfig } from '../config.js';
+import { findSource, PARTITION_COLUMN, type ConsolidationConfig } from '../config.js';
 import { cellAt } from '../columnar/columns.js';
 import { parquetFooter, readColumns } from '../columnar/reader.js';
 import type { CellValue, FlatTable, TableColumn } from '../columnar/types.js';
@@ -11,58 +11,17 @@ import { sha256Hex } from '../hashing.js';
 import { goldLayout, goldTable, silverLayout, silverTable } from '../lake/layout.js';
 import { clearFolder, folderUri, locationIn, publishPartition, withSlash } from '../lake/publication.js';
 import { goldColumns, ORIGIN_COLUMN } from '../lake/tables.js';
-import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger } from '../processing-log.js';
-import type { Catalog } from '../../ports/catalog.js';
+import { failedStepRecord, logProcessamento, toStepRecord } from '../processing-log.js';
+
 import { CatalogTableNotFoundError, GlueJobStillRunningError } from '../../ports/errors.js';
 import type { GlueConsolidationRunner, GlueConsolidationSpec } from '../../ports/glue-runner.js';
 import type { ObjectInfo, ObjectStore } from '../../ports/object-store.js';
-import type { CongregadoStore } from '../../ports/state-stores.js';
+
 import { consolidate, type OriginTable, type QuarantinedRow } from './engine.js';
 import { ConsolidationNotFoundError, GlueRunnerMissingError, UnresolvableLocationError } from './errors.js';
 import type { ConsolidationRules } from './spec.js';
 import { consolidationCountsSql, consolidationSql, quarantineSql } from './sql.js';
-
-export interface ConsolidateTableDeps {
-  config: PipelineConfig;
-  silver: ObjectStore;
-  gold: ObjectStore;
-  catalog: Catalog;
-  congregados: CongregadoStore;
-  clock?: () => Date;
-  glue?: GlueConsolidationRunner;
-  /** Resolves an `output_path` outside the silver and gold stores (e.g. another bucket). */
-  resolveOutput?: (uri: string) => StoreLocation | undefined;
-  log?: ProcessingLogger;
-  metrics?: MetricsSink;
-}
-
-export interface ConsolidateTableRequest {
-  runId: string;
-  database: string;
-  tabela: string;
-  anomesdia: string;
-  /** The attempt (execution) this call belongs to: a retry of it resumes the Glue run it started. */
-  attempt?: string;
-  /** Milliseconds left in this invocation, when a Lambda runs it: bounds the wait on a Glue run. */
-  remainingTimeMs?: () => number;
-}
-
-export interface ConsolidateTableResult {
-  anomesdia: string;
-  rows_read: number;
-  rows_written: number;
-  rows_invalid: number;
-  congregado_version?: number;
-  /** URI of the folder holding the partition's files. */
-  location?: string;
-  engine: 'lambda' | 'glue';
-}
-
-export interface StoreLocation {
-  store: ObjectStore;
-  /** Key prefix in the store. */
-  key: string;
-}
+import type { ConsolidateTableDeps, ConsolidateTableRequest, ConsolidateTableResult, StoreLocation } from './types.js';
 
 /** The file name of each part written by a consolidation. */
 const PART_FILE = 'part-00000.snappy.parquet';

@@ -55,6 +55,32 @@ export function originTable(origem: string, table: ColumnTable | FlatTable): Ori
 
 /** Consolidates the origins' rows by the rules; see the file comment for the exact semantics. */
 export function consolidate(rules: ConsolidationRules, given: readonly OriginTable[], options: ConsolidateOptions = {}): ConsolidationResult {
+  const picked = pickWinners(rules, given, options);
+  const data = gatherColumns(picked);
+  return {
+    table: { columns: [...picked.columns, { name: ORIGIN_COLUMN, type: 'string' }], data, rowCount: picked.order.length },
+    quarantined: picked.quarantined,
+    rows_read: picked.total,
+  };
+}
+
+/** The winning rows, as global row numbers in key order, with what gathering their values needs. */
+interface Winners {
+  inputs: readonly OriginTable[];
+  columns: TableColumn[];
+  /** Per output column, its values across the origins. */
+  tieColumns: EngineColumn[];
+  /** Per global row: its origin's index and its row in that origin. */
+  inputOf: Uint16Array;
+  localOf: Int32Array;
+  /** Winners' global rows, sorted by key. */
+  order: number[];
+  quarantined: QuarantinedRow[];
+  total: number;
+}
+
+/** For each key the row with the greatest decision tuple (ties: origin priority, then the smallest output row); null keys quarantined. */
+function pickWinners(rules: ConsolidationRules, given: readonly OriginTable[], options: ConsolidateOptions): Winners {
   const inputs = oneStringForm(given);
   const columns = outputColumns(rules, inputs, options.columns);
   const priority = new Map(rules.origens.map((o, i) => [o, i]));
@@ -149,7 +175,13 @@ export function consolidate(rules: ConsolidationRules, given: readonly OriginTab
 
   const keyTypes = rules.chaves_principais.map((k) => columns.find((c) => c.name === k)!.type);
   const order = sortedByKey(winners, keys, keyTypes, inputOf, localOf);
-  // Winners' origin and row resolved once, then each column copied in one tight loop.
+  quarantined.sort((a, b) => rules.origens.indexOf(a.origem) - rules.origens.indexOf(b.origem) || compareQuarantine(a, b));
+  return { inputs, columns, tieColumns, inputOf, localOf, order, quarantined, total };
+}
+
+/** The winners' values, column by column, each column copied in one tight loop in its own form; `origem` last. */
+function gatherColumns({ inputs, columns, tieColumns, inputOf, localOf, order }: Winners): Record<string, FlatColumnData> {
+  // Winners' origin and row resolved once.
   const winnerInput = new Uint16Array(order.length);
   const winnerRow = new Int32Array(order.length);
   for (let w = 0; w < order.length; w++) {
@@ -192,12 +224,7 @@ export function consolidate(rules: ConsolidationRules, given: readonly OriginTab
     data[c.name] = out;
   });
   data[ORIGIN_COLUMN] = order.map((row) => inputs[inputOf[row]!]!.origem);
-  quarantined.sort((a, b) => rules.origens.indexOf(a.origem) - rules.origens.indexOf(b.origem) || compareQuarantine(a, b));
-  return {
-    table: { columns: [...columns, { name: ORIGIN_COLUMN, type: 'string' }], data, rowCount: order.length },
-    quarantined,
-    rows_read: total,
-  };
+  return data;
 }
 
 /** The output columns, checking every origin's types against them. */

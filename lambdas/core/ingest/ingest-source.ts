@@ -3,7 +3,7 @@
 // here: the Complete step advances it to `watermark_candidate` once the whole run is safe.
 import type { ObjectStore } from '../../ports/object-store.js';
 import { ObjectExistsError } from '../../ports/errors.js';
-import type { SecretProvider } from '../../ports/secrets.js';
+
 import { findSource, type PipelineConfig, type SourceConfig } from '../config.js';
 import type { RunWindow } from '../window.js';
 import { AnomesdiaAssigner } from './anomesdia.js';
@@ -13,71 +13,9 @@ import { IngestInputError, UnreadableFileError } from './errors.js';
 import { freeTarget, listPending, moveWithoutOverwrite, parseDroppedFile, reasonKey } from './file-drop.js';
 import type { FetchFn } from './http-client.js';
 import { paginate } from './pagination.js';
-import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger, type StageCounts } from '../processing-log.js';
-import { silentProgress, type IngestProgress } from './progress.js';
-
-export interface IngestDeps {
-  config: PipelineConfig;
-  bronze: ObjectStore;
-  secrets: SecretProvider;
-  /** [globalThis.fetch] */
-  fetch?: FetchFn;
-  /** [() => new Date()] */
-  clock?: () => Date;
-  progress?: IngestProgress;
-  log?: ProcessingLogger;
-  metrics?: MetricsSink;
-  /** Tuning for tests and the benchmark; the defaults suit Lambda. */
-  tuning?: { gzipLevel?: number; maxBufferedBytes?: number };
-}
-
-export interface IngestInput {
-  runId: string;
-  window: RunWindow;
-  source: string;
-}
-
-export interface IngestResult extends StageCounts {
-  runId: string;
-  kind: 'http' | 'files';
-  window: RunWindow;
-  /** Records fetched or read (= rows_read). */
-  records_seen: number;
-  /** Records written to bronze, new to their partition (= rows_written). */
-  records_new: number;
-  /** Records bronze already held: a rerun of a window has only these. */
-  records_duplicate: number;
-  pages: number;
-  /** Every partition the run saw records for, new or not, so that Refine can (re)build them. */
-  anomesdias: string[];
-  /** Counts per partition (the manifest also lists the parts). */
-  partitions: { anomesdia: string; records_seen: number; records_new: number; records_duplicate: number }[];
-  manifest: string;
-  /** File drop: files moved to done/ and to error/. */
-  files?: { done: string[]; error: string[] };
-  /** What the source's watermark may advance to once the run completes: window.to for HTTP. */
-  watermark_candidate: string;
-}
-
-export interface RunManifest {
-  version: 1;
-  source: string;
-  kind: 'http' | 'files';
-  runId: string;
-  attempt: number;
-  window: RunWindow;
-  started_at: string;
-  ended_at: string;
-  duration_ms: number;
-  pages: number;
-  records_seen: number;
-  records_new: number;
-  records_duplicate: number;
-  partitions: BronzeCommit['partitions'];
-  files?: { name: string; records: number; moved_to: string }[];
-  errors?: { name: string; reason: string; moved_to: string }[];
-  watermark_candidate: string;
-}
+import { failedStepRecord, logProcessamento, toStepRecord } from '../processing-log.js';
+import { silentProgress } from './progress.js';
+import type { IngestDeps, IngestInput, IngestResult, RunManifest } from './types.js';
 
 /** Records handed to the bronze writer at a time when reading a dropped file. */
 const FILE_CHUNK = 5_000;

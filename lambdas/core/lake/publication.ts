@@ -16,6 +16,8 @@ export interface PartitionVersion {
   partitionPrefix: string;
   /** The new version's folder, written whole before publication. */
   versionPrefix: string;
+  /** The version's files [every object under versionPrefix]: anything else under the folder (a failed attempt's leftovers) goes too. */
+  versionFiles?: readonly string[];
   /** Other folders that hold the partition's files (its quarantine): what is not in `keep` goes with the superseded versions. */
   companions?: { prefix: string; keep: readonly string[] }[];
 }
@@ -27,8 +29,8 @@ export async function publishPartition(version: PartitionVersion): Promise<strin
   const previous = await catalog.getPartitionLocation(version.database, version.table, version.values);
   await catalog.upsertPartition(version.database, version.table, version.values, location);
   // Only now that the catalog points at this version may the older ones go.
-  const keep = new Set<string>();
-  for await (const o of store.list(version.versionPrefix)) keep.add(o.key);
+  const keep = new Set<string>(version.versionFiles ?? []);
+  if (!version.versionFiles) for await (const o of store.list(version.versionPrefix)) keep.add(o.key);
   for (const c of version.companions ?? []) for (const k of c.keep) keep.add(k);
   await deleteAllBut(store, version.partitionPrefix, keep);
   for (const c of version.companions ?? []) await deleteAllBut(store, c.prefix, keep);

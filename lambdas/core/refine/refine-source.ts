@@ -2,80 +2,22 @@
 // records: typed per the declared fields, required fields enforced, exact duplicates dropped, invalid
 // rows quarantined with their reasons, valid rows written as snappy Parquet under a run folder that the
 // catalog partition then points at. Older run folders go only after the catalog moved on.
-import type { Catalog } from '../../ports/catalog.js';
-import type { ObjectStore } from '../../ports/object-store.js';
-import { PARTITION_COLUMN, findSource, type PipelineConfig, type SourceConfig } from '../config.js';
+
+import { PARTITION_COLUMN, findSource, type SourceConfig } from '../config.js';
 import { silverLayout, silverTable } from '../lake/layout.js';
+import { publishPartition } from '../lake/publication.js';
 import { silverColumns } from '../lake/tables.js';
-import type { RunWindow } from '../window.js';
+
 import { RUN_ID_PATTERN } from '../ingest/bronze-layout.js';
-import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger, type StageCounts } from '../processing-log.js';
+import { failedStepRecord, logProcessamento, toStepRecord } from '../processing-log.js';
 import { committedParts, parseBronzeLine, readParts, type CommittedPart } from './bronze-reader.js';
-import { compileRowCoercer, type FieldIssue, type PlainValue } from './coerce.js';
+import { compileRowCoercer, type PlainValue } from './coerce.js';
 import { DuplicateFinder, hashValues } from './duplicates.js';
 import { RowStore } from './row-store.js';
 import { writeColumns } from '../columnar/writer.js';
 import type { FlatColumnData, FlatTable, TableColumn } from '../columnar/types.js';
 import { RefineInputError } from './errors.js';
-
-export interface RefineDeps {
-  config: PipelineConfig;
-  bronze: ObjectStore;
-  silver: ObjectStore;
-  catalog: Catalog;
-  clock?: () => Date;
-  log?: ProcessingLogger;
-  metrics?: MetricsSink;
-  /** Rows per Parquet object [500,000]; a partition with more is written as several parts. */
-  rowsPerFile?: number;
-}
-
-export interface RefineInput {
-  runId: string;
-  source: string;
-  window: RunWindow;
-  /** The partitions to rebuild: those the ingest step saw records for. */
-  anomesdias: string[];
-}
-
-export interface RefinePartitionResult {
-  anomesdia: string;
-  rows_read: number;
-  rows_written: number;
-  rows_invalid: number;
-  /** Valid rows equal in every declared field to a row kept. */
-  rows_duplicate: number;
-  /** The location the catalog partition now points at. */
-  location: string;
-  objects: string[];
-  quarantine?: string;
-}
-
-export interface RefineResult extends StageCounts {
-  runId: string;
-  rows_duplicate: number;
-  /** Partitions rebuilt (those with committed bronze records), ascending. */
-  anomesdias: string[];
-  partitions: RefinePartitionResult[];
-  /** Quarantine objects written by this run. */
-  quarantine?: string[];
-}
-
-/** One quarantined row: where it came from in bronze, what is wrong with it, and the raw record. */
-export interface QuarantineEntry {
-  source: string;
-  anomesdia: string;
-  run_id: string;
-  bronze_object: string;
-  /** 1-based line in the bronze part. */
-  line: number;
-  /** The first field that is wrong and why; `errors` lists them all. */
-  field: string;
-  reason: string;
-  errors: FieldIssue[];
-  _content_hash?: string;
-  record: unknown;
-}
+import type { QuarantineEntry, RefineDeps, RefineInput, RefinePartitionResult, RefineResult } from './types.js';
 
 const ANOMESDIA = /^\d{8}$/;
 
@@ -138,15 +80,54 @@ function summarise(source: SourceConfig, input: RefineInput, partitions: RefineP
   };
 }
 
-async function refinePartition(
-  deps: RefineDeps,
-  source: SourceConfig,
-  runId: string,
-  anomesdia: string,
-  { parts, reader }: { parts: CommittedPart[]; reader: ReturnType<typeof readParts> },
-): Promise<RefinePartitionResult | undefined> {
-  const { bronze, silver, catalog, config } = deps;
-  if (parts.length === 0) return undefined;
+/** Rebuilds one partition in three phases: its valid rows from committed bronze, its Parquet parts, its publication. */
+async function refinePartition(deps: RefineDeps, source: SourceConfig, runId: string, anomesdia: string, opened: OpenedPartition): Promise<RefinePartitionResult | undefined> {
+  if (opened.parts.length === 0) return undefined;
+  const valid = await readValidRows(deps, source, runId, anomesdia, opened);
+  const objects = await writeParts(deps, source, runId, anomesdia, valid);
+  const quarantineKey = silverLayout.quarantine(source.name, anomesdia, runId);
+  if (valid.quarantine.length > 0) await deps.silver.put(quarantineKey, valid.quarantine.join('\n') + '\n', { contentType: 'application/x-ndjson' });
+  const location = await publishPartition({
+    catalog: deps.catalog,
+    store: deps.silver,
+    database: silverTable(deps.config, source).database,
+    table: source.name,
+    values: { [PARTITION_COLUMN]: anomesdia },
+    partitionPrefix: silverLayout.partitionPrefix(source.name, anomesdia),
+    versionPrefix: silverLayout.runPrefix(source.name, anomesdia, runId),
+    versionFiles: objects,
+    companions: [{ prefix: `${silverLayout.quarantinePrefix(source.name)}${PARTITION_COLUMN}=${anomesdia}/`, keep: [quarantineKey] }],
+  });
+  return {
+    anomesdia,
+    rows_read: valid.read,
+    rows_written: valid.order.length,
+    rows_invalid: valid.quarantine.length,
+    rows_duplicate: valid.duplicates,
+    location,
+    objects,
+    ...(valid.quarantine.length > 0 ? { quarantine: quarantineKey } : {}),
+  };
+}
+
+interface OpenedPartition {
+  parts: CommittedPart[];
+  reader: ReturnType<typeof readParts>;
+}
+
+/** A partition's valid rows, deduplicated and in file order, and what was quarantined or dropped on the way. */
+interface ValidRows {
+  rows: RowStore;
+  /** Row indexes of the kept rows, sorted by the source's time field. */
+  order: Uint32Array;
+  /** Quarantine entries as JSON lines. */
+  quarantine: string[];
+  read: number;
+  duplicates: number;
+}
+
+/** Every committed bronze line of the partition, coerced to the declared fields: invalid ones to quarantine, exact duplicates dropped. */
+async function readValidRows(deps: RefineDeps, source: SourceConfig, runId: string, anomesdia: string, { reader }: OpenedPartition): Promise<ValidRows> {
   const coerce = compileRowCoercer(source.fields);
   const values = new Array<PlainValue>(source.fields.length).fill(null);
   const rows = new RowStore(source.fields);
@@ -157,7 +138,7 @@ async function refinePartition(
   let ingestedText = '';
   let ingestedMs = Number.NaN;
   for await (const { part, lines } of reader) {
-    const uri = bronze.uri(part.key);
+    const uri = deps.bronze.uri(part.key);
     for (let i = 0; i < lines.length; i++) {
       read++;
       const line = parseBronzeLine(lines.line(i), uri, i + 1);
@@ -183,43 +164,23 @@ async function refinePartition(
       }
     }
   }
-  const order = sortRows(rows, kept.indexes(), sortColumn(source));
+  return { rows, order: sortRows(rows, kept.indexes(), sortColumn(source)), quarantine, read, duplicates };
+}
 
+/** The kept rows as Parquet parts of at most `rowsPerFile` rows under the run's folder; an empty partition still gets one (empty) part. */
+async function writeParts(deps: RefineDeps, source: SourceConfig, runId: string, anomesdia: string, { rows, order }: ValidRows): Promise<string[]> {
   const prefix = silverLayout.runPrefix(source.name, anomesdia, runId);
   const columns = silverColumns(source);
   const rowsPerFile = Math.max(1, deps.rowsPerFile ?? 500_000);
   const objects: string[] = [];
-  // An empty partition still gets one (empty) object, so that the catalog never points at stale rows.
   for (let from = 0, n = 0; from < order.length || n === 0; from += rowsPerFile, n++) {
     const key = `${prefix}part-${String(n).padStart(5, '0')}.parquet`;
     const table = silverPart(columns, source.fields.length, rows, order.subarray(from, from + rowsPerFile));
     const bytes = writeColumns(table, { rowGroupSize: 100_000, kvMetadata: [{ key: 'medallion.source', value: source.name }, { key: 'medallion.run_id', value: runId }] });
-    await silver.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
+    await deps.silver.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
     objects.push(key);
   }
-  const quarantineKey = silverLayout.quarantine(source.name, anomesdia, runId);
-  if (quarantine.length > 0) await silver.put(quarantineKey, quarantine.join('\n') + '\n', { contentType: 'application/x-ndjson' });
-
-  const uri = silver.uri(prefix);
-  const location = uri.endsWith('/') ? uri : `${uri}/`;
-  await catalog.upsertPartition(silverTable(config, source).database, source.name, { [PARTITION_COLUMN]: anomesdia }, location);
-  // Only now that the catalog points at this run may the older runs go (and parts this run did not rewrite).
-  const written = new Set([...objects, quarantineKey]);
-  const stale: string[] = [];
-  for (const p of [silverLayout.partitionPrefix(source.name, anomesdia), `${silverLayout.quarantinePrefix(source.name)}${PARTITION_COLUMN}=${anomesdia}/`])
-    for await (const o of silver.list(p)) if (!written.has(o.key)) stale.push(o.key);
-  if (stale.length > 0) await silver.delete(stale);
-
-  return {
-    anomesdia,
-    rows_read: read,
-    rows_written: order.length,
-    rows_invalid: quarantine.length,
-    rows_duplicate: duplicates,
-    location,
-    objects,
-    ...(quarantine.length > 0 ? { quarantine: quarantineKey } : {}),
-  };
+  return objects;
 }
 
 function prefer(rows: RowStore, a: number, b: number): boolean {

@@ -5,7 +5,8 @@ import { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.j
 import { parsePipelineConfig, type PipelineConfig } from '../../../lambdas/core/config.js';
 import { ingestSource } from '../../../lambdas/core/ingest/ingest-source.js';
 import { bronzeKeys } from '../../../lambdas/core/ingest/bronze-layout.js';
-import { refineSource, type QuarantineEntry } from '../../../lambdas/core/refine/refine-source.js';
+import { refineSource } from '../../../lambdas/core/refine/refine-source.js';
+import type { QuarantineEntry } from '../../../lambdas/core/refine/types.js';
 import { silverLayout, silverTable } from '../../../lambdas/core/lake/layout.js';
 import { startPaginatedApi, type PaginatedApi } from '../../../local/paginated-api.js';
 import { MemoryCatalog } from '../../support/memory-catalog.js';

@@ -1,0 +1,66 @@
+// The refine stage's inputs, dependencies and results.
+import type { Catalog } from '../../ports/catalog.js';
+import type { FieldIssue } from './coerce.js';
+import type { MetricsSink, ProcessingLogger, StageCounts } from '../processing-log.js';
+import type { ObjectStore } from '../../ports/object-store.js';
+import type { PipelineConfig } from '../config.js';
+import type { RunWindow } from '../window.js';
+
+export interface RefineDeps {
+  config: PipelineConfig;
+  bronze: ObjectStore;
+  silver: ObjectStore;
+  catalog: Catalog;
+  clock?: () => Date;
+  log?: ProcessingLogger;
+  metrics?: MetricsSink;
+  /** Rows per Parquet object [500,000]; a partition with more is written as several parts. */
+  rowsPerFile?: number;
+}
+
+export interface RefineInput {
+  runId: string;
+  source: string;
+  window: RunWindow;
+  /** The partitions to rebuild: those the ingest step saw records for. */
+  anomesdias: string[];
+}
+
+export interface RefinePartitionResult {
+  anomesdia: string;
+  rows_read: number;
+  rows_written: number;
+  rows_invalid: number;
+  /** Valid rows equal in every declared field to a row kept. */
+  rows_duplicate: number;
+  /** The location the catalog partition now points at. */
+  location: string;
+  objects: string[];
+  quarantine?: string;
+}
+
+export interface RefineResult extends StageCounts {
+  runId: string;
+  rows_duplicate: number;
+  /** Partitions rebuilt (those with committed bronze records), ascending. */
+  anomesdias: string[];
+  partitions: RefinePartitionResult[];
+  /** Quarantine objects written by this run. */
+  quarantine?: string[];
+}
+
+/** One quarantined row: where it came from in bronze, what is wrong with it, and the raw record. */
+export interface QuarantineEntry {
+  source: string;
+  anomesdia: string;
+  run_id: string;
+  bronze_object: string;
+  /** 1-based line in the bronze part. */
+  line: number;
+  /** The first field that is wrong and why; `errors` lists them all. */
+  field: string;
+  reason: string;
+  errors: FieldIssue[];
+  _content_hash?: string;
+  record: unknown;
+}
