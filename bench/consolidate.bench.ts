@@ -35,7 +35,7 @@ const fileOf = (dir: string, origem: string) => join(dir, `${origem}.parquet`);
 /** One origin's rows: 30% of its keys come from a pool every origin shares, the rest are its own. */
 function originColumns(o: number, rows: number): Record<string, CellValue[]> {
   let seed = 12345 + o;
-  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
   const base = Date.UTC(2024, 0, 19);
   const shared = Math.floor(rows * 0.3);
   const data: Record<string, CellValue[]> = Object.fromEntries(columns.map((c) => [c.name, new Array<CellValue>(rows)]));
@@ -69,18 +69,33 @@ function peakRssMb(): number {
 async function runTypeScript(dir: string): Promise<Record<string, number>> {
   const cpuAtStart = cpuMs();
   const started = performance.now();
-  const inputs = await Promise.all(ORIGINS.map(async (o) => ({ origem: o, ...readColumns(new Uint8Array(await readFile(fileOf(dir, o)))) })));
+  const inputs = await Promise.all(
+    ORIGINS.map(async (o) => ({ origem: o, ...readColumns(new Uint8Array(await readFile(fileOf(dir, o)))) })),
+  );
   const read = performance.now();
   const result = consolidate(rules, inputs, { columns });
   const deduped = performance.now();
   inputs.length = 0;
   await writeFile(join(dir, 'gold-ts.parquet'), writeColumns(result.table));
   const done = performance.now();
-  return { rows_in: result.rows_read, rows_out: result.table.rowCount, read_ms: read - started, dedupe_ms: deduped - read, write_ms: done - deduped, wall_ms: done - started, cpu_ms: cpuMs() - cpuAtStart, peak_rss_mb: peakRssMb() };
+  return {
+    rows_in: result.rows_read,
+    rows_out: result.table.rowCount,
+    read_ms: read - started,
+    dedupe_ms: deduped - read,
+    write_ms: done - deduped,
+    wall_ms: done - started,
+    cpu_ms: cpuMs() - cpuAtStart,
+    peak_rss_mb: peakRssMb(),
+  };
 }
 
 function duckDbSql(dir: string): string {
-  const spec: ConsolidationSqlSpec = { ...rules, columns, sources: ORIGINS.map((o) => ({ origem: o, columns: columns.map((c) => c.name), relation: `read_parquet('${fileOf(dir, o)}')` })) };
+  const spec: ConsolidationSqlSpec = {
+    ...rules,
+    columns,
+    sources: ORIGINS.map((o) => ({ origem: o, columns: columns.map((c) => c.name), relation: `read_parquet('${fileOf(dir, o)}')` })),
+  };
   return consolidationSql(spec, 'duckdb');
 }
 
@@ -93,7 +108,9 @@ async function runDuckDb(dir: string): Promise<Record<string, number>> {
   await conn.run(`COPY (${duckDbSql(dir)}) TO '${join(dir, 'gold-duckdb.parquet')}' (FORMAT parquet, COMPRESSION snappy)`);
   const done = performance.now();
   const cpu = cpuMs() - cpuAtStart;
-  const check = (await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM read_parquet('${join(dir, 'gold-duckdb.parquet')}')`)).getRowObjectsJS();
+  const check = (
+    await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM read_parquet('${join(dir, 'gold-duckdb.parquet')}')`)
+  ).getRowObjectsJS();
   conn.closeSync();
   db.closeSync();
   return { rows_out: Number(check[0]!.n), wall_ms: done - started, cpu_ms: cpu, peak_rss_mb: peakRssMb() };
@@ -105,14 +122,21 @@ async function compareOutputs(dir: string): Promise<number> {
   const conn = await db.connect();
   const a = `read_parquet('${join(dir, 'gold-ts.parquet')}')`;
   const b = `read_parquet('${join(dir, 'gold-duckdb.parquet')}')`;
-  const rows = (await conn.runAndReadAll(`SELECT ((SELECT count(*) FROM (SELECT * FROM ${a} EXCEPT ALL SELECT * FROM ${b})) + (SELECT count(*) FROM (SELECT * FROM ${b} EXCEPT ALL SELECT * FROM ${a})))::INTEGER AS d`)).getRowObjectsJS();
+  const rows = (
+    await conn.runAndReadAll(
+      `SELECT ((SELECT count(*) FROM (SELECT * FROM ${a} EXCEPT ALL SELECT * FROM ${b})) + (SELECT count(*) FROM (SELECT * FROM ${b} EXCEPT ALL SELECT * FROM ${a})))::INTEGER AS d`,
+    )
+  ).getRowObjectsJS();
   conn.closeSync();
   db.closeSync();
   return Number(rows[0]!.d);
 }
 
 function child(mode: string, dir: string): Record<string, number> {
-  const out = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), mode, dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), mode, dir], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   if (out.status !== 0) throw new Error(`${mode} run failed (exit ${out.status}): ${out.stderr}`);
   return JSON.parse(out.stdout.trim().split('\n').pop()!) as Record<string, number>;
 }
@@ -132,13 +156,21 @@ async function main(): Promise<void> {
     for (let o = 0; o < ORIGINS.length; o++) {
       await writeFile(fileOf(dir, ORIGINS[o]!), writeColumns({ columns, data: originColumns(o, perOrigin), rowCount: perOrigin }));
     }
-    console.log(`generated ${perOrigin * ORIGINS.length} rows in ${ORIGINS.length} origins (${columns.length} columns) in ${fmt(performance.now() - generated)}`);
+    console.log(
+      `generated ${perOrigin * ORIGINS.length} rows in ${ORIGINS.length} origins (${columns.length} columns) in ${fmt(performance.now() - generated)}`,
+    );
     const ts = child('ts', dir);
     const duck = child('duckdb', dir);
     const differences = await compareOutputs(dir);
-    console.log(`TypeScript engine: ${ts.rows_in} -> ${ts.rows_out} rows, wall ${fmt(ts.wall_ms!)} (read ${fmt(ts.read_ms!)}, dedupe ${fmt(ts.dedupe_ms!)}, write ${fmt(ts.write_ms!)}), CPU ${fmt(ts.cpu_ms!)}, ${Math.round(ts.rows_in! / (ts.wall_ms! / 1000))} rows/s, peak RSS ${ts.peak_rss_mb} MB`);
-    console.log(`DuckDB (generated SQL): ${duck.rows_out} rows, wall ${fmt(duck.wall_ms!)}, CPU ${fmt(duck.cpu_ms!)}, ${Math.round(ts.rows_in! / (duck.wall_ms! / 1000))} rows/s, peak RSS ${duck.peak_rss_mb} MB`);
-    console.log(`TypeScript vs DuckDB wall time ratio: ${(ts.wall_ms! / duck.wall_ms!).toFixed(2)}x (goal <= 4x), CPU time ratio ${(ts.cpu_ms! / duck.cpu_ms!).toFixed(2)}x; outputs ${differences === 0 ? 'identical' : `DIFFER in ${differences} rows`}`);
+    console.log(
+      `TypeScript engine: ${ts.rows_in} -> ${ts.rows_out} rows, wall ${fmt(ts.wall_ms!)} (read ${fmt(ts.read_ms!)}, dedupe ${fmt(ts.dedupe_ms!)}, write ${fmt(ts.write_ms!)}), CPU ${fmt(ts.cpu_ms!)}, ${Math.round(ts.rows_in! / (ts.wall_ms! / 1000))} rows/s, peak RSS ${ts.peak_rss_mb} MB`,
+    );
+    console.log(
+      `DuckDB (generated SQL): ${duck.rows_out} rows, wall ${fmt(duck.wall_ms!)}, CPU ${fmt(duck.cpu_ms!)}, ${Math.round(ts.rows_in! / (duck.wall_ms! / 1000))} rows/s, peak RSS ${duck.peak_rss_mb} MB`,
+    );
+    console.log(
+      `TypeScript vs DuckDB wall time ratio: ${(ts.wall_ms! / duck.wall_ms!).toFixed(2)}x (goal <= 4x), CPU time ratio ${(ts.cpu_ms! / duck.cpu_ms!).toFixed(2)}x; outputs ${differences === 0 ? 'identical' : `DIFFER in ${differences} rows`}`,
+    );
     if (differences !== 0) process.exitCode = 1;
   } finally {
     // BENCH_KEEP=1 keeps the files for profiling one engine: node --cpu-prof --import tsx bench/consolidate.bench.ts ts <dir>

@@ -19,7 +19,9 @@ for (const file of benches) {
   console.log(`\n=== ${file}`);
   const started = Date.now();
   const result = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', join(here, file)], { stdio: 'inherit' });
-  console.log(`=== ${file}: ${result.status === 0 ? 'done' : `FAILED (exit ${result.status})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `=== ${file}: ${result.status === 0 ? 'done' : `FAILED (exit ${result.status})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   if (result.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

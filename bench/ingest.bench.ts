@@ -64,7 +64,12 @@ function config(endpoint: string, style: PaginationStyle): PipelineConfig {
   });
 }
 
-const window: RunWindow = { mode: 'backfill', from: new Date(START).toISOString(), to: new Date(START + DAYS * DAY).toISOString(), anomesdias: [] };
+const window: RunWindow = {
+  mode: 'backfill',
+  from: new Date(START).toISOString(),
+  to: new Date(START + DAYS * DAY).toISOString(),
+  anomesdias: [],
+};
 const noSecrets = { getSecret: async () => '' };
 const catalog: Catalog = {
   getTable: async () => {
@@ -103,7 +108,10 @@ async function bronzeRun(root: string, style: PaginationStyle, total: number, ru
     const cfg = config(api.url, style);
     const started = performance.now();
     const cpu = process.cpuUsage();
-    const result = await ingestSource({ config: cfg, bronze: new FsObjectStore(join(root, 'bronze')), secrets: noSecrets }, { runId, source: 'sor', window });
+    const result = await ingestSource(
+      { config: cfg, bronze: new FsObjectStore(join(root, 'bronze')), secrets: noSecrets },
+      { runId, source: 'sor', window },
+    );
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
     if (result.records_seen !== total) throw new Error(`expected ${total} records, got ${result.records_seen}`);
@@ -118,11 +126,15 @@ async function main() {
   const root = await mkdtemp(join(tmpdir(), 'bench-ingest-'));
   try {
     const small = await bronzeRun(join(root, 'small'), 'page', Math.min(250_000, total), 'small');
-    console.log(`page pagination, ${small.result.records_seen} records: ${Math.round(small.rate)} records/s into bronze (${small.result.pages} pages in ${small.seconds.toFixed(1)} s, ${small.cpuSeconds.toFixed(1)} CPU s in this process); peak RSS ${mb(peakRss)}`);
+    console.log(
+      `page pagination, ${small.result.records_seen} records: ${Math.round(small.rate)} records/s into bronze (${small.result.pages} pages in ${small.seconds.toFixed(1)} s, ${small.cpuSeconds.toFixed(1)} CPU s in this process); peak RSS ${mb(peakRss)}`,
+    );
     await rm(join(root, 'small'), { recursive: true, force: true });
     global.gc?.();
     const big = await bronzeRun(root, 'page', total, 'big');
-    console.log(`page pagination, ${big.result.records_seen} records: ${Math.round(big.rate)} records/s into bronze (${big.result.pages} pages in ${big.seconds.toFixed(1)} s, ${big.cpuSeconds.toFixed(1)} CPU s in this process); peak RSS ${mb(peakRss)}`);
+    console.log(
+      `page pagination, ${big.result.records_seen} records: ${Math.round(big.rate)} records/s into bronze (${big.result.pages} pages in ${big.seconds.toFixed(1)} s, ${big.cpuSeconds.toFixed(1)} CPU s in this process); peak RSS ${mb(peakRss)}`,
+    );
     console.log(`bronze: ${Math.round(big.rate)} records/s (goal >= 50000)`);
 
     const silver = new FsObjectStore(join(root, 'silver'));
@@ -135,11 +147,19 @@ async function main() {
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
     if (refined.rows_written !== total) throw new Error(`expected ${total} silver rows, got ${refined.rows_written}`);
-    console.log(`silver: ${Math.round(refined.rows_read / seconds)} rows/s bronze -> silver (${refined.rows_written} rows in ${refined.anomesdias.length} partitions, ${seconds.toFixed(1)} s, ${((used.user + used.system) / 1e6).toFixed(1)} CPU s; goal >= 100000); peak RSS ${mb(peakRss)}`);
+    console.log(
+      `silver: ${Math.round(refined.rows_read / seconds)} rows/s bronze -> silver (${refined.rows_written} rows in ${refined.anomesdias.length} partitions, ${seconds.toFixed(1)} s, ${((used.user + used.system) / 1e6).toFixed(1)} CPU s; goal >= 100000); peak RSS ${mb(peakRss)}`,
+    );
 
     const cursorTotal = Math.min(200_000, total);
     let bare = 0;
-    const cursor = await bronzeRun(join(root, 'cursor'), 'cursor', cursorTotal, 'cursor', async (url) => void (bare = await bareCursorClient(url)));
+    const cursor = await bronzeRun(
+      join(root, 'cursor'),
+      'cursor',
+      cursorTotal,
+      'cursor',
+      async (url) => void (bare = await bareCursorClient(url)),
+    );
     console.log(
       `cursor pagination, ${cursorTotal} records: ${Math.round(cursor.rate)} records/s into bronze (sequential pages, bound 25000 records/s; ` +
         `a bare fetch-and-parse loop on the same server reaches ${Math.round(bare)} records/s, so the pipeline gets ${Math.round((100 * cursor.rate) / bare)}% of what sequential pages allow here)`,
@@ -152,7 +172,15 @@ async function main() {
 
 if (process.argv[2] === 'serve') {
   // The API runs in its own process on the second core, as a remote API would run elsewhere.
-  const api = await startPaginatedApi({ style: process.argv[3] as PaginationStyle, total: Number(process.argv[4]), record: operation, pageSize: 500, maxPageSize: 500, latencyMs: 20, recordsPath: 'data' });
+  const api = await startPaginatedApi({
+    style: process.argv[3] as PaginationStyle,
+    total: Number(process.argv[4]),
+    record: operation,
+    pageSize: 500,
+    maxPageSize: 500,
+    latencyMs: 20,
+    recordsPath: 'data',
+  });
   process.send!(api.url);
   process.once('message', () => void api.stop().then(() => process.exit(0)));
 } else {

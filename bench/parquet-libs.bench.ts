@@ -39,7 +39,9 @@ const parquetjs = createRequire(import.meta.url)('parquetjs-lite') as any;
 const PARQUETJS_TYPES: Record<string, string> = { string: 'UTF8', integer: 'INT32', timestamp: 'TIMESTAMP_MILLIS', double: 'DOUBLE' };
 
 async function withParquetjs(file: string): Promise<void> {
-  const schema = new parquetjs.ParquetSchema(Object.fromEntries(columns.map((c) => [c.name, { type: PARQUETJS_TYPES[c.type], optional: true, compression: 'SNAPPY' }])));
+  const schema = new parquetjs.ParquetSchema(
+    Object.fromEntries(columns.map((c) => [c.name, { type: PARQUETJS_TYPES[c.type], optional: true, compression: 'SNAPPY' }])),
+  );
   const writer = await parquetjs.ParquetWriter.openFile(schema, file);
   for (const row of rows) await writer.appendRow(Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null)));
   await writer.close();
@@ -66,13 +68,19 @@ async function differences(file: string): Promise<number> {
 
 const dir = await mkdtemp(join(tmpdir(), 'bench-parquet-libs-'));
 try {
-  for (const [name, write] of [['hyparquet-writer', withHyparquet], ['parquetjs-lite', withParquetjs], ['flat writer (ours)', withFlatWriter]] as const) {
+  for (const [name, write] of [
+    ['hyparquet-writer', withHyparquet],
+    ['parquetjs-lite', withParquetjs],
+    ['flat writer (ours)', withFlatWriter],
+  ] as const) {
     const file = join(dir, `${name.replace(/\W+/g, '-')}.parquet`);
     const started = performance.now();
     await write(file);
     const ms = performance.now() - started;
     const wrong = await differences(file);
-    console.log(`${name}: ${ROWS} rows snappy in ${(ms / 1000).toFixed(2)} s (${Math.round(ROWS / (ms / 1000))} rows/s), ${((await stat(file)).size / 1024 ** 2).toFixed(1)} MB; read back ${wrong === 0 ? 'identical' : `with ${wrong} rows DIFFERENT`}`);
+    console.log(
+      `${name}: ${ROWS} rows snappy in ${(ms / 1000).toFixed(2)} s (${Math.round(ROWS / (ms / 1000))} rows/s), ${((await stat(file)).size / 1024 ** 2).toFixed(1)} MB; read back ${wrong === 0 ? 'identical' : `with ${wrong} rows DIFFERENT`}`,
+    );
     if (wrong !== 0) process.exitCode = 1;
   }
 } finally {

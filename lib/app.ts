@@ -39,7 +39,8 @@ export function stackName(config: PipelineConfig, part: 'DataLake' | 'Pipeline')
 export function buildApp(options: BuildAppOptions = {}): PipelineApp {
   const app = new App(options.appProps);
   const fromContext = app.node.tryGetContext(CONFIG_CONTEXT_KEY) as unknown;
-  if (fromContext !== undefined && typeof fromContext !== 'string') throw new TypeError(`-c ${CONFIG_CONTEXT_KEY}= takes a file path, got ${JSON.stringify(fromContext)}`);
+  if (fromContext !== undefined && typeof fromContext !== 'string')
+    throw new TypeError(`-c ${CONFIG_CONTEXT_KEY}= takes a file path, got ${JSON.stringify(fromContext)}`);
   const config = options.config ?? loadPipelineConfig(fromContext, options.cwd);
 
   const dataLake = new DataLakeStack(app, 'DataLake', {

@@ -10,8 +10,14 @@ export const CONFIG_CONTEXT_KEY = 'config';
 
 /** A config file that cannot be read or is not JSON (a file that parses but is invalid throws PipelineConfigError). */
 export class ConfigFileError extends PermanentError {
-  constructor(readonly path: string, reason: string) {
-    super('ConfigFileError', `Cannot use pipeline config file ${path}: ${reason}. Pass an existing JSON file with -c ${CONFIG_CONTEXT_KEY}=path/to/config.json, or omit it for the default config`);
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(
+      'ConfigFileError',
+      `Cannot use pipeline config file ${path}: ${reason}. Pass an existing JSON file with -c ${CONFIG_CONTEXT_KEY}=path/to/config.json, or omit it for the default config`,
+    );
   }
 }
 

@@ -56,7 +56,9 @@ export class DataLakeStack extends Stack {
       name: physicalName(config, config.storage.athenaWorkgroup),
       resultsBucket: this.queryResultsBucket,
       bytesScannedCutoffPerQuery: config.limits.athenaBytesScannedCutoff,
-      goldTables: config.consolidations.filter((c) => !c.output_path).map((c) => ({ database: physicalName(config, c.database), consolidation: c, columns: goldColumns(config, c) })),
+      goldTables: config.consolidations
+        .filter((c) => !c.output_path)
+        .map((c) => ({ database: physicalName(config, c.database), consolidation: c, columns: goldColumns(config, c) })),
       disposable: config.storage.disposable,
     });
     acknowledgeDataLakeFindings(this, buckets.accessLogs);

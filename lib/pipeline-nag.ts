@@ -14,7 +14,8 @@ interface WildcardRule {
 const WILDCARDS: WildcardRule[] = [
   {
     test: (f) => /^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:\/aws-glue\/\*$/.test(f),
-    reason: 'Glue names its job log groups itself (/aws-glue/jobs/<security configuration>-role/<role>/...), so only /aws-glue/* can name them.',
+    reason:
+      'Glue names its job log groups itself (/aws-glue/jobs/<security configuration>-role/<role>/...), so only /aws-glue/* can name them.',
   },
   {
     // aws-cdk-lib's bucket grants (grantRead, grantReadWrite) expand to these action groups.
@@ -27,11 +28,11 @@ const WILDCARDS: WildcardRule[] = [
   },
   {
     test: (f) => /^Resource::<[^>]+\.Arn>:\*$/.test(f),
-    reason: 'Invoking a step function\'s versions and aliases (function:*), as the Step Functions Lambda integration requires.',
+    reason: "Invoking a step function's versions and aliases (function:*), as the Step Functions Lambda integration requires.",
   },
   {
     test: (f) => /^Resource::.+\/index\/\*$/.test(f),
-    reason: 'The state tables\' own indexes (table/index/*), granted with the table.',
+    reason: "The state tables' own indexes (table/index/*), granted with the table.",
   },
   {
     test: (f) => f === 'Action::kms:GenerateDataKey*' || f === 'Action::kms:ReEncrypt*',
@@ -56,7 +57,8 @@ export function acknowledgeJustifiedWildcards(scope: IConstruct): void {
       const out: Record<string, string> = {};
       if (!Array.isArray(findings)) return out;
       for (const finding of findings as string[]) {
-        const rule = WILDCARDS.find((w) => w.test(finding)) ?? (finding === 'Resource::*' && onlyResourcelessActionsOnStar(node) ? XRAY : undefined);
+        const rule =
+          WILDCARDS.find((w) => w.test(finding)) ?? (finding === 'Resource::*' && onlyResourcelessActionsOnStar(node) ? XRAY : undefined);
         if (rule) out[`AwsSolutions-IAM5[${finding}]`] = rule.reason;
       }
       return out;
@@ -71,7 +73,8 @@ const XRAY: WildcardRule = {
 };
 
 /** Actions that IAM defines without resource-level permissions. */
-const RESOURCELESS = /^(xray:|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$)/;
+const RESOURCELESS =
+  /^(xray:|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$)/;
 
 function onlyResourcelessActionsOnStar(policy: iam.CfnPolicy): boolean {
   const doc = Stack.of(policy).resolve(policy.policyDocument) as { Statement?: { Action: string | string[]; Resource: unknown }[] };

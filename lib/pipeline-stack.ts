@@ -54,7 +54,11 @@ export class PipelineStack extends Stack {
     });
     // CloudWatch alarms publish to an encrypted topic only when the key lets the service use it.
     key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    this.topic = new sns.Topic(this, 'Notifications', { displayName: 'Medallion pipeline notifications', masterKey: key, enforceSSL: true });
+    this.topic = new sns.Topic(this, 'Notifications', {
+      displayName: 'Medallion pipeline notifications',
+      masterKey: key,
+      enforceSSL: true,
+    });
 
     if (needsGlueJob(config)) {
       const root = props.projectRoot ?? REPOSITORY_ROOT;
@@ -67,7 +71,12 @@ export class PipelineStack extends Stack {
         ...props.glueWorkers,
       });
     }
-    this.functions = new PipelineFunctionsConstruct(this, 'Steps', { config, dataLake: props.dataLake, glueJob: this.glueJob, projectRoot: props.projectRoot });
+    this.functions = new PipelineFunctionsConstruct(this, 'Steps', {
+      config,
+      dataLake: props.dataLake,
+      glueJob: this.glueJob,
+      projectRoot: props.projectRoot,
+    });
     this.pipeline = new PipelineStateMachine(this, 'StateMachine', {
       functions: this.functions.functions,
       topic: this.topic,
@@ -81,8 +90,17 @@ export class PipelineStack extends Stack {
     key.grant(this.pipeline.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey*');
 
     new PipelineSchedules(this, 'Schedules', { stateMachine: this.pipeline.stateMachine, schedules: config.schedules });
-    new PipelineAlarms(this, 'Alarms', { config, stateMachine: this.pipeline.stateMachine, functions: this.functions.functions, topic: this.topic });
-    this.dashboard = new PipelineDashboard(this, 'Dashboard', { config, stateMachine: this.pipeline.stateMachine, functions: this.functions.functions });
+    new PipelineAlarms(this, 'Alarms', {
+      config,
+      stateMachine: this.pipeline.stateMachine,
+      functions: this.functions.functions,
+      topic: this.topic,
+    });
+    this.dashboard = new PipelineDashboard(this, 'Dashboard', {
+      config,
+      stateMachine: this.pipeline.stateMachine,
+      functions: this.functions.functions,
+    });
     new CfnOutput(this, 'DashboardUrl', {
       value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${serviceName(config)}`,
       description: 'CloudWatch dashboard: executions, rows and invalid rows per source, step durations, Lambda errors',

@@ -39,7 +39,14 @@ export async function startDemoApi(config: PipelineConfig, dataset: DemoDataset,
     routes.set(path, { source, records: dataset.http[source.name as keyof DemoDataset['http']] });
   }
   // Each injected fault fires once, on a page past the first, so that a retry recovers.
-  const faults = new Map<string, number>(options.faults === false ? [] : [['/sor/operacoes', 429], ['/sot/operacoes', 500]]);
+  const faults = new Map<string, number>(
+    options.faults === false
+      ? []
+      : [
+          ['/sor/operacoes', 429],
+          ['/sot/operacoes', 500],
+        ],
+  );
   let baseUrl = '';
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -53,7 +60,8 @@ export async function startDemoApi(config: PipelineConfig, dataset: DemoDataset,
     const n = (requests.get(url.pathname) ?? 0) + 1;
     requests.set(url.pathname, n);
     const http = route.source.http!;
-    if (http.authSecretName && req.headers.authorization !== `Bearer ${token}`) return send(401, { error: 'missing or wrong bearer token' });
+    if (http.authSecretName && req.headers.authorization !== `Bearer ${token}`)
+      return send(401, { error: 'missing or wrong bearer token' });
     const fault = faults.get(url.pathname);
     if (fault && n >= 2) {
       faults.delete(url.pathname);

@@ -84,7 +84,10 @@ export function demoDataset(options: DemoOptions): DemoDataset {
       if (rand() < 0.08) (rand() < 0.5 ? sor : sot).push({ ...record });
     }
   }
-  for (const [source, rows] of [['sor', sor], ['sot', sot]] as const) {
+  for (const [source, rows] of [
+    ['sor', sor],
+    ['sot', sot],
+  ] as const) {
     const bad: [DemoRecord, string][] = [
       [{ ...rows[3]!, num_oper: null }, 'num_oper is required'],
       [{ ...rows[7]!, vlr_oper: 'dez reais' }, 'vlr_oper is not a decimal'],
@@ -111,7 +114,8 @@ export function demoDataset(options: DemoOptions): DemoDataset {
       updated_at: inDay(),
     };
     clientes.push(record);
-    if (rand() < 0.1) clientes.push({ ...record, flg_ativo: !record.flg_ativo, updated_at: inDay(Date.parse(record.updated_at as string)) });
+    if (rand() < 0.1)
+      clientes.push({ ...record, flg_ativo: !record.flg_ativo, updated_at: inDay(Date.parse(record.updated_at as string)) });
   }
   const badCliente = { cod_cliente: 'not-a-number', nom_cliente: 'Zé', flg_ativo: true, updated_at: inDay() };
   clientes.splice(17, 0, badCliente);
@@ -119,10 +123,14 @@ export function demoDataset(options: DemoOptions): DemoDataset {
 
   const cotacoes: DemoRecord[] = [];
   for (let h = 0; h < 24; h++) {
-    for (const [moeda, base] of [['USD', 5.1], ['EUR', 5.5], ['GBP', 6.4]] as const) {
+    for (const [moeda, base] of [
+      ['USD', 5.1],
+      ['EUR', 5.5],
+      ['GBP', 6.4],
+    ] as const) {
       const at = new Date(Math.min(dayStart + h * 3_600_000, dayEnd - 1000)).toISOString();
       const compra = Math.round((base + (rand() - 0.5) * 0.2) * 10_000) / 10_000;
-      cotacoes.push({ cod_moed: moeda, dat_cotacao: at, vlr_compra: compra, vlr_venda: Math.round((compra * 1.01) * 10_000) / 10_000 });
+      cotacoes.push({ cod_moed: moeda, dat_cotacao: at, vlr_compra: compra, vlr_venda: Math.round(compra * 1.01 * 10_000) / 10_000 });
     }
   }
   const badCotacao = { cod_moed: 'USD', dat_cotacao: inDay(), vlr_compra: null, vlr_venda: 5.2 };
@@ -130,7 +138,12 @@ export function demoDataset(options: DemoOptions): DemoDataset {
   markInvalid('cotacoes', badCotacao, 'vlr_compra is required');
 
   const especies = ['bovino', 'suino', 'ovino', 'caprino', 'equino'];
-  const animal = (i: number): DemoRecord => ({ id_animal: `AN-${String(i).padStart(5, '0')}`, especie: pick(especies), peso_kg: (int(1_000, 90_000) / 100).toFixed(2), dat_registro: inDay() });
+  const animal = (i: number): DemoRecord => ({
+    id_animal: `AN-${String(i).padStart(5, '0')}`,
+    especie: pick(especies),
+    peso_kg: (int(1_000, 90_000) / 100).toFixed(2),
+    dat_registro: inDay(),
+  });
   const files: DemoDataset['files'] = {
     [`animais-${options.day}-manha.ndjson`]: Array.from({ length: 40 }, (_, i) => animal(i + 1)),
     [`animais-${options.day}-tarde.ndjson`]: Array.from({ length: 35 }, (_, i) => animal(i + 41)),

@@ -8,7 +8,12 @@ import { type PipelineConfig, physicalName } from '../lambdas/core/config.js';
 import { STATE_KEYS } from '../lambdas/ports/state-stores.js';
 
 // dynalite ships no types; this is the one function of it that the local run uses.
-const dynalite = createRequire(import.meta.url)('dynalite') as (options: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+const dynalite = createRequire(import.meta.url)('dynalite') as (options: {
+  path?: string;
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}) => Server;
 
 export interface LocalDynamo {
   endpoint: string;
@@ -31,7 +36,11 @@ export async function startLocalDynamo(config: PipelineConfig, path?: string): P
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint, region: 'local-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const t = config.storage.tables;
-  const tables = { journey: physicalName(config, t.journey), congregado: physicalName(config, t.congregado), watermark: physicalName(config, t.watermark) };
+  const tables = {
+    journey: physicalName(config, t.journey),
+    congregado: physicalName(config, t.congregado),
+    watermark: physicalName(config, t.watermark),
+  };
   const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
   const create = async (name: string, key: string, indexKey?: string) => {
     if (existing.has(name)) return;
@@ -39,7 +48,10 @@ export async function startLocalDynamo(config: PipelineConfig, path?: string): P
       new CreateTableCommand({
         TableName: name,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }, ...(indexKey ? [{ AttributeName: indexKey, AttributeType: 'S' as const }] : [])],
+        AttributeDefinitions: [
+          { AttributeName: key, AttributeType: 'S' },
+          ...(indexKey ? [{ AttributeName: indexKey, AttributeType: 'S' as const }] : []),
+        ],
         KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
         GlobalSecondaryIndexes: indexKey
           ? [{ IndexName: indexKey, KeySchema: [{ AttributeName: indexKey, KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }]

@@ -72,7 +72,10 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
   // A wrong input fails here, naming each wrong field, before any server starts (Plan checks it again).
   parseExecutionInput(baseConfig, input);
   // The demo sources serve the days the run asks for: D-1, or each day of a backfill.
-  const days = input.mode === 'backfill' || input.from ? daysOf(input.from!, input.to ?? input.from!) : [addDays(businessDate(now, baseConfig.schedules.businessTimezone), -1)];
+  const days =
+    input.mode === 'backfill' || input.from
+      ? daysOf(input.from!, input.to ?? input.from!)
+      : [addDays(businessDate(now, baseConfig.schedules.businessTimezone), -1)];
   const datasets = days.map((day) => demoDataset({ day, timezone: baseConfig.schedules.businessTimezone, operations: options.operations }));
   const dataset = mergeDatasets(datasets);
 
@@ -84,7 +87,14 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     const config = localConfig(options.config ?? defaultPipelineConfig, api.baseUrl);
     const dynamo = await startLocalDynamo(config, join(dataDir, 'dynamodb'));
     stops.push(dynamo.stop);
-    const runtime: LocalRuntime = await (options.runtime ?? localRuntime)({ config, dataDir, dynamo, apiToken: api.token, now: () => now, progress: options.progress });
+    const runtime: LocalRuntime = await (options.runtime ?? localRuntime)({
+      config,
+      dataDir,
+      dynamo,
+      apiToken: api.token,
+      now: () => now,
+      progress: options.progress,
+    });
     stops.push(runtime.close);
     await runtime.dropFiles(dataset.files);
 
@@ -99,12 +109,14 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     const runId = output?.runId ?? failure?.runId ?? '';
     const journey = runId ? await runtime.getJourney(runId) : undefined;
     const report: LocalRunReport = {
-      outcome: outcome.status === 'FAILED' ? 'failed' : 'status' in output! && output.status === 'completed' ? 'already-completed' : 'completed',
+      outcome:
+        outcome.status === 'FAILED' ? 'failed' : 'status' in output! && output.status === 'completed' ? 'already-completed' : 'completed',
       runId: runId || journey?.idempotency_key || '',
       result: output && !('status' in output) ? output : (journey?.result as RunResult | undefined),
       journey,
       congregados: await runtime.congregados(),
-      error: outcome.status === 'FAILED' ? (failure?.error ?? describeStepError({ Error: outcome.error, Cause: outcome.cause })) : undefined,
+      error:
+        outcome.status === 'FAILED' ? (failure?.error ?? describeStepError({ Error: outcome.error, Cause: outcome.cause })) : undefined,
       notifications,
       dataset,
       durationMs: 0,
@@ -114,7 +126,9 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     const gold = config.consolidations[0];
     if (gold && report.outcome !== 'failed') {
       const name = `${gold.database}.${gold.tabela_consolidada}`;
-      const rows = await runtime.query(`SELECT * FROM ${name} ORDER BY ${gold.chaves_principais.join(', ')} LIMIT ${options.sampleRows ?? 8}`);
+      const rows = await runtime.query(
+        `SELECT * FROM ${name} ORDER BY ${gold.chaves_principais.join(', ')} LIMIT ${options.sampleRows ?? 8}`,
+      );
       const [count] = await runtime.query(`SELECT count(*) AS n FROM ${name}`);
       report.sample = { table: name, rows, total: Number(count?.n ?? rows.length) };
     }

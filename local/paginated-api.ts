@@ -118,7 +118,10 @@ export async function startPaginatedApi(options: PaginatedApiOptions): Promise<P
       const expected = options.authScheme === '' ? options.token : `${options.authScheme ?? 'Bearer'} ${options.token}`;
       if (req.headers[header] !== expected) return send(401, JSON.stringify({ error: 'missing or wrong token' }));
     }
-    const filtered = indexesFor(url.searchParams.get(options.window?.fromParam ?? 'updated_since'), url.searchParams.get(options.window?.toParam ?? 'updated_until'));
+    const filtered = indexesFor(
+      url.searchParams.get(options.window?.fromParam ?? 'updated_since'),
+      url.searchParams.get(options.window?.toParam ?? 'updated_until'),
+    );
     const available = filtered ? filtered.length : options.total;
     const at = (i: number) => options.record(filtered ? filtered[i]! : i);
     const askedSize = (param: string) => {
@@ -168,7 +171,12 @@ export async function startPaginatedApi(options: PaginatedApiOptions): Promise<P
       res.on('close', () => held.delete(res));
       return;
     }
-    if (fault?.kind === 'status') return send(fault.status, fault.body ?? JSON.stringify({ error: `injected ${fault.status}` }), fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {});
+    if (fault?.kind === 'status')
+      return send(
+        fault.status,
+        fault.body ?? JSON.stringify({ error: `injected ${fault.status}` }),
+        fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {},
+      );
     if (fault?.kind === 'malformed') return send(200, fault.body ?? '{"data": [{"id": 1}, {"id": 2');
     return send(200, page!.text, page!.headers);
 

@@ -37,10 +37,12 @@ export function describeProgress(source: string, state: ProgressState & { kind?:
   const rate = state.records / seconds;
   const unit = state.kind === 'files' ? 'files' : 'pages';
   const pages = state.totalPages !== undefined ? `${int(state.pages)}/${int(state.totalPages)} ${unit}` : `${int(state.pages)} ${unit}`;
-  const records = state.totalRecords !== undefined ? `${int(state.records)}/${int(state.totalRecords)} records` : `${int(state.records)} records`;
+  const records =
+    state.totalRecords !== undefined ? `${int(state.records)}/${int(state.totalRecords)} records` : `${int(state.records)} records`;
   let eta = '';
   if (state.totalRecords !== undefined && rate > 0) eta = ` | ETA ${formatSeconds(Math.max(0, state.totalRecords - state.records) / rate)}`;
-  else if (state.totalPages !== undefined && state.pages > 0) eta = ` | ETA ${formatSeconds(((state.totalPages - state.pages) * seconds) / state.pages)}`;
+  else if (state.totalPages !== undefined && state.pages > 0)
+    eta = ` | ETA ${formatSeconds(((state.totalPages - state.pages) * seconds) / state.pages)}`;
   return `${source} | ${pages} | ${records} | ${int(rate)} rec/s${eta}`;
 }
 
@@ -66,7 +68,8 @@ export class LocalProgress implements IngestProgress {
     this.multibar ??= new cliProgress.MultiBar(
       {
         stream: this.stream as NodeJS.WritableStream,
-        format: (_options, params, payload: { text?: string }) => `${this.barOf(params.total > 0 ? params.progress : undefined, params.maxWidth)} ${payload.text ?? ''}`,
+        format: (_options, params, payload: { text?: string }) =>
+          `${this.barOf(params.total > 0 ? params.progress : undefined, params.maxWidth)} ${payload.text ?? ''}`,
         hideCursor: true,
         clearOnComplete: false,
         stopOnComplete: false,
@@ -84,7 +87,12 @@ export class LocalProgress implements IngestProgress {
     const now = this.now();
     const text = describeProgress(source, state, now - state.started);
     if (state.bar) {
-      const [value, total] = state.totalRecords !== undefined ? [state.records, state.totalRecords] : state.totalPages !== undefined ? [state.pages, state.totalPages] : [0, 0];
+      const [value, total] =
+        state.totalRecords !== undefined
+          ? [state.records, state.totalRecords]
+          : state.totalPages !== undefined
+            ? [state.pages, state.totalPages]
+            : [0, 0];
       state.bar.setTotal(total);
       state.bar.update(value, { text });
       return;

@@ -25,8 +25,12 @@ export function namedQuerySql(config: PipelineConfig, name: string, table?: stri
   const gold = config.consolidations.filter((c) => !c.output_path);
   const names = gold.map((c) => `${c.database}.${c.tabela_consolidada}`);
   if (gold.length === 0) throw new Error('The config has no gold table in the catalog (every consolidation has an output_path)');
-  const consolidation = table === undefined && gold.length === 1 ? gold[0]! : gold.find((c) => `${c.database}.${c.tabela_consolidada}` === table);
-  if (!consolidation) throw new Error(`${table === undefined ? 'Several gold tables: name one' : `No gold table "${table}"`} with --table (${names.join(', ')})`);
+  const consolidation =
+    table === undefined && gold.length === 1 ? gold[0]! : gold.find((c) => `${c.database}.${c.tabela_consolidada}` === table);
+  if (!consolidation)
+    throw new Error(
+      `${table === undefined ? 'Several gold tables: name one' : `No gold table "${table}"`} with --table (${names.join(', ')})`,
+    );
   const queries = goldNamedQueries(consolidation.database, consolidation, goldColumns(config, consolidation), 'duckdb');
   const query = queries.find((q) => q.name === name);
   if (!query) throw new Error(`No named query "${name}"; there are ${queries.map((q) => q.name).join(', ')}`);
@@ -40,7 +44,10 @@ const USAGE = [
 
 async function main(): Promise<void> {
   const parsed = parseCommandLine(
-    { options: { 'data-dir': { type: 'string', default: '.local' }, named: { type: 'string' }, table: { type: 'string' } }, allowPositionals: true },
+    {
+      options: { 'data-dir': { type: 'string', default: '.local' }, named: { type: 'string' }, table: { type: 'string' } },
+      allowPositionals: true,
+    },
     USAGE,
   );
   if (!parsed) process.exit(2);

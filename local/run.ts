@@ -39,13 +39,22 @@ async function main(): Promise<number> {
   const input: ExecutionInput = values.from
     ? { mode: 'backfill', from: values.from, to: values.to, force: values.force }
     : { mode: 'daily', force: values.force };
-  if (values.sources) input.sources = values.sources.split(',').map((s) => s.trim()).filter(Boolean);
+  if (values.sources)
+    input.sources = values.sources
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
 
   const finished: Record<string, number> = { Refine: 0, Consolidate: 0, Complete: 0 };
   const config = parsePipelineConfig(defaultPipelineConfig);
   const sourceCount = input.sources?.length ?? config.sources.length;
   // Consolidate runs once per gold partition, known only once the sources are refined.
-  const count = (state: string, n: number) => (state === 'Refine' ? `${n} of ${sourceCount}` : state === 'Consolidate' ? `${n} gold partition${n === 1 ? '' : 's'} so far` : `${n} of 1`);
+  const count = (state: string, n: number) =>
+    state === 'Refine'
+      ? `${n} of ${sourceCount}`
+      : state === 'Consolidate'
+        ? `${n} gold partition${n === 1 ? '' : 's'} so far`
+        : `${n} of 1`;
   const report = await runLocal({
     dataDir: values['data-dir'],
     input,

@@ -46,14 +46,24 @@ export interface LocalRuntime extends PipelineRuntime {
 /** The lake's folders, one per bucket, under the data folder. */
 export function localLake(dataDir: string) {
   const root = join(dataDir, 'lake');
-  return { bronze: new FsObjectStore(join(root, 'bronze')), silver: new FsObjectStore(join(root, 'silver')), gold: new FsObjectStore(join(root, 'gold')) };
+  return {
+    bronze: new FsObjectStore(join(root, 'bronze')),
+    silver: new FsObjectStore(join(root, 'silver')),
+    gold: new FsObjectStore(join(root, 'gold')),
+  };
 }
 
 /** The local catalog file, with every table the config declares (the CDK declares them in AWS). */
 export async function localCatalog(dataDir: string, config: PipelineConfig, lake: ReturnType<typeof localLake>): Promise<JsonCatalog> {
   const catalog = new JsonCatalog(join(dataDir, 'catalog.json'));
   for (const t of lakeTables(config)) {
-    await catalog.ensureTable({ database: t.database, name: t.name, location: lake[t.layer].uri(t.prefix), columns: t.columns, partitionKeys: t.partitionKeys });
+    await catalog.ensureTable({
+      database: t.database,
+      name: t.name,
+      location: lake[t.layer].uri(t.prefix),
+      columns: t.columns,
+      partitionKeys: t.partitionKeys,
+    });
   }
   return catalog;
 }
@@ -70,7 +80,10 @@ export async function localRuntime(options: LocalRuntimeOptions): Promise<LocalR
   const doc = documentClient(dynamo.client);
   const journeyStore = new DynamoJourneyStore(doc, dynamo.tables.journey);
   const journeys = journeyController(journeyStore, config);
-  const congregados = new DynamoCongregadoStore(doc, dynamo.tables.congregado, { sampleStore: lake.gold, maxItemBytes: congregadoItemBudget(config) });
+  const congregados = new DynamoCongregadoStore(doc, dynamo.tables.congregado, {
+    sampleStore: lake.gold,
+    maxItemBytes: congregadoItemBudget(config),
+  });
   // Each HTTP source's token reaches it as the environment variable named after its secret.
   const env: Record<string, string> = {};
   for (const s of config.sources) if (s.http?.authSecretName) env[secretEnvName(s.http.authSecretName)] = options.apiToken;

@@ -40,7 +40,9 @@ export function synthesizePipeline(config: PipelineConfig): SynthesizedPipeline 
     const env = { account: LOCAL_ACCOUNT, region: LOCAL_REGION };
     const lake = dataLakeForLocalSynth(app, config, env);
     const stack = new PipelineStack(app, 'LocalPipeline', { config, dataLake: lake, env });
-    const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const template = app.synth().getStackByName(stack.stackName).template as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
     const machines = Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
     if (machines.length !== 1) throw new Error(`Expected one state machine in the pipeline stack, found ${machines.length}`);
     const logicalIds = new Map<string, StepName>();
@@ -84,7 +86,6 @@ export function resolveTokens(value: unknown, resolve: (token: Record<string, un
   throw new Error(`Unexpected value in a DefinitionString: ${JSON.stringify(value)}`);
 }
 
-
 export interface LocalEvent {
   type: string;
   state?: string;
@@ -103,8 +104,7 @@ export interface RunOptions {
 }
 
 export type LocalRunOutcome =
-  | { status: 'SUCCEEDED'; output: unknown; executionId: string }
-  | { status: 'FAILED'; error: string; cause: string; executionId: string };
+  { status: 'SUCCEEDED'; output: unknown; executionId: string } | { status: 'FAILED'; error: string; cause: string; executionId: string };
 
 /**
  * Runs one execution. Each Lambda task state is bound by its state name to the step its FunctionName
@@ -112,7 +112,12 @@ export type LocalRunOutcome =
  * an integration result `{Payload, StatusCode, ExecutedVersion}`; an error keeps its name (so Retry and
  * Catch match as in AWS) and carries Lambda's JSON cause.
  */
-export async function runPipeline(pipeline: SynthesizedPipeline, runtime: PipelineRuntime, input: JSONValue, options: RunOptions = {}): Promise<LocalRunOutcome> {
+export async function runPipeline(
+  pipeline: SynthesizedPipeline,
+  runtime: PipelineRuntime,
+  input: JSONValue,
+  options: RunOptions = {},
+): Promise<LocalRunOutcome> {
   const machine = new StateMachine(pipeline.definition);
   const handlers: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
@@ -153,7 +158,10 @@ export async function runPipeline(pipeline: SynthesizedPipeline, runtime: Pipeli
       const [what, data] = event.type === 'StateEntered' ? ['input', state.input] : ['output', state.output];
       const bytes = Buffer.byteLength(JSON.stringify(data ?? null), 'utf8');
       if (bytes > STATE_DATA_LIMIT_BYTES) {
-        overLimit = { error: 'States.DataLimitExceeded', cause: `The ${what} of state "${state.name}" is ${bytes} bytes, above the ${STATE_DATA_LIMIT_BYTES} bytes Step Functions allows` };
+        overLimit = {
+          error: 'States.DataLimitExceeded',
+          cause: `The ${what} of state "${state.name}" is ${bytes} bytes, above the ${STATE_DATA_LIMIT_BYTES} bytes Step Functions allows`,
+        };
         execution.abort();
       }
     }
@@ -181,7 +189,16 @@ async function forward(events: AsyncGenerator<object>, onEvent: (e: LocalEvent, 
   for await (const raw of events) {
     const e = raw as Record<string, unknown>;
     const state = (e.state as { name?: string } | undefined)?.name ?? (e.parentState as { name?: string } | undefined)?.name;
-    onEvent({ type: String(e.type), state, index: e.index as number | undefined, timestamp: e.timestamp as number, error: e.Error as string | undefined }, e);
+    onEvent(
+      {
+        type: String(e.type),
+        state,
+        index: e.index as number | undefined,
+        timestamp: e.timestamp as number,
+        error: e.Error as string | undefined,
+      },
+      e,
+    );
   }
 }
 
@@ -200,7 +217,10 @@ interface TaskState {
 
 function* allTaskStates(definition: { States: Record<string, unknown> }): Generator<[string, TaskState]> {
   for (const [name, raw] of Object.entries(definition.States)) {
-    const state = raw as TaskState & { ItemProcessor?: { States: Record<string, unknown> }; Iterator?: { States: Record<string, unknown> } };
+    const state = raw as TaskState & {
+      ItemProcessor?: { States: Record<string, unknown> };
+      Iterator?: { States: Record<string, unknown> };
+    };
     if (state.Type === 'Task') yield [name, state];
     const inner = state.ItemProcessor ?? state.Iterator;
     if (inner) yield* allTaskStates(inner);

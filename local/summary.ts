@@ -29,7 +29,8 @@ export function formatSummary(s: SummaryInput): string {
   if (s.window) line(`Window: ${s.window.from} .. ${s.window.to}  partitions: ${s.window.anomesdias.join(', ')}`);
 
   // The last record of each step; Consolidate runs once per gold partition, named in its message.
-  const subject = (step: StepRecord) => `${step.source ?? ''}${step.name === 'consolidate' && step.message?.startsWith('anomesdia ') ? ` ${step.message.slice('anomesdia '.length)}` : ''}`;
+  const subject = (step: StepRecord) =>
+    `${step.source ?? ''}${step.name === 'consolidate' && step.message?.startsWith('anomesdia ') ? ` ${step.message.slice('anomesdia '.length)}` : ''}`;
   const lastOfEach = new Map<string, StepRecord>();
   for (const step of s.steps) if (step.status !== 'STARTED') lastOfEach.set(`${step.name} ${subject(step)}`, step);
   if (lastOfEach.size > 0) {
@@ -55,8 +56,12 @@ export function formatSummary(s: SummaryInput): string {
   const bad: string[] = [];
   for (const st of lastOfEach.values()) {
     const quarantined = (st.objects ?? []).filter((o) => o.includes('_quarantine/'));
-    if (st.rows_invalid && quarantined.length > 0) bad.push(`  ${st.name} ${subject(st)}: ${num(st.rows_invalid)} row(s) quarantined, each with its reason, in ${quarantined.join(', ')}`);
-    for (const f of (st.objects ?? []).filter((o) => o.includes('/error/'))) bad.push(`  ${st.name} ${subject(st)}: unreadable file moved to ${f} (why: ${f}.reason.txt)`);
+    if (st.rows_invalid && quarantined.length > 0)
+      bad.push(
+        `  ${st.name} ${subject(st)}: ${num(st.rows_invalid)} row(s) quarantined, each with its reason, in ${quarantined.join(', ')}`,
+      );
+    for (const f of (st.objects ?? []).filter((o) => o.includes('/error/')))
+      bad.push(`  ${st.name} ${subject(st)}: unreadable file moved to ${f} (why: ${f}.reason.txt)`);
   }
   if (bad.length > 0) {
     line();
@@ -65,16 +70,25 @@ export function formatSummary(s: SummaryInput): string {
   }
   for (const c of s.congregados) {
     line();
-    line(`Congregado ${c.id} (version ${c.version}, saved by each partition consolidated; last: anomesdia ${String(c.metadata.anomesdia ?? '?')})`);
+    line(
+      `Congregado ${c.id} (version ${c.version}, saved by each partition consolidated; last: anomesdia ${String(c.metadata.anomesdia ?? '?')})`,
+    );
     line(`  records in that partition ${c.record_count}  keys ${c.chaves_principais.join(', ')}  decision ${c.campos_decisao.join(', ')}`);
     line(`  origins ${c.origens.join(', ')}  processor ${c.processor_type}  updated ${c.updated_at}`);
-    line(`  idempotency key ${c.idempotency_key.slice(0, 16)}…  sample rows kept ${c.sample_data.length}${c.sample_uri ? ` (full sample: ${c.sample_uri})` : ''}`);
+    line(
+      `  idempotency key ${c.idempotency_key.slice(0, 16)}…  sample rows kept ${c.sample_data.length}${c.sample_uri ? ` (full sample: ${c.sample_uri})` : ''}`,
+    );
   }
   if (s.sample && s.sample.rows.length > 0) {
     line();
     line(`Gold sample: ${s.sample.table}${s.sample.total !== undefined ? ` (${s.sample.total} rows)` : ''} via DuckDB`);
     const columns = Object.keys(s.sample.rows[0]!);
-    out.push(table(columns, s.sample.rows.map((r) => columns.map((c) => cell(r[c])))));
+    out.push(
+      table(
+        columns,
+        s.sample.rows.map((r) => columns.map((c) => cell(r[c]))),
+      ),
+    );
   }
   line();
   line(`Data in ${s.dataDir}  ·  query it: npm run query -- "SELECT * FROM ${s.sample?.table ?? 'db.table'} LIMIT 10"`);

@@ -6,9 +6,7 @@ import { PermanentError } from './errors.js';
 /** Cross-field checks run even when another part is malformed, so one run lists every error. */
 const ALWAYS = { when: () => true };
 
-const identifier = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]*$/, 'use lower case letters, digits and underscores, starting with a letter');
+const identifier = z.string().regex(/^[a-z][a-z0-9_]*$/, 'use lower case letters, digits and underscores, starting with a letter');
 
 /** Column types a source schema may declare; each maps to one Parquet, Glue and SQL type. */
 export const FIELD_TYPES = ['string', 'integer', 'long', 'double', 'decimal', 'boolean', 'date', 'timestamp'] as const;
@@ -28,7 +26,8 @@ export const FieldSchema = z
   .strict()
   .superRefine((f, ctx) => {
     if (f.type === 'decimal') {
-      if (f.precision === undefined) ctx.addIssue({ code: 'custom', path: ['precision'], message: 'a decimal field needs a precision (1-38)' });
+      if (f.precision === undefined)
+        ctx.addIssue({ code: 'custom', path: ['precision'], message: 'a decimal field needs a precision (1-38)' });
       if (f.scale !== undefined && f.precision !== undefined && f.scale > f.precision)
         ctx.addIssue({ code: 'custom', path: ['scale'], message: `scale ${f.scale} exceeds precision ${f.precision}` });
     } else if (f.precision !== undefined || f.scale !== undefined) {
@@ -121,7 +120,8 @@ export const SourceSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    if (s.kind === 'http' && !s.http) ctx.addIssue({ code: 'custom', path: ['http'], message: 'an http source needs an http block (endpoint, pagination)' });
+    if (s.kind === 'http' && !s.http)
+      ctx.addIssue({ code: 'custom', path: ['http'], message: 'an http source needs an http block (endpoint, pagination)' });
     if (s.kind === 'files' && s.http) ctx.addIssue({ code: 'custom', path: ['http'], message: 'a files source takes no http block' });
     if (!Array.isArray(s.fields)) return;
     const names = new Set<string>();
@@ -156,11 +156,21 @@ export const ConsolidationSchema = z
     /** Ordered decision fields: for each key the row with the greatest tuple wins. */
     campos_decisao: z.array(DecisionFieldSchema).min(1),
     /** Write only to this path (s3://bucket/prefix/) and leave the catalog alone. */
-    output_path: z.string().regex(/^s3:\/\/[^/]+\/.*$/, 'use s3://bucket/prefix/').optional(),
+    output_path: z
+      .string()
+      .regex(/^s3:\/\/[^/]+\/.*$/, 'use s3://bucket/prefix/')
+      .optional(),
     /** Where the consolidation runs; auto switches to Glue above the thresholds. */
     engine: z.enum(['lambda', 'glue', 'auto']).default('auto'),
     glueThreshold: z
-      .object({ rows: z.number().int().positive().default(5_000_000), bytes: z.number().int().positive().default(2 * 1024 ** 3) })
+      .object({
+        rows: z.number().int().positive().default(5_000_000),
+        bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(2 * 1024 ** 3),
+      })
       .strict()
       .default({ rows: 5_000_000, bytes: 2 * 1024 ** 3 }),
   })
@@ -232,7 +242,11 @@ export const LimitsSchema = z
     congregadoSampleRows: z.number().int().positive().max(1000).default(1000),
     lambdaMemoryMb: z.number().int().min(128).max(10_240).default(3008),
     lambdaTimeoutSeconds: z.number().int().min(1).max(900).default(900),
-    athenaBytesScannedCutoff: z.number().int().min(10 * 1024 ** 2).default(10 * 1024 ** 3),
+    athenaBytesScannedCutoff: z
+      .number()
+      .int()
+      .min(10 * 1024 ** 2)
+      .default(10 * 1024 ** 3),
     /** Alarm when a source's refine quarantines this percent or more of the rows it read in an hour; 0 turns it off. */
     invalidRowsAlarmPercent: z.number().min(0).max(100).default(5),
   })
@@ -287,7 +301,11 @@ export const PipelineConfigSchema = z
     c.consolidations.forEach((k, i) => {
       const at = (...p: (string | number)[]) => ['consolidations', i, ...p];
       if (c.consolidations.findIndex((o) => o.database === k.database && o.tabela_consolidada === k.tabela_consolidada) !== i)
-        ctx.addIssue({ code: 'custom', path: at('tabela_consolidada'), message: `${k.database}.${k.tabela_consolidada} is declared twice` });
+        ctx.addIssue({
+          code: 'custom',
+          path: at('tabela_consolidada'),
+          message: `${k.database}.${k.tabela_consolidada} is declared twice`,
+        });
       if (!Array.isArray(k.origens) || !Array.isArray(k.chaves_principais) || !Array.isArray(k.campos_decisao)) return;
       k.origens.forEach((o, j) => {
         const src = sources.get(o);
@@ -298,10 +316,16 @@ export const PipelineConfigSchema = z
         if (!Array.isArray(src.fields)) return;
         const fields = new Set(src.fields.map((f) => f.name));
         k.chaves_principais.forEach((key, n) => {
-          if (!fields.has(key)) ctx.addIssue({ code: 'custom', path: at('chaves_principais', n), message: `key "${key}" is not a field of origin "${o}"` });
+          if (!fields.has(key))
+            ctx.addIssue({ code: 'custom', path: at('chaves_principais', n), message: `key "${key}" is not a field of origin "${o}"` });
         });
         k.campos_decisao.forEach((d, n) => {
-          if (d && !fields.has(d.campo)) ctx.addIssue({ code: 'custom', path: at('campos_decisao', n), message: `decision field "${d.campo}" is not a field of origin "${o}"` });
+          if (d && !fields.has(d.campo))
+            ctx.addIssue({
+              code: 'custom',
+              path: at('campos_decisao', n),
+              message: `decision field "${d.campo}" is not a field of origin "${o}"`,
+            });
         });
       });
     });
@@ -314,7 +338,8 @@ export type PipelineConfig = z.output<typeof PipelineConfigSchema>;
 export class PipelineConfigError extends PermanentError {
   readonly issues: { path: string; message: string }[];
   constructor(issues: { path: string; message: string }[], origin = 'pipeline config') {
-    super('PipelineConfigError', 
+    super(
+      'PipelineConfigError',
       `Invalid ${origin} (${issues.length} error${issues.length === 1 ? '' : 's'}):\n` +
         issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n') +
         '\nFix these fields and run again; see README.md, "Config reference".',
@@ -345,14 +370,21 @@ export const PARTITION_COLUMN = 'anomesdia';
 
 /** A source name the config does not declare. */
 export class UnknownSourceError extends PermanentError {
-  constructor(readonly source: string, declared: string[]) {
+  constructor(
+    readonly source: string,
+    declared: string[],
+  ) {
     super('UnknownSourceError', `Unknown source "${source}"; declared sources: ${declared.join(', ')}`);
   }
 }
 
 export function findSource(config: PipelineConfig, name: string): SourceConfig {
   const source = config.sources.find((s) => s.name === name);
-  if (!source) throw new UnknownSourceError(name, config.sources.map((s) => s.name));
+  if (!source)
+    throw new UnknownSourceError(
+      name,
+      config.sources.map((s) => s.name),
+    );
   return source;
 }
 

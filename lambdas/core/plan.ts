@@ -37,7 +37,8 @@ export type ExecutionInput = z.input<typeof ExecutionInputSchema>;
 /** An execution input that failed validation; `issues` names each wrong field. */
 export class ExecutionInputError extends PermanentError {
   constructor(readonly issues: { path: string; message: string }[]) {
-    super('ExecutionInputError', 
+    super(
+      'ExecutionInputError',
       `Invalid execution input: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}. ` +
         'See README.md, "Starting an execution", for examples.',
     );
@@ -78,20 +79,29 @@ export function parseExecutionInput(config: PipelineConfig, raw: unknown): z.out
   const issues: { path: string; message: string }[] = [];
   const declared = config.sources.map((s) => s.name);
   input.sources?.forEach((s, i) => {
-    if (!declared.includes(s)) issues.push({ path: `sources[${i}]`, message: `"${s}" is not a declared source; declared: ${declared.join(', ')}` });
+    if (!declared.includes(s))
+      issues.push({ path: `sources[${i}]`, message: `"${s}" is not a declared source; declared: ${declared.join(', ')}` });
   });
   const tables = config.consolidations.map((c) => `${c.database}.${c.tabela_consolidada}`);
   input.consolidations?.forEach((c, i) => {
     if (!tables.includes(c))
-      issues.push({ path: `consolidations[${i}]`, message: `"${c}" is not a declared consolidation; declared: ${tables.join(', ') || '(none)'}` });
+      issues.push({
+        path: `consolidations[${i}]`,
+        message: `"${c}" is not a declared consolidation; declared: ${tables.join(', ') || '(none)'}`,
+      });
   });
   if (mode === 'backfill') {
     if (input.from === undefined) issues.push({ path: 'from', message: 'a backfill needs from (YYYY-MM-DD) and optionally to' });
-    else if (input.to !== undefined && input.to < input.from) issues.push({ path: 'to', message: `${input.to} is before from ${input.from}` });
+    else if (input.to !== undefined && input.to < input.from)
+      issues.push({ path: 'to', message: `${input.to} is before from ${input.from}` });
     else if (input.to !== undefined) {
       const days = (Date.parse(`${input.to}T00:00:00Z`) - Date.parse(`${input.from}T00:00:00Z`)) / 86_400_000 + 1;
       const max = config.limits.maxBackfillDays;
-      if (days > max) issues.push({ path: 'to', message: `a backfill of ${days} days (${input.from} to ${input.to}) is longer than limits.maxBackfillDays (${max}); split it into executions of at most ${max} days` });
+      if (days > max)
+        issues.push({
+          path: 'to',
+          message: `a backfill of ${days} days (${input.from} to ${input.to}) is longer than limits.maxBackfillDays (${max}); split it into executions of at most ${max} days`,
+        });
     }
   } else if (input.from !== undefined || input.to !== undefined) {
     issues.push({ path: input.from !== undefined ? 'from' : 'to', message: `from and to apply only to mode "backfill", not "${mode}"` });
@@ -110,7 +120,9 @@ export function planRun(config: PipelineConfig, rawInput: unknown, context: Plan
   const input = parseExecutionInput(config, rawInput);
   const tz = config.schedules.businessTimezone;
   const now = input.now !== undefined ? new Date(input.now) : context.now;
-  const sourceNames = input.sources ? config.sources.map((s) => s.name).filter((n) => input.sources!.includes(n)) : config.sources.map((s) => s.name);
+  const sourceNames = input.sources
+    ? config.sources.map((s) => s.name).filter((n) => input.sources!.includes(n))
+    : config.sources.map((s) => s.name);
   const consolidations = (
     input.consolidations ??
     config.consolidations.filter((c) => c.origens.some((o) => sourceNames.includes(o))).map((c) => `${c.database}.${c.tabela_consolidada}`)
@@ -132,7 +144,10 @@ export function planRun(config: PipelineConfig, rawInput: unknown, context: Plan
     // An hourly run is identified by where it ends: its starts come from the watermarks it advances.
     jobParams = { mode: 'hourly', until: to, sources: sourceNames, consolidations };
   } else {
-    const [firstDay, lastDay] = input.mode === 'daily' ? [addDays(businessDate(now, tz), -1), addDays(businessDate(now, tz), -1)] : [input.from!, input.to ?? input.from!];
+    const [firstDay, lastDay] =
+      input.mode === 'daily'
+        ? [addDays(businessDate(now, tz), -1), addDays(businessDate(now, tz), -1)]
+        : [input.from!, input.to ?? input.from!];
     const window = makeWindow(input.mode, startOfBusinessDay(firstDay, tz), startOfBusinessDay(addDays(lastDay, 1), tz), tz);
     sources = sourceNames.map((name) => ({ name, window }));
     // A daily run and a one-day backfill of the same day are the same journey.
@@ -187,9 +202,20 @@ function formatter(tz: string): Intl.DateTimeFormat {
 }
 
 function wallClock(instant: Date, tz: string): { date: string; ms: number } {
-  const parts = Object.fromEntries(formatter(tz).formatToParts(instant).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter(tz)
+      .formatToParts(instant)
+      .map((p) => [p.type, p.value]),
+  );
   const date = `${parts.year}-${parts.month}-${parts.day}`;
-  const ms = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  const ms = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
   return { date, ms };
 }
 

@@ -85,7 +85,12 @@ export function toStepRecord(name: StageName, result: StepCounts, timing: { star
 }
 
 /** A failed stage as its processing log entry. */
-export function failedStepRecord(name: StageName, source: string, error: unknown, timing: { started_at: string; ended_at: string }): StepRecord {
+export function failedStepRecord(
+  name: StageName,
+  source: string,
+  error: unknown,
+  timing: { started_at: string; ended_at: string },
+): StepRecord {
   return stepRecord(name, 'FAILED', { source }, timing, error);
 }
 

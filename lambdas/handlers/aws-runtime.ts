@@ -44,7 +44,10 @@ const processingLogger: ProcessingLogger = {
 
 /** The config this bundle was built with; the default config outside a bundle (tests, tsx). */
 export function bundledConfig(): PipelineConfig {
-  const raw = typeof __PIPELINE_CONFIG_B64__ === 'string' ? JSON.parse(Buffer.from(__PIPELINE_CONFIG_B64__, 'base64').toString('utf8')) : defaultPipelineConfig;
+  const raw =
+    typeof __PIPELINE_CONFIG_B64__ === 'string'
+      ? JSON.parse(Buffer.from(__PIPELINE_CONFIG_B64__, 'base64').toString('utf8'))
+      : defaultPipelineConfig;
   return parsePipelineConfig(raw, 'bundled pipeline config');
 }
 
@@ -57,7 +60,10 @@ export interface AwsClients {
 }
 
 /** The runtime from an environment (names in ./env.ts); a missing variable is a MissingEnvironmentError. */
-export function awsRuntime(env: NodeJS.ProcessEnv, overrides: { config?: PipelineConfig; clients?: Partial<AwsClients> } = {}): PipelineRuntime {
+export function awsRuntime(
+  env: NodeJS.ProcessEnv,
+  overrides: { config?: PipelineConfig; clients?: Partial<AwsClients> } = {},
+): PipelineRuntime {
   const config = overrides.config ?? bundledConfig();
   const clients = overrides.clients ?? {};
   const s3 = clients.s3 ?? new S3Client({});
@@ -73,8 +79,13 @@ export function awsRuntime(env: NodeJS.ProcessEnv, overrides: { config?: Pipelin
     secrets: new SecretsManagerSecretProvider(clients.secrets ?? new SecretsManagerClient({})),
     journeys: journeyController(new DynamoJourneyStore(doc, requireEnv(env, ENV.journeyTable)), config),
     watermarks: new DynamoWatermarkStore(doc, requireEnv(env, ENV.watermarkTable)),
-    congregados: new DynamoCongregadoStore(doc, requireEnv(env, ENV.congregadoTable), { sampleStore: lake.gold, maxItemBytes: congregadoItemBudget(config) }),
-    glue: jobName ? new GlueJobRunner(glue, { jobName, specStore: bucket(ENV.glueSpecBucket), specPrefix: env[ENV.glueSpecPrefix] }) : undefined,
+    congregados: new DynamoCongregadoStore(doc, requireEnv(env, ENV.congregadoTable), {
+      sampleStore: lake.gold,
+      maxItemBytes: congregadoItemBudget(config),
+    }),
+    glue: jobName
+      ? new GlueJobRunner(glue, { jobName, specStore: bucket(ENV.glueSpecBucket), specPrefix: env[ENV.glueSpecPrefix] })
+      : undefined,
     // An output_path outside the lake is a bucket of its own (the stack grants the function its prefix).
     resolveOutput: (uri) => {
       const { bucket: name, key } = parseS3Uri(uri);

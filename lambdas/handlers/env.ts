@@ -19,7 +19,10 @@ export const ENV = {
 /** A required environment variable is missing: the stack did not set it, or the function runs outside it. */
 export class MissingEnvironmentError extends PermanentError {
   constructor(readonly variable: string) {
-    super('MissingEnvironmentError', `Environment variable ${variable} is not set; deploy the function with the PipelineStack, which sets it`);
+    super(
+      'MissingEnvironmentError',
+      `Environment variable ${variable} is not set; deploy the function with the PipelineStack, which sets it`,
+    );
   }
 }
 

@@ -8,7 +8,10 @@ import type { StepContext } from '../steps/types.js';
 // The deployment sets POWERTOOLS_SERVICE_NAME to serviceName(config) (lib/constructs/pipeline-functions.ts).
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'medallion-pipeline' });
 
-export function lambdaHandler<T>(step: string, run: (event: unknown, context?: StepContext) => Promise<T>): (event: unknown, context?: StepContext) => Promise<T> {
+export function lambdaHandler<T>(
+  step: string,
+  run: (event: unknown, context?: StepContext) => Promise<T>,
+): (event: unknown, context?: StepContext) => Promise<T> {
   return async (event, context) => {
     logger.appendKeys({ step });
     const started = Date.now();
@@ -18,7 +21,11 @@ export function lambdaHandler<T>(step: string, run: (event: unknown, context?: S
       return result;
     } catch (err) {
       // Logged once here; the state machine receives the error as the function's result.
-      if (err instanceof GlueJobStillRunningError) logger.info('step waiting on a Glue run; the state machine calls it again', { duration_ms: Date.now() - started, detail: err.message });
+      if (err instanceof GlueJobStillRunningError)
+        logger.info('step waiting on a Glue run; the state machine calls it again', {
+          duration_ms: Date.now() - started,
+          detail: err.message,
+        });
       else logger.error('step failed', { duration_ms: Date.now() - started, error: describeError(err), retryable: isRetryable(err) });
       throw toStepFunctionsError(err);
     }

@@ -11,7 +11,10 @@ const CompleteEventSchema = z.object({
   sources: z.array(SourceResultSchema),
   /** Per consolidation, the summaries of the partitions it consolidated. */
   consolidations: z.array(
-    z.object({ consolidation: z.string(), partitions: z.array(z.looseObject({ anomesdia: z.string(), rows_read: z.number(), rows_written: z.number() })) }),
+    z.object({
+      consolidation: z.string(),
+      partitions: z.array(z.looseObject({ anomesdia: z.string(), rows_read: z.number(), rows_written: z.number() })),
+    }),
   ),
 });
 
@@ -28,7 +31,11 @@ export async function completeStep(event: unknown, rt: PipelineRuntime): Promise
   const result: RunResult = {
     runId: e.runId,
     execution: e.execution,
-    sources: e.sources.map((s) => ({ source: s.source, ingest: s.ingest.value as SourceStepSummary, refine: s.refine.value as SourceStepSummary })),
+    sources: e.sources.map((s) => ({
+      source: s.source,
+      ingest: s.ingest.value as SourceStepSummary,
+      refine: s.refine.value as SourceStepSummary,
+    })),
     consolidations: e.consolidations.map((c) => ({
       consolidation: c.consolidation,
       partitions: c.partitions as PartitionSummary[],

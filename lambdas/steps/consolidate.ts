@@ -32,7 +32,9 @@ function declaredConsolidation(rt: PipelineRuntime, step: string, name: string):
 export async function goldPartitionsStep(event: unknown, rt: PipelineRuntime): Promise<GoldPartitions> {
   const e = parseEvent('Gold partitions', GoldPartitionsEventSchema, event);
   const target = declaredConsolidation(rt, 'Gold partitions', e.consolidation);
-  const written = e.sources.filter((s) => target.origens.includes(s.source)).flatMap((s) => (s.refine.value as SourceStepSummary).anomesdias ?? []);
+  const written = e.sources
+    .filter((s) => target.origens.includes(s.source))
+    .flatMap((s) => (s.refine.value as SourceStepSummary).anomesdias ?? []);
   return { consolidation: e.consolidation, anomesdias: [...new Set(written.length > 0 ? written : e.window.anomesdias)].sort() };
 }
 
@@ -64,14 +66,23 @@ export async function consolidateStep(event: unknown, rt: PipelineRuntime, conte
         remainingTimeMs: context ? () => context.getRemainingTimeInMillis() : undefined,
       });
       // What travels on in the state machine: no location (the catalog has it), so that a year of partitions stays small.
-      return { anomesdia: p.anomesdia, rows_read: p.rows_read, rows_written: p.rows_written, ...(p.congregado_version !== undefined ? { congregado_version: p.congregado_version } : {}) };
+      return {
+        anomesdia: p.anomesdia,
+        rows_read: p.rows_read,
+        rows_written: p.rows_written,
+        ...(p.congregado_version !== undefined ? { congregado_version: p.congregado_version } : {}),
+      };
     },
     (p) => ({ rows_read: p.rows_read, rows_written: p.rows_written, message: `anomesdia ${p.anomesdia}` }),
   );
 }
 
 /** The Consolidate function's two calls: listing a consolidation's partitions, and consolidating one. */
-export async function consolidateFunctionStep(event: unknown, rt: PipelineRuntime, context?: StepContext): Promise<GoldPartitions | PartitionSummary> {
+export async function consolidateFunctionStep(
+  event: unknown,
+  rt: PipelineRuntime,
+  context?: StepContext,
+): Promise<GoldPartitions | PartitionSummary> {
   const listing = typeof event === 'object' && event !== null && (event as { step?: unknown }).step === 'gold-partitions';
   return listing ? goldPartitionsStep(event, rt) : consolidateStep(event, rt, context);
 }

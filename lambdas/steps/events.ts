@@ -3,7 +3,12 @@
 import { z } from 'zod';
 import { StepEventError } from './errors.js';
 
-export const WindowSchema = z.object({ mode: z.enum(['hourly', 'daily', 'backfill']), from: z.string(), to: z.string(), anomesdias: z.array(z.string()) });
+export const WindowSchema = z.object({
+  mode: z.enum(['hourly', 'daily', 'backfill']),
+  from: z.string(),
+  to: z.string(),
+  anomesdias: z.array(z.string()),
+});
 
 export const SummarySchema = z.looseObject({ source: z.string(), rows_read: z.number(), rows_written: z.number() });
 

@@ -27,7 +27,8 @@ export async function failStep(event: unknown, rt: PipelineRuntime): Promise<Fai
   const e = parseEvent('Fail', FailEventSchema, event);
   const error = describeStepError(e.state.error);
   const plan = e.state.plan?.value;
-  if (!plan || plan.status !== 'started') return { status: 'NOT_STARTED', error, message: `Execution ${e.execution} failed before any journey began: ${error}` };
+  if (!plan || plan.status !== 'started')
+    return { status: 'NOT_STARTED', error, message: `Execution ${e.execution} failed before any journey began: ${error}` };
   await rt.journeys.fail(plan.runId, error);
   return { runId: plan.runId, status: 'FAILED', error, message: `Journey ${plan.runId} (execution ${e.execution}) FAILED: ${error}` };
 }

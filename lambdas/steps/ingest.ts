@@ -6,5 +6,11 @@ import type { SourceStepSummary } from './types.js';
 
 export async function ingestStep(event: unknown, rt: PipelineRuntime): Promise<SourceStepSummary> {
   const e = parseEvent('Ingest', SourceEventSchema, event);
-  return recorded(rt.journeys, e.runId, { name: 'ingest', source: e.source }, async () => boundedSummary(await rt.ingest(e)), summaryCounts);
+  return recorded(
+    rt.journeys,
+    e.runId,
+    { name: 'ingest', source: e.source },
+    async () => boundedSummary(await rt.ingest(e)),
+    summaryCounts,
+  );
 }

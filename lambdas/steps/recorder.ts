@@ -20,7 +20,10 @@ export async function recorded<T>(
   const started = new Date();
   try {
     const result = await work();
-    await journeys.recordStep(runId, stepRecord(step.name, 'SUCCEEDED', { ...countsOf(result), source: step.source, duration_ms: undefined }, timing(started)));
+    await journeys.recordStep(
+      runId,
+      stepRecord(step.name, 'SUCCEEDED', { ...countsOf(result), source: step.source, duration_ms: undefined }, timing(started)),
+    );
     return result;
   } catch (err) {
     if (err instanceof GlueJobStillRunningError && err.resumed) throw err;

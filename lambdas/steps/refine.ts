@@ -8,5 +8,11 @@ const RefineEventSchema = SourceEventSchema.extend({ ingest: SummarySchema });
 
 export async function refineStep(event: unknown, rt: PipelineRuntime): Promise<SourceStepSummary> {
   const e = parseEvent('Refine', RefineEventSchema, event);
-  return recorded(rt.journeys, e.runId, { name: 'refine', source: e.source }, async () => boundedSummary(await rt.refine({ ...e, ingest: e.ingest as SourceStepSummary })), summaryCounts);
+  return recorded(
+    rt.journeys,
+    e.runId,
+    { name: 'refine', source: e.source },
+    async () => boundedSummary(await rt.refine({ ...e, ingest: e.ingest as SourceStepSummary })),
+    summaryCounts,
+  );
 }

@@ -85,7 +85,10 @@ export function composeRuntime(parts: RuntimeParts): PipelineRuntime {
       };
     },
     async refine({ runId, source, window, ingest }) {
-      const r = await refineSource({ config, bronze: lake.bronze, silver: lake.silver, catalog, clock, ...observers }, { runId, source, window, anomesdias: ingest.anomesdias ?? [] });
+      const r = await refineSource(
+        { config, bronze: lake.bronze, silver: lake.silver, catalog, clock, ...observers },
+        { runId, source, window, anomesdias: ingest.anomesdias ?? [] },
+      );
       return {
         source,
         rows_read: r.rows_read,
@@ -99,7 +102,17 @@ export function composeRuntime(parts: RuntimeParts): PipelineRuntime {
     },
     consolidatePartition(request) {
       return consolidateTable(
-        { config, silver: lake.silver, gold: lake.gold, catalog, congregados: parts.congregados, clock, glue: parts.glue, resolveOutput: parts.resolveOutput, ...observers },
+        {
+          config,
+          silver: lake.silver,
+          gold: lake.gold,
+          catalog,
+          congregados: parts.congregados,
+          clock,
+          glue: parts.glue,
+          resolveOutput: parts.resolveOutput,
+          ...observers,
+        },
         request,
       );
     },

@@ -38,18 +38,31 @@ export class PipelineAlarms extends Construct {
       this.alarms.push(alarm);
     };
     const period = Duration.minutes(5);
-    add('ExecutionsFailed', props.stateMachine.metricFailed({ period, statistic: 'Sum' }), 'A pipeline execution failed; see its journey error and the execution history.');
+    add(
+      'ExecutionsFailed',
+      props.stateMachine.metricFailed({ period, statistic: 'Sum' }),
+      'A pipeline execution failed; see its journey error and the execution history.',
+    );
     add('ExecutionsTimedOut', props.stateMachine.metricTimedOut({ period, statistic: 'Sum' }), 'A pipeline execution timed out.');
     for (const [step, fn] of Object.entries(props.functions) as [string, lambda.IFunction][]) {
-      add(`${step}Errors`, fn.metricErrors({ period, statistic: 'Sum' }), `The ${step} Lambda reported errors (retries may have hidden them from the execution).`);
-      add(`${step}Throttles`, fn.metricThrottles({ period, statistic: 'Sum' }), `The ${step} Lambda was throttled; check the account's concurrency.`);
+      add(
+        `${step}Errors`,
+        fn.metricErrors({ period, statistic: 'Sum' }),
+        `The ${step} Lambda reported errors (retries may have hidden them from the execution).`,
+      );
+      add(
+        `${step}Throttles`,
+        fn.metricThrottles({ period, statistic: 'Sum' }),
+        `The ${step} Lambda was throttled; check the account's concurrency.`,
+      );
     }
     // Data quality: the share of a source's rows that refine quarantined in an hour (the processing log's metrics).
     const percent = props.config.limits.invalidRowsAlarmPercent;
     if (percent > 0) {
       const hour = Duration.hours(1);
       for (const source of props.config.sources) {
-        const metric = (metricName: string) => stepMetric(props.config, metricName, 'refine', source.name, { statistic: 'Sum', period: hour });
+        const metric = (metricName: string) =>
+          stepMetric(props.config, metricName, 'refine', source.name, { statistic: 'Sum', period: hour });
         add(
           `InvalidRows-${source.name}`,
           new cloudwatch.MathExpression({

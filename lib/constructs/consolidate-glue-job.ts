@@ -41,7 +41,10 @@ export const SKIPPED_SCRIPT_LOCATION = 's3://bundling-skipped/consolidate_job.py
 /** A Glue script that is not on disk: the asset cannot be uploaded. */
 export class GlueScriptMissingError extends PermanentError {
   constructor(readonly path: string) {
-    super('GlueScriptMissingError', `Glue script ${path} does not exist; the consolidate Glue job uploads it as an asset (glue-scripts/consolidate_job.py)`);
+    super(
+      'GlueScriptMissingError',
+      `Glue script ${path} does not exist; the consolidate Glue job uploads it as an asset (glue-scripts/consolidate_job.py)`,
+    );
   }
 }
 
@@ -73,19 +76,26 @@ export class ConsolidateGlueJob extends Construct implements ConsolidateGlueJobR
     // Else bundling is skipped (the local runner, tests): like the Lambda code, the script is not needed.
     const scriptLocation = this.script?.s3ObjectUrl ?? SKIPPED_SCRIPT_LOCATION;
 
-    const logGroups = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-glue/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const logGroups = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: '/aws-glue/*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     this.key = new kms.Key(this, 'Key', {
-      description: 'Encrypts the consolidate Glue job\'s logs and bookmarks',
+      description: "Encrypts the consolidate Glue job's logs and bookmarks",
       enableKeyRotation: true,
       removalPolicy: config.storage.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
     // Glue asks CloudWatch Logs to encrypt the job's log groups with this key.
-    this.key.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-      resources: ['*'],
-      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroups } },
-    }));
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroups } },
+      }),
+    );
 
     this.securityConfiguration = new glue.CfnSecurityConfiguration(this, 'SecurityConfiguration', {
       name: `${stack.stackName}-consolidate`,
@@ -141,24 +151,30 @@ export class ConsolidateGlueJob extends Construct implements ConsolidateGlueJobR
     const silver = lakeTables(config).filter((t) => t.layer === 'silver' && origins.has(t.name));
     // The job only reads the catalog: the consolidate function switches the gold partition to the job's output.
     // Spark's catalog client also looks up the `default` database when it starts.
-    this.role.addToPolicy(new iam.PolicyStatement({
-      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
-      resources: [
-        glueArn('catalog'),
-        glueArn('database', 'default'),
-        glueArn('database', props.silverDatabase),
-        ...silver.map((t) => glueArn('table', `${t.database}/${t.name}`)),
-      ],
-    }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
+        resources: [
+          glueArn('catalog'),
+          glueArn('database', 'default'),
+          glueArn('database', props.silverDatabase),
+          ...silver.map((t) => glueArn('table', `${t.database}/${t.name}`)),
+        ],
+      }),
+    );
     // A consolidation with output_path has the job write there instead of the gold bucket.
     grantOutputPaths(this, config, this.role);
-    this.role.addToPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
-      resources: [logGroups],
-    }));
-    this.role.addToPolicy(new iam.PolicyStatement({
-      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
-      resources: [this.key.keyArn],
-    }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
+        resources: [logGroups],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [this.key.keyArn],
+      }),
+    );
   }
 }

@@ -33,7 +33,10 @@ export class PipelineDashboard extends Construct {
       processingLogMetric(config, metricName, step, source, { statistic, period, label });
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8) => new cloudwatch.GraphWidget({ title, left, width, height: 6 });
     const perSource = (title: string, metricName: string, step: MetricStep, statistic = 'Sum') =>
-      graph(title, (step === 'consolidate' ? tables : sources).map((s) => stepMetric(metricName, step, s, statistic)));
+      graph(
+        title,
+        (step === 'consolidate' ? tables : sources).map((s) => stepMetric(metricName, step, s, statistic)),
+      );
     const functions = Object.entries(props.functions) as [string, lambda.IFunction][];
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: service, defaultInterval: Duration.days(7) });
@@ -78,9 +81,18 @@ export class PipelineDashboard extends Construct {
       );
     }
     this.dashboard.addWidgets(
-      graph('Lambda errors', functions.map(([name, fn]) => fn.metricErrors({ period, statistic: 'Sum', label: name }))),
-      graph('Lambda throttles', functions.map(([name, fn]) => fn.metricThrottles({ period, statistic: 'Sum', label: name }))),
-      graph('Lambda duration (max, ms)', functions.map(([name, fn]) => fn.metricDuration({ period, statistic: 'Maximum', label: name }))),
+      graph(
+        'Lambda errors',
+        functions.map(([name, fn]) => fn.metricErrors({ period, statistic: 'Sum', label: name })),
+      ),
+      graph(
+        'Lambda throttles',
+        functions.map(([name, fn]) => fn.metricThrottles({ period, statistic: 'Sum', label: name })),
+      ),
+      graph(
+        'Lambda duration (max, ms)',
+        functions.map(([name, fn]) => fn.metricDuration({ period, statistic: 'Maximum', label: name })),
+      ),
     );
   }
 }

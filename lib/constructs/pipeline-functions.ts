@@ -47,7 +47,6 @@ export interface PipelineFunctionsProps {
   projectRoot?: string;
 }
 
-
 /** The environment variable names the handlers' runtime reads (one list, shared with lambdas/handlers/runtime.ts). */
 export { ENV };
 
@@ -79,7 +78,11 @@ export class PipelineFunctionsConstruct extends Construct {
       [ENV.silverDatabase]: lake.silverDatabase,
       [ENV.athenaWorkgroup]: lake.athenaWorkgroup,
       ...(props.glueJob
-        ? { [ENV.glueJobName]: props.glueJob.jobName, [ENV.glueSpecBucket]: props.glueJob.specBucket.bucketName, [ENV.glueSpecPrefix]: props.glueJob.specPrefix }
+        ? {
+            [ENV.glueJobName]: props.glueJob.jobName,
+            [ENV.glueSpecBucket]: props.glueJob.specBucket.bucketName,
+            [ENV.glueSpecPrefix]: props.glueJob.specPrefix,
+          }
         : {}),
       POWERTOOLS_SERVICE_NAME: serviceName(config),
       POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -150,44 +153,67 @@ export class PipelineFunctionsConstruct extends Construct {
     const stack = Stack.of(this);
     const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, resourceName });
     const catalog = glueArn('catalog');
-    const partitionActions = ['glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition', 'glue:CreatePartition', 'glue:BatchCreatePartition', 'glue:UpdatePartition'];
+    const partitionActions = [
+      'glue:GetTable',
+      'glue:GetPartition',
+      'glue:GetPartitions',
+      'glue:BatchGetPartition',
+      'glue:CreatePartition',
+      'glue:BatchCreatePartition',
+      'glue:UpdatePartition',
+    ];
     const tables = lakeTables(config);
     const tableArn = (t: LakeTable) => glueArn('table', `${t.database}/${t.name}`);
     const silver = tables.filter((t) => t.layer === 'silver');
     const gold = tables.filter((t) => t.layer === 'gold');
-    f.refine.addToRolePolicy(new iam.PolicyStatement({
-      actions: partitionActions,
-      resources: [catalog, glueArn('database', lake.silverDatabase), ...silver.map(tableArn)],
-    }));
+    f.refine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: partitionActions,
+        resources: [catalog, glueArn('database', lake.silverDatabase), ...silver.map(tableArn)],
+      }),
+    );
     const origins = new Set(config.consolidations.flatMap((c) => c.origens));
     if (config.consolidations.length > 0) {
-      f.consolidate.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions'],
-        resources: [catalog, glueArn('database', lake.silverDatabase), ...silver.filter((t) => origins.has(t.name)).map(tableArn)],
-      }));
+      f.consolidate.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions'],
+          resources: [catalog, glueArn('database', lake.silverDatabase), ...silver.filter((t) => origins.has(t.name)).map(tableArn)],
+        }),
+      );
     }
     if (gold.length > 0) {
-      f.consolidate.addToRolePolicy(new iam.PolicyStatement({
-        actions: partitionActions,
-        resources: [catalog, ...new Set(gold.map((t) => glueArn('database', t.database))), ...gold.map(tableArn)],
-      }));
+      f.consolidate.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: partitionActions,
+          resources: [catalog, ...new Set(gold.map((t) => glueArn('database', t.database))), ...gold.map(tableArn)],
+        }),
+      );
     }
     if (glueJob) {
-      f.consolidate.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'],
-        resources: [glueJob.jobArn],
-      }));
+      f.consolidate.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'],
+          resources: [glueJob.jobArn],
+        }),
+      );
     }
 
     const secrets = [...new Set(config.sources.flatMap((s) => (s.http?.authSecretName ? [s.http.authSecretName] : [])))];
     if (secrets.length > 0) {
-      f.ingest.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue'],
-        // Secrets Manager appends six random characters to a secret's name in its ARN.
-        resources: secrets.map((name) =>
-          stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-        ),
-      }));
+      f.ingest.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          // Secrets Manager appends six random characters to a secret's name in its ARN.
+          resources: secrets.map((name) =>
+            stack.formatArn({
+              service: 'secretsmanager',
+              resource: 'secret',
+              resourceName: `${name}-??????`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ),
+        }),
+      );
     }
   }
 }

@@ -102,7 +102,14 @@ export function buildPipelineDefinition(scope: Construct, props: PipelineStateMa
   const S = STATE_NAMES;
 
   // Every Lambda result is its Payload; the integration's envelope (status code, headers) is dropped.
-  const invoke = (name: string, fn: lambda.IFunction, payload: sfn.TaskInput, resultPath: string, outputPath?: string, firstRetry?: sfn.RetryProps) => {
+  const invoke = (
+    name: string,
+    fn: lambda.IFunction,
+    payload: sfn.TaskInput,
+    resultPath: string,
+    outputPath?: string,
+    firstRetry?: sfn.RetryProps,
+  ) => {
     const task = new tasks.LambdaInvoke(scope, name, {
       stateName: name,
       lambdaFunction: fn,
@@ -144,31 +151,51 @@ export function buildPipelineDefinition(scope: Construct, props: PipelineStateMa
   notify.next(failed);
 
   // The whole state goes to the failure handler: runId when Plan got that far, and the caught error.
-  const recordFailure = invoke(S.recordFailure, functions.fail, sfn.TaskInput.fromObject({
-    'state': sfn.JsonPath.objectAt('$'),
-    'execution': sfn.JsonPath.stringAt('$$.Execution.Id'),
-  }), '$.journey');
+  const recordFailure = invoke(
+    S.recordFailure,
+    functions.fail,
+    sfn.TaskInput.fromObject({
+      state: sfn.JsonPath.objectAt('$'),
+      execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
+    }),
+    '$.journey',
+  );
   recordFailure.addCatch(notify, { errors: [sfn.Errors.ALL], resultPath: '$.journey' });
   recordFailure.next(notify);
   const onFailure = { errors: [sfn.Errors.ALL], resultPath: '$.error' };
 
-  const plan = invoke(S.plan, functions.plan, sfn.TaskInput.fromObject({
-    input: sfn.JsonPath.objectAt('$'),
-    execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
-  }), '$.plan');
+  const plan = invoke(
+    S.plan,
+    functions.plan,
+    sfn.TaskInput.fromObject({
+      input: sfn.JsonPath.objectAt('$'),
+      execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
+    }),
+    '$.plan',
+  );
   plan.addCatch(recordFailure, onFailure);
 
-  const ingest = invoke(S.ingest, functions.ingest, sfn.TaskInput.fromObject({
-    runId: sfn.JsonPath.stringAt('$.runId'),
-    source: sfn.JsonPath.stringAt('$.source'),
-    window: sfn.JsonPath.objectAt('$.window'),
-  }), '$.ingest');
-  const refine = invoke(S.refine, functions.refine, sfn.TaskInput.fromObject({
-    runId: sfn.JsonPath.stringAt('$.runId'),
-    source: sfn.JsonPath.stringAt('$.source'),
-    window: sfn.JsonPath.objectAt('$.window'),
-    ingest: sfn.JsonPath.objectAt('$.ingest.value'),
-  }), '$.refine');
+  const ingest = invoke(
+    S.ingest,
+    functions.ingest,
+    sfn.TaskInput.fromObject({
+      runId: sfn.JsonPath.stringAt('$.runId'),
+      source: sfn.JsonPath.stringAt('$.source'),
+      window: sfn.JsonPath.objectAt('$.window'),
+    }),
+    '$.ingest',
+  );
+  const refine = invoke(
+    S.refine,
+    functions.refine,
+    sfn.TaskInput.fromObject({
+      runId: sfn.JsonPath.stringAt('$.runId'),
+      source: sfn.JsonPath.stringAt('$.source'),
+      window: sfn.JsonPath.objectAt('$.window'),
+      ingest: sfn.JsonPath.objectAt('$.ingest.value'),
+    }),
+    '$.refine',
+  );
   const ingestSources = new sfn.Map(scope, S.ingestSources, {
     stateName: S.ingestSources,
     itemsPath: '$.plan.value.sources',
@@ -186,28 +213,40 @@ export function buildPipelineDefinition(scope: Construct, props: PipelineStateMa
 
   // Per consolidation: list the partitions the run's origins wrote, then consolidate each in its own call
   // (a partition may be a whole day of every origin; a long backfill would not fit one Lambda's 15 minutes).
-  const goldPartitions = invoke(S.goldPartitions, functions.consolidate, sfn.TaskInput.fromObject({
-    step: 'gold-partitions',
-    runId: sfn.JsonPath.stringAt('$.runId'),
-    consolidation: sfn.JsonPath.stringAt('$.consolidation'),
-    window: sfn.JsonPath.objectAt('$.window'),
-    // The partitions each origin actually wrote in this run, so late events reach their day's partition.
-    sources: sfn.JsonPath.objectAt('$.sources'),
-  }), '$.partitions');
-  const consolidate = invoke(S.consolidate, functions.consolidate, sfn.TaskInput.fromObject({
-    runId: sfn.JsonPath.stringAt('$.runId'),
-    consolidation: sfn.JsonPath.stringAt('$.consolidation'),
-    anomesdia: sfn.JsonPath.stringAt('$.anomesdia'),
-    window: sfn.JsonPath.objectAt('$.window'),
-    // A retry within this execution resumes the Glue run it started; another execution starts its own.
-    execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
-    // The iteration's output is the partition's own summary, not the whole item.
-  }), '$.consolidate', '$.consolidate.value', props.glueWait && {
-    errors: [GLUE_STILL_RUNNING],
-    interval: props.glueWait.interval,
-    maxAttempts: props.glueWait.maxAttempts,
-    backoffRate: 1,
-  });
+  const goldPartitions = invoke(
+    S.goldPartitions,
+    functions.consolidate,
+    sfn.TaskInput.fromObject({
+      step: 'gold-partitions',
+      runId: sfn.JsonPath.stringAt('$.runId'),
+      consolidation: sfn.JsonPath.stringAt('$.consolidation'),
+      window: sfn.JsonPath.objectAt('$.window'),
+      // The partitions each origin actually wrote in this run, so late events reach their day's partition.
+      sources: sfn.JsonPath.objectAt('$.sources'),
+    }),
+    '$.partitions',
+  );
+  const consolidate = invoke(
+    S.consolidate,
+    functions.consolidate,
+    sfn.TaskInput.fromObject({
+      runId: sfn.JsonPath.stringAt('$.runId'),
+      consolidation: sfn.JsonPath.stringAt('$.consolidation'),
+      anomesdia: sfn.JsonPath.stringAt('$.anomesdia'),
+      window: sfn.JsonPath.objectAt('$.window'),
+      // A retry within this execution resumes the Glue run it started; another execution starts its own.
+      execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
+      // The iteration's output is the partition's own summary, not the whole item.
+    }),
+    '$.consolidate',
+    '$.consolidate.value',
+    props.glueWait && {
+      errors: [GLUE_STILL_RUNNING],
+      interval: props.glueWait.interval,
+      maxAttempts: props.glueWait.maxAttempts,
+      backoffRate: 1,
+    },
+  );
   const consolidatePartitions = new sfn.Map(scope, S.consolidatePartitions, {
     stateName: S.consolidatePartitions,
     itemsPath: '$.partitions.value.anomesdias',
@@ -241,12 +280,17 @@ export function buildPipelineDefinition(scope: Construct, props: PipelineStateMa
   consolidateTables.itemProcessor(goldPartitions.next(consolidatePartitions).next(consolidationResult));
   consolidateTables.addCatch(recordFailure, onFailure);
 
-  const complete = invoke(S.complete, functions.complete, sfn.TaskInput.fromObject({
-    runId: sfn.JsonPath.stringAt('$.plan.value.runId'),
-    execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
-    sources: sfn.JsonPath.objectAt('$.sourceResults'),
-    consolidations: sfn.JsonPath.objectAt('$.consolidationResults'),
-  }), '$.result');
+  const complete = invoke(
+    S.complete,
+    functions.complete,
+    sfn.TaskInput.fromObject({
+      runId: sfn.JsonPath.stringAt('$.plan.value.runId'),
+      execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
+      sources: sfn.JsonPath.objectAt('$.sourceResults'),
+      consolidations: sfn.JsonPath.objectAt('$.consolidationResults'),
+    }),
+    '$.result',
+  );
   complete.addCatch(recordFailure, onFailure);
 
   const succeeded = new sfn.Succeed(scope, S.succeeded, { stateName: S.succeeded, outputPath: '$.result.value' });

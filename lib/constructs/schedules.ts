@@ -22,7 +22,9 @@ export class PipelineSchedules extends Construct {
         schedule: events.Schedule.expression(schedule.expression),
         // A disabled schedule stays deployed, so a stage can switch it on without a new deploy.
         enabled: schedule.enabled,
-        targets: [new targets.SfnStateMachine(props.stateMachine, { input: events.RuleTargetInput.fromObject({ mode }), retryAttempts: 4 })],
+        targets: [
+          new targets.SfnStateMachine(props.stateMachine, { input: events.RuleTargetInput.fromObject({ mode }), retryAttempts: 4 }),
+        ],
       });
     this.hourly = rule('hourly', props.schedules.hourly, 'Hourly incremental run: each source from its watermark to now minus the lag');
     this.daily = rule('daily', props.schedules.daily, `Daily run of D-1, the previous business day in ${props.schedules.businessTimezone}`);

@@ -7,6 +7,17 @@ import { METRICS_NAMESPACE, serviceName, type PipelineConfig } from '../../lambd
 export type MetricStep = 'ingest' | 'refine' | 'consolidate';
 
 /** One step metric of one source (or `database.tabela_consolidada` for consolidate) of this deployment. */
-export function stepMetric(config: PipelineConfig, metricName: string, step: MetricStep, source: string, options: { statistic: string; period: Duration; label?: string }): cloudwatch.Metric {
-  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: serviceName(config), step, source }, ...options });
+export function stepMetric(
+  config: PipelineConfig,
+  metricName: string,
+  step: MetricStep,
+  source: string,
+  options: { statistic: string; period: Duration; label?: string },
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: serviceName(config), step, source },
+    ...options,
+  });
 }

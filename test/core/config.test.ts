@@ -23,7 +23,9 @@ describe('pipeline config', () => {
   it('names the service of logs and metrics after the stage and the name prefix', () => {
     const config = parsePipelineConfig(defaultPipelineConfig);
     expect(serviceName(config)).toBe('medallion-dev');
-    expect(serviceName({ ...config, stage: 'pre_prod', storage: { ...config.storage, namePrefix: 'acme_data' } })).toBe('acme-data-medallion-pre-prod');
+    expect(serviceName({ ...config, stage: 'pre_prod', storage: { ...config.storage, namePrefix: 'acme_data' } })).toBe(
+      'acme-data-medallion-pre-prod',
+    );
   });
 
   it('turns a bare decision field name into a descending decision', () => {

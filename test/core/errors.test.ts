@@ -4,7 +4,14 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isRetryable, PERMANENT_ERROR, PermanentError, PipelineError, toStepFunctionsError, TransientError } from '../../lambdas/core/errors.js';
+import {
+  isRetryable,
+  PERMANENT_ERROR,
+  PermanentError,
+  PipelineError,
+  toStepFunctionsError,
+  TransientError,
+} from '../../lambdas/core/errors.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -77,7 +84,8 @@ async function exportedErrorClasses(): Promise<Map<string, { cls: abstract new (
   for (const file of modules()) {
     const exports = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     for (const [name, value] of Object.entries(exports)) {
-      if (typeof value === 'function' && value.prototype instanceof Error) found.set(name, { cls: value as abstract new (...args: never[]) => Error, file: relative(ROOT, file) });
+      if (typeof value === 'function' && value.prototype instanceof Error)
+        found.set(name, { cls: value as abstract new (...args: never[]) => Error, file: relative(ROOT, file) });
     }
   }
   return found;
@@ -89,17 +97,26 @@ describe('the error model', () => {
     expect([...classes.keys()].sort()).toEqual(Object.keys(EXPECTED).sort());
     for (const [name, { cls, file }] of classes) {
       const expected = EXPECTED[name];
-      expect((cls as unknown) === PipelineError || cls.prototype instanceof PipelineError, `${name} (${file}) derives from PipelineError`).toBe(true);
+      expect(
+        (cls as unknown) === PipelineError || cls.prototype instanceof PipelineError,
+        `${name} (${file}) derives from PipelineError`,
+      ).toBe(true);
       if (expected === 'permanent') expect(cls.prototype instanceof PermanentError, `${name} is permanent`).toBe(true);
       if (expected === 'transient') expect(cls.prototype instanceof TransientError, `${name} is transient`).toBe(true);
-      if (expected === 'per instance') expect(cls.prototype instanceof PermanentError || cls.prototype instanceof TransientError, `${name} decides per instance`).toBe(false);
+      if (expected === 'per instance')
+        expect(cls.prototype instanceof PermanentError || cls.prototype instanceof TransientError, `${name} decides per instance`).toBe(
+          false,
+        );
     }
   }, 120_000);
 
-  it('keeps each error in its stage\'s errors file', async () => {
+  it("keeps each error in its stage's errors file", async () => {
     const classes = await exportedErrorClasses();
     const places = new Set([...classes.values()].map((c) => c.file));
-    for (const file of places) expect(file, 'an errors file (or the base, the config, the plan, the env)').toMatch(/(^|\/)errors\.ts$|core\/config\.ts$|core\/plan\.ts$|handlers\/env\.ts$|lib\/config-loader\.ts$|lib\/constructs\/consolidate-glue-job\.ts$/);
+    for (const file of places)
+      expect(file, 'an errors file (or the base, the config, the plan, the env)').toMatch(
+        /(^|\/)errors\.ts$|core\/config\.ts$|core\/plan\.ts$|handlers\/env\.ts$|lib\/config-loader\.ts$|lib\/constructs\/consolidate-glue-job\.ts$/,
+      );
   }, 120_000);
 
   it('surfaces non-retryable errors under one name and lets the rest through unchanged', () => {

@@ -4,7 +4,10 @@ import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { ExecutionInputError, anomesdiasOf, planRun, startOfBusinessDay } from '../../lambdas/core/plan.js';
 
 const config = parsePipelineConfig(defaultPipelineConfig);
-const saoPaulo = parsePipelineConfig({ ...defaultPipelineConfig, schedules: { ...defaultPipelineConfig.schedules, businessTimezone: 'America/Sao_Paulo' } });
+const saoPaulo = parsePipelineConfig({
+  ...defaultPipelineConfig,
+  schedules: { ...defaultPipelineConfig.schedules, businessTimezone: 'America/Sao_Paulo' },
+});
 const now = new Date('2024-03-15T02:00:30Z');
 const noWatermarks = { now, watermarks: {} };
 
@@ -21,7 +24,12 @@ function inputError(fn: () => unknown): ExecutionInputError {
 describe('planRun daily', () => {
   it('takes D-1, the previous UTC day, with its one anomesdia', () => {
     const plan = planRun(config, { mode: 'daily' }, noWatermarks);
-    expect(plan.window).toEqual({ mode: 'daily', from: '2024-03-14T00:00:00.000Z', to: '2024-03-15T00:00:00.000Z', anomesdias: ['20240314'] });
+    expect(plan.window).toEqual({
+      mode: 'daily',
+      from: '2024-03-14T00:00:00.000Z',
+      to: '2024-03-15T00:00:00.000Z',
+      anomesdias: ['20240314'],
+    });
     expect(plan.sources.map((s) => s.name)).toEqual(['sor', 'sot', 'clientes', 'cotacoes', 'animais']);
     expect(plan.consolidations).toEqual(['db_batch.tbl_processado_operacao_consolidada_n1']);
   });
@@ -61,7 +69,11 @@ describe('planRun backfill', () => {
 
   it('keeps the same runId for the same range and sources whatever the order or force', () => {
     const a = planRun(config, { from: '2024-01-01', to: '2024-01-02', sources: ['sot', 'sor'] }, noWatermarks);
-    const b = planRun(config, { from: '2024-01-01', to: '2024-01-02', sources: ['sor', 'sot'], force: true }, { now: new Date(), watermarks: {} });
+    const b = planRun(
+      config,
+      { from: '2024-01-01', to: '2024-01-02', sources: ['sor', 'sot'], force: true },
+      { now: new Date(), watermarks: {} },
+    );
     expect(b.runId).toBe(a.runId);
     expect(b.force).toBe(true);
     expect(planRun(config, { from: '2024-01-01', to: '2024-01-03' }, noWatermarks).runId).not.toBe(a.runId);
@@ -70,20 +82,37 @@ describe('planRun backfill', () => {
   it('takes a backfill of up to limits.maxBackfillDays and refuses a longer one, naming the field and how to split it', () => {
     expect(planRun(config, { from: '2023-03-15', to: '2024-03-14' }, noWatermarks).window.anomesdias).toHaveLength(366);
     const err = inputError(() => planRun(config, { from: '2023-03-15', to: '2024-03-15' }, noWatermarks));
-    expect(err.issues).toEqual([{ path: 'to', message: 'a backfill of 367 days (2023-03-15 to 2024-03-15) is longer than limits.maxBackfillDays (366); split it into executions of at most 366 days' }]);
+    expect(err.issues).toEqual([
+      {
+        path: 'to',
+        message:
+          'a backfill of 367 days (2023-03-15 to 2024-03-15) is longer than limits.maxBackfillDays (366); split it into executions of at most 366 days',
+      },
+    ]);
   });
 
   it('limits a subset of sources to the consolidations they feed', () => {
     expect(planRun(config, { mode: 'daily', sources: ['clientes'] }, noWatermarks).consolidations).toEqual([]);
-    expect(planRun(config, { mode: 'daily', sources: ['sot'] }, noWatermarks).consolidations).toEqual(['db_batch.tbl_processado_operacao_consolidada_n1']);
+    expect(planRun(config, { mode: 'daily', sources: ['sot'] }, noWatermarks).consolidations).toEqual([
+      'db_batch.tbl_processado_operacao_consolidada_n1',
+    ]);
   });
 });
 
 describe('planRun hourly', () => {
   it('takes each source from its watermark to now minus the lag, cut at the minute', () => {
-    const plan = planRun(config, { mode: 'hourly' }, { now: new Date('2024-03-15T10:05:42Z'), watermarks: { sor: '2024-03-15T09:00:00.000Z' } });
+    const plan = planRun(
+      config,
+      { mode: 'hourly' },
+      { now: new Date('2024-03-15T10:05:42Z'), watermarks: { sor: '2024-03-15T09:00:00.000Z' } },
+    );
     const sor = plan.sources.find((s) => s.name === 'sor')!;
-    expect(sor.window).toEqual({ mode: 'hourly', from: '2024-03-15T09:00:00.000Z', to: '2024-03-15T10:00:00.000Z', anomesdias: ['20240315'] });
+    expect(sor.window).toEqual({
+      mode: 'hourly',
+      from: '2024-03-15T09:00:00.000Z',
+      to: '2024-03-15T10:00:00.000Z',
+      anomesdias: ['20240315'],
+    });
     // A source that never ran starts at the beginning of the previous business day.
     expect(plan.sources.find((s) => s.name === 'sot')!.window.from).toBe('2024-03-14T00:00:00.000Z');
     expect(plan.window.from).toBe('2024-03-14T00:00:00.000Z');
@@ -92,13 +121,21 @@ describe('planRun hourly', () => {
 
   it('defaults to hourly and plans a duplicate schedule event as the same journey', () => {
     const a = planRun(config, {}, { now: new Date('2024-03-15T10:05:01Z'), watermarks: {} });
-    const b = planRun(config, { mode: 'hourly' }, { now: new Date('2024-03-15T10:05:59Z'), watermarks: { sor: '2024-03-15T09:00:00.000Z' } });
+    const b = planRun(
+      config,
+      { mode: 'hourly' },
+      { now: new Date('2024-03-15T10:05:59Z'), watermarks: { sor: '2024-03-15T09:00:00.000Z' } },
+    );
     expect(a.window.mode).toBe('hourly');
     expect(b.runId).toBe(a.runId);
   });
 
   it('gives an empty window to a source whose watermark is already past the end', () => {
-    const plan = planRun(config, { sources: ['sor'] }, { now: new Date('2024-03-15T10:05:00Z'), watermarks: { sor: '2024-03-15T11:00:00.000Z' } });
+    const plan = planRun(
+      config,
+      { sources: ['sor'] },
+      { now: new Date('2024-03-15T10:05:00Z'), watermarks: { sor: '2024-03-15T11:00:00.000Z' } },
+    );
     expect(plan.sources[0]!.window).toMatchObject({ from: '2024-03-15T10:00:00.000Z', to: '2024-03-15T10:00:00.000Z', anomesdias: [] });
   });
 

@@ -24,27 +24,65 @@ function recorder() {
       warn: (message: string, attributes?: Record<string, unknown>) => void lines.push({ level: 'warn', message, attributes }),
       error: (message: string, attributes?: Record<string, unknown>) => void lines.push({ level: 'error', message, attributes }),
     },
-    sink: { add: (name: string, _unit: string, value: number, dimensions: Record<string, string>) => void metrics.push({ name, value, dimensions }) },
+    sink: {
+      add: (name: string, _unit: string, value: number, dimensions: Record<string, string>) =>
+        void metrics.push({ name, value, dimensions }),
+    },
   };
 }
 
 describe('processing log (log_processamento)', () => {
-  it('logs each step with the seed\'s fields and emits its counts as metrics', async () => {
+  it("logs each step with the seed's fields and emits its counts as metrics", async () => {
     const config = filesConfig();
     const r = recorder();
     await store.put('pending/animais/a.ndjson', [animal(1), animal(2), { id_animal: 'X' }].map((x) => JSON.stringify(x)).join('\n'));
-    const ingest = await ingestSource({ config, bronze: store, secrets, log: r.log, metrics: r.sink }, { runId: 'r1', source: 'animais', window });
+    const ingest = await ingestSource(
+      { config, bronze: store, secrets, log: r.log, metrics: r.sink },
+      { runId: 'r1', source: 'animais', window },
+    );
     const catalog = new MemoryCatalog();
     const t = silverTable(config, config.sources[0]!);
-    await catalog.ensureTable({ database: t.database, name: t.name, location: store.uri('silver/'), columns: t.columns, partitionKeys: t.partitionKeys });
-    await refineSource({ config, bronze: store, silver: store, catalog, log: r.log, metrics: r.sink }, { runId: 'r1', source: 'animais', window, anomesdias: ingest.anomesdias });
+    await catalog.ensureTable({
+      database: t.database,
+      name: t.name,
+      location: store.uri('silver/'),
+      columns: t.columns,
+      partitionKeys: t.partitionKeys,
+    });
+    await refineSource(
+      { config, bronze: store, silver: store, catalog, log: r.log, metrics: r.sink },
+      { runId: 'r1', source: 'animais', window, anomesdias: ingest.anomesdias },
+    );
     const entries = r.lines.filter((l) => l.attributes?.log_processamento).map((l) => l.attributes!.log_processamento);
     expect(entries).toEqual([
-      expect.objectContaining({ etapa: 'ingest', tipo_payload: 'animais', camada: 'bronze', status: 'SUCCEEDED', registros_lidos: 3, registros_processados: 3, registros_invalidos: 0, nome_arquivo: expect.arrayContaining([ingest.manifest]) }),
-      expect.objectContaining({ etapa: 'refine', tipo_payload: 'animais', camada: 'silver', status: 'SUCCEEDED', registros_lidos: 3, registros_processados: 2, registros_invalidos: 1, mensagem: expect.stringMatching(/1 quarantined/) }),
+      expect.objectContaining({
+        etapa: 'ingest',
+        tipo_payload: 'animais',
+        camada: 'bronze',
+        status: 'SUCCEEDED',
+        registros_lidos: 3,
+        registros_processados: 3,
+        registros_invalidos: 0,
+        nome_arquivo: expect.arrayContaining([ingest.manifest]),
+      }),
+      expect.objectContaining({
+        etapa: 'refine',
+        tipo_payload: 'animais',
+        camada: 'silver',
+        status: 'SUCCEEDED',
+        registros_lidos: 3,
+        registros_processados: 2,
+        registros_invalidos: 1,
+        mensagem: expect.stringMatching(/1 quarantined/),
+      }),
     ]);
     expect(entries.every((e) => typeof e.duracao_ms === 'number')).toBe(true);
-    expect(r.metrics.filter((m) => m.dimensions.step === 'refine').map((m) => [m.name, m.value]).filter(([n]) => n !== 'StepDuration')).toEqual([
+    expect(
+      r.metrics
+        .filter((m) => m.dimensions.step === 'refine')
+        .map((m) => [m.name, m.value])
+        .filter(([n]) => n !== 'StepDuration'),
+    ).toEqual([
       ['RowsRead', 3],
       ['RowsWritten', 2],
       ['RowsInvalid', 1],
@@ -54,8 +92,24 @@ describe('processing log (log_processamento)', () => {
   it('logs a failed step as an error with the error message and a StepFailed metric', async () => {
     const config = filesConfig();
     const r = recorder();
-    await expect(refineSource({ config, bronze: store, silver: store, catalog: new MemoryCatalog(), log: r.log, metrics: r.sink }, { runId: 'r1', source: 'animais', window, anomesdias: ['2024-01-19'] })).rejects.toThrow(/anomesdia "2024-01-19" of source animais is not yyyymmdd/);
-    expect(r.lines).toEqual([expect.objectContaining({ level: 'error', attributes: expect.objectContaining({ log_processamento: expect.objectContaining({ etapa: 'refine', status: 'FAILED', mensagem: expect.stringMatching(/^RefineInputError: /) }) }) })]);
+    await expect(
+      refineSource(
+        { config, bronze: store, silver: store, catalog: new MemoryCatalog(), log: r.log, metrics: r.sink },
+        { runId: 'r1', source: 'animais', window, anomesdias: ['2024-01-19'] },
+      ),
+    ).rejects.toThrow(/anomesdia "2024-01-19" of source animais is not yyyymmdd/);
+    expect(r.lines).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        attributes: expect.objectContaining({
+          log_processamento: expect.objectContaining({
+            etapa: 'refine',
+            status: 'FAILED',
+            mensagem: expect.stringMatching(/^RefineInputError: /),
+          }),
+        }),
+      }),
+    ]);
     expect(r.metrics.map((m) => m.name)).toContain('StepFailed');
   });
 });

@@ -17,7 +17,11 @@ function expectedGold(dataset: DemoDataset, timezone: string): string[] {
   const invalid = new Set([...(dataset.invalid.sor ?? []), ...(dataset.invalid.sot ?? [])].map((i) => i.record));
   const winners = new Map<string, DemoRecord>();
   // null never beats a value; each demo key has one greatest tuple, so origin tie-breaks do not matter.
-  const tuple = (r: DemoRecord) => [Date.parse(r.dat_vlr_even_oper as string), (r.num_prio_even_oper as number | null) ?? -Infinity, Date.parse(r.dat_recm_even_oper as string)];
+  const tuple = (r: DemoRecord) => [
+    Date.parse(r.dat_vlr_even_oper as string),
+    (r.num_prio_even_oper as number | null) ?? -Infinity,
+    Date.parse(r.dat_recm_even_oper as string),
+  ];
   const greater = (a: number[], b: number[]) => {
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
     return false;
@@ -28,27 +32,44 @@ function expectedGold(dataset: DemoDataset, timezone: string): string[] {
     const current = winners.get(key);
     if (!current || greater(tuple(r), tuple(current))) winners.set(key, r);
   }
-  return [...winners.values()].map((r) => goldLine({
-    ...r,
-    dat_vlr_even_oper: Date.parse(r.dat_vlr_even_oper as string),
-    dat_recm_even_oper: Date.parse(r.dat_recm_even_oper as string),
-    anomesdia: businessDate(new Date(r.dat_vlr_even_oper as string), timezone).replaceAll('-', ''),
-  })).sort();
+  return [...winners.values()]
+    .map((r) =>
+      goldLine({
+        ...r,
+        dat_vlr_even_oper: Date.parse(r.dat_vlr_even_oper as string),
+        dat_recm_even_oper: Date.parse(r.dat_recm_even_oper as string),
+        anomesdia: businessDate(new Date(r.dat_vlr_even_oper as string), timezone).replaceAll('-', ''),
+      }),
+    )
+    .sort();
 }
 
 function goldLine(r: Record<string, unknown>): string {
   const n = (v: unknown) => (v === null || v === undefined ? 'null' : String(Number(v)));
-  return [r.num_oper, n(r.cod_idef_ver_oper), n(r.dat_vlr_even_oper), n(r.num_prio_even_oper), n(r.dat_recm_even_oper), Number(r.vlr_oper).toFixed(2), r.des_stat_oper, r.anomesdia].join('|');
+  return [
+    r.num_oper,
+    n(r.cod_idef_ver_oper),
+    n(r.dat_vlr_even_oper),
+    n(r.num_prio_even_oper),
+    n(r.dat_recm_even_oper),
+    Number(r.vlr_oper).toFixed(2),
+    r.des_stat_oper,
+    r.anomesdia,
+  ].join('|');
 }
 
 async function goldRows(report: LocalRunReport): Promise<string[]> {
   const { localQuery } = await import('../../local/query.js');
-  const rows = await localQuery(report.dataDir, report.config, `
+  const rows = await localQuery(
+    report.dataDir,
+    report.config,
+    `
     SELECT num_oper, cod_idef_ver_oper,
            CAST(epoch_ms(dat_vlr_even_oper) AS DOUBLE) AS dat_vlr_even_oper, num_prio_even_oper,
            CAST(epoch_ms(dat_recm_even_oper) AS DOUBLE) AS dat_recm_even_oper,
            CAST(vlr_oper AS DOUBLE) AS vlr_oper, des_stat_oper, CAST(anomesdia AS VARCHAR) AS anomesdia
-    FROM ${TABLE}`);
+    FROM ${TABLE}`,
+  );
   return rows.map(goldLine).sort();
 }
 
@@ -76,10 +97,20 @@ describe('npm start, end to end on a small dataset', () => {
   it('answers the current-state named query locally with the SQL Athena gets: here each key is in one partition, so gold itself', async () => {
     const { localQuery, namedQuerySql } = await import('../../local/query.js');
     const rows = await localQuery(first.dataDir, first.config, namedQuerySql(first.config, 'current-state'));
-    const lines = rows.map((r) => goldLine({ ...r, dat_vlr_even_oper: (r.dat_vlr_even_oper as Date).getTime(), dat_recm_even_oper: (r.dat_recm_even_oper as Date).getTime() }));
+    const lines = rows.map((r) =>
+      goldLine({
+        ...r,
+        dat_vlr_even_oper: (r.dat_vlr_even_oper as Date).getTime(),
+        dat_recm_even_oper: (r.dat_recm_even_oper as Date).getTime(),
+      }),
+    );
     expect(lines.sort()).toEqual(expectedGold(first.dataset, first.config.schedules.businessTimezone));
-    expect(() => namedQuerySql(first.config, 'current-state', 'db_batch.nope')).toThrow(`No gold table "db_batch.nope" with --table (${TABLE})`);
-    expect(() => namedQuerySql(first.config, 'nope')).toThrow('No named query "nope"; there are latest-partition-sample, rows-per-partition, duplicate-keys, current-state');
+    expect(() => namedQuerySql(first.config, 'current-state', 'db_batch.nope')).toThrow(
+      `No gold table "db_batch.nope" with --table (${TABLE})`,
+    );
+    expect(() => namedQuerySql(first.config, 'nope')).toThrow(
+      'No named query "nope"; there are latest-partition-sample, rows-per-partition, duplicate-keys, current-state',
+    );
   });
 
   it('quarantines the invalid rows and saves the congregado', () => {
@@ -98,7 +129,9 @@ describe('npm start, end to end on a small dataset', () => {
     expect(existsSync(join(first.dataDir, 'lake', 'bronze', 'pending', 'animais', name))).toBe(false);
     const summary = formatSummary({ ...first, steps: first.journey!.steps, window: first.journey!.params.window as never });
     expect(summary).toContain(`ingest animais: unreadable file moved to ${pathToFileURL(errorFile).href}`);
-    expect(summary).toMatch(/refine sor: \d+ row\(s\) quarantined, each with its reason, in file:\/\/.*\/_quarantine\/sor\/anomesdia=20240314\/run=/);
+    expect(summary).toMatch(
+      /refine sor: \d+ row\(s\) quarantined, each with its reason, in file:\/\/.*\/_quarantine\/sor\/anomesdia=20240314\/run=/,
+    );
   });
 
   it('says the journey is already complete when run again, and reruns it with force to the same gold', async () => {

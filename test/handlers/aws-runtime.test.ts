@@ -55,7 +55,14 @@ function fakeGlue(config: PipelineRuntime['config']): GlueClient {
     if (!t) throw notFound(`Table ${DatabaseName}.${Name}`);
     const location = `s3://${t.layer}/${t.prefix}`;
     const columns = t.columns.map((c) => ({ Name: c.name, Type: glueType(c) }));
-    return { Table: { DatabaseName, Name, PartitionKeys: [{ Name: 'anomesdia', Type: 'string' }], StorageDescriptor: { Location: location, Columns: columns } } };
+    return {
+      Table: {
+        DatabaseName,
+        Name,
+        PartitionKeys: [{ Name: 'anomesdia', Type: 'string' }],
+        StorageDescriptor: { Location: location, Columns: columns },
+      },
+    };
   });
   mock.on(GetPartitionCommand).callsFake(({ DatabaseName, TableName, PartitionValues }) => {
     const sd = partitions.get(`${DatabaseName}.${TableName}/${PartitionValues.join('/')}`);
@@ -65,7 +72,8 @@ function fakeGlue(config: PipelineRuntime['config']): GlueClient {
   mock.on(BatchCreatePartitionCommand).callsFake(({ DatabaseName, TableName, PartitionInputList }) => {
     const [p] = PartitionInputList;
     const key = `${DatabaseName}.${TableName}/${p.Values.join('/')}`;
-    if (partitions.has(key)) return { Errors: [{ PartitionValues: p.Values, ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'exists' } }] };
+    if (partitions.has(key))
+      return { Errors: [{ PartitionValues: p.Values, ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'exists' } }] };
     partitions.set(key, p.StorageDescriptor);
     return {};
   });
@@ -111,10 +119,22 @@ async function runDaily() {
     sources.push({ source: s.name, ingest: { value: ingest }, refine: { value: refine } });
   }
   // The Consolidate function as the state machine calls it: the partitions first, then each partition.
-  const { anomesdias } = (await consolidateFunctionStep({ step: 'gold-partitions', runId: plan.runId, consolidation: TABLE, window: plan.window, sources }, runtime)) as GoldPartitions;
+  const { anomesdias } = (await consolidateFunctionStep(
+    { step: 'gold-partitions', runId: plan.runId, consolidation: TABLE, window: plan.window, sources },
+    runtime,
+  )) as GoldPartitions;
   const partitions: PartitionSummary[] = [];
-  for (const anomesdia of anomesdias) partitions.push((await consolidateFunctionStep({ runId: plan.runId, consolidation: TABLE, anomesdia, window: plan.window, execution: 'exec-1' }, runtime)) as PartitionSummary);
-  const result = await completeStep({ runId: plan.runId, execution: 'exec-1', sources, consolidations: [{ consolidation: TABLE, partitions }] }, runtime);
+  for (const anomesdia of anomesdias)
+    partitions.push(
+      (await consolidateFunctionStep(
+        { runId: plan.runId, consolidation: TABLE, anomesdia, window: plan.window, execution: 'exec-1' },
+        runtime,
+      )) as PartitionSummary,
+    );
+  const result = await completeStep(
+    { runId: plan.runId, execution: 'exec-1', sources, consolidations: [{ consolidation: TABLE, partitions }] },
+    runtime,
+  );
   return { plan, result, consolidation: result.consolidations[0] };
 }
 
@@ -124,7 +144,9 @@ describe('the Lambda runtime on S3 and DynamoDB emulators', () => {
     expect(plan.status).toBe('started');
 
     const invalid = new Set([...(dataset.invalid.sor ?? []), ...(dataset.invalid.sot ?? [])].map((i) => i.record));
-    const keys = new Set([...dataset.http.sor, ...dataset.http.sot].filter((r) => !invalid.has(r)).map((r) => `${r.num_oper}|${r.cod_idef_ver_oper}`));
+    const keys = new Set(
+      [...dataset.http.sor, ...dataset.http.sot].filter((r) => !invalid.has(r)).map((r) => `${r.num_oper}|${r.cod_idef_ver_oper}`),
+    );
     expect(consolidation!.rows_written).toBe(keys.size);
 
     // Every gold partition the catalog points at is Parquet in the gold bucket, one row per key.
@@ -154,7 +176,7 @@ describe('the Lambda runtime on S3 and DynamoDB emulators', () => {
   it('reports a missing bucket variable as the step error, naming the variable, never retried', async () => {
     expect(() => awsRuntime({}, { config: runtime.config })).toThrow(MissingEnvironmentError);
     const handler = lambdaHandler('plan', async (event) => planStep(event, awsRuntime({}, { config: runtime.config })));
-    const error = (await handler({ input: { mode: "daily", now: NOW } }).catch((e: unknown) => e)) as Error;
+    const error = (await handler({ input: { mode: 'daily', now: NOW } }).catch((e: unknown) => e)) as Error;
     expect(error.name).toBe(PERMANENT_ERROR);
     expect(error.message).toMatch(/^MissingEnvironmentError: Environment variable (JOURNEY_TABLE|BRONZE_BUCKET) is not set/);
   });

@@ -9,7 +9,10 @@ import type { StepContext } from '../../lambdas/steps/types.js';
 describe('lambdaHandler', () => {
   it('passes the Lambda context to the step, which bounds a Glue wait by it: four minutes at most, and a minute short of its timeout', async () => {
     const waits: number[] = [];
-    const handler = lambdaHandler('consolidate', async (_event, context?: StepContext) => void waits.push(glueWaitMs(context && (() => context.getRemainingTimeInMillis()))));
+    const handler = lambdaHandler(
+      'consolidate',
+      async (_event, context?: StepContext) => void waits.push(glueWaitMs(context && (() => context.getRemainingTimeInMillis()))),
+    );
     await handler({}, { getRemainingTimeInMillis: () => 14 * 60_000 });
     await handler({}, { getRemainingTimeInMillis: () => 2 * 60_000 });
     await handler({}, { getRemainingTimeInMillis: () => 30_000 });
@@ -35,6 +38,8 @@ describe('lambdaHandler', () => {
     expect(surfaced.message).toMatch(/^ExecutionInputError: Invalid execution input: from: expected YYYY-MM-DD/);
     expect(surfaced.cause).toBe(wrong);
     const unauthorized = new HttpStatusError('sor', 'https://api/x', 401, 'no', 1);
-    expect((await lambdaHandler('ingest', async () => Promise.reject(unauthorized))({}).catch((e: unknown) => e as Error)).name).toBe(PERMANENT_ERROR);
+    expect((await lambdaHandler('ingest', async () => Promise.reject(unauthorized))({}).catch((e: unknown) => e as Error)).name).toBe(
+      PERMANENT_ERROR,
+    );
   });
 });

@@ -13,8 +13,17 @@ function alarmsFor(invalidRowsAlarmPercent: number) {
   const config = parsePipelineConfig({ ...defaultPipelineConfig, limits: { ...defaultPipelineConfig.limits, invalidRowsAlarmPercent } });
   const stack = new Stack();
   const fn = (id: string) => lambda.Function.fromFunctionName(stack, id, id);
-  const functions: PipelineFunctions = { plan: fn('plan'), ingest: fn('ingest'), refine: fn('refine'), consolidate: fn('consolidate'), complete: fn('complete'), fail: fn('fail') };
-  const stateMachine = new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Pass')) });
+  const functions: PipelineFunctions = {
+    plan: fn('plan'),
+    ingest: fn('ingest'),
+    refine: fn('refine'),
+    consolidate: fn('consolidate'),
+    complete: fn('complete'),
+    fail: fn('fail'),
+  };
+  const stateMachine = new sfn.StateMachine(stack, 'Machine', {
+    definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Pass')),
+  });
   new PipelineAlarms(stack, 'Alarms', { config, stateMachine, functions, topic: new sns.Topic(stack, 'Topic') });
   return Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties);
 }

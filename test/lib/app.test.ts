@@ -44,7 +44,10 @@ let synthError: Error | undefined;
 
 beforeAll(() => {
   const path = writeConfig('acme.json', { ...defaultPipelineConfig, stage: 'qa', storage: { namePrefix: 'acme' } });
-  built = buildApp({ appProps: { ...FAST_APP, outdir: join(dir, 'out'), context: { ...NO_BUNDLING, config: path } }, pipeline: { glueScriptPath: glueScript.path } });
+  built = buildApp({
+    appProps: { ...FAST_APP, outdir: join(dir, 'out'), context: { ...NO_BUNDLING, config: path } },
+    pipeline: { glueScriptPath: glueScript.path },
+  });
   try {
     built.app.synth();
   } catch (err) {
@@ -77,7 +80,9 @@ describe('the app', () => {
   it('passes cdk-nag AwsSolutions with no unacknowledged error or warning in either stack', () => {
     // cdk-nag 3 reports through the CDK validation report, and any violation (warnings too) fails the synth.
     expect(synthError?.message).toBeUndefined();
-    const report = JSON.parse(readFileSync(join(dir, 'out', 'validation-report.json'), 'utf8')) as { pluginReports: { pluginName: string; violations: unknown[] }[] };
+    const report = JSON.parse(readFileSync(join(dir, 'out', 'validation-report.json'), 'utf8')) as {
+      pluginReports: { pluginName: string; violations: unknown[] }[];
+    };
     expect(report.pluginReports.flatMap((r) => r.violations)).toEqual([]);
   });
 
@@ -117,7 +122,10 @@ describe('a bad config', () => {
       cwd: REPOSITORY_ROOT,
       env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ config: path }), CDK_OUTDIR: join(dir, 'cli-out') },
     });
-    const failure = await run.then(() => undefined, (err: { code: number; stderr: string }) => err);
+    const failure = await run.then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toContain('Invalid pipeline config');
     expect(failure?.stderr).toContain('consolidations[0].origens[1]');
@@ -164,8 +172,12 @@ describe('the consolidate Glue job', () => {
     });
   });
 
-  it('lets its role read only the silver origins\' catalog tables and never write the catalog', () => {
-    const role = Object.keys(pipeline.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'glue.amazonaws.com' } })] } } }));
+  it("lets its role read only the silver origins' catalog tables and never write the catalog", () => {
+    const role = Object.keys(
+      pipeline.findResources('AWS::IAM::Role', {
+        Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'glue.amazonaws.com' } })] } },
+      }),
+    );
     expect(role).toHaveLength(1);
     const statements = policyStatements(pipeline, role[0]!);
     const glueActions = statements.flatMap((s) => [s.Action].flat()).filter((a: string) => a.startsWith('glue:'));
@@ -203,7 +215,11 @@ describe('the consolidate Glue job', () => {
     const make = (app: App) => {
       const lake = new DataLakeStack(app, 'L', { config });
       return new ConsolidateGlueJob(new Stack(app, 'J'), 'Job', {
-        config, scriptPath: join(dir, 'absent.py'), silverBucket: lake.silverBucket, goldBucket: lake.goldBucket, silverDatabase: 'db_silver',
+        config,
+        scriptPath: join(dir, 'absent.py'),
+        silverBucket: lake.silverBucket,
+        goldBucket: lake.goldBucket,
+        silverDatabase: 'db_silver',
       });
     };
     expect(() => make(new App({ builtinCloudFormationValidation: false }))).toThrow(GlueScriptMissingError);
@@ -214,7 +230,10 @@ describe('the consolidate Glue job', () => {
   });
 
   it('is left out when every consolidation runs on Lambda', () => {
-    const config = parsePipelineConfig({ ...defaultPipelineConfig, consolidations: defaultPipelineConfig.consolidations!.map((c) => ({ ...c, engine: 'lambda' })) });
+    const config = parsePipelineConfig({
+      ...defaultPipelineConfig,
+      consolidations: defaultPipelineConfig.consolidations!.map((c) => ({ ...c, engine: 'lambda' })),
+    });
     const app = new App(FAST_APP);
     const dataLake = new DataLakeStack(app, 'L', { config });
     const stack = new PipelineStack(app, 'P', { config, dataLake: dataLake.pipelineDataLake });
@@ -251,14 +270,18 @@ describe('IAM across both stacks', () => {
     for (const template of [lake, pipeline]) {
       for (const st of allStatements(template)) {
         // X-Ray trace writes and the log delivery set-up accept no resource but "*".
-        const resourceless = [st.Action].flat().every((a: string) => /^(xray:|logs:.*(LogDeliver|ResourcePolic|DescribeLogGroups))/.test(a));
+        const resourceless = [st.Action]
+          .flat()
+          .every((a: string) => /^(xray:|logs:.*(LogDeliver|ResourcePolic|DescribeLogGroups))/.test(a));
         if (!resourceless) expect([st.Resource].flat(), JSON.stringify(st.Action)).not.toContain('*');
       }
     }
   });
 
-  it('scopes the functions\' catalog grants to the prefixed databases and tables', () => {
-    const glue = allStatements(pipeline).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('glue:') && a.includes('Partition')));
+  it("scopes the functions' catalog grants to the prefixed databases and tables", () => {
+    const glue = allStatements(pipeline).filter((s) =>
+      [s.Action].flat().some((a: string) => a.startsWith('glue:') && a.includes('Partition')),
+    );
     const resources = text(glue.map((s) => s.Resource));
     expect(resources).toContain(':database/acme_db_silver');
     expect(resources).toContain(':table/acme_db_silver/clientes');

@@ -21,7 +21,11 @@ afterAll(() => {
 
 describe('the data lake and the Glue job of a disposable, prefixed stage', () => {
   it('pass CloudFormation schema validation, errors failing the synth', () => {
-    const config = parsePipelineConfig({ ...defaultPipelineConfig, stage: 'qa', storage: { namePrefix: 'acme', disposable: true, bronzeTransitionDays: 30 } });
+    const config = parsePipelineConfig({
+      ...defaultPipelineConfig,
+      stage: 'qa',
+      storage: { namePrefix: 'acme', disposable: true, bronzeTransitionDays: 30 },
+    });
     const app = new App({ outdir, context: { '@aws-cdk/core:strictCfnValidateErrors': true } });
     const lake = new DataLakeStack(app, 'Lake', { config });
     new ConsolidateGlueJob(new Stack(app, 'Job'), 'Consolidate', {

@@ -8,7 +8,10 @@ import { PARQUET_FORMAT } from '../../lib/constructs/data-lake/lake-catalog.js';
 import { DataLakeStack } from '../../lib/data-lake-stack.js';
 import { FAST_APP } from './cdk-fixtures.js';
 
-const retained = parsePipelineConfig({ ...defaultPipelineConfig, storage: { bronzeTransitionDays: 60, noncurrentVersionExpirationDays: 45 } });
+const retained = parsePipelineConfig({
+  ...defaultPipelineConfig,
+  storage: { bronzeTransitionDays: 60, noncurrentVersionExpirationDays: 45 },
+});
 const disposable = parsePipelineConfig({ ...defaultPipelineConfig, storage: { namePrefix: 'acme_qa', disposable: true } });
 
 function synth(config: PipelineConfig): { stack: DataLakeStack; template: Template; nagError?: string } {
@@ -31,14 +34,27 @@ beforeAll(() => {
   temp = synth(disposable);
 });
 
-const ref = (stack: DataLakeStack, construct: { node: { defaultChild?: unknown } }) => ({ Ref: stack.getLogicalId(construct.node.defaultChild as never) });
-const buckets = (s: DataLakeStack) => ({ bronze: s.bronzeBucket, silver: s.silverBucket, gold: s.goldBucket, results: s.queryResultsBucket, logs: s.accessLogsBucket });
+const ref = (stack: DataLakeStack, construct: { node: { defaultChild?: unknown } }) => ({
+  Ref: stack.getLogicalId(construct.node.defaultChild as never),
+});
+const buckets = (s: DataLakeStack) => ({
+  bronze: s.bronzeBucket,
+  silver: s.silverBucket,
+  gold: s.goldBucket,
+  results: s.queryResultsBucket,
+  logs: s.accessLogsBucket,
+});
 
 describe('buckets', () => {
   it('block public access, encrypt at rest with SSE-S3 and enforce bucket-owner ownership on all five buckets', () => {
     const found = lake.template.findResources('AWS::S3::Bucket', {
       Properties: {
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
       },
@@ -53,7 +69,12 @@ describe('buckets', () => {
         Bucket: ref(lake.stack, bucket),
         PolicyDocument: {
           Statement: Match.arrayWith([
-            Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: [arn, { 'Fn::Join': ['', [arn, '/*']] }] }),
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              Resource: [arn, { 'Fn::Join': ['', [arn, '/*']] }],
+            }),
           ]),
         },
       });
@@ -75,14 +96,18 @@ describe('buckets', () => {
   });
 
   it('move bronze to Infrequent Access after the configured days, and only bronze, only when configured', () => {
-    const rules = (s: DataLakeStack, t: Template) => JSON.stringify(t.toJSON().Resources[s.getLogicalId(s.bronzeBucket.node.defaultChild as never)].Properties.LifecycleConfiguration);
+    const rules = (s: DataLakeStack, t: Template) =>
+      JSON.stringify(t.toJSON().Resources[s.getLogicalId(s.bronzeBucket.node.defaultChild as never)].Properties.LifecycleConfiguration);
     expect(rules(lake.stack, lake.template)).toContain('"Transitions":[{"StorageClass":"STANDARD_IA","TransitionInDays":60}]');
     expect(JSON.stringify(lake.template.findResources('AWS::S3::Bucket')).match(/STANDARD_IA/g)).toHaveLength(1);
     expect(rules(temp.stack, temp.template)).not.toContain('STANDARD_IA');
   });
 
   it('expire Athena query results and access logs, which nothing reads back', () => {
-    for (const [bucket, days] of [[lake.stack.queryResultsBucket, 30], [lake.stack.accessLogsBucket, 365]] as const) {
+    for (const [bucket, days] of [
+      [lake.stack.queryResultsBucket, 30],
+      [lake.stack.accessLogsBucket, 365],
+    ] as const) {
       const props = lake.template.toJSON().Resources[lake.stack.getLogicalId(bucket.node.defaultChild as never)].Properties;
       expect(props.LifecycleConfiguration.Rules).toEqual(expect.arrayContaining([expect.objectContaining({ ExpirationInDays: days })]));
       expect(props.VersioningConfiguration).toBeUndefined();
@@ -91,7 +116,12 @@ describe('buckets', () => {
 
   it('log server access of the data and results buckets to the access logs bucket, one prefix each', () => {
     const { bronze, silver, gold, results, logs } = buckets(lake.stack);
-    for (const [bucket, prefix] of [[bronze, 'bronze/'], [silver, 'silver/'], [gold, 'gold/'], [results, 'query-results/']] as const) {
+    for (const [bucket, prefix] of [
+      [bronze, 'bronze/'],
+      [silver, 'silver/'],
+      [gold, 'gold/'],
+      [results, 'query-results/'],
+    ] as const) {
       lake.template.hasResource('AWS::S3::Bucket', {
         Properties: Match.objectLike({ LoggingConfiguration: { DestinationBucketName: ref(lake.stack, logs), LogFilePrefix: prefix } }),
       });
@@ -99,12 +129,17 @@ describe('buckets', () => {
     }
   });
 
-  it('let S3 log delivery write the access logs through the bucket policy, from the lake\'s buckets only', () => {
+  it("let S3 log delivery write the access logs through the bucket policy, from the lake's buckets only", () => {
     lake.template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: ref(lake.stack, lake.stack.accessLogsBucket),
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject', Condition: Match.objectLike({ ArnLike: Match.anyValue() }) }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'logging.s3.amazonaws.com' },
+            Action: 's3:PutObject',
+            Condition: Match.objectLike({ ArnLike: Match.anyValue() }),
+          }),
         ]),
       },
     });
@@ -120,8 +155,10 @@ describe('buckets', () => {
 
 describe('Glue catalog', () => {
   it('creates the silver database and each gold database, prefixed by the stage', () => {
-    for (const name of ['db_silver', 'db_batch']) lake.template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: Match.objectLike({ Name: name }) });
-    for (const name of ['acme_qa_db_silver', 'acme_qa_db_batch']) temp.template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: Match.objectLike({ Name: name }) });
+    for (const name of ['db_silver', 'db_batch'])
+      lake.template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: Match.objectLike({ Name: name }) });
+    for (const name of ['acme_qa_db_silver', 'acme_qa_db_batch'])
+      temp.template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: Match.objectLike({ Name: name }) });
     expect(Object.keys(lake.template.findResources('AWS::Glue::Database'))).toHaveLength(2);
   });
 
@@ -172,12 +209,21 @@ describe('Glue catalog', () => {
         Name: 'tbl_processado_operacao_consolidada_n1',
         PartitionKeys: [{ Name: 'anomesdia', Type: 'string' }],
         StorageDescriptor: Match.objectLike({
-          Location: { 'Fn::Join': ['', ['s3://', ref(lake.stack, lake.stack.goldBucket), '/db_batch/tbl_processado_operacao_consolidada_n1/']] },
-          Columns: Match.arrayWith([{ Name: 'cod_idef_ver_oper', Type: 'int' }, { Name: 'vlr_oper', Type: 'decimal(18,2)' }, { Name: 'origem', Type: 'string' }]),
+          Location: {
+            'Fn::Join': ['', ['s3://', ref(lake.stack, lake.stack.goldBucket), '/db_batch/tbl_processado_operacao_consolidada_n1/']],
+          },
+          Columns: Match.arrayWith([
+            { Name: 'cod_idef_ver_oper', Type: 'int' },
+            { Name: 'vlr_oper', Type: 'decimal(18,2)' },
+            { Name: 'origem', Type: 'string' },
+          ]),
         }),
       }),
     });
-    temp.template.hasResourceProperties('AWS::Glue::Table', { DatabaseName: 'acme_qa_db_batch', TableInput: Match.objectLike({ Name: 'tbl_processado_operacao_consolidada_n1' }) });
+    temp.template.hasResourceProperties('AWS::Glue::Table', {
+      DatabaseName: 'acme_qa_db_batch',
+      TableInput: Match.objectLike({ Name: 'tbl_processado_operacao_consolidada_n1' }),
+    });
   });
 
   it('keeps the catalog unless the stage is disposable', () => {
@@ -210,18 +256,33 @@ describe('DynamoDB state tables', () => {
       ...common,
       TableName: 'congregado_data',
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [{ IndexName: 'idempotency_key', KeySchema: [{ AttributeName: 'idempotency_key', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'idempotency_key',
+          KeySchema: [{ AttributeName: 'idempotency_key', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
     });
   });
 
   it('watermark: key source', () => {
-    lake.template.hasResourceProperties('AWS::DynamoDB::Table', { ...common, TableName: 'watermark', KeySchema: [{ AttributeName: 'source', KeyType: 'HASH' }] });
+    lake.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      ...common,
+      TableName: 'watermark',
+      KeySchema: [{ AttributeName: 'source', KeyType: 'HASH' }],
+    });
   });
 
   it('are named with the stage prefix, retained by default and deleted when disposable', () => {
-    for (const name of ['acme_qa_journey_control', 'acme_qa_congregado_data', 'acme_qa_watermark']) temp.template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: name });
-    expect(Object.values(lake.template.findResources('AWS::DynamoDB::Table')).map((t) => [t.DeletionPolicy, t.UpdateReplacePolicy])).toEqual(Array(3).fill(['Retain', 'Retain']));
-    expect(Object.values(temp.template.findResources('AWS::DynamoDB::Table')).map((t) => t.DeletionPolicy)).toEqual(Array(3).fill('Delete'));
+    for (const name of ['acme_qa_journey_control', 'acme_qa_congregado_data', 'acme_qa_watermark'])
+      temp.template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: name });
+    expect(
+      Object.values(lake.template.findResources('AWS::DynamoDB::Table')).map((t) => [t.DeletionPolicy, t.UpdateReplacePolicy]),
+    ).toEqual(Array(3).fill(['Retain', 'Retain']));
+    expect(Object.values(temp.template.findResources('AWS::DynamoDB::Table')).map((t) => t.DeletionPolicy)).toEqual(
+      Array(3).fill('Delete'),
+    );
   });
 });
 
@@ -243,16 +304,26 @@ describe('Athena', () => {
 
   it('offers named queries on the gold table: latest partition sample, rows per anomesdia, duplicate keys, current state', () => {
     const queries = Object.values(lake.template.findResources('AWS::Athena::NamedQuery')).map((q) => q.Properties);
-    expect(queries.map((q) => q.Name.split(': ')[1])).toEqual(['latest-partition-sample', 'rows-per-partition', 'duplicate-keys', 'current-state']);
-    for (const q of queries) expect(q).toMatchObject({ Database: 'db_batch', WorkGroup: { Ref: lake.stack.getLogicalId(lake.stack.athena.workgroup) } });
+    expect(queries.map((q) => q.Name.split(': ')[1])).toEqual([
+      'latest-partition-sample',
+      'rows-per-partition',
+      'duplicate-keys',
+      'current-state',
+    ]);
+    for (const q of queries)
+      expect(q).toMatchObject({ Database: 'db_batch', WorkGroup: { Ref: lake.stack.getLogicalId(lake.stack.athena.workgroup) } });
     const sql = queries.map((q) => q.QueryString).join('\n');
     expect(sql).toContain('WHERE anomesdia = (SELECT max(anomesdia) FROM "db_batch"."tbl_processado_operacao_consolidada_n1")');
     expect(sql).toContain('GROUP BY anomesdia ORDER BY anomesdia DESC');
     expect(sql).toContain('GROUP BY anomesdia, "num_oper", "cod_idef_ver_oper" HAVING count(*) > 1');
     const current = queries.find((q) => q.Name.endsWith('current-state'))!.QueryString as string;
     expect(current).toContain(`FROM (SELECT * FROM "db_batch"."tbl_processado_operacao_consolidada_n1" WHERE "origem" = 'sor') gold_0`);
-    expect(current).toContain('row_number() OVER (PARTITION BY "num_oper", "cod_idef_ver_oper" ORDER BY "dat_vlr_even_oper" DESC NULLS LAST');
-    const disposableSql = Object.values(temp.template.findResources('AWS::Athena::NamedQuery')).map((q) => q.Properties.QueryString).join('\n');
+    expect(current).toContain(
+      'row_number() OVER (PARTITION BY "num_oper", "cod_idef_ver_oper" ORDER BY "dat_vlr_even_oper" DESC NULLS LAST',
+    );
+    const disposableSql = Object.values(temp.template.findResources('AWS::Athena::NamedQuery'))
+      .map((q) => q.Properties.QueryString)
+      .join('\n');
     expect(disposableSql).toContain('"acme_qa_db_batch"."tbl_processado_operacao_consolidada_n1"');
   });
 });
@@ -261,7 +332,14 @@ describe('outputs', () => {
   it('name the buckets, the workgroup and the silver database for operators', () => {
     const outputs = lake.template.toJSON().Outputs;
     expect(Object.keys(outputs)).toEqual(
-      expect.arrayContaining(['BronzeBucketName', 'SilverBucketName', 'GoldBucketName', 'QueryResultsBucketName', 'AthenaWorkgroupName', 'SilverDatabaseName']),
+      expect.arrayContaining([
+        'BronzeBucketName',
+        'SilverBucketName',
+        'GoldBucketName',
+        'QueryResultsBucketName',
+        'AthenaWorkgroupName',
+        'SilverDatabaseName',
+      ]),
     );
     expect(temp.template.toJSON().Outputs.AthenaWorkgroupName.Value).toBe('acme_qa_medallion');
   });

@@ -19,7 +19,8 @@ const config = parsePipelineConfig({
 
 /** Stands in for the DataLakeStack: the same kinds of resources, in their own stack. */
 function fakeDataLake(stack: Stack): PipelineDataLake {
-  const table = (id: string, key: string) => new dynamodb.Table(stack, id, { partitionKey: { name: key, type: dynamodb.AttributeType.STRING } });
+  const table = (id: string, key: string) =>
+    new dynamodb.Table(stack, id, { partitionKey: { name: key, type: dynamodb.AttributeType.STRING } });
   return {
     bronzeBucket: new s3.Bucket(stack, 'Bronze'),
     silverBucket: new s3.Bucket(stack, 'Silver'),
@@ -42,12 +43,20 @@ beforeAll(() => {
   // Bundling is skipped so that the test does not run esbuild six times; the template is otherwise the same.
   const app = new App(FAST_APP);
   const lake = fakeDataLake(new Stack(app, 'Lake', { env: { account: '111111111111', region: 'us-east-1' } }));
-  const stack = new PipelineStack(app, 'Pipeline', { config, dataLake: lake, glueScriptPath: glueScript.path, env: { account: '111111111111', region: 'us-east-1' } });
+  const stack = new PipelineStack(app, 'Pipeline', {
+    config,
+    dataLake: lake,
+    glueScriptPath: glueScript.path,
+    env: { account: '111111111111', region: 'us-east-1' },
+  });
   Validations.of(stack).acknowledge(
     // The fake data lake is not under test; its own stack has its own checks.
     ...['AwsSolutions-S1', 'AwsSolutions-S10', 'AwsSolutions-DDB3'].map((id) => ({ id, reason: 'fake data lake' })),
   );
-  for (const c of lake.bronzeBucket.stack.node.findAll()) Validations.of(c).acknowledge(...['AwsSolutions-S1', 'AwsSolutions-S10', 'AwsSolutions-DDB3'].map((id) => ({ id, reason: 'fake data lake, not under test' })));
+  for (const c of lake.bronzeBucket.stack.node.findAll())
+    Validations.of(c).acknowledge(
+      ...['AwsSolutions-S1', 'AwsSolutions-S10', 'AwsSolutions-DDB3'].map((id) => ({ id, reason: 'fake data lake, not under test' })),
+    );
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   try {
     app.synth();
@@ -71,18 +80,39 @@ describe('state machine', () => {
     expect(definition.StartAt).toBe(STATE_NAMES.plan);
     const s = definition.States;
     expect(s[STATE_NAMES.plan].Next).toBe(STATE_NAMES.alreadyCompleted);
-    expect(s[STATE_NAMES.alreadyCompleted].Choices[0]).toMatchObject({ Variable: '$.plan.value.status', StringEquals: 'completed', Next: STATE_NAMES.skipped });
+    expect(s[STATE_NAMES.alreadyCompleted].Choices[0]).toMatchObject({
+      Variable: '$.plan.value.status',
+      StringEquals: 'completed',
+      Next: STATE_NAMES.skipped,
+    });
     expect(s[STATE_NAMES.alreadyCompleted].Default).toBe(STATE_NAMES.ingestSources);
     const map = s[STATE_NAMES.ingestSources];
-    expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.value.sources', MaxConcurrency: config.limits.sourceConcurrency, Next: STATE_NAMES.consolidateTables });
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.plan.value.sources',
+      MaxConcurrency: config.limits.sourceConcurrency,
+      Next: STATE_NAMES.consolidateTables,
+    });
     expect(map.ItemProcessor.StartAt).toBe(STATE_NAMES.ingest);
     expect(map.ItemProcessor.States[STATE_NAMES.ingest].Next).toBe(STATE_NAMES.refine);
-    expect(s[STATE_NAMES.consolidateTables]).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.value.consolidations', Next: STATE_NAMES.complete });
+    expect(s[STATE_NAMES.consolidateTables]).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.plan.value.consolidations',
+      Next: STATE_NAMES.complete,
+    });
     // Per table: list its partitions, consolidate each in its own call (bounded), then gather the results.
     const perTable = s[STATE_NAMES.consolidateTables].ItemProcessor;
     expect(perTable.StartAt).toBe(STATE_NAMES.goldPartitions);
-    expect(perTable.States[STATE_NAMES.goldPartitions]).toMatchObject({ Next: STATE_NAMES.consolidatePartitions, Parameters: { Payload: { step: 'gold-partitions' } } });
-    expect(perTable.States[STATE_NAMES.consolidatePartitions]).toMatchObject({ Type: 'Map', ItemsPath: '$.partitions.value.anomesdias', MaxConcurrency: config.limits.partitionConcurrency, Next: STATE_NAMES.consolidationResult });
+    expect(perTable.States[STATE_NAMES.goldPartitions]).toMatchObject({
+      Next: STATE_NAMES.consolidatePartitions,
+      Parameters: { Payload: { step: 'gold-partitions' } },
+    });
+    expect(perTable.States[STATE_NAMES.consolidatePartitions]).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.partitions.value.anomesdias',
+      MaxConcurrency: config.limits.partitionConcurrency,
+      Next: STATE_NAMES.consolidationResult,
+    });
     expect(perTable.States[STATE_NAMES.consolidationResult]).toMatchObject({ Type: 'Pass', End: true });
     expect(s[STATE_NAMES.complete].Next).toBe(STATE_NAMES.succeeded);
     expect(s[STATE_NAMES.recordFailure].Next).toBe(STATE_NAMES.notify);
@@ -98,7 +128,15 @@ describe('state machine', () => {
       ...perTable,
       ...perTable[STATE_NAMES.consolidatePartitions].ItemProcessor.States,
     };
-    for (const name of [STATE_NAMES.plan, STATE_NAMES.ingest, STATE_NAMES.refine, STATE_NAMES.goldPartitions, STATE_NAMES.consolidate, STATE_NAMES.complete, STATE_NAMES.recordFailure]) {
+    for (const name of [
+      STATE_NAMES.plan,
+      STATE_NAMES.ingest,
+      STATE_NAMES.refine,
+      STATE_NAMES.goldPartitions,
+      STATE_NAMES.consolidate,
+      STATE_NAMES.complete,
+      STATE_NAMES.recordFailure,
+    ]) {
       const retry = tasks[name].Retry as any[];
       // Lambda's own service errors, then every permanent error at once (never retried), then the rest with backoff.
       const own = retry.filter((r) => !r.ErrorEquals.includes('GlueJobStillRunningError'));
@@ -108,14 +146,21 @@ describe('state machine', () => {
         ['States.ALL'],
       ]);
       expect(own[1]).toEqual({ ErrorEquals: ['PermanentError'], MaxAttempts: 0 });
-      expect(retry.find((r) => r.ErrorEquals[0] === 'States.ALL')).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', MaxAttempts: 3 });
+      expect(retry.find((r) => r.ErrorEquals[0] === 'States.ALL')).toMatchObject({
+        BackoffRate: 2,
+        JitterStrategy: 'FULL',
+        MaxAttempts: 3,
+      });
       // States.ALL must come last, or Step Functions rejects the definition.
       expect(retry.at(-1).ErrorEquals).toEqual(['States.ALL']);
     }
   });
 
   it('calls Consolidate again every minute while a Glue run goes on, for as long as the job may run, resuming the same run', () => {
-    const consolidate = definition.States[STATE_NAMES.consolidateTables].ItemProcessor.States[STATE_NAMES.consolidatePartitions].ItemProcessor.States[STATE_NAMES.consolidate];
+    const consolidate =
+      definition.States[STATE_NAMES.consolidateTables].ItemProcessor.States[STATE_NAMES.consolidatePartitions].ItemProcessor.States[
+        STATE_NAMES.consolidate
+      ];
     const retries = consolidate.Retry as { ErrorEquals: string[] }[];
     const wait = retries.findIndex((r) => r.ErrorEquals.includes('GlueJobStillRunningError'));
     expect(retries[wait]).toEqual({ ErrorEquals: ['GlueJobStillRunningError'], IntervalSeconds: 60, MaxAttempts: 121, BackoffRate: 1 });
@@ -127,7 +172,9 @@ describe('state machine', () => {
 
   it('sends every failure after the input is read to the failure handler, with the error', () => {
     for (const name of [STATE_NAMES.plan, STATE_NAMES.ingestSources, STATE_NAMES.consolidateTables, STATE_NAMES.complete]) {
-      expect(definition.States[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE_NAMES.recordFailure }]);
+      expect(definition.States[name].Catch).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE_NAMES.recordFailure },
+      ]);
     }
     expect(definition.States[STATE_NAMES.recordFailure].Catch[0].Next).toBe(STATE_NAMES.notify);
   });
@@ -142,13 +189,21 @@ describe('state machine', () => {
 
 describe('functions', () => {
   it('runs six step functions on Node.js 22 and arm64 with tracing', () => {
-    const fns = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } } });
+    const fns = template.findResources('AWS::Lambda::Function', {
+      Properties: { Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } },
+    });
     expect(Object.keys(fns)).toHaveLength(6);
   });
 
   it('tells each function its buckets and tables by name', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ BRONZE_BUCKET: Match.anyValue(), JOURNEY_TABLE: Match.anyValue(), WATERMARK_TABLE: Match.anyValue() }) },
+      Environment: {
+        Variables: Match.objectLike({
+          BRONZE_BUCKET: Match.anyValue(),
+          JOURNEY_TABLE: Match.anyValue(),
+          WATERMARK_TABLE: Match.anyValue(),
+        }),
+      },
     });
   });
 
@@ -157,7 +212,9 @@ describe('functions', () => {
       for (const st of policy.Properties.PolicyDocument.Statement) {
         const resources = [st.Resource].flat();
         // X-Ray trace writes and the log delivery set-up accept no resource but "*".
-        const resourceless = [st.Action].flat().every((a: string) => /^(xray:|logs:.*(LogDeliver|ResourcePolic|DescribeLogGroups))/.test(a));
+        const resourceless = [st.Action]
+          .flat()
+          .every((a: string) => /^(xray:|logs:.*(LogDeliver|ResourcePolic|DescribeLogGroups))/.test(a));
         if (!resourceless) expect(resources, JSON.stringify(st.Action)).not.toContain('*');
       }
     }
@@ -199,16 +256,26 @@ describe('schedules', () => {
 });
 
 describe('alarms and notifications', () => {
-  it('alarms on failed and timed-out executions and on each function\'s errors and throttles, to the topic', () => {
+  it("alarms on failed and timed-out executions and on each function's errors and throttles, to the topic", () => {
     for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/States', MetricName: metric, AlarmActions: [Match.anyValue()] });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/States',
+        MetricName: metric,
+        AlarmActions: [Match.anyValue()],
+      });
     }
-    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } }))).toHaveLength(6);
-    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Throttles', Namespace: 'AWS/Lambda' } }))).toHaveLength(6);
+    expect(
+      Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } })),
+    ).toHaveLength(6);
+    expect(
+      Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Throttles', Namespace: 'AWS/Lambda' } })),
+    ).toHaveLength(6);
   });
 
   it('alarms, per source, when refine quarantines invalidRowsAlarmPercent of its rows or more in an hour', () => {
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties).filter((p) => p.Metrics);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+      .map((a: any) => a.Properties)
+      .filter((p) => p.Metrics);
     expect(alarms.map((a) => a.AlarmDescription.match(/of source (\w+)'s/)?.[1])).toEqual(config.sources.map((s) => s.name));
     const sor = alarms.find((a) => a.AlarmDescription.includes("source sor's"))!;
     expect(sor).toMatchObject({ Threshold: 5, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [expect.anything()] });
@@ -216,16 +283,27 @@ describe('alarms and notifications', () => {
     const expression = sor.Metrics.find((m: any) => m.Expression)!;
     expect(expression.Expression).toBe('IF(readRows > 0, 100 * invalidRows / readRows, 0)');
     const metric = (id: string) => sor.Metrics.find((m: any) => m.Id === id).MetricStat;
-    for (const [id, name] of [['invalidRows', 'RowsInvalid'], ['readRows', 'RowsRead']] as const) {
+    for (const [id, name] of [
+      ['invalidRows', 'RowsInvalid'],
+      ['readRows', 'RowsRead'],
+    ] as const) {
       expect(metric(id)).toMatchObject({ Metric: { Namespace: 'MedallionPipeline', MetricName: name }, Period: 3600, Stat: 'Sum' });
-      expect(metric(id).Metric.Dimensions).toEqual(expect.arrayContaining([{ Name: 'service', Value: 'medallion-dev' }, { Name: 'step', Value: 'refine' }, { Name: 'source', Value: 'sor' }]));
+      expect(metric(id).Metric.Dimensions).toEqual(
+        expect.arrayContaining([
+          { Name: 'service', Value: 'medallion-dev' },
+          { Name: 'step', Value: 'refine' },
+          { Name: 'source', Value: 'sor' },
+        ]),
+      );
     }
   });
 
   it('encrypts the topic and refuses plain HTTP publishers', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
   });
 
@@ -245,7 +323,7 @@ describe('alarms and notifications', () => {
 });
 
 describe('dashboard', () => {
-  it('charts executions, each source\'s processing-log metrics with the very dimensions the handlers emit, and each function', async () => {
+  it("charts executions, each source's processing-log metrics with the very dimensions the handlers emit, and each function", async () => {
     const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as any[];
     expect(dashboards).toHaveLength(1);
     expect(dashboards[0].Properties.DashboardName).toBe('medallion-dev');
@@ -253,13 +331,34 @@ describe('dashboard', () => {
     const metrics: unknown[][] = body.widgets.flatMap((w: any) => w.properties.metrics ?? []);
     const own = metrics.filter((m) => m[0] === 'MedallionPipeline');
     for (const source of config.sources.map((s) => s.name)) {
-      for (const [name, step] of [['RowsWritten', 'ingest'], ['RowsWritten', 'refine'], ['RowsInvalid', 'refine'], ['StepDuration', 'ingest'], ['StepFailed', 'refine']]) {
-        expect(own, `${name} ${step} ${source}`).toContainEqual(expect.arrayContaining([name, 'service', 'medallion-dev', 'step', step, 'source', source]));
+      for (const [name, step] of [
+        ['RowsWritten', 'ingest'],
+        ['RowsWritten', 'refine'],
+        ['RowsInvalid', 'refine'],
+        ['StepDuration', 'ingest'],
+        ['StepFailed', 'refine'],
+      ]) {
+        expect(own, `${name} ${step} ${source}`).toContainEqual(
+          expect.arrayContaining([name, 'service', 'medallion-dev', 'step', step, 'source', source]),
+        );
       }
     }
-    for (const [name, statistic] of [['RowsWritten', 'Sum'], ['StepDuration', 'Maximum'], ['StepFailed', 'Sum']]) {
+    for (const [name, statistic] of [
+      ['RowsWritten', 'Sum'],
+      ['StepDuration', 'Maximum'],
+      ['StepFailed', 'Sum'],
+    ]) {
       expect(own, `consolidate ${name}`).toContainEqual(
-        expect.arrayContaining([name, 'service', 'medallion-dev', 'step', 'consolidate', 'source', 'db_batch.tbl_processado_operacao_consolidada_n1', expect.objectContaining({ stat: statistic })]),
+        expect.arrayContaining([
+          name,
+          'service',
+          'medallion-dev',
+          'step',
+          'consolidate',
+          'source',
+          'db_batch.tbl_processado_operacao_consolidada_n1',
+          expect.objectContaining({ stat: statistic }),
+        ]),
       );
     }
     expect(metrics.filter((m) => m[0] === 'AWS/Lambda' && m[1] === 'Errors')).toHaveLength(6);
@@ -267,7 +366,9 @@ describe('dashboard', () => {
     template.hasOutput('DashboardUrl', { Value: Match.anyValue() });
 
     // What a deployed handler prints (Powertools EMF, with the service name the stack gives the functions).
-    const env = Object.values(template.findResources('AWS::Lambda::Function')).map((f: any) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME);
+    const env = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      (f: any) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME,
+    );
     expect(new Set(env)).toEqual(new Set(['medallion-dev']));
     // The test setup turns Powertools metrics off; this test wants to see what they print.
     const disabled = process.env.POWERTOOLS_METRICS_DISABLED;
@@ -288,7 +389,11 @@ describe('dashboard', () => {
     expect(emf._aws.CloudWatchMetrics[0].Namespace).toBe('MedallionPipeline');
     // The dashboard's metric names exactly these dimensions, with the values the handler printed.
     const charted = own.find((m) => m[1] === 'RowsWritten' && m.includes('ingest') && m.includes('sor'))!;
-    const chartedDimensions = Object.fromEntries(Array.from({ length: (charted.length - 2) / 2 | 0 }, (_, i) => [charted[2 + 2 * i], charted[3 + 2 * i]]).filter(([k]) => typeof k === 'string'));
+    const chartedDimensions = Object.fromEntries(
+      Array.from({ length: ((charted.length - 2) / 2) | 0 }, (_, i) => [charted[2 + 2 * i], charted[3 + 2 * i]]).filter(
+        ([k]) => typeof k === 'string',
+      ),
+    );
     expect(chartedDimensions).toEqual(Object.fromEntries(dimensions.map((d) => [d, emf[d]])));
   });
 });

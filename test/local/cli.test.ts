@@ -1,13 +1,20 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseCommandLine } from '../../local/cli.js';
 
-const config = { options: { force: { type: 'boolean' as const, default: false }, from: { type: 'string' as const } }, strict: true, args: [] as string[] };
+const config = {
+  options: { force: { type: 'boolean' as const, default: false }, from: { type: 'string' as const } },
+  strict: true,
+  args: [] as string[],
+};
 
 describe('parseCommandLine', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('parses the options it knows', () => {
-    expect(parseCommandLine({ ...config, args: ['--force', '--from', '2024-03-01'] }, 'usage')?.values).toEqual({ force: true, from: '2024-03-01' });
+    expect(parseCommandLine({ ...config, args: ['--force', '--from', '2024-03-01'] }, 'usage')?.values).toEqual({
+      force: true,
+      from: '2024-03-01',
+    });
   });
 
   it('answers an unknown option or a missing value with what is wrong and the usage, and no result', () => {

@@ -14,10 +14,15 @@ beforeAll(async () => {
 });
 afterAll(() => api.stop());
 
-const get = (path: string, auth = true) => fetch(`${api.baseUrl}${path}`, { headers: auth ? { authorization: `Bearer ${api.token}` } : {} });
+const get = (path: string, auth = true) =>
+  fetch(`${api.baseUrl}${path}`, { headers: auth ? { authorization: `Bearer ${api.token}` } : {} });
 
 /** Follows a source's pagination to the end, retrying the injected faults once. */
-async function fetchAll(first: string, next: (body: any, url: string) => string | undefined, records: (body: any) => any[]): Promise<any[]> {
+async function fetchAll(
+  first: string,
+  next: (body: any, url: string) => string | undefined,
+  records: (body: any) => any[],
+): Promise<any[]> {
   const out: any[] = [];
   let url: string | undefined = first;
   while (url) {
@@ -36,13 +41,29 @@ describe('demo API', () => {
   });
 
   it('serves every record of a day through each pagination style, with one fault on the way', async () => {
-    const sor = await fetchAll(`/sor/operacoes?${window}&page=1&page_size=100`, (b, u) => (b.data.length === 100 ? u.replace(/page=(\d+)/, (_, n) => `page=${Number(n) + 1}`) : undefined), (b) => b.data);
-    const sot = await fetchAll(`/sot/operacoes?${window}&limit=100`, (b) => (b.next_cursor ? `/sot/operacoes?${window}&limit=100&cursor=${b.next_cursor}` : undefined), (b) => b.items);
-    const clientes = await fetchAll(`/clientes?${window}&offset=0&limit=100`, (b, u) => {
-      const offset = Number(/offset=(\d+)/.exec(u)![1]) + 100;
-      return offset < b.total ? u.replace(/offset=\d+/, `offset=${offset}`) : undefined;
-    }, (b) => b.results);
-    const cotacoes = await fetchAll(`/cotacoes?${window}`, (b) => b.links.next ?? undefined, (b) => b.data);
+    const sor = await fetchAll(
+      `/sor/operacoes?${window}&page=1&page_size=100`,
+      (b, u) => (b.data.length === 100 ? u.replace(/page=(\d+)/, (_, n) => `page=${Number(n) + 1}`) : undefined),
+      (b) => b.data,
+    );
+    const sot = await fetchAll(
+      `/sot/operacoes?${window}&limit=100`,
+      (b) => (b.next_cursor ? `/sot/operacoes?${window}&limit=100&cursor=${b.next_cursor}` : undefined),
+      (b) => b.items,
+    );
+    const clientes = await fetchAll(
+      `/clientes?${window}&offset=0&limit=100`,
+      (b, u) => {
+        const offset = Number(/offset=(\d+)/.exec(u)![1]) + 100;
+        return offset < b.total ? u.replace(/offset=\d+/, `offset=${offset}`) : undefined;
+      },
+      (b) => b.results,
+    );
+    const cotacoes = await fetchAll(
+      `/cotacoes?${window}`,
+      (b) => b.links.next ?? undefined,
+      (b) => b.data,
+    );
     expect(sor).toHaveLength(dataset.http.sor.length);
     expect(sot).toHaveLength(dataset.http.sot.length);
     expect(clientes).toHaveLength(dataset.http.clientes.length);

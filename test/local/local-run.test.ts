@@ -77,7 +77,9 @@ describe('runLocal', () => {
       built = true;
       return standIn().build(o);
     };
-    await expect(runLocal({ dataDir, runtime: build, input: { mode: 'backfill', from: '2024-03-05', to: '2024-03-01' } })).rejects.toThrow(/to: 2024-03-01 is before from 2024-03-05/);
+    await expect(runLocal({ dataDir, runtime: build, input: { mode: 'backfill', from: '2024-03-05', to: '2024-03-01' } })).rejects.toThrow(
+      /to: 2024-03-01 is before from 2024-03-05/,
+    );
     expect(built).toBe(false);
   });
 
@@ -87,7 +89,13 @@ describe('runLocal', () => {
       const rt = await build(o);
       return { ...rt, refine: async () => Promise.reject(new Error('silver bucket unreachable')) };
     };
-    const report = await runLocal({ dataDir, now: new Date('2024-04-02T02:00:00Z'), operations: 10, runtime: failing, input: { mode: 'daily' } });
+    const report = await runLocal({
+      dataDir,
+      now: new Date('2024-04-02T02:00:00Z'),
+      operations: 10,
+      runtime: failing,
+      input: { mode: 'daily' },
+    });
     expect(report.outcome).toBe('failed');
     expect(report.error).toContain('silver bucket unreachable');
     expect(report.journey?.status).toBe('FAILED');

@@ -18,8 +18,12 @@ function sink(isTTY: boolean) {
 
 describe('local ingestion progress', () => {
   it('describes pages, records, rate and the ETA when the total is known', () => {
-    expect(describeProgress('sor', { pages: 4, records: 2_000, totalRecords: 10_000 }, 2_000)).toBe('sor | 4 pages | 2,000/10,000 records | 1,000 rec/s | ETA 8s');
-    expect(describeProgress('sot', { pages: 3, records: 1_500, totalPages: 12 }, 3_000)).toBe('sot | 3/12 pages | 1,500 records | 500 rec/s | ETA 9s');
+    expect(describeProgress('sor', { pages: 4, records: 2_000, totalRecords: 10_000 }, 2_000)).toBe(
+      'sor | 4 pages | 2,000/10,000 records | 1,000 rec/s | ETA 8s',
+    );
+    expect(describeProgress('sot', { pages: 3, records: 1_500, totalPages: 12 }, 3_000)).toBe(
+      'sot | 3/12 pages | 1,500 records | 500 rec/s | ETA 9s',
+    );
     expect(describeProgress('cotacoes', { pages: 2, records: 10 }, 1_000)).toBe('cotacoes | 2 pages | 10 records | 10 rec/s');
     expect(describeProgress('animais', { kind: 'files', pages: 2, records: 10, totalPages: 2 }, 1_000)).toMatch(/^animais \| 2\/2 files/);
   });

@@ -24,7 +24,13 @@ describe('the synthesized definition run locally', () => {
     const { runtime, journeys, watermarks, calls } = memoryRuntime(config);
     const outcome = await runPipeline(pipeline, runtime, { mode: 'daily' });
     expect(outcome.status).toBe('SUCCEEDED');
-    expect(calls.filter((c) => c.startsWith('ingest')).sort()).toEqual(['ingest animais', 'ingest clientes', 'ingest cotacoes', 'ingest sor', 'ingest sot']);
+    expect(calls.filter((c) => c.startsWith('ingest')).sort()).toEqual([
+      'ingest animais',
+      'ingest clientes',
+      'ingest cotacoes',
+      'ingest sor',
+      'ingest sot',
+    ]);
     expect(calls).toContain('consolidate db_batch.tbl_processado_operacao_consolidada_n1 20240314');
     const [journey] = [...journeys.values()];
     expect(journey!.status).toBe('COMPLETED');
@@ -68,17 +74,35 @@ describe('the synthesized definition run locally', () => {
   });
 
   it('runs a year-long backfill within the 256 KB Step Functions allows a state, each gold partition in its own call', async () => {
-    const uri = (layer: string, source: string, day: string, file: string) => `s3://medallion-prod-${layer}-123456789012-sa-east-1/source=${source}/anomesdia=${day}/run=0123456789abcdef/${file}`;
+    const uri = (layer: string, source: string, day: string, file: string) =>
+      `s3://medallion-prod-${layer}-123456789012-sa-east-1/source=${source}/anomesdia=${day}/run=0123456789abcdef/${file}`;
     const base = memoryRuntime(config);
     const { runtime, journeys } = memoryRuntime(config, {
       async ingest(request) {
         const days = request.window.anomesdias;
         const summary = await base.runtime.ingest(request);
-        return { ...summary, anomesdias: days, objects: days.flatMap((d) => [uri('bronze', request.source, d, 'part-00001.ndjson.gz'), uri('bronze', request.source, d, '_hashes/part-00001.bin')]) };
+        return {
+          ...summary,
+          anomesdias: days,
+          objects: days.flatMap((d) => [
+            uri('bronze', request.source, d, 'part-00001.ndjson.gz'),
+            uri('bronze', request.source, d, '_hashes/part-00001.bin'),
+          ]),
+        };
       },
       async refine(request) {
         const days = request.ingest.anomesdias ?? [];
-        return { source: request.source, rows_read: 1000, rows_written: 990, rows_invalid: 10, anomesdias: days, objects: days.flatMap((d) => [uri('silver', request.source, d, 'part-00000.parquet'), uri('silver', `_quarantine/${request.source}`, d, 'rows.ndjson')]) };
+        return {
+          source: request.source,
+          rows_read: 1000,
+          rows_written: 990,
+          rows_invalid: 10,
+          anomesdias: days,
+          objects: days.flatMap((d) => [
+            uri('silver', request.source, d, 'part-00000.parquet'),
+            uri('silver', `_quarantine/${request.source}`, d, 'rows.ndjson'),
+          ]),
+        };
       },
       async consolidatePartition(request) {
         const done = await base.runtime.consolidatePartition(request);
@@ -106,7 +130,9 @@ describe('the synthesized definition run locally', () => {
     });
     const outcome = await runPipeline(pipeline, runtime, { mode: 'daily', sources: ['sor'] });
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
-    expect((outcome as { cause: string }).cause).toMatch(/^The output of state "Ingest" is \d+ bytes, above the 262144 bytes Step Functions allows$/);
+    expect((outcome as { cause: string }).cause).toMatch(
+      /^The output of state "Ingest" is \d+ bytes, above the 262144 bytes Step Functions allows$/,
+    );
   });
 
   it('retries a transient step error and succeeds', async () => {
@@ -144,7 +170,9 @@ describe('the synthesized definition run locally', () => {
     const { runtime, journeys } = memoryRuntime(config);
     const outcome = await runPipeline(pipeline, runtime, { mode: 'backfill', from: '2024-13-01' });
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'PermanentError' });
-    expect((outcome as { cause: string }).cause).toContain('ExecutionInputError: Invalid execution input: from: expected YYYY-MM-DD, got \\"2024-13-01\\"');
+    expect((outcome as { cause: string }).cause).toContain(
+      'ExecutionInputError: Invalid execution input: from: expected YYYY-MM-DD, got \\"2024-13-01\\"',
+    );
     expect(journeys.size).toBe(0);
   });
 });

@@ -60,7 +60,14 @@ function objectStoreContract(name: string, setup: () => Promise<ContractSubject 
 
     it('lists every object under a prefix in key order, across pages', async () => {
       const store = subject.store();
-      const written = ['t/anomesdia=20240302/p-1', 't/anomesdia=20240301/p-2', 't/anomesdia=20240301/p-1', 't/b', 't/a', 't/anomesdia=20240303/x/y'];
+      const written = [
+        't/anomesdia=20240302/p-1',
+        't/anomesdia=20240301/p-2',
+        't/anomesdia=20240301/p-1',
+        't/b',
+        't/a',
+        't/anomesdia=20240303/x/y',
+      ];
       for (const key of written) await store.put(key, key);
       await store.put('u/other', 'x');
       await store.put('tz', 'x');
@@ -136,10 +143,19 @@ describe('S3ObjectStore against S3 itself (mocked client)', () => {
   afterAll(() => mock.restore());
 
   it('sends If-None-Match: * and maps 412 PreconditionFailed to ObjectExistsError', async () => {
-    mock.on(PutObjectCommand).rejects(Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } }));
+    mock.on(PutObjectCommand).rejects(
+      Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+        name: 'PreconditionFailed',
+        $metadata: { httpStatusCode: 412 },
+      }),
+    );
     const store = new S3ObjectStore(new S3Client({ region: 'us-east-1' }), 'bronze');
     await expect(store.put('manifest.json', '{}', { ifNoneMatch: true })).rejects.toThrow(ObjectExistsError);
-    expect(mock.commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({ Bucket: 'bronze', Key: 'manifest.json', IfNoneMatch: '*' });
+    expect(mock.commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({
+      Bucket: 'bronze',
+      Key: 'manifest.json',
+      IfNoneMatch: '*',
+    });
   });
 
   it('deletes in batches of 1000 keys and reports keys S3 could not delete', async () => {
@@ -151,14 +167,19 @@ describe('S3ObjectStore against S3 itself (mocked client)', () => {
     expect(batches[2]?.[499]).toEqual({ Key: 'p/k2499' });
 
     mock.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'p/k1', Code: 'AccessDenied', Message: 'Access Denied' }] });
-    await expect(store.delete(['k1'])).rejects.toThrow('S3 DeleteObjects of s3://silver/p/k1 failed: AccessDenied: Access Denied (1 of 1 keys not deleted)');
+    await expect(store.delete(['k1'])).rejects.toThrow(
+      'S3 DeleteObjects of s3://silver/p/k1 failed: AccessDenied: Access Denied (1 of 1 keys not deleted)',
+    );
   });
 
   it('copies with a fully encoded copy source when moving on S3', async () => {
     mock.on(CopyObjectCommand).resolves({});
     mock.on(DeleteObjectCommand).resolves({});
     await new S3ObjectStore(new S3Client({ region: 'us-east-1' }), 'gold').move('a/run=x y/f.parquet', 'a/b.parquet');
-    expect(mock.commandCalls(CopyObjectCommand)[0]?.args[0].input).toMatchObject({ CopySource: 'gold/a/run%3Dx%20y/f.parquet', Key: 'a/b.parquet' });
+    expect(mock.commandCalls(CopyObjectCommand)[0]?.args[0].input).toMatchObject({
+      CopySource: 'gold/a/run%3Dx%20y/f.parquet',
+      Key: 'a/b.parquet',
+    });
     expect(mock.commandCalls(DeleteObjectCommand)[0]?.args[0].input).toMatchObject({ Key: 'a/run=x y/f.parquet' });
   });
 });

@@ -28,7 +28,10 @@ describe('composeRuntime: consolidation in the processing log', () => {
   async function runtime(consolidateThrows?: Error) {
     const lake = localLake(dir);
     const sink: MetricsSink = { add: (name, _unit, value, dimensions) => void metrics.push({ name, value, dimensions }) };
-    const log = (level: string) => (message: string, attributes: Record<string, unknown> = {}) => void lines.push({ level, message, attributes });
+    const log =
+      (level: string) =>
+      (message: string, attributes: Record<string, unknown> = {}) =>
+        void lines.push({ level, message, attributes });
     const catalog = await localCatalog(dir, config, lake);
     if (consolidateThrows) catalog.getPartitionLocation = async () => Promise.reject(consolidateThrows);
     return composeRuntime({
@@ -38,7 +41,11 @@ describe('composeRuntime: consolidation in the processing log', () => {
       secrets: { getSecret: async () => 'token' },
       journeys: {} as never,
       watermarks: {} as never,
-      congregados: { save: async (input) => ({ record: { ...input, version: 1 } as never, created: true }), get: async () => undefined, list: async () => [] },
+      congregados: {
+        save: async (input) => ({ record: { ...input, version: 1 } as never, created: true }),
+        get: async () => undefined,
+        list: async () => [],
+      },
       log: { info: log('info'), warn: log('warn'), error: log('error') },
       metrics: sink,
       now: () => new Date('2024-03-15T02:00:00Z'),
@@ -47,25 +54,53 @@ describe('composeRuntime: consolidation in the processing log', () => {
 
   it('emits a log_processamento line and metrics for a consolidated partition, as ingest and refine do', async () => {
     const rt = await runtime();
-    const result = await rt.consolidatePartition({ runId: 'r1', database: table.database, tabela: table.tabela_consolidada, anomesdia: '20240314', window });
+    const result = await rt.consolidatePartition({
+      runId: 'r1',
+      database: table.database,
+      tabela: table.tabela_consolidada,
+      anomesdia: '20240314',
+      window,
+    });
     const source = `${table.database}.${table.tabela_consolidada}`;
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 'info', message: `consolidate ${source} succeeded` });
-    expect(lines[0]!.attributes.log_processamento).toMatchObject({ etapa: 'consolidate', tipo_payload: source, camada: 'gold', status: 'SUCCEEDED', registros_processados: result.rows_written });
+    expect(lines[0]!.attributes.log_processamento).toMatchObject({
+      etapa: 'consolidate',
+      tipo_payload: source,
+      camada: 'gold',
+      status: 'SUCCEEDED',
+      registros_processados: result.rows_written,
+    });
     expect(metrics.map((m) => m.name)).toEqual(['StepDuration', 'RowsRead', 'RowsWritten', 'RowsInvalid']);
     for (const m of metrics) expect(m.dimensions).toEqual({ step: 'consolidate', source });
   });
 
   it('logs a failed consolidation with StepFailed, and a Glue run still going as nothing at all', async () => {
     const failing = await runtime(new Error('catalog unreachable'));
-    await expect(failing.consolidatePartition({ runId: 'r1', database: table.database, tabela: table.tabela_consolidada, anomesdia: '20240314', window })).rejects.toThrow('catalog unreachable');
+    await expect(
+      failing.consolidatePartition({
+        runId: 'r1',
+        database: table.database,
+        tabela: table.tabela_consolidada,
+        anomesdia: '20240314',
+        window,
+      }),
+    ).rejects.toThrow('catalog unreachable');
     expect(lines.map((l) => [l.level, l.message])).toEqual([['error', `consolidate ${table.database}.${table.tabela_consolidada} failed`]]);
     expect(metrics.filter((m) => m.name === 'StepFailed')).toHaveLength(1);
 
     lines = [];
     metrics = [];
     const waiting = await runtime(new GlueJobStillRunningError('consolidate', 'jr_1', 'RUNNING', 240));
-    await expect(waiting.consolidatePartition({ runId: 'r1', database: table.database, tabela: table.tabela_consolidada, anomesdia: '20240314', window })).rejects.toThrow(GlueJobStillRunningError);
+    await expect(
+      waiting.consolidatePartition({
+        runId: 'r1',
+        database: table.database,
+        tabela: table.tabela_consolidada,
+        anomesdia: '20240314',
+        window,
+      }),
+    ).rejects.toThrow(GlueJobStillRunningError);
     expect(lines).toEqual([]);
     expect(metrics).toEqual([]);
   });

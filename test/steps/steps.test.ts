@@ -54,7 +54,14 @@ describe('source and consolidation steps', () => {
     const { runtime, journeys } = memoryRuntime(config);
     const plan = await planStep({ input: { mode: 'daily' } }, runtime);
     await ingestStep({ runId: plan.runId, source: 'sor', window }, runtime);
-    expect(journeys.get(plan.runId)!.steps[0]).toMatchObject({ name: 'ingest', source: 'sor', layer: 'bronze', status: 'SUCCEEDED', rows_read: 10, rows_written: 8 });
+    expect(journeys.get(plan.runId)!.steps[0]).toMatchObject({
+      name: 'ingest',
+      source: 'sor',
+      layer: 'bronze',
+      status: 'SUCCEEDED',
+      rows_read: 10,
+      rows_written: 8,
+    });
   });
 
   it('rejects an event without the fields the state machine sends, naming them', async () => {
@@ -63,15 +70,24 @@ describe('source and consolidation steps', () => {
     await expect(ingestStep({ runId: 'x', window }, runtime)).rejects.toThrow(/source/);
   });
 
-  it('lists every partition the origins wrote, late events included, ignoring other sources, and the window\'s days when they wrote none', async () => {
+  it("lists every partition the origins wrote, late events included, ignoring other sources, and the window's days when they wrote none", async () => {
     const { runtime } = memoryRuntime(config);
     const table = 'db_batch.tbl_processado_operacao_consolidada_n1';
     const listed = await consolidateFunctionStep(
-      { step: 'gold-partitions', runId: 'r', consolidation: table, window, sources: [sourceResult('sor', ['20240314', '20240313']), sourceResult('sot', ['20240314']), sourceResult('clientes', ['20240301'])] },
+      {
+        step: 'gold-partitions',
+        runId: 'r',
+        consolidation: table,
+        window,
+        sources: [sourceResult('sor', ['20240314', '20240313']), sourceResult('sot', ['20240314']), sourceResult('clientes', ['20240301'])],
+      },
       runtime,
     );
     expect(listed).toEqual({ consolidation: table, anomesdias: ['20240313', '20240314'] });
-    const none = await consolidateFunctionStep({ step: 'gold-partitions', runId: 'r', consolidation: table, window, sources: [sourceResult('sor', [])] }, runtime);
+    const none = await consolidateFunctionStep(
+      { step: 'gold-partitions', runId: 'r', consolidation: table, window, sources: [sourceResult('sor', [])] },
+      runtime,
+    );
     expect(none).toEqual({ consolidation: table, anomesdias: window.anomesdias });
   });
 
@@ -79,12 +95,25 @@ describe('source and consolidation steps', () => {
     const { runtime, calls, journeys } = memoryRuntime(config);
     const plan = await planStep({ input: { mode: 'daily' } }, runtime);
     const table = 'db_batch.tbl_processado_operacao_consolidada_n1';
-    const out = await consolidateFunctionStep({ runId: plan.runId, consolidation: table, anomesdia: '20240313', window, execution: 'exec-1' }, runtime);
+    const out = await consolidateFunctionStep(
+      { runId: plan.runId, consolidation: table, anomesdia: '20240313', window, execution: 'exec-1' },
+      runtime,
+    );
     expect(out).toEqual({ anomesdia: '20240313', rows_read: 16, rows_written: 12 });
     expect(calls).toEqual([`consolidate ${table} 20240313`]);
-    expect(journeys.get(plan.runId)!.steps.at(-1)).toMatchObject({ name: 'consolidate', source: table, status: 'SUCCEEDED', rows_written: 12, message: 'anomesdia 20240313' });
-    await expect(consolidateStep({ runId: plan.runId, consolidation: 'db.nope', anomesdia: '20240313', window }, runtime)).rejects.toThrow('"db.nope" is not a declared consolidation');
-    await expect(consolidateStep({ runId: plan.runId, consolidation: table, anomesdia: '2024-03-13', window }, runtime)).rejects.toThrow('anomesdia: expected yyyymmdd');
+    expect(journeys.get(plan.runId)!.steps.at(-1)).toMatchObject({
+      name: 'consolidate',
+      source: table,
+      status: 'SUCCEEDED',
+      rows_written: 12,
+      message: 'anomesdia 20240313',
+    });
+    await expect(consolidateStep({ runId: plan.runId, consolidation: 'db.nope', anomesdia: '20240313', window }, runtime)).rejects.toThrow(
+      '"db.nope" is not a declared consolidation',
+    );
+    await expect(consolidateStep({ runId: plan.runId, consolidation: table, anomesdia: '2024-03-13', window }, runtime)).rejects.toThrow(
+      'anomesdia: expected yyyymmdd',
+    );
   });
 });
 
@@ -92,7 +121,14 @@ describe('completeStep and failStep', () => {
   it('completes the journey with the result and advances each source to its candidate watermark', async () => {
     const { runtime, journeys, watermarks } = memoryRuntime(config);
     const plan = await planStep({ input: { mode: 'daily' } }, runtime);
-    const result = await completeStep({ runId: plan.runId, sources: [sourceResult('sor', ['20240314'], '2024-03-15T00:00:00.000Z'), sourceResult('sot', [])], consolidations: [] }, runtime);
+    const result = await completeStep(
+      {
+        runId: plan.runId,
+        sources: [sourceResult('sor', ['20240314'], '2024-03-15T00:00:00.000Z'), sourceResult('sot', [])],
+        consolidations: [],
+      },
+      runtime,
+    );
     expect(journeys.get(plan.runId)).toMatchObject({ status: 'COMPLETED', result });
     expect(watermarks.get('sor')?.watermark).toBe('2024-03-15T00:00:00.000Z');
     expect(watermarks.has('sot')).toBe(false);
@@ -102,7 +138,13 @@ describe('completeStep and failStep', () => {
     const { runtime, journeys } = memoryRuntime(config);
     const plan = await planStep({ input: { mode: 'daily' } }, runtime);
     const out = await failStep(
-      { execution: 'exec-1', state: { plan: { value: plan }, error: { Error: 'HttpError', Cause: JSON.stringify({ errorType: 'HttpError', errorMessage: 'GET /sor: 503' }) } } },
+      {
+        execution: 'exec-1',
+        state: {
+          plan: { value: plan },
+          error: { Error: 'HttpError', Cause: JSON.stringify({ errorType: 'HttpError', errorMessage: 'GET /sor: 503' }) },
+        },
+      },
       runtime,
     );
     expect(out).toMatchObject({ status: 'FAILED', error: 'HttpError: GET /sor: 503' });
@@ -111,13 +153,18 @@ describe('completeStep and failStep', () => {
 
   it('leaves journeys alone when the execution failed before beginning one', async () => {
     const { runtime, journeys } = memoryRuntime(config);
-    const out = await failStep({ state: { mode: 'daily', from: 'x', error: { Error: 'ExecutionInputError', Cause: 'from: bad' } } }, runtime);
+    const out = await failStep(
+      { state: { mode: 'daily', from: 'x', error: { Error: 'ExecutionInputError', Cause: 'from: bad' } } },
+      runtime,
+    );
     expect(out.status).toBe('NOT_STARTED');
     expect(journeys.size).toBe(0);
   });
 
   it('describes an error whose cause is plain text or Lambda JSON', () => {
     expect(describeStepError({ Error: 'States.Timeout', Cause: 'took too long' })).toBe('States.Timeout: took too long');
-    expect(describeStepError({ Error: 'TypeError', Cause: '{"errorType":"TypeError","errorMessage":"x is undefined"}' })).toBe('TypeError: x is undefined');
+    expect(describeStepError({ Error: 'TypeError', Cause: '{"errorType":"TypeError","errorMessage":"x is undefined"}' })).toBe(
+      'TypeError: x is undefined',
+    );
   });
 });

@@ -15,8 +15,15 @@ export function memoryRuntime(config: PipelineConfig, overrides: Partial<Pipelin
       if (existing?.status === 'COMPLETED' && !force) return { kind: 'completed', journey: existing };
       if (existing?.status === 'IN_PROGRESS' && existing.owner !== owner) return { kind: 'in_progress', journey: existing };
       const journey: JourneyRecord = {
-        idempotency_key: key, job_name: 'medallion-pipeline', status: 'IN_PROGRESS', params, steps: [], owner,
-        retry_count: existing ? existing.retry_count + 1 : 0, started_at: now().toISOString(), updated_at: now().toISOString(),
+        idempotency_key: key,
+        job_name: 'medallion-pipeline',
+        status: 'IN_PROGRESS',
+        params,
+        steps: [],
+        owner,
+        retry_count: existing ? existing.retry_count + 1 : 0,
+        started_at: now().toISOString(),
+        updated_at: now().toISOString(),
       };
       journeys.set(key, journey);
       return { kind: 'started', journey };
@@ -31,7 +38,12 @@ export function memoryRuntime(config: PipelineConfig, overrides: Partial<Pipelin
       Object.assign(journeys.get(key)!, { status: 'FAILED', error });
     },
   };
-  const summary = (source: string, extra: Partial<SourceStepSummary> = {}): SourceStepSummary => ({ source, rows_read: 10, rows_written: 8, ...extra });
+  const summary = (source: string, extra: Partial<SourceStepSummary> = {}): SourceStepSummary => ({
+    source,
+    rows_read: 10,
+    rows_written: 8,
+    ...extra,
+  });
   const runtime: PipelineRuntime = {
     config,
     journeys: journeyPort,

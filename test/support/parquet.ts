@@ -34,7 +34,8 @@ export function cellTable(table: FlatTable): ColumnTable {
   const data: Record<string, CellValue[]> = {};
   for (const c of table.columns) {
     const values = table.data[c.name];
-    data[c.name] = values === undefined ? new Array<CellValue>(table.rowCount).fill(null) : Array.from(cellsOf(c, values), (v) => v ?? null);
+    data[c.name] =
+      values === undefined ? new Array<CellValue>(table.rowCount).fill(null) : Array.from(cellsOf(c, values), (v) => v ?? null);
   }
   return { columns: table.columns, data, rowCount: table.rowCount };
 }

@@ -1,5 +1,11 @@
 // The QueryEngine port over Athena: one query in a workgroup, polled to its end, results typed by column.
-import { GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, type AthenaClient, type ColumnInfo } from '@aws-sdk/client-athena';
+import {
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+  type AthenaClient,
+  type ColumnInfo,
+} from '@aws-sdk/client-athena';
 import type { QueryEngine, QueryRow } from '../../ports/query-engine.js';
 import { AthenaQueryError } from './errors.js';
 
@@ -18,7 +24,10 @@ export class AthenaQueryEngine implements QueryEngine {
   private readonly timeoutMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
 
-  constructor(private readonly client: AthenaClient, private readonly options: AthenaQueryEngineOptions) {
+  constructor(
+    private readonly client: AthenaClient,
+    private readonly options: AthenaQueryEngineOptions,
+  ) {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.timeoutMs = options.timeoutMs ?? 10 * 60_000;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -60,8 +69,10 @@ export class AthenaQueryEngine implements QueryEngine {
       const out = await this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
       const state = out.QueryExecution?.Status?.State ?? 'UNKNOWN';
       if (state === 'SUCCEEDED') return;
-      if (state === 'FAILED' || state === 'CANCELLED') throw new AthenaQueryError(id, state, out.QueryExecution?.Status?.StateChangeReason, sql);
-      if (Date.now() > deadline) throw new AthenaQueryError(id, `still ${state} after ${this.timeoutMs} ms`, 'raise timeoutMs or check the workgroup', sql);
+      if (state === 'FAILED' || state === 'CANCELLED')
+        throw new AthenaQueryError(id, state, out.QueryExecution?.Status?.StateChangeReason, sql);
+      if (Date.now() > deadline)
+        throw new AthenaQueryError(id, `still ${state} after ${this.timeoutMs} ms`, 'raise timeoutMs or check the workgroup', sql);
       await this.sleep(this.pollIntervalMs);
     }
   }

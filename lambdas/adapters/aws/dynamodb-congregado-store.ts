@@ -85,7 +85,11 @@ export class DynamoCongregadoStore implements CongregadoStore {
             TableName: this.tableName,
             Item: record,
             ...(current
-              ? { ConditionExpression: '#version = :version', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': current.version } }
+              ? {
+                  ConditionExpression: '#version = :version',
+                  ExpressionAttributeNames: { '#version': 'version' },
+                  ExpressionAttributeValues: { ':version': current.version },
+                }
               : { ConditionExpression: 'attribute_not_exists(#id)', ExpressionAttributeNames: { '#id': 'id' } }),
           }),
         ),
@@ -125,7 +129,9 @@ export class DynamoCongregadoStore implements CongregadoStore {
     const records: CongregadoRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await call(this.tableName, 'Scan', () => this.client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start })));
+      const page = await call(this.tableName, 'Scan', () =>
+        this.client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start })),
+      );
       records.push(...((page.Items ?? []) as CongregadoRecord[]));
       start = page.LastEvaluatedKey;
     } while (start);

@@ -26,7 +26,8 @@ class Expression {
     const parts = [`attribute_exists(${this.name('idempotency_key')})`];
     for (const [attribute, v] of Object.entries(expected ?? {})) {
       if (v === undefined) continue;
-      if (attribute === 'stepBytesBelow') parts.push(`(attribute_not_exists(${this.name('steps_bytes')}) OR ${this.name('steps_bytes')} < ${this.value(v)})`);
+      if (attribute === 'stepBytesBelow')
+        parts.push(`(attribute_not_exists(${this.name('steps_bytes')}) OR ${this.name('steps_bytes')} < ${this.value(v)})`);
       else if (attribute === 'notStatus') parts.push(`${this.name('status')} <> ${this.value(v)}`);
       else if (v === null) parts.push(`attribute_not_exists(${this.name(attribute)})`);
       else parts.push(`${this.name(attribute)} = ${this.value(v)}`);

@@ -29,17 +29,28 @@ export class DynamoWatermarkStore implements WatermarkStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { source },
-          UpdateExpression: runId ? 'SET #watermark = :to, #updated_at = :now, #run_id = :run' : 'SET #watermark = :to, #updated_at = :now REMOVE #run_id',
+          UpdateExpression: runId
+            ? 'SET #watermark = :to, #updated_at = :now, #run_id = :run'
+            : 'SET #watermark = :to, #updated_at = :now REMOVE #run_id',
           ConditionExpression: 'attribute_not_exists(#watermark) OR #watermark < :to',
           ExpressionAttributeNames: { '#watermark': 'watermark', '#updated_at': 'updated_at', '#run_id': 'run_id' },
-          ExpressionAttributeValues: { ':to': watermark, ':now': (this.options.clock?.() ?? new Date()).toISOString(), ...(runId ? { ':run': runId } : {}) },
+          ExpressionAttributeValues: {
+            ':to': watermark,
+            ':now': (this.options.clock?.() ?? new Date()).toISOString(),
+            ...(runId ? { ':run': runId } : {}),
+          },
           ReturnValues: 'ALL_NEW',
         }),
       ),
     );
     if (out?.Attributes) return { advanced: true, current: out.Attributes as WatermarkRecord };
     const current = await this.get(source);
-    if (!current) throw new StateStoreError(this.tableName, `AdvanceWatermark ${source}`, new Error(`Watermark of source "${source}" was neither advanced nor found in table "${this.tableName}"`));
+    if (!current)
+      throw new StateStoreError(
+        this.tableName,
+        `AdvanceWatermark ${source}`,
+        new Error(`Watermark of source "${source}" was neither advanced nor found in table "${this.tableName}"`),
+      );
     return { advanced: false, current };
   }
 }

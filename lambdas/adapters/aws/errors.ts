@@ -14,7 +14,11 @@ export function sdkErrorRetryable(err: unknown): boolean {
 export class S3OperationError extends PipelineError {
   readonly retryable: boolean;
 
-  constructor(readonly operation: string, readonly uri: string, cause: unknown) {
+  constructor(
+    readonly operation: string,
+    readonly uri: string,
+    cause: unknown,
+  ) {
     const e = cause as { name?: string; message?: string };
     super('S3OperationError', `S3 ${operation} of ${uri} failed: ${e.name ?? 'Error'}: ${e.message ?? String(cause)}`, { cause });
     this.retryable = sdkErrorRetryable(cause);
@@ -49,19 +53,36 @@ export class StateStoreError extends PipelineError {
 }
 
 export class AthenaQueryError extends PermanentError {
-  constructor(readonly queryExecutionId: string, readonly state: string, reason: string | undefined, sql: string) {
-    super('AthenaQueryError', `Athena query ${queryExecutionId} ended ${state}${reason ? `: ${reason}` : ''} (SQL: ${sql.length > 200 ? `${sql.slice(0, 200)}...` : sql})`);
+  constructor(
+    readonly queryExecutionId: string,
+    readonly state: string,
+    reason: string | undefined,
+    sql: string,
+  ) {
+    super(
+      'AthenaQueryError',
+      `Athena query ${queryExecutionId} ended ${state}${reason ? `: ${reason}` : ''} (SQL: ${sql.length > 200 ? `${sql.slice(0, 200)}...` : sql})`,
+    );
   }
 }
 
 export class CongregadoContentionError extends TransientError {
-  constructor(readonly id: string, attempts: number) {
-    super('CongregadoContentionError', `Congregado ${id}: ${attempts} versioned writes in a row lost to concurrent saves; retry the consolidation`);
+  constructor(
+    readonly id: string,
+    attempts: number,
+  ) {
+    super(
+      'CongregadoContentionError',
+      `Congregado ${id}: ${attempts} versioned writes in a row lost to concurrent saves; retry the consolidation`,
+    );
   }
 }
 
 export class InvalidWatermarkError extends PermanentError {
-  constructor(readonly source: string, readonly value: string) {
+  constructor(
+    readonly source: string,
+    readonly value: string,
+  ) {
     super('InvalidWatermarkError', `Watermark "${value}" of source "${source}" is not an ISO-8601 instant (e.g. 2024-03-15T00:00:00.000Z)`);
   }
 }

@@ -25,7 +25,10 @@ export interface GlueCatalogOptions {
 export class GlueCatalog implements Catalog {
   private readonly catalogId?: string;
 
-  constructor(private readonly client: GlueClient, options: GlueCatalogOptions = {}) {
+  constructor(
+    private readonly client: GlueClient,
+    options: GlueCatalogOptions = {},
+  ) {
     this.catalogId = options.catalogId;
   }
 
@@ -71,7 +74,14 @@ export class GlueCatalog implements Catalog {
   async getPartitionLocation(database: string, table: string, values: Record<string, string>): Promise<string | undefined> {
     const glueTable = await this.glueTable(database, table);
     try {
-      const out = await this.client.send(new GetPartitionCommand({ CatalogId: this.catalogId, DatabaseName: database, TableName: table, PartitionValues: partitionValues(glueTable, values) }));
+      const out = await this.client.send(
+        new GetPartitionCommand({
+          CatalogId: this.catalogId,
+          DatabaseName: database,
+          TableName: table,
+          PartitionValues: partitionValues(glueTable, values),
+        }),
+      );
       return out.Partition?.StorageDescriptor?.Location;
     } catch (err) {
       if (err instanceof EntityNotFoundException) return undefined;
@@ -85,15 +95,28 @@ export class GlueCatalog implements Catalog {
     const Values = partitionValues(glueTable, values);
     const StorageDescriptor: StorageDescriptor = { ...glueTable.StorageDescriptor, Location: location };
     const created = await this.client.send(
-      new BatchCreatePartitionCommand({ CatalogId: this.catalogId, DatabaseName: database, TableName: table, PartitionInputList: [{ Values, StorageDescriptor }] }),
+      new BatchCreatePartitionCommand({
+        CatalogId: this.catalogId,
+        DatabaseName: database,
+        TableName: table,
+        PartitionInputList: [{ Values, StorageDescriptor }],
+      }),
     );
     const error = created.Errors?.[0]?.ErrorDetail;
     if (!error) return;
     if (error.ErrorCode !== 'AlreadyExistsException') {
-      throw new GlueCatalogError(`Glue refused partition ${Values.join('/')} of ${database}.${table}: ${error.ErrorCode}: ${error.ErrorMessage}`);
+      throw new GlueCatalogError(
+        `Glue refused partition ${Values.join('/')} of ${database}.${table}: ${error.ErrorCode}: ${error.ErrorMessage}`,
+      );
     }
     await this.client.send(
-      new UpdatePartitionCommand({ CatalogId: this.catalogId, DatabaseName: database, TableName: table, PartitionValueList: Values, PartitionInput: { Values, StorageDescriptor } }),
+      new UpdatePartitionCommand({
+        CatalogId: this.catalogId,
+        DatabaseName: database,
+        TableName: table,
+        PartitionValueList: Values,
+        PartitionInput: { Values, StorageDescriptor },
+      }),
     );
   }
 
@@ -112,7 +135,10 @@ export class GlueCatalog implements Catalog {
 function partitionValues(table: Table, values: Record<string, string>): string[] {
   return (table.PartitionKeys ?? []).map((k) => {
     const v = values[k.Name!];
-    if (v === undefined) throw new GlueCatalogError(`Partition of ${table.DatabaseName}.${table.Name} needs a value for "${k.Name}" (got ${JSON.stringify(values)})`);
+    if (v === undefined)
+      throw new GlueCatalogError(
+        `Partition of ${table.DatabaseName}.${table.Name} needs a value for "${k.Name}" (got ${JSON.stringify(values)})`,
+      );
     return v;
   });
 }

@@ -33,7 +33,10 @@ const FAILED_STATES = new Set(['FAILED', 'ERROR', 'TIMEOUT', 'STOPPED', 'EXPIRED
 const DEFAULT_WAIT_MS = 4 * 60_000;
 
 export class GlueJobRunner implements GlueConsolidationRunner {
-  constructor(private readonly client: GlueClient, private readonly options: GlueJobRunnerOptions) {}
+  constructor(
+    private readonly client: GlueClient,
+    private readonly options: GlueJobRunnerOptions,
+  ) {}
 
   /** The key of a spec in the spec store. */
   specKey(spec: GlueConsolidationSpec): string {
@@ -70,7 +73,8 @@ export class GlueJobRunner implements GlueConsolidationRunner {
       const state = out.JobRun?.JobRunState ?? 'UNKNOWN';
       if (state === 'SUCCEEDED') return { jobRunId: runId, executionTimeSeconds: out.JobRun?.ExecutionTime };
       if (FAILED_STATES.has(state)) throw new GlueJobFailedError(jobName, runId, state, out.JobRun?.ErrorMessage);
-      if (now() - started >= waitMs) throw new GlueJobStillRunningError(jobName, runId, state, Math.round((now() - started) / 1000), resumed);
+      if (now() - started >= waitMs)
+        throw new GlueJobStillRunningError(jobName, runId, state, Math.round((now() - started) / 1000), resumed);
       await sleep(Math.min(this.options.pollIntervalMs ?? 15_000, Math.max(0, waitMs - (now() - started))));
     }
   }

@@ -100,7 +100,10 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
-    const pages = paginateListObjectsV2({ client: this.client, pageSize: this.options.pageSize ?? 1000 }, { Bucket: this.bucket, Prefix: this.prefix + prefix });
+    const pages = paginateListObjectsV2(
+      { client: this.client, pageSize: this.options.pageSize ?? 1000 },
+      { Bucket: this.bucket, Prefix: this.prefix + prefix },
+    );
     try {
       for await (const page of pages) {
         for (const o of page.Contents ?? []) {
@@ -137,7 +140,10 @@ export class S3ObjectStore implements ObjectStore {
       let errors;
       try {
         const out = await this.client.send(
-          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((key) => ({ Key: this.prefix + key })), Quiet: true } }),
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: batch.map((key) => ({ Key: this.prefix + key })), Quiet: true },
+          }),
         );
         errors = out.Errors ?? [];
       } catch (err) {

@@ -18,7 +18,10 @@ export class SecretsManagerSecretProvider implements SecretProvider {
   private readonly ttlMs: number;
   private readonly now: () => number;
 
-  constructor(private readonly client: SecretsManagerClient, options: SecretsManagerSecretProviderOptions = {}) {
+  constructor(
+    private readonly client: SecretsManagerClient,
+    options: SecretsManagerSecretProviderOptions = {},
+  ) {
     this.ttlMs = options.ttlMs ?? 5 * 60_000;
     this.now = options.now ?? Date.now;
   }
@@ -40,10 +43,19 @@ export class SecretsManagerSecretProvider implements SecretProvider {
       secret = out.SecretString;
     } catch (err) {
       if (err instanceof ResourceNotFoundException)
-        throw new SecretNotFoundError(name, 'AWS Secrets Manager', 'create it (aws secretsmanager create-secret --name ... --secret-string <token>) in the stack\'s region');
+        throw new SecretNotFoundError(
+          name,
+          'AWS Secrets Manager',
+          "create it (aws secretsmanager create-secret --name ... --secret-string <token>) in the stack's region",
+        );
       throw err;
     }
-    if (secret === undefined || secret === '') throw new SecretNotFoundError(name, 'AWS Secrets Manager', 'the secret has no SecretString; store the token as text or as {"token": "..."}');
+    if (secret === undefined || secret === '')
+      throw new SecretNotFoundError(
+        name,
+        'AWS Secrets Manager',
+        'the secret has no SecretString; store the token as text or as {"token": "..."}',
+      );
     if (secret.trimStart().startsWith('{')) {
       try {
         const parsed = JSON.parse(secret) as { token?: unknown };

@@ -17,7 +17,11 @@ export interface DuckDbQueryEngineOptions {
 const q = (name: string) => quoteIdentifier(name, 'duckdb');
 
 export class DuckDbQueryEngine implements QueryEngine {
-  private constructor(private readonly instance: DuckDBInstance, private readonly connection: DuckDBConnection, private readonly options: DuckDbQueryEngineOptions) {}
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    private readonly options: DuckDbQueryEngineOptions,
+  ) {}
 
   static async open(options: DuckDbQueryEngineOptions): Promise<DuckDbQueryEngine> {
     const instance = await DuckDBInstance.create(':memory:');
@@ -51,11 +55,16 @@ export class DuckDbQueryEngine implements QueryEngine {
       const files = await parquetFiles(this.options.resolve(partition.location));
       if (files.length === 0) continue;
       const values = table.partitionKeys.map((k) => `${sqlString(partition.values[k] ?? '')} AS ${q(k)}`);
-      selects.push(`SELECT ${[...dataColumns.map((c) => q(c.name)), ...values].join(', ')} FROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`);
+      selects.push(
+        `SELECT ${[...dataColumns.map((c) => q(c.name)), ...values].join(', ')} FROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`,
+      );
     }
     if (selects.length > 0) return selects.join(' UNION ALL ');
     // No partition yet: an empty view with the declared columns, so queries still bind.
-    const empty = [...dataColumns.map((c) => `CAST(NULL AS ${sqlType(c, 'duckdb')}) AS ${q(c.name)}`), ...table.partitionKeys.map((k) => `CAST(NULL AS VARCHAR) AS ${q(k)}`)];
+    const empty = [
+      ...dataColumns.map((c) => `CAST(NULL AS ${sqlType(c, 'duckdb')}) AS ${q(c.name)}`),
+      ...table.partitionKeys.map((k) => `CAST(NULL AS VARCHAR) AS ${q(k)}`),
+    ];
     return `SELECT ${empty.join(', ')} WHERE false`;
   }
 }

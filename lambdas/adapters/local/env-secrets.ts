@@ -4,7 +4,10 @@ import { SecretNotFoundError } from '../../ports/errors.js';
 
 /** `medallion/demo-api-token` -> `MEDALLION_DEMO_API_TOKEN`: secret names are paths, variable names are not. */
 export function secretEnvName(secretName: string): string {
-  return secretName.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '').toUpperCase();
+  return secretName
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .toUpperCase();
 }
 
 export class EnvSecretProvider implements SecretProvider {

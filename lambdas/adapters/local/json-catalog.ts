@@ -67,7 +67,10 @@ export class JsonCatalog implements Catalog {
       return JSON.parse(await readFile(this.filePath, 'utf8')) as CatalogFile;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { tables: {} };
-      throw new LocalCatalogError(`Local catalog ${this.filePath} is unreadable (${(err as Error).message}); fix or delete the file to start an empty catalog`, { cause: err });
+      throw new LocalCatalogError(
+        `Local catalog ${this.filePath} is unreadable (${(err as Error).message}); fix or delete the file to start an empty catalog`,
+        { cause: err },
+      );
     }
   }
 
@@ -94,7 +97,10 @@ function partitionId(table: CatalogTable, values: Record<string, string>): strin
   return table.partitionKeys
     .map((k) => {
       const v = values[k];
-      if (v === undefined) throw new LocalCatalogError(`Partition of ${table.database}.${table.name} needs a value for "${k}" (got ${JSON.stringify(values)})`);
+      if (v === undefined)
+        throw new LocalCatalogError(
+          `Partition of ${table.database}.${table.name} needs a value for "${k}" (got ${JSON.stringify(values)})`,
+        );
       return `${k}=${v}`;
     })
     .join('/');

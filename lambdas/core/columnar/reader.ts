@@ -48,8 +48,18 @@ export interface FlatReadOptions {
 
 /** The named top-level columns (all when omitted); a nested column is an error naming it. */
 export function readFlatParquet(bytes: Uint8Array, names?: readonly string[], metadata?: FileMetaData): FlatColumns;
-export function readFlatParquet(bytes: Uint8Array, names: readonly string[] | undefined, metadata: FileMetaData | undefined, options: FlatReadOptions): FlatColumns<FlatColumnData>;
-export function readFlatParquet(bytes: Uint8Array, names?: readonly string[], metadata: FileMetaData = parquetMetadata(arrayBufferOf(bytes)), options: FlatReadOptions = {}): FlatColumns<FlatColumnData> {
+export function readFlatParquet(
+  bytes: Uint8Array,
+  names: readonly string[] | undefined,
+  metadata: FileMetaData | undefined,
+  options: FlatReadOptions,
+): FlatColumns<FlatColumnData>;
+export function readFlatParquet(
+  bytes: Uint8Array,
+  names?: readonly string[],
+  metadata: FileMetaData = parquetMetadata(arrayBufferOf(bytes)),
+  options: FlatReadOptions = {},
+): FlatColumns<FlatColumnData> {
   const topLevel: FileMetaData['schema'] = [];
   for (let i = 1; i < metadata.schema.length; i = afterElement(metadata.schema, i)) topLevel.push(metadata.schema[i]!);
   const columns = topLevel.map(tableColumnFromSchema).filter((c) => !names || names.includes(c.name));
@@ -58,14 +68,27 @@ export function readFlatParquet(bytes: Uint8Array, names?: readonly string[], me
   for (const column of columns) {
     const schemaPath = getSchemaPath(metadata.schema, [column.name]);
     const leaf = schemaPath[schemaPath.length - 1]!.element;
-    if (schemaPath.length !== 2 || leaf.num_children) throw new ParquetSchemaError(column.name, 'is nested; the pipeline reads flat columns only');
+    if (schemaPath.length !== 2 || leaf.num_children)
+      throw new ParquetSchemaError(column.name, 'is nested; the pipeline reads flat columns only');
     const maxDefinition = leaf.repetition_type === 'REQUIRED' ? 0 : 1;
-    const out: Sink = !options.typed ? new Array<CellValue>(rowCount) : holdsNumbers(column) ? numericColumn(rowCount) : new Utf8ColumnBuilder(rowCount, utf8Capacity(metadata, column.name));
+    const out: Sink = !options.typed
+      ? new Array<CellValue>(rowCount)
+      : holdsNumbers(column)
+        ? numericColumn(rowCount)
+        : new Utf8ColumnBuilder(rowCount, utf8Capacity(metadata, column.name));
     let row = 0;
     for (const group of metadata.row_groups) {
       const chunk = group.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column.name);
       if (!chunk?.meta_data) throw new ParquetSchemaError(column.name, 'has no chunk in a row group');
-      const decoder: ColumnDecoder = { pathInSchema: [column.name], type: chunk.meta_data.type, element: leaf, schemaPath, codec: chunk.meta_data.codec, parsers, compressors: { SNAPPY: uncompress } };
+      const decoder: ColumnDecoder = {
+        pathInSchema: [column.name],
+        type: chunk.meta_data.type,
+        element: leaf,
+        schemaPath,
+        codec: chunk.meta_data.codec,
+        parsers,
+        compressors: { SNAPPY: uncompress },
+      };
       row = readChunk(bytes, chunk, decoder, maxDefinition, column.type, out, row, row + Number(group.num_rows));
     }
     data[column.name] = out instanceof Utf8ColumnBuilder ? out.build() : out;
@@ -80,12 +103,22 @@ type Sink = CellValue[] | NumericColumn | Utf8ColumnBuilder;
 function utf8Capacity(metadata: FileMetaData, name: string): number {
   let bytes = 0;
   for (const group of metadata.row_groups) {
-    for (const chunk of group.columns) if (chunk.meta_data?.path_in_schema[0] === name) bytes += Number(chunk.meta_data.total_uncompressed_size);
+    for (const chunk of group.columns)
+      if (chunk.meta_data?.path_in_schema[0] === name) bytes += Number(chunk.meta_data.total_uncompressed_size);
   }
   return bytes;
 }
 
-function readChunk(bytes: Uint8Array, chunk: ColumnChunk, decoder: ColumnDecoder, maxDefinition: number, type: TableColumn['type'], out: Sink, row: number, end: number): number {
+function readChunk(
+  bytes: Uint8Array,
+  chunk: ColumnChunk,
+  decoder: ColumnDecoder,
+  maxDefinition: number,
+  type: TableColumn['type'],
+  out: Sink,
+  row: number,
+  end: number,
+): number {
   const isLong = type === 'long';
   const meta = chunk.meta_data!;
   const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
@@ -100,7 +133,12 @@ function readChunk(bytes: Uint8Array, chunk: ColumnChunk, decoder: ColumnDecoder
     let values: DecodedArray;
     if (header.type === 'DICTIONARY_PAGE') {
       const page = decompressPage(compressed, Number(header.uncompressed_page_size), decoder.codec, decoder.compressors);
-      const plain = readPlain({ view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }, decoder.type, header.dictionary_page_header!.num_values, decoder.element.type_length);
+      const plain = readPlain(
+        { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 },
+        decoder.type,
+        header.dictionary_page_header!.num_values,
+        decoder.element.type_length,
+      );
       dictionary = convert(plain, decoder);
       continue;
     } else if (header.type === 'DATA_PAGE' && header.data_page_header!.encoding === 'PLAIN' && maxDefinition <= 1) {
@@ -127,14 +165,21 @@ function readChunk(bytes: Uint8Array, chunk: ColumnChunk, decoder: ColumnDecoder
       for (let i = 0; i < values.length; i++) out[row++] = cell(values[i], isLong);
     } else {
       let v = 0;
-      for (let i = 0; i < definitionLevels.length; i++) out[row++] = definitionLevels[i] === maxDefinition ? cell(values[v++], isLong) : null;
+      for (let i = 0; i < definitionLevels.length; i++)
+        out[row++] = definitionLevels[i] === maxDefinition ? cell(values[v++], isLong) : null;
     }
   }
   return row;
 }
 
 /** A page's decoded strings into a UTF-8 column from `row` on, as putNumbers does. */
-function putTexts(out: Utf8ColumnBuilder, row: number, values: ArrayLike<unknown>, levels: ArrayLike<number> | undefined, maxDefinition: number): number {
+function putTexts(
+  out: Utf8ColumnBuilder,
+  row: number,
+  values: ArrayLike<unknown>,
+  levels: ArrayLike<number> | undefined,
+  maxDefinition: number,
+): number {
   const count = maxDefinition === 0 || !levels || levels.length === 0 ? values.length : levels.length;
   for (let i = 0, v = 0; i < count; i++, row++) {
     if (count !== values.length && levels![i] !== maxDefinition) continue;
@@ -147,7 +192,13 @@ function putTexts(out: Utf8ColumnBuilder, row: number, values: ArrayLike<unknown
 }
 
 /** A page's values into a numeric column from `row` on: one per definition level (all present without levels). */
-function putNumbers(out: NumericColumn, row: number, values: ArrayLike<unknown>, levels: ArrayLike<number> | undefined, maxDefinition: number): number {
+function putNumbers(
+  out: NumericColumn,
+  row: number,
+  values: ArrayLike<unknown>,
+  levels: ArrayLike<number> | undefined,
+  maxDefinition: number,
+): number {
   const { numbers, present } = out;
   const count = maxDefinition === 0 || !levels || levels.length === 0 ? values.length : levels.length;
   const plain = values instanceof Float64Array || values instanceof Int32Array;
@@ -166,7 +217,15 @@ function putNumbers(out: NumericColumn, row: number, values: ArrayLike<unknown>,
  * objects: definition levels into bytes, UTF-8 strings sliced from one decode of the page when it is
  * all ASCII (the usual case: the 4-byte length prefixes are ASCII too while a value is under 128 bytes).
  */
-function readPlainPage(page: Uint8Array, numValues: number, decoder: ColumnDecoder, maxDefinition: number, type: TableColumn['type'], out: Sink, row: number): number {
+function readPlainPage(
+  page: Uint8Array,
+  numValues: number,
+  decoder: ColumnDecoder,
+  maxDefinition: number,
+  type: TableColumn['type'],
+  out: Sink,
+  row: number,
+): number {
   const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
   let offset = 0;
   let levels: Uint8Array | undefined;
@@ -257,11 +316,31 @@ function bitWidthOneLevels(page: Uint8Array, start: number, end: number, count: 
 }
 
 /** Page values as cells; plain INT64 pages become numbers through two 32-bit halves, with no BigInt per value. */
-function decodeValues(page: DecodedArray, dictionary: DecodedArray | undefined, encoding: Parameters<typeof convertWithDictionary>[2], decoder: ColumnDecoder): DecodedArray {
-  if (!(page instanceof BigInt64Array) || (dictionary && encoding.endsWith('DICTIONARY'))) return convertWithDictionary(page, dictionary, encoding, decoder);
+function decodeValues(
+  page: DecodedArray,
+  dictionary: DecodedArray | undefined,
+  encoding: Parameters<typeof convertWithDictionary>[2],
+  decoder: ColumnDecoder,
+): DecodedArray {
+  if (!(page instanceof BigInt64Array) || (dictionary && encoding.endsWith('DICTIONARY')))
+    return convertWithDictionary(page, dictionary, encoding, decoder);
   const { element } = decoder;
-  const unit = element.logical_type?.type === 'TIMESTAMP' ? element.logical_type.unit : element.converted_type === 'TIMESTAMP_MICROS' ? 'MICROS' : element.converted_type === 'TIMESTAMP_MILLIS' ? 'MILLIS' : undefined;
-  const divisor = unit === 'MICROS' ? 1000 : unit === 'NANOS' ? 1_000_000 : element.converted_type === 'DECIMAL' || element.logical_type?.type === 'DECIMAL' ? 10 ** (element.scale ?? 0) : 1;
+  const unit =
+    element.logical_type?.type === 'TIMESTAMP'
+      ? element.logical_type.unit
+      : element.converted_type === 'TIMESTAMP_MICROS'
+        ? 'MICROS'
+        : element.converted_type === 'TIMESTAMP_MILLIS'
+          ? 'MILLIS'
+          : undefined;
+  const divisor =
+    unit === 'MICROS'
+      ? 1000
+      : unit === 'NANOS'
+        ? 1_000_000
+        : element.converted_type === 'DECIMAL' || element.logical_type?.type === 'DECIMAL'
+          ? 10 ** (element.scale ?? 0)
+          : 1;
   const halves = new Int32Array(page.buffer, page.byteOffset, page.length * 2);
   const out = new Float64Array(page.length);
   for (let i = 0; i < page.length; i++) {

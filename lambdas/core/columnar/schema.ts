@@ -30,7 +30,14 @@ export function parquetSchemaElement(column: TableColumn): SchemaElement {
       const scale = column.scale ?? 0;
       if (precision <= 9) return { ...base, type: 'INT32', converted_type: 'DECIMAL', precision, scale };
       if (precision <= 18) return { ...base, type: 'INT64', converted_type: 'DECIMAL', precision, scale };
-      return { ...base, type: 'FIXED_LEN_BYTE_ARRAY', type_length: decimalByteLength(precision), converted_type: 'DECIMAL', precision, scale };
+      return {
+        ...base,
+        type: 'FIXED_LEN_BYTE_ARRAY',
+        type_length: decimalByteLength(precision),
+        converted_type: 'DECIMAL',
+        precision,
+        scale,
+      };
     }
   }
 }

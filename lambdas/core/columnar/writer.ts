@@ -134,7 +134,8 @@ class ChunkStats {
     let max: MinMaxType = this.max;
     if (column.type === 'boolean') [min, max] = [this.min === 1, this.max === 1];
     // Decimals as their unscaled integers (bigint: the writer takes them as they are), INT64 as bigint.
-    else if (column.type === 'decimal' || column.type === 'long' || column.type === 'timestamp') [min, max] = [BigInt(this.min), BigInt(this.max)];
+    else if (column.type === 'decimal' || column.type === 'long' || column.type === 'timestamp')
+      [min, max] = [BigInt(this.min), BigInt(this.max)];
     // The spec's rule for signed zeros: a zero minimum is written -0, a zero maximum +0.
     else if (column.type === 'double') [min, max] = [this.min === 0 ? -0 : this.min, this.max === 0 ? 0 : this.max];
     return { ...out, min_value: min, max_value: max };
@@ -160,10 +161,18 @@ function writeBooleans(out: Buffer, start: number, end: number, valueOf: (i: num
 }
 
 /** Writes one page's present values of a typed numeric column in PLAIN encoding. */
-function writeNumericValues(out: Buffer, column: TableColumn, { numbers, present }: NumericColumn, start: number, end: number, stats: ChunkStats): void {
+function writeNumericValues(
+  out: Buffer,
+  column: TableColumn,
+  { numbers, present }: NumericColumn,
+  start: number,
+  end: number,
+  stats: ChunkStats,
+): void {
   const type = column.type;
   const scale = 10 ** (column.scale ?? 0);
-  if (type === 'string') throw new ColumnTypeError(column.name, `column ${column.name} is a string column; it cannot be written from numbers`);
+  if (type === 'string')
+    throw new ColumnTypeError(column.name, `column ${column.name} is a string column; it cannot be written from numbers`);
   if (type === 'boolean') writeBooleans(out, start, end, (i) => (present[i] === 0 ? undefined : numbers[i] !== 0), stats);
   else if (type === 'double') {
     out.ensure((end - start) * 8);
@@ -215,7 +224,14 @@ function writeUtf8Values(out: Buffer, column: Utf8Column, start: number, end: nu
 }
 
 /** Writes one page's non-null values in PLAIN encoding. */
-function writeValues(out: Buffer, column: TableColumn, values: ArrayLike<CellValue | undefined>, start: number, end: number, stats: ChunkStats): void {
+function writeValues(
+  out: Buffer,
+  column: TableColumn,
+  values: ArrayLike<CellValue | undefined>,
+  start: number,
+  end: number,
+  stats: ChunkStats,
+): void {
   const type = column.type;
   const scale = 10 ** (column.scale ?? 0);
   const int32 = type === 'integer' || type === 'date' || (type === 'decimal' && (column.precision ?? 18) <= 9);
@@ -263,7 +279,12 @@ function writeValues(out: Buffer, column: TableColumn, values: ArrayLike<CellVal
     for (let i = start; i < end; i++) {
       const v = values[i];
       if (v === null || v === undefined) continue;
-      const n = type === 'date' ? Math.floor((v instanceof Date ? v.getTime() : (v as number)) / DAY_MS) : type === 'decimal' ? Math.round((v as number) * scale) : (v as number);
+      const n =
+        type === 'date'
+          ? Math.floor((v instanceof Date ? v.getTime() : (v as number)) / DAY_MS)
+          : type === 'decimal'
+            ? Math.round((v as number) * scale)
+            : (v as number);
       stats.number(n);
       out.view.setInt32(out.offset, n, true);
       out.offset += 4;
@@ -329,7 +350,11 @@ function writeLevels(out: Buffer, values: FlatColumnData, start: number, end: nu
 
 /** The table as a snappy Parquet file. */
 export function writeFlatParquet(table: FlatTable, options: WriteColumnsOptions = {}): Uint8Array {
-  if (!flatParquetSupports(table.columns)) throw new ColumnTypeError(table.columns.find((c) => !flatParquetSupports([c]))!.name, 'writeFlatParquet handles decimals up to 18 digits only; use writeColumns');
+  if (!flatParquetSupports(table.columns))
+    throw new ColumnTypeError(
+      table.columns.find((c) => !flatParquetSupports([c]))!.name,
+      'writeFlatParquet handles decimals up to 18 digits only; use writeColumns',
+    );
   const rowGroupSize = options.rowGroupSize ?? 250_000;
   const pageRows = options.pageRows ?? 50_000;
   const file = new FileParts();
@@ -352,7 +377,11 @@ export function writeFlatParquet(table: FlatTable, options: WriteColumnsOptions 
         stats.nulls += writeLevels(page, values, start, end);
         if (isNumericColumn(values)) writeNumericValues(page, column, values, start, end, stats);
         else if (isUtf8Column(values)) {
-          if (column.type !== 'string') throw new ColumnTypeError(column.name, `column ${column.name} is a ${column.type} column; it cannot be written from UTF-8 text`);
+          if (column.type !== 'string')
+            throw new ColumnTypeError(
+              column.name,
+              `column ${column.name} is a ${column.type} column; it cannot be written from UTF-8 text`,
+            );
           writeUtf8Values(page, values, start, end, stats);
         } else writeValues(page, column, values, start, end, stats);
         const body = compress(page.bytes.subarray(0, page.offset));
@@ -361,7 +390,12 @@ export function writeFlatParquet(table: FlatTable, options: WriteColumnsOptions 
           type: 'DATA_PAGE',
           uncompressed_page_size: page.offset,
           compressed_page_size: body.length,
-          data_page_header: { num_values: end - start, encoding: 'PLAIN', definition_level_encoding: 'RLE', repetition_level_encoding: 'RLE' },
+          data_page_header: {
+            num_values: end - start,
+            encoding: 'PLAIN',
+            definition_level_encoding: 'RLE',
+            repetition_level_encoding: 'RLE',
+          },
         });
         uncompressed += header.offset + page.offset;
         file.append(header.getBytes());

@@ -47,11 +47,30 @@ export async function consolidateTable(deps: ConsolidateTableDeps, request: Cons
     const engine = await chooseEngine(deps, job);
     const written = engine.engine === 'glue' ? await runOnGlue(engine.glue, deps, job) : await runInLambda(deps, job, engine.loaded);
     const result = await publish(deps, job, engine.engine, written, clock);
-    logProcessamento(deps.log, deps.metrics, toStepRecord('consolidate', { ...result, source, objects: result.location ? [result.location] : [], duration_ms: clock().getTime() - started.getTime(), message: `anomesdia ${request.anomesdia} (${result.engine})` }, { started_at: started.toISOString() }));
+    logProcessamento(
+      deps.log,
+      deps.metrics,
+      toStepRecord(
+        'consolidate',
+        {
+          ...result,
+          source,
+          objects: result.location ? [result.location] : [],
+          duration_ms: clock().getTime() - started.getTime(),
+          message: `anomesdia ${request.anomesdia} (${result.engine})`,
+        },
+        { started_at: started.toISOString() },
+      ),
+    );
     return result;
   } catch (err) {
     // A Glue run still going is not a failure: the state machine calls again.
-    if (!(err instanceof GlueJobStillRunningError)) logProcessamento(deps.log, deps.metrics, failedStepRecord('consolidate', source, err, { started_at: started.toISOString(), ended_at: clock().toISOString() }));
+    if (!(err instanceof GlueJobStillRunningError))
+      logProcessamento(
+        deps.log,
+        deps.metrics,
+        failedStepRecord('consolidate', source, err, { started_at: started.toISOString(), ended_at: clock().toISOString() }),
+      );
     throw err;
   }
 }
@@ -99,10 +118,12 @@ async function chooseEngine(deps: ConsolidateTableDeps, job: PartitionJob): Prom
     return { engine: 'glue', glue: deps.glue };
   };
   if (consolidation.engine === 'glue') return glue('engine is "glue"');
-  if (consolidation.engine === 'auto' && bytes > consolidation.glueThreshold.bytes) return glue(`input of ${bytes} bytes above the glueThreshold`);
+  if (consolidation.engine === 'auto' && bytes > consolidation.glueThreshold.bytes)
+    return glue(`input of ${bytes} bytes above the glueThreshold`);
   const loaded = await Promise.all(inputs.map(async (f) => ({ origem: f.origem, key: f.key, bytes: await deps.silver.get(f.key) })));
   const rows = loaded.reduce((n, f) => n + Number(parquetFooter(f.bytes, deps.silver.uri(f.key)).num_rows), 0);
-  if (consolidation.engine === 'auto' && rows > consolidation.glueThreshold.rows) return glue(`input of ${bytes} bytes and ${rows} rows above the glueThreshold`);
+  if (consolidation.engine === 'auto' && rows > consolidation.glueThreshold.rows)
+    return glue(`input of ${bytes} bytes and ${rows} rows above the glueThreshold`);
   return { engine: 'lambda', loaded };
 }
 
@@ -116,11 +137,23 @@ interface Written {
 }
 
 /** Switches the catalog partition to the new folder (not for an output_path), then saves the congregado. */
-async function publish(deps: ConsolidateTableDeps, job: PartitionJob, engine: 'lambda' | 'glue', written: Written, clock: () => Date): Promise<ConsolidateTableResult> {
+async function publish(
+  deps: ConsolidateTableDeps,
+  job: PartitionJob,
+  engine: 'lambda' | 'glue',
+  written: Written,
+  clock: () => Date,
+): Promise<ConsolidateTableResult> {
   const { consolidation, request, output } = job;
   if (!consolidation.output_path) {
     const table = goldTable(deps.config, consolidation);
-    await deps.catalog.ensureTable({ database: table.database, name: table.name, location: folderUri(deps.gold, table.prefix), columns: table.columns, partitionKeys: table.partitionKeys });
+    await deps.catalog.ensureTable({
+      database: table.database,
+      name: table.name,
+      location: folderUri(deps.gold, table.prefix),
+      columns: table.columns,
+      partitionKeys: table.partitionKeys,
+    });
     await publishPartition({
       catalog: deps.catalog,
       store: deps.gold,
@@ -141,9 +174,24 @@ async function publish(deps: ConsolidateTableDeps, job: PartitionJob, engine: 'l
     origens: consolidation.origens,
     processor_type: engine,
     sample_data: written.sample,
-    metadata: { anomesdia: request.anomesdia, run_id: request.runId, location: output.uri, rows_read: written.rows_read, rows_invalid: written.rows_invalid, consolidated_at: clock().toISOString() },
+    metadata: {
+      anomesdia: request.anomesdia,
+      run_id: request.runId,
+      location: output.uri,
+      rows_read: written.rows_read,
+      rows_invalid: written.rows_invalid,
+      consolidated_at: clock().toISOString(),
+    },
   });
-  return { anomesdia: request.anomesdia, rows_read: written.rows_read, rows_written: written.rows_written, rows_invalid: written.rows_invalid, congregado_version: record.version, location: output.uri, engine };
+  return {
+    anomesdia: request.anomesdia,
+    rows_read: written.rows_read,
+    rows_written: written.rows_written,
+    rows_invalid: written.rows_invalid,
+    congregado_version: record.version,
+    location: output.uri,
+    engine,
+  };
 }
 
 interface InputFile extends ObjectInfo {
@@ -161,7 +209,8 @@ async function silverInputs(deps: ConsolidateTableDeps, consolidation: Consolida
     } catch (err) {
       if (!(err instanceof CatalogTableNotFoundError)) throw err;
     }
-    const prefix = location === undefined ? silverLayout.partitionPrefix(origem, anomesdia) : withSlash(resolveIn([deps.silver], location).key);
+    const prefix =
+      location === undefined ? silverLayout.partitionPrefix(origem, anomesdia) : withSlash(resolveIn([deps.silver], location).key);
     const found: ObjectInfo[] = [];
     for await (const object of deps.silver.list(prefix)) if (object.key.endsWith('.parquet')) found.push(object);
     files.push(...(location === undefined ? latestRun(found, prefix) : found).map((f) => ({ ...f, origem })));
@@ -202,14 +251,21 @@ function resolveIn(stores: ObjectStore[], location: string): StoreLocation {
     const key = locationIn(store, location);
     if (key !== undefined) return { store, key };
   }
-  throw new UnresolvableLocationError(location, stores.map((s) => s.uri('')));
+  throw new UnresolvableLocationError(
+    location,
+    stores.map((s) => s.uri('')),
+  );
 }
 
 /** The TypeScript engine over the loaded files; writes one Parquet part and the null-key rows' quarantine. */
 async function runInLambda(deps: ConsolidateTableDeps, job: PartitionJob, loaded: LoadedFile[]): Promise<Written> {
   const { consolidation, columns, request, output } = job;
   const tables: OriginTable[] = [];
-  for (const file of loaded) tables.push({ origem: file.origem, ...readColumns(file.bytes, { columns: columns.map((c) => c.name), file: deps.silver.uri(file.key) }) });
+  for (const file of loaded)
+    tables.push({
+      origem: file.origem,
+      ...readColumns(file.bytes, { columns: columns.map((c) => c.name), file: deps.silver.uri(file.key) }),
+    });
   loaded.length = 0; // the engine holds the decoded columns; let the file bytes go
   const result = consolidate(rulesOf(consolidation), tables, { columns });
   tables.length = 0; // the result holds what it needs of the inputs
@@ -249,7 +305,11 @@ async function runOnGlue(glue: GlueConsolidationRunner, deps: ConsolidateTableDe
     columns: [...columns.map((c) => c.name), ORIGIN_COLUMN],
   };
   await glue.run(spec, { attempt: request.attempt, waitMs: glueWaitMs(request.remainingTimeMs) });
-  const summary = JSON.parse(new TextDecoder().decode(await output.store.get(`${output.key}${SUMMARY_FILE}`))) as { rows_read: number; rows_written: number; rows_invalid: number };
+  const summary = JSON.parse(new TextDecoder().decode(await output.store.get(`${output.key}${SUMMARY_FILE}`))) as {
+    rows_read: number;
+    rows_written: number;
+    rows_invalid: number;
+  };
   // The content hash covers the job's files in key order; the sample comes from the first file.
   const hash: string[] = [];
   let sample: Record<string, unknown>[] = [];
@@ -265,7 +325,12 @@ async function runOnGlue(glue: GlueConsolidationRunner, deps: ConsolidateTableDe
   return { ...summary, content_hash: sha256Hex(hash.join('\n')), sample };
 }
 
-async function quarantine(gold: ObjectStore, consolidation: ConsolidationConfig, request: ConsolidateTableRequest, rows: QuarantinedRow[]): Promise<void> {
+async function quarantine(
+  gold: ObjectStore,
+  consolidation: ConsolidationConfig,
+  request: ConsolidateTableRequest,
+  rows: QuarantinedRow[],
+): Promise<void> {
   const key = `${quarantinePrefix(consolidation, request)}.ndjson`;
   const lines = rows.map((q) => JSON.stringify({ origem: q.origem, reason: q.reason, row: jsonRow(q.row, undefined) }));
   await gold.put(key, `${lines.join('\n')}\n`, { contentType: 'application/x-ndjson' });
@@ -277,7 +342,11 @@ function quarantinePrefix(consolidation: ConsolidationConfig, request: Consolida
 }
 
 function rulesOf(consolidation: ConsolidationConfig): ConsolidationRules {
-  return { origens: consolidation.origens, chaves_principais: consolidation.chaves_principais, campos_decisao: consolidation.campos_decisao };
+  return {
+    origens: consolidation.origens,
+    chaves_principais: consolidation.chaves_principais,
+    campos_decisao: consolidation.campos_decisao,
+  };
 }
 
 /** The first rows (in key order) as JSON-ready objects: timestamps and dates as ISO-8601. */
@@ -296,7 +365,12 @@ function jsonRow(row: Record<string, CellValue>, types: Map<string, string> | un
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) {
     const type = types?.get(k);
-    out[k] = v instanceof Date ? v.toISOString() : typeof v === 'number' && (type === 'timestamp' || type === 'date') ? new Date(v).toISOString() : v;
+    out[k] =
+      v instanceof Date
+        ? v.toISOString()
+        : typeof v === 'number' && (type === 'timestamp' || type === 'date')
+          ? new Date(v).toISOString()
+          : v;
   }
   return out;
 }

@@ -12,7 +12,16 @@
 // - A column missing in an origin is null there; the same column with two types is an error.
 // Works on columns (cells, typed numbers or UTF-8 bytes, see column-data.ts) and row indices; only the
 // winners' values are copied.
-import { cellAt, cellsOf, isNumericColumn, isUtf8Column, numericColumn, utf8Compare, Utf8ColumnBuilder, utf8Equal } from '../columnar/columns.js';
+import {
+  cellAt,
+  cellsOf,
+  isNumericColumn,
+  isUtf8Column,
+  numericColumn,
+  utf8Compare,
+  Utf8ColumnBuilder,
+  utf8Equal,
+} from '../columnar/columns.js';
 import type { FlatColumnData, FlatTable, NumericColumn, Utf8Column, CellValue, ColumnTable, TableColumn } from '../columnar/types.js';
 import { ORIGIN_COLUMN } from '../lake/tables.js';
 import { compareValues } from './compare.js';
@@ -54,7 +63,11 @@ export function originTable(origem: string, table: ColumnTable | FlatTable): Ori
 }
 
 /** Consolidates the origins' rows by the rules; see the file comment for the exact semantics. */
-export function consolidate(rules: ConsolidationRules, given: readonly OriginTable[], options: ConsolidateOptions = {}): ConsolidationResult {
+export function consolidate(
+  rules: ConsolidationRules,
+  given: readonly OriginTable[],
+  options: ConsolidateOptions = {},
+): ConsolidationResult {
   const picked = pickWinners(rules, given, options);
   const data = gatherColumns(picked);
   return {
@@ -85,11 +98,13 @@ function pickWinners(rules: ConsolidationRules, given: readonly OriginTable[], o
   const columns = outputColumns(rules, inputs, options.columns);
   const priority = new Map(rules.origens.map((o, i) => [o, i]));
   for (const input of inputs) {
-    if (!priority.has(input.origem)) throw new ConsolidationInputError(`Origin "${input.origem}" is not one of the consolidation's origens (${rules.origens.join(', ')})`);
+    if (!priority.has(input.origem))
+      throw new ConsolidationInputError(`Origin "${input.origem}" is not one of the consolidation's origens (${rules.origens.join(', ')})`);
   }
   const names = new Set(columns.map((c) => c.name));
   for (const name of [...rules.chaves_principais, ...rules.campos_decisao.map((d) => d.campo)]) {
-    if (!names.has(name)) throw new ConsolidationInputError(`Column "${name}" (a key or decision field) is in none of the origins ${rules.origens.join(', ')}`);
+    if (!names.has(name))
+      throw new ConsolidationInputError(`Column "${name}" (a key or decision field) is in none of the origins ${rules.origens.join(', ')}`);
   }
 
   const total = inputs.reduce((n, t) => n + t.rowCount, 0);
@@ -148,7 +163,11 @@ function pickWinners(rules: ConsolidationRules, given: readonly OriginTable[], o
       const hash = keyHash(keyValues, r);
       if (hash === null) {
         const missing = rules.chaves_principais.filter((_, k) => keyValue(keyValues[k], r) === null);
-        quarantined.push({ origem: input.origem, reason: `null key column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`, row: rowOf(input, r) });
+        quarantined.push({
+          origem: input.origem,
+          reason: `null key column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`,
+          row: rowOf(input, r),
+        });
         continue;
       }
       let slot = hash & mask;
@@ -361,12 +380,19 @@ function keyHash(keyValues: (ColumnValues | undefined)[], r: number): number | n
   return h >>> 0;
 }
 
-function sortedByKey(rows: Int32Array, keys: (ColumnValues | undefined)[][], types: TableColumn['type'][], inputOf: Uint16Array, localOf: Int32Array): number[] {
+function sortedByKey(
+  rows: Int32Array,
+  keys: (ColumnValues | undefined)[][],
+  types: TableColumn['type'][],
+  inputOf: Uint16Array,
+  localOf: Int32Array,
+): number[] {
   const gather = (n: number): Utf8Column | number[] => gatherKey(keys[n]!, types[n]!, rows, inputOf, localOf);
   const firstKey = gather(0);
   // Built on first use: a prefix sort without ties never needs them (gathering reads every row's value).
   let full: ((a: number, b: number) => number) | undefined;
-  const compare = (a: number, b: number): number => (full ??= keyComparator(keys.map((_, n) => keyColumnComparator(n === 0 ? firstKey : gather(n)))))(a, b);
+  const compare = (a: number, b: number): number =>
+    (full ??= keyComparator(keys.map((_, n) => keyColumnComparator(n === 0 ? firstKey : gather(n)))))(a, b);
   const perm = (Array.isArray(firstKey) ? undefined : prefixSorted(firstKey, compare)) ?? Array.from(rows.keys()).sort(compare);
   const out = new Array<number>(perm.length);
   for (let i = 0; i < perm.length; i++) out[i] = rows[perm[i]!]!;
@@ -377,7 +403,13 @@ function sortedByKey(rows: Int32Array, keys: (ColumnValues | undefined)[][], typ
  * One key column's values at the given rows (never null): strings as one UTF-8 column, its bytes in
  * row order (compared as bytes: code point order), other types as numbers.
  */
-function gatherKey(key: (ColumnValues | undefined)[], type: TableColumn['type'], rows: Int32Array, inputOf: Uint16Array, localOf: Int32Array): Utf8Column | number[] {
+function gatherKey(
+  key: (ColumnValues | undefined)[],
+  type: TableColumn['type'],
+  rows: Int32Array,
+  inputOf: Uint16Array,
+  localOf: Int32Array,
+): Utf8Column | number[] {
   if (type !== 'string') {
     const numbers = new Array<number>(rows.length);
     for (let p = 0; p < rows.length; p++) numbers[p] = keyValue(key[inputOf[rows[p]!]!], localOf[rows[p]!]!) as number;

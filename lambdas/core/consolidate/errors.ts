@@ -38,13 +38,22 @@ export class ConsolidationNotFoundError extends PermanentError {
 }
 
 export class UnresolvableLocationError extends PermanentError {
-  constructor(readonly location: string, stores: string[]) {
-    super('UnresolvableLocationError', `Location ${location} is in none of the stores (${stores.join(', ')}); point it into one of them or pass resolveOutput`);
+  constructor(
+    readonly location: string,
+    stores: string[],
+  ) {
+    super(
+      'UnresolvableLocationError',
+      `Location ${location} is in none of the stores (${stores.join(', ')}); point it into one of them or pass resolveOutput`,
+    );
   }
 }
 
 export class GlueRunnerMissingError extends PermanentError {
   constructor(table: string, reason: string) {
-    super('GlueRunnerMissingError', `Consolidation ${table} must run on Glue (${reason}) but no Glue runner is configured; set engine to "lambda" or deploy the Glue job`);
+    super(
+      'GlueRunnerMissingError',
+      `Consolidation ${table} must run on Glue (${reason}) but no Glue runner is configured; set engine to "lambda" or deploy the Glue job`,
+    );
   }
 }

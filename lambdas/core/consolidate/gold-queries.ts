@@ -16,7 +16,12 @@ export interface GoldNamedQuery {
  * A gold table's named queries. `database` is the name the query engine knows (physical in AWS);
  * `columns` are the gold table's columns (goldColumns: fields, then `origem`).
  */
-export function goldNamedQueries(database: string, c: ConsolidationConfig, columns: readonly TableColumn[], dialect: SqlDialect = 'athena'): GoldNamedQuery[] {
+export function goldNamedQueries(
+  database: string,
+  c: ConsolidationConfig,
+  columns: readonly TableColumn[],
+  dialect: SqlDialect = 'athena',
+): GoldNamedQuery[] {
   const q = (name: string) => quoteIdentifier(name, dialect);
   const table = `${q(database)}.${q(c.tabela_consolidada)}`;
   const keys = c.chaves_principais.map(q).join(', ');
@@ -52,7 +57,10 @@ export function goldNamedQueries(database: string, c: ConsolidationConfig, colum
  */
 export function currentStateSql(table: string, c: ConsolidationRules, columns: readonly TableColumn[], dialect: SqlDialect): string {
   const q = (name: string) => quoteIdentifier(name, dialect);
-  const outputs: TableColumn[] = [...columns.filter((col) => col.name !== ORIGIN_COLUMN && col.name !== PARTITION_COLUMN), { name: PARTITION_COLUMN, type: 'string' }];
+  const outputs: TableColumn[] = [
+    ...columns.filter((col) => col.name !== ORIGIN_COLUMN && col.name !== PARTITION_COLUMN),
+    { name: PARTITION_COLUMN, type: 'string' },
+  ];
   const names = outputs.map((col) => col.name);
   return consolidationSql(
     {
@@ -60,7 +68,11 @@ export function currentStateSql(table: string, c: ConsolidationRules, columns: r
       chaves_principais: c.chaves_principais,
       campos_decisao: c.campos_decisao,
       columns: outputs,
-      sources: c.origens.map((origem, i) => ({ origem, columns: names, relation: `(SELECT * FROM ${table} WHERE ${q(ORIGIN_COLUMN)} = ${sqlString(origem)}) gold_${i}` })),
+      sources: c.origens.map((origem, i) => ({
+        origem,
+        columns: names,
+        relation: `(SELECT * FROM ${table} WHERE ${q(ORIGIN_COLUMN)} = ${sqlString(origem)}) gold_${i}`,
+      })),
     },
     dialect,
   );

@@ -62,7 +62,8 @@ function originsUnion(spec: ConsolidationSqlSpec, dialect: SqlDialect, outputs: 
     if (priority < 0) throw new Error(`Origin "${source.origem}" is not one of the consolidation's origens (${spec.origens.join(', ')})`);
     const select = outputs.map((c) => (present.has(c.name) ? q(c.name) : `CAST(NULL AS ${sqlType(c, dialect)}) AS ${q(c.name)}`));
     const from = 'relation' in source ? source.relation : `${q(source.database)}.${q(source.table)}`;
-    const where = 'relation' in source || spec.anomesdia === undefined ? '' : ` WHERE ${q(PARTITION_COLUMN)} = ${sqlString(spec.anomesdia)}`;
+    const where =
+      'relation' in source || spec.anomesdia === undefined ? '' : ` WHERE ${q(PARTITION_COLUMN)} = ${sqlString(spec.anomesdia)}`;
     return `  SELECT ${[...select, `${sqlString(source.origem)} AS ${q(ORIGIN_COLUMN)}`, `${priority} AS ${q(PRIORITY)}`].join(', ')}\n  FROM ${from}${where}`;
   });
   return branches.join('\n  UNION ALL\n');

@@ -6,13 +6,16 @@ export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export const bronzeKeys = {
   partitionPrefix: (source: string, anomesdia: string) => `source=${source}/anomesdia=${anomesdia}/`,
   runPrefix: (source: string, anomesdia: string, runId: string) => `source=${source}/anomesdia=${anomesdia}/run=${runId}/`,
-  part: (source: string, anomesdia: string, runId: string, n: number) => `source=${source}/anomesdia=${anomesdia}/run=${runId}/part-${pad5(n)}.ndjson.gz`,
+  part: (source: string, anomesdia: string, runId: string, n: number) =>
+    `source=${source}/anomesdia=${anomesdia}/run=${runId}/part-${pad5(n)}.ndjson.gz`,
   /** Hash indexes of a partition: each commits the parts one ingestion attempt wrote there. */
   indexPrefix: (source: string, anomesdia: string) => `source=${source}/anomesdia=${anomesdia}/_hashes/`,
-  index: (source: string, anomesdia: string, runId: string, firstPart: number) => `source=${source}/anomesdia=${anomesdia}/_hashes/run=${runId}/from-part-${pad5(firstPart)}.bin`,
+  index: (source: string, anomesdia: string, runId: string, firstPart: number) =>
+    `source=${source}/anomesdia=${anomesdia}/_hashes/run=${runId}/from-part-${pad5(firstPart)}.bin`,
   manifestPrefix: (source: string) => `source=${source}/_manifests/`,
   /** The first attempt of a run writes `run=<id>.json`; a rerun of the same run id `run=<id>.attempt-<n>.json`. */
-  manifest: (source: string, runId: string, attempt: number) => `source=${source}/_manifests/run=${runId}${attempt > 1 ? `.attempt-${attempt}` : ''}.json`,
+  manifest: (source: string, runId: string, attempt: number) =>
+    `source=${source}/_manifests/run=${runId}${attempt > 1 ? `.attempt-${attempt}` : ''}.json`,
 };
 
 export const fileDropKeys = {

@@ -156,7 +156,16 @@ export class BronzeWriter {
         const key = bronzeKeys.index(source, state.anomesdia, runId, state.firstPart);
         summary.digest = state.digest.digest('hex');
         const body = encodeHashIndex(
-          { version: 1, source, anomesdia: state.anomesdia, runId, parts: state.parts, records: state.recordsNew, digest: summary.digest, created_at: this.options.ingestedAt },
+          {
+            version: 1,
+            source,
+            anomesdia: state.anomesdia,
+            runId,
+            parts: state.parts,
+            records: state.recordsNew,
+            digest: summary.digest,
+            created_at: this.options.ingestedAt,
+          },
           state.newKeys,
         );
         await store.put(key, body, { contentType: 'application/octet-stream', ifNoneMatch: true });
@@ -306,7 +315,10 @@ class PartStream {
   private readonly out: Buffer[] = [];
   private readonly done: Promise<Buffer>;
 
-  constructor(level: number, private readonly pool: ChunkPool) {
+  constructor(
+    level: number,
+    private readonly pool: ChunkPool,
+  ) {
     this.gzip = createGzip({ level, chunkSize: 64 * 1024 });
     this.gzip.on('data', (c: Buffer) => this.out.push(c));
     this.done = new Promise<Buffer>((resolve, reject) => {

@@ -9,9 +9,10 @@ export class MalformedPageError extends PermanentError {
     readonly page: number,
     readonly issue: string,
   ) {
-    super('MalformedPageError', 
+    super(
+      'MalformedPageError',
       `Source "${source}" page ${page} (${url}) is malformed: ${issue}. ` +
-        'Check the source\'s http.recordsPath and pagination paths against the API\'s response; nothing of this run was committed to bronze.',
+        "Check the source's http.recordsPath and pagination paths against the API's response; nothing of this run was committed to bronze.",
     );
   }
 }
@@ -30,17 +31,22 @@ export class HttpStatusError extends PipelineError {
     /** Delay asked by a Retry-After header, in milliseconds. */
     readonly retryAfterMs?: number,
   ) {
-    super('HttpStatusError', `Source "${source}": ${url} answered HTTP ${status} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${body.slice(0, 200)}. ${statusHint(status)}`);
+    super(
+      'HttpStatusError',
+      `Source "${source}": ${url} answered HTTP ${status} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${body.slice(0, 200)}. ${statusHint(status)}`,
+    );
     this.retryable = status === 408 || status === 429 || status >= 500;
   }
 }
 
 function statusHint(status: number): string {
-  if (status === 401 || status === 403) return 'Check the token in the source\'s authSecretName secret and the authHeader/authScheme settings.';
-  if (status === 404) return 'Check the source\'s http.endpoint.';
-  if (status === 429 || status === 503) return 'The API keeps throttling: lower limits.httpPagesInFlight or raise limits.retry.maxAttempts.';
+  if (status === 401 || status === 403)
+    return "Check the token in the source's authSecretName secret and the authHeader/authScheme settings.";
+  if (status === 404) return "Check the source's http.endpoint.";
+  if (status === 429 || status === 503)
+    return 'The API keeps throttling: lower limits.httpPagesInFlight or raise limits.retry.maxAttempts.';
   if (status >= 500) return 'The API is failing; the run can be retried later.';
-  return 'Check the request parameters (pagination and window params) in the source\'s config.';
+  return "Check the request parameters (pagination and window params) in the source's config.";
 }
 
 /** No answer within the timeout, on every attempt. */
@@ -51,7 +57,10 @@ export class HttpTimeoutError extends TransientError {
     readonly timeoutMs: number,
     readonly attempts: number,
   ) {
-    super('HttpTimeoutError', `Source "${source}": ${url} did not answer within ${timeoutMs} ms (${attempts} attempt${attempts === 1 ? '' : 's'}). Raise http.timeoutMs or limits.httpTimeoutMs if the API is slow.`);
+    super(
+      'HttpTimeoutError',
+      `Source "${source}": ${url} did not answer within ${timeoutMs} ms (${attempts} attempt${attempts === 1 ? '' : 's'}). Raise http.timeoutMs or limits.httpTimeoutMs if the API is slow.`,
+    );
   }
 }
 
@@ -62,7 +71,8 @@ export class PaginationLimitError extends PermanentError {
     readonly maxPages: number,
     readonly lastUrl: string,
   ) {
-    super('PaginationLimitError', 
+    super(
+      'PaginationLimitError',
       `Source "${source}" returned more than ${maxPages} pages (last ${lastUrl}) without ending; stopped to avoid endless pagination. ` +
         'If the window really is that big, raise http.maxPages or limits.maxPagesPerRun, or backfill it in smaller windows.',
     );
@@ -76,7 +86,10 @@ export class PaginationLoopError extends PermanentError {
     readonly page: number,
     readonly repeated: string,
   ) {
-    super('PaginationLoopError', `Source "${source}" page ${page} points back to an already fetched page (${repeated}); the API's pagination loops. Check the source's pagination style and paths.`);
+    super(
+      'PaginationLoopError',
+      `Source "${source}" page ${page} points back to an already fetched page (${repeated}); the API's pagination loops. Check the source's pagination style and paths.`,
+    );
   }
 }
 
@@ -87,7 +100,10 @@ export class ForeignLinkError extends PermanentError {
     readonly link: string,
     readonly endpoint: string,
   ) {
-    super('ForeignLinkError', `Source "${source}": the next link ${link} leaves the endpoint's origin (${new URL(endpoint).origin}); refusing to send the token there. Point http.endpoint at the API's real origin.`);
+    super(
+      'ForeignLinkError',
+      `Source "${source}": the next link ${link} leaves the endpoint's origin (${new URL(endpoint).origin}); refusing to send the token there. Point http.endpoint at the API's real origin.`,
+    );
   }
 }
 
@@ -106,19 +122,31 @@ export class HttpNetworkError extends TransientError {
     readonly detail: string,
     readonly attempts: number,
   ) {
-    super('HttpNetworkError', `Source "${source}": could not reach ${url} (${detail}) after ${attempts} attempt${attempts === 1 ? '' : 's'}. Check the endpoint's host and the network path from the function (VPC, NAT, firewall).`);
+    super(
+      'HttpNetworkError',
+      `Source "${source}": could not reach ${url} (${detail}) after ${attempts} attempt${attempts === 1 ? '' : 's'}. Check the endpoint's host and the network path from the function (VPC, NAT, firewall).`,
+    );
   }
 }
 
 /** A dropped file that cannot be read as records; the reason lands beside it in error/. */
 export class UnreadableFileError extends PermanentError {
-  constructor(readonly key: string, readonly reason: string) {
+  constructor(
+    readonly key: string,
+    readonly reason: string,
+  ) {
     super('UnreadableFileError', `${key}: ${reason}`);
   }
 }
 
 export class HashIndexFormatError extends PermanentError {
-  constructor(readonly uri: string, detail: string) {
-    super('HashIndexFormatError', `Bronze hash index ${uri} is not readable (${detail}); it was written by another tool or truncated. Move it aside and rerun the window to rebuild it.`);
+  constructor(
+    readonly uri: string,
+    detail: string,
+  ) {
+    super(
+      'HashIndexFormatError',
+      `Bronze hash index ${uri} is not readable (${detail}); it was written by another tool or truncated. Move it aside and rerun the window to rebuild it.`,
+    );
   }
 }

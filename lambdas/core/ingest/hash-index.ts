@@ -147,8 +147,12 @@ export function encodeHashIndex(header: HashIndexHeader, keys: HashList64): Uint
   return out;
 }
 
-export function decodeHashIndex(bytes: Uint8Array, uri: string): { header: HashIndexHeader; forEachKey(fn: (hi: number, lo: number) => void): void } {
-  if (bytes.length < 8 || new TextDecoder().decode(bytes.subarray(0, 4)) !== MAGIC) throw new HashIndexFormatError(uri, 'no MHX1 signature');
+export function decodeHashIndex(
+  bytes: Uint8Array,
+  uri: string,
+): { header: HashIndexHeader; forEachKey(fn: (hi: number, lo: number) => void): void } {
+  if (bytes.length < 8 || new TextDecoder().decode(bytes.subarray(0, 4)) !== MAGIC)
+    throw new HashIndexFormatError(uri, 'no MHX1 signature');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(4);
   if (8 + headerLength > bytes.length) throw new HashIndexFormatError(uri, 'header longer than the object');

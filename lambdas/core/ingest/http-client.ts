@@ -71,7 +71,8 @@ export async function getJson(url: string, options: GetJsonOptions): Promise<Jso
           // Buffer's UTF-8 decoding is several times faster than Response.text()'s TextDecoder.
           text = Buffer.from(await response.arrayBuffer()).toString('utf8');
         } catch (err) {
-          if (options.signal?.aborted) throw new AbortError(options.signal.reason instanceof Error ? options.signal.reason : new Error('aborted'));
+          if (options.signal?.aborted)
+            throw new AbortError(options.signal.reason instanceof Error ? options.signal.reason : new Error('aborted'));
           if (timeout.aborted) throw new TransientFailure('timeout', `no answer within ${options.timeoutMs} ms`);
           throw new TransientFailure('network', describeNetworkError(err), undefined, undefined, undefined, err);
         }
@@ -79,14 +80,32 @@ export async function getJson(url: string, options: GetJsonOptions): Promise<Jso
           try {
             return { body: JSON.parse(text) as unknown, headers: response.headers };
           } catch (err) {
-            throw new AbortError(new MalformedPageError(source, url, page, `not JSON (${(err as Error).message}); body starts ${JSON.stringify(text.slice(0, 80))}`));
+            throw new AbortError(
+              new MalformedPageError(
+                source,
+                url,
+                page,
+                `not JSON (${(err as Error).message}); body starts ${JSON.stringify(text.slice(0, 80))}`,
+              ),
+            );
           }
         }
-        const retryAfterMs = response.status === 429 || response.status === 503 ? parseRetryAfter(response.headers.get('retry-after'), Date.now()) : undefined;
-        if (!RETRYABLE_STATUSES.has(response.status)) throw new AbortError(new HttpStatusError(source, url, response.status, text, attempt));
+        const retryAfterMs =
+          response.status === 429 || response.status === 503 ? parseRetryAfter(response.headers.get('retry-after'), Date.now()) : undefined;
+        if (!RETRYABLE_STATUSES.has(response.status))
+          throw new AbortError(new HttpStatusError(source, url, response.status, text, attempt));
         if (retryAfterMs !== undefined && retryAfterMs > retry.maxDelayMs)
           // Waiting longer than the policy allows would hold the Lambda; fail now and let the run be retried later.
-          throw new AbortError(new HttpStatusError(source, url, response.status, `${text} (Retry-After asks for ${Math.ceil(retryAfterMs / 1000)} s, beyond limits.retry.maxDelayMs)`, attempt, retryAfterMs));
+          throw new AbortError(
+            new HttpStatusError(
+              source,
+              url,
+              response.status,
+              `${text} (Retry-After asks for ${Math.ceil(retryAfterMs / 1000)} s, beyond limits.retry.maxDelayMs)`,
+              attempt,
+              retryAfterMs,
+            ),
+          );
         throw new TransientFailure('status', `HTTP ${response.status}`, response.status, text, retryAfterMs);
       },
       {

@@ -30,13 +30,25 @@ export async function ingestSource(deps: IngestDeps, input: IngestInput): Promis
   let pagesSoFar = 0;
   let recordsSoFar = 0;
   try {
-    const result = source.kind === 'http' ? await ingestHttp(deps, source, input, started, (p, r) => ((pagesSoFar = p), (recordsSoFar = r))) : await ingestFiles(deps, source, input, started);
+    const result =
+      source.kind === 'http'
+        ? await ingestHttp(deps, source, input, started, (p, r) => ((pagesSoFar = p), (recordsSoFar = r)))
+        : await ingestFiles(deps, source, input, started);
     progress.finish(source.name, { status: 'SUCCEEDED', pages: result.pages, records: result.records_seen, message: result.message });
     logProcessamento(deps.log, deps.metrics, ingestStepRecord(result, started.toISOString()));
     return result;
   } catch (err) {
-    progress.finish(source.name, { status: 'FAILED', pages: pagesSoFar, records: recordsSoFar, message: err instanceof Error ? err.message : String(err) });
-    logProcessamento(deps.log, deps.metrics, failedStepRecord('ingest', source.name, err, { started_at: started.toISOString(), ended_at: clock().toISOString() }));
+    progress.finish(source.name, {
+      status: 'FAILED',
+      pages: pagesSoFar,
+      records: recordsSoFar,
+      message: err instanceof Error ? err.message : String(err),
+    });
+    logProcessamento(
+      deps.log,
+      deps.metrics,
+      failedStepRecord('ingest', source.name, err, { started_at: started.toISOString(), ended_at: clock().toISOString() }),
+    );
     throw err;
   }
 }
@@ -51,11 +63,16 @@ function clockOf(deps: IngestDeps): () => Date {
 }
 
 function validateInput(input: IngestInput): void {
-  if (!RUN_ID_PATTERN.test(input.runId)) throw new IngestInputError(`Run id "${input.runId}" cannot name bronze objects; use letters, digits, ".", "_" and "-" (at most 128)`);
+  if (!RUN_ID_PATTERN.test(input.runId))
+    throw new IngestInputError(`Run id "${input.runId}" cannot name bronze objects; use letters, digits, ".", "_" and "-" (at most 128)`);
   const from = Date.parse(input.window.from);
   const to = Date.parse(input.window.to);
-  if (Number.isNaN(from) || Number.isNaN(to)) throw new IngestInputError(`Window ${input.window.from} .. ${input.window.to} is not two ISO-8601 instants`);
-  if (from > to) throw new IngestInputError(`Window starts (${input.window.from}) after it ends (${input.window.to}); the Plan step computes windows as [from, to)`);
+  if (Number.isNaN(from) || Number.isNaN(to))
+    throw new IngestInputError(`Window ${input.window.from} .. ${input.window.to} is not two ISO-8601 instants`);
+  if (from > to)
+    throw new IngestInputError(
+      `Window starts (${input.window.from}) after it ends (${input.window.to}); the Plan step computes windows as [from, to)`,
+    );
 }
 
 /** Partition days of records, with the day of the window's end for a record whose partition field is no time. */
@@ -67,7 +84,13 @@ function partitioner(config: PipelineConfig, source: SourceConfig, window: RunWi
   return (record: Record<string, unknown>): BronzeRecordInput => ({ record, anomesdia: assigner.of(record[field]) ?? fallback });
 }
 
-async function ingestHttp(deps: IngestDeps, source: SourceConfig, input: IngestInput, started: Date, onProgress: (pages: number, records: number) => void): Promise<IngestResult> {
+async function ingestHttp(
+  deps: IngestDeps,
+  source: SourceConfig,
+  input: IngestInput,
+  started: Date,
+  onProgress: (pages: number, records: number) => void,
+): Promise<IngestResult> {
   const { config } = deps;
   const http = source.http!;
   const limits = config.limits;
@@ -129,7 +152,11 @@ async function ingestFiles(deps: IngestDeps, source: SourceConfig, input: Ingest
       if (!(err instanceof UnreadableFileError)) throw err;
       // The reason first: a crash before the move leaves the file in pending/ to be tried again.
       const movedTo = await freeTarget(bronze, fileDropKeys.error(source.name, file.name), input.runId);
-      await bronze.put(reasonKey(movedTo), `${err.reason}\n(source ${source.name}, run ${input.runId}, ${clockOf(deps)().toISOString()})\n`, { contentType: 'text/plain; charset=utf-8' });
+      await bronze.put(
+        reasonKey(movedTo),
+        `${err.reason}\n(source ${source.name}, run ${input.runId}, ${clockOf(deps)().toISOString()})\n`,
+        { contentType: 'text/plain; charset=utf-8' },
+      );
       await bronze.move(file.key, movedTo);
       errors.push({ name: file.name, reason: err.reason, moved_to: movedTo });
       deps.log?.warn(`ingest ${source.name}: unreadable file moved to error/`, { file: file.key, reason: err.reason, moved_to: movedTo });
@@ -148,7 +175,11 @@ async function ingestFiles(deps: IngestDeps, source: SourceConfig, input: Ingest
   // rerun finds every row already in bronze (same content hashes) and just moves them.
   const commit = await writer.commit();
   const watermark = maxWatermark !== undefined ? new Date(maxWatermark).toISOString() : input.window.to;
-  const files: NonNullable<RunManifest['files']> = readable.map((f) => ({ name: f.name, records: f.records, moved_to: fileDropKeys.done(source.name, f.name) }));
+  const files: NonNullable<RunManifest['files']> = readable.map((f) => ({
+    name: f.name,
+    records: f.records,
+    moved_to: fileDropKeys.done(source.name, f.name),
+  }));
   const result = await finish(deps, source, input, started, commit, { pages: pending.length, watermark, files, errors });
   const done: string[] = [];
   for (const [i, f] of readable.entries()) {
@@ -218,7 +249,12 @@ async function finish(
     records_duplicate: commit.records_duplicate,
     pages: extra.pages,
     anomesdias,
-    partitions: commit.partitions.map((p) => ({ anomesdia: p.anomesdia, records_seen: p.records_seen, records_new: p.records_new, records_duplicate: p.records_duplicate })),
+    partitions: commit.partitions.map((p) => ({
+      anomesdia: p.anomesdia,
+      records_seen: p.records_seen,
+      records_new: p.records_new,
+      records_duplicate: p.records_duplicate,
+    })),
     manifest: manifestKey,
     watermark_candidate: extra.watermark,
     rows_read: commit.records_seen,
@@ -253,7 +289,8 @@ export async function readRunManifests(store: ObjectStore, source: string, runId
   const first = bronzeKeys.manifest(source, runId, 1);
   const stem = first.slice(0, -'.json'.length);
   for await (const o of store.list(stem)) {
-    if (o.key === first || o.key.startsWith(`${stem}.attempt-`)) out.push(JSON.parse(new TextDecoder().decode(await store.get(o.key))) as RunManifest);
+    if (o.key === first || o.key.startsWith(`${stem}.attempt-`))
+      out.push(JSON.parse(new TextDecoder().decode(await store.get(o.key))) as RunManifest);
   }
   return out.sort((a, b) => a.attempt - b.attempt);
 }

@@ -55,7 +55,12 @@ function withParams(base: URL, params: Record<string, string | number>): string 
   return url.href;
 }
 
-async function fetchPage(options: PaginateOptions, url: string, number: number, signal: AbortSignal | undefined): Promise<{ page: Page; response: JsonResponse }> {
+async function fetchPage(
+  options: PaginateOptions,
+  url: string,
+  number: number,
+  signal: AbortSignal | undefined,
+): Promise<{ page: Page; response: JsonResponse }> {
   const response = await getJson(url, {
     source: options.source,
     page: number,
@@ -198,13 +203,19 @@ async function* paginateCursor(options: PaginateOptions): AsyncGenerator<Page> {
   const p = options.http.pagination;
   if (p.style !== 'cursor') throw new Error('unreachable');
   const base = baseUrl(options);
-  const urlOf = (cursor?: string) => withParams(base, { [p.pageSizeParam]: p.pageSize, ...(cursor !== undefined ? { [p.cursorParam]: cursor } : {}) });
+  const urlOf = (cursor?: string) =>
+    withParams(base, { [p.pageSizeParam]: p.pageSize, ...(cursor !== undefined ? { [p.cursorParam]: cursor } : {}) });
   const seen = new Set<string>();
   yield* followChain(options, urlOf(), (page, response) => {
     const nextCursor = getPath(response.body, p.nextCursorPath);
     if (nextCursor === undefined || nextCursor === null || nextCursor === '') return undefined;
     if (typeof nextCursor !== 'string' && typeof nextCursor !== 'number')
-      throw new MalformedPageError(options.source, page.url, page.number, `${p.nextCursorPath}: expected a string cursor, got ${JSON.stringify(nextCursor).slice(0, 60)}`);
+      throw new MalformedPageError(
+        options.source,
+        page.url,
+        page.number,
+        `${p.nextCursorPath}: expected a string cursor, got ${JSON.stringify(nextCursor).slice(0, 60)}`,
+      );
     const cursor = String(nextCursor);
     if (seen.has(cursor)) throw new PaginationLoopError(options.source, page.number, `cursor ${cursor}`);
     seen.add(cursor);
@@ -231,7 +242,13 @@ async function* paginateLinks(options: PaginateOptions): AsyncGenerator<Page> {
   yield* followChain(options, first, (page, response) => {
     const link = getPath(response.body, p.nextLinkPath) ?? nextFromLinkHeader(response.headers.get('link'));
     if (link === undefined || link === null || link === '') return undefined;
-    if (typeof link !== 'string') throw new MalformedPageError(options.source, page.url, page.number, `${p.nextLinkPath}: expected a URL, got ${JSON.stringify(link).slice(0, 60)}`);
+    if (typeof link !== 'string')
+      throw new MalformedPageError(
+        options.source,
+        page.url,
+        page.number,
+        `${p.nextLinkPath}: expected a URL, got ${JSON.stringify(link).slice(0, 60)}`,
+      );
     const next = new URL(link, page.url);
     if (next.origin !== origin) throw new ForeignLinkError(options.source, next.href, options.http.endpoint);
     if (seen.has(next.href)) throw new PaginationLoopError(options.source, page.number, next.href);

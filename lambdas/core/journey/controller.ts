@@ -35,13 +35,18 @@ export function boundStep(step: StepRecord, maxBytes = STEP_MAX_BYTES): StepReco
   const bounded = Object.fromEntries(Object.entries(step).filter(([, v]) => v !== undefined)) as StepRecord;
   for (const field of ['message', 'error'] as const) {
     const text = bounded[field];
-    if (text && text.length > TEXT_MAX_CHARS) bounded[field] = `${text.slice(0, TEXT_MAX_CHARS)}... (${text.length - TEXT_MAX_CHARS} more characters)`;
+    if (text && text.length > TEXT_MAX_CHARS)
+      bounded[field] = `${text.slice(0, TEXT_MAX_CHARS)}... (${text.length - TEXT_MAX_CHARS} more characters)`;
   }
   const size = (s: StepRecord) => Buffer.byteLength(JSON.stringify(s), 'utf8');
   const objects = bounded.objects;
   if (!objects || size(bounded) <= maxBytes) return bounded;
   const kept: string[] = [];
-  const note = (dropped: number) => ({ ...bounded, objects: kept, message: [bounded.message, `${dropped} more object(s) not listed`].filter(Boolean).join('; ') });
+  const note = (dropped: number) => ({
+    ...bounded,
+    objects: kept,
+    message: [bounded.message, `${dropped} more object(s) not listed`].filter(Boolean).join('; '),
+  });
   for (const object of objects) {
     kept.push(object);
     if (size(note(objects.length - kept.length)) > maxBytes) {
@@ -122,7 +127,11 @@ export class JourneyController implements JourneyPort {
     const now = this.clock();
     const bounded = boundStep(step);
     const set = { step: step.name, ...this.leaseFields(now) };
-    const appended = await this.store.update(key, { appendStep: bounded, stepBytes: Buffer.byteLength(JSON.stringify(bounded), 'utf8'), set }, { stepBytesBelow: STEPS_MAX_BYTES });
+    const appended = await this.store.update(
+      key,
+      { appendStep: bounded, stepBytes: Buffer.byteLength(JSON.stringify(bounded), 'utf8'), set },
+      { stepBytesBelow: STEPS_MAX_BYTES },
+    );
     if (appended) return;
     const counted = await this.store.update(key, { countStepNotListed: true, set });
     if (!counted) throw new JourneyNotFoundError(key, `record step "${step.name}" of`);
@@ -133,7 +142,17 @@ export class JourneyController implements JourneyPort {
     const now = this.clock().toISOString();
     const updated = await this.store.update(
       key,
-      { set: { status: 'COMPLETED', step: 'completed', result: result ?? null, completed_at: now, updated_at: now, expires_at: this.expiresAt() }, remove: ['lease_expires_at', 'error'] },
+      {
+        set: {
+          status: 'COMPLETED',
+          step: 'completed',
+          result: result ?? null,
+          completed_at: now,
+          updated_at: now,
+          expires_at: this.expiresAt(),
+        },
+        remove: ['lease_expires_at', 'error'],
+      },
       {},
     );
     if (!updated) throw new JourneyNotFoundError(key, 'complete');

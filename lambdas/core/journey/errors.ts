@@ -3,7 +3,11 @@ import { PermanentError, TransientError } from '../errors.js';
 
 /** Another execution holds the journey's live lease: this one must not run the work. */
 export class JourneyInProgressError extends PermanentError {
-  constructor(readonly runId: string, readonly owner?: string, readonly leaseExpiresAt?: string) {
+  constructor(
+    readonly runId: string,
+    readonly owner?: string,
+    readonly leaseExpiresAt?: string,
+  ) {
     super(
       'JourneyInProgressError',
       `Journey ${runId} is already running (owner ${owner ?? 'unknown'}, lease until ${leaseExpiresAt ?? 'unknown'}); wait for it, or start again after the lease expires`,
@@ -12,14 +16,23 @@ export class JourneyInProgressError extends PermanentError {
 }
 
 export class JourneyNotFoundError extends PermanentError {
-  constructor(readonly key: string, action: string) {
+  constructor(
+    readonly key: string,
+    action: string,
+  ) {
     super('JourneyNotFoundError', `Cannot ${action} journey ${key}: it was never begun (call begin first)`);
   }
 }
 
 /** Gave up after many lost races on one key: a sign of a store that does not honour its conditions. */
 export class JourneyContentionError extends TransientError {
-  constructor(readonly key: string, attempts: number) {
-    super('JourneyContentionError', `Journey ${key}: ${attempts} conditional writes in a row lost to other callers; check the journey table's consistency`);
+  constructor(
+    readonly key: string,
+    attempts: number,
+  ) {
+    super(
+      'JourneyContentionError',
+      `Journey ${key}: ${attempts} conditional writes in a row lost to other callers; check the journey table's consistency`,
+    );
   }
 }

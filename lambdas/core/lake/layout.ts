@@ -23,7 +23,8 @@ export const silverLayout = {
   /** Each Refine writes a partition under its own run folder; the catalog then points at it. */
   runPrefix: (source: string, anomesdia: string, runId: string) => `${source}/${PARTITION_COLUMN}=${anomesdia}/run=${runId}/`,
   /** Invalid rows with their reasons, one NDJSON object per run and partition. */
-  quarantine: (source: string, anomesdia: string, runId: string) => `_quarantine/${source}/${PARTITION_COLUMN}=${anomesdia}/run=${runId}.ndjson`,
+  quarantine: (source: string, anomesdia: string, runId: string) =>
+    `_quarantine/${source}/${PARTITION_COLUMN}=${anomesdia}/run=${runId}.ndjson`,
   quarantinePrefix: (source: string) => `_quarantine/${source}/`,
 };
 
@@ -31,7 +32,8 @@ export const goldLayout = {
   /** The gold table of a consolidation: `<database>/<tabela_consolidada>/` (seed 000's layout). */
   tablePrefix: (database: string, table: string) => `${database}/${table}/`,
   partitionPrefix: (database: string, table: string, anomesdia: string) => `${database}/${table}/${PARTITION_COLUMN}=${anomesdia}/`,
-  runPrefix: (database: string, table: string, anomesdia: string, runId: string) => `${database}/${table}/${PARTITION_COLUMN}=${anomesdia}/run=${runId}/`,
+  runPrefix: (database: string, table: string, anomesdia: string, runId: string) =>
+    `${database}/${table}/${PARTITION_COLUMN}=${anomesdia}/run=${runId}/`,
   /** Full congregado samples that do not fit in the DynamoDB item. */
   congregadoSample: (id: string, version: number) => `_congregado/${id}/v${version}.json`,
 };

@@ -36,7 +36,8 @@ export async function publishPartition(version: PartitionVersion): Promise<strin
   for (const c of version.companions ?? []) await deleteAllBut(store, c.prefix, keep);
   // A partition an earlier layout registered outside the partition folder: its files go too.
   const old = previous === undefined ? undefined : locationIn(store, previous);
-  if (old !== undefined && old !== '' && !old.startsWith(version.partitionPrefix) && old !== version.versionPrefix) await deleteAllBut(store, withSlash(old), keep);
+  if (old !== undefined && old !== '' && !old.startsWith(version.partitionPrefix) && old !== version.versionPrefix)
+    await deleteAllBut(store, withSlash(old), keep);
   return location;
 }
 

@@ -15,7 +15,11 @@ export const SILVER_LINEAGE_COLUMNS: TableColumn[] = [
 export const ORIGIN_COLUMN = 'origem';
 
 export function fieldColumns(source: SourceConfig): TableColumn[] {
-  return source.fields.map((f) => ({ name: f.name, type: f.type, ...(f.type === 'decimal' ? { precision: f.precision, scale: f.scale ?? 0 } : {}) }));
+  return source.fields.map((f) => ({
+    name: f.name,
+    type: f.type,
+    ...(f.type === 'decimal' ? { precision: f.precision, scale: f.scale ?? 0 } : {}),
+  }));
 }
 
 /** Silver table of a source: its declared fields, then lineage columns; partitioned by anomesdia. */
@@ -34,7 +38,14 @@ export function goldColumns(config: PipelineConfig, consolidation: Consolidation
       const seen = columns.get(column.name);
       if (!seen) columns.set(column.name, { column, origin });
       else if (typeName(seen.column) !== typeName(column))
-        throw new ConsolidationSchemaError(origin, column.name, typeName(seen.column), typeName(column), `origin "${seen.origin}"`, `${consolidation.database}.${consolidation.tabela_consolidada}`);
+        throw new ConsolidationSchemaError(
+          origin,
+          column.name,
+          typeName(seen.column),
+          typeName(column),
+          `origin "${seen.origin}"`,
+          `${consolidation.database}.${consolidation.tabela_consolidada}`,
+        );
     }
   }
   return [...[...columns.values()].map((c) => c.column), { name: ORIGIN_COLUMN, type: 'string' }];

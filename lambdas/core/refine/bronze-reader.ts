@@ -37,7 +37,11 @@ export async function committedParts(store: ObjectStore, source: string, anomesd
  * The parts' lines, part after part; loading starts at once, and up to `prefetch` parts are downloaded and decompressed ahead
  * while the caller works on the current one.
  */
-export function readParts(store: ObjectStore, parts: readonly CommittedPart[], prefetch = 3): AsyncGenerator<{ part: CommittedPart; lines: PartLines }> {
+export function readParts(
+  store: ObjectStore,
+  parts: readonly CommittedPart[],
+  prefetch = 3,
+): AsyncGenerator<{ part: CommittedPart; lines: PartLines }> {
   const load = async (part: CommittedPart) => {
     const bytes = await store.get(part.key);
     try {

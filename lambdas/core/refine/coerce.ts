@@ -30,7 +30,14 @@ const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})/;
 const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 function describe(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value) : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : String(value);
+  const text =
+    typeof value === 'string'
+      ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)
+      : Array.isArray(value)
+        ? 'an array'
+        : typeof value === 'object'
+          ? 'an object'
+          : String(value);
   return text;
 }
 
@@ -62,8 +69,10 @@ function decimalCoercer(precision: number, scale: number): Coerce {
     if (!m || (m[2] === '' && (m[3] ?? '') === '')) return new Invalid(`expected ${name}, got ${describe(value)}`);
     const whole = m[2]!.replace(/^0+/, '');
     const fraction = (m[3] ?? '').replace(/0+$/, '');
-    if (fraction.length > scale) return new Invalid(`${describe(value)} has ${fraction.length} decimal places, more than the scale ${scale} of ${name}`);
-    if (whole.length > precision - scale) return new Invalid(`${describe(value)} has ${whole.length} integer digits, more than ${name} holds (${precision - scale})`);
+    if (fraction.length > scale)
+      return new Invalid(`${describe(value)} has ${fraction.length} decimal places, more than the scale ${scale} of ${name}`);
+    if (whole.length > precision - scale)
+      return new Invalid(`${describe(value)} has ${whole.length} integer digits, more than ${name} holds (${precision - scale})`);
     return Number(`${m[1]}${whole || '0'}.${fraction || '0'}`);
   };
 }
@@ -74,10 +83,12 @@ function decimalOfNumber(value: number, precision: number, scale: number, name: 
   const factor = 10 ** scale;
   const scaled = value * factor;
   const units = Math.round(scaled);
-  if (Math.abs(scaled - units) > 1e-9 * Math.max(1, Math.abs(scaled))) return new Invalid(`${value} has more decimal places than the scale ${scale} of ${name}`);
+  if (Math.abs(scaled - units) > 1e-9 * Math.max(1, Math.abs(scaled)))
+    return new Invalid(`${value} has more decimal places than the scale ${scale} of ${name}`);
   const whole = Math.trunc(Math.abs(units) / factor);
   const digits = whole === 0 ? 0 : String(whole).length;
-  if (digits > precision - scale) return new Invalid(`${value} has ${digits} integer digits, more than ${name} holds (${precision - scale})`);
+  if (digits > precision - scale)
+    return new Invalid(`${value} has ${digits} integer digits, more than ${name} holds (${precision - scale})`);
   return units / factor;
 }
 
@@ -107,7 +118,10 @@ export function parseTimestamp(text: string): number | undefined {
     const mo = digits(text, 5, 7);
     const d = digits(text, 8, 10);
     // Date.UTC reads years below 100 as 19xx: those few go through Date.parse below.
-    if (y >= 100) return validDay(y, mo, d) ? Date.UTC(y, mo - 1, d, digits(text, 11, 13), digits(text, 14, 16), digits(text, 17, 19), digits(text, 20, 23)) : undefined;
+    if (y >= 100)
+      return validDay(y, mo, d)
+        ? Date.UTC(y, mo - 1, d, digits(text, 11, 13), digits(text, 14, 16), digits(text, 17, 19), digits(text, 20, 23))
+        : undefined;
   }
   if (CANONICAL_UTC.test(text)) {
     // Date.parse rolls 2024-02-30 over to March: the day is checked apart.
@@ -116,7 +130,14 @@ export function parseTimestamp(text: string): number | undefined {
   }
   const m = TIMESTAMP_TEXT.exec(text.trim());
   if (!m) return undefined;
-  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((p) => (p === undefined ? 0 : Number(p))) as [number, number, number, number, number, number];
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((p) => (p === undefined ? 0 : Number(p))) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (!validDay(y, mo, d) || h > 23 || mi > 59 || s > 59) return undefined;
   const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
   let offset = 0;
@@ -130,7 +151,8 @@ export function parseTimestamp(text: string): number | undefined {
 }
 
 const timestampCoercer: Coerce = (value) => {
-  if (typeof value === 'number') return Number.isInteger(value) ? value : new Invalid(`expected a timestamp (ISO-8601 or epoch milliseconds), got ${value}`);
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? value : new Invalid(`expected a timestamp (ISO-8601 or epoch milliseconds), got ${value}`);
   if (typeof value === 'string') {
     const t = parseTimestamp(value);
     if (t !== undefined) return t;
@@ -195,7 +217,9 @@ function coercerOf(field: FieldConfig): Coerce {
  * A function coercing a raw record into `out` (the declared fields' values, in field order), returning
  * the issues of an invalid row or undefined. One `out` array serves every row: no allocation per row.
  */
-export function compileRowCoercer(fields: readonly FieldConfig[]): (record: Record<string, unknown>, out: PlainValue[]) => FieldIssue[] | undefined {
+export function compileRowCoercer(
+  fields: readonly FieldConfig[],
+): (record: Record<string, unknown>, out: PlainValue[]) => FieldIssue[] | undefined {
   const compiled = fields.map((f) => ({ name: f.name, required: f.required, isString: f.type === 'string', coerce: coercerOf(f) }));
   return (record, out) => {
     let issues: FieldIssue[] | undefined;

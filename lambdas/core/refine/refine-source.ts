@@ -26,7 +26,8 @@ export async function refineSource(deps: RefineDeps, input: RefineInput): Promis
   const started = clock();
   const source = findSource(deps.config, input.source);
   try {
-    if (!RUN_ID_PATTERN.test(input.runId)) throw new RefineInputError(`Run id "${input.runId}" cannot name silver objects; use letters, digits, ".", "_" and "-"`);
+    if (!RUN_ID_PATTERN.test(input.runId))
+      throw new RefineInputError(`Run id "${input.runId}" cannot name silver objects; use letters, digits, ".", "_" and "-"`);
     const bad = input.anomesdias.find((d) => !ANOMESDIA.test(d));
     if (bad !== undefined) throw new RefineInputError(`anomesdia "${bad}" of source ${source.name} is not yyyymmdd`);
     const partitions: RefinePartitionResult[] = [];
@@ -34,7 +35,10 @@ export async function refineSource(deps: RefineDeps, input: RefineInput): Promis
     // first parts are read and decompressed meanwhile.
     const days = [...new Set(input.anomesdias)].sort();
     const open = (anomesdia: string) => {
-      const opened = committedParts(deps.bronze, source.name, anomesdia).then((parts) => ({ parts, reader: readParts(deps.bronze, parts) }));
+      const opened = committedParts(deps.bronze, source.name, anomesdia).then((parts) => ({
+        parts,
+        reader: readParts(deps.bronze, parts),
+      }));
       opened.catch(() => undefined);
       return opened;
     };
@@ -49,7 +53,11 @@ export async function refineSource(deps: RefineDeps, input: RefineInput): Promis
     logProcessamento(deps.log, deps.metrics, toStepRecord('refine', result, { started_at: started.toISOString() }));
     return result;
   } catch (err) {
-    logProcessamento(deps.log, deps.metrics, failedStepRecord('refine', source.name, err, { started_at: started.toISOString(), ended_at: clock().toISOString() }));
+    logProcessamento(
+      deps.log,
+      deps.metrics,
+      failedStepRecord('refine', source.name, err, { started_at: started.toISOString(), ended_at: clock().toISOString() }),
+    );
     throw err;
   }
 }
@@ -76,17 +84,26 @@ function summarise(source: SourceConfig, input: RefineInput, partitions: RefineP
     duration_ms: durationMs,
     message:
       `${rows_read} bronze records in ${partitions.length} partition(s): ${rows_written} silver rows, ${rows_invalid} quarantined, ${rows_duplicate} exact duplicates dropped` +
-      (partitions.length < input.anomesdias.length ? `; ${input.anomesdias.length - partitions.length} partition(s) had no bronze records` : ''),
+      (partitions.length < input.anomesdias.length
+        ? `; ${input.anomesdias.length - partitions.length} partition(s) had no bronze records`
+        : ''),
   };
 }
 
 /** Rebuilds one partition in three phases: its valid rows from committed bronze, its Parquet parts, its publication. */
-async function refinePartition(deps: RefineDeps, source: SourceConfig, runId: string, anomesdia: string, opened: OpenedPartition): Promise<RefinePartitionResult | undefined> {
+async function refinePartition(
+  deps: RefineDeps,
+  source: SourceConfig,
+  runId: string,
+  anomesdia: string,
+  opened: OpenedPartition,
+): Promise<RefinePartitionResult | undefined> {
   if (opened.parts.length === 0) return undefined;
   const valid = await readValidRows(deps, source, runId, anomesdia, opened);
   const objects = await writeParts(deps, source, runId, anomesdia, valid);
   const quarantineKey = silverLayout.quarantine(source.name, anomesdia, runId);
-  if (valid.quarantine.length > 0) await deps.silver.put(quarantineKey, valid.quarantine.join('\n') + '\n', { contentType: 'application/x-ndjson' });
+  if (valid.quarantine.length > 0)
+    await deps.silver.put(quarantineKey, valid.quarantine.join('\n') + '\n', { contentType: 'application/x-ndjson' });
   const location = await publishPartition({
     catalog: deps.catalog,
     store: deps.silver,
@@ -127,7 +144,13 @@ interface ValidRows {
 }
 
 /** Every committed bronze line of the partition, coerced to the declared fields: invalid ones to quarantine, exact duplicates dropped. */
-async function readValidRows(deps: RefineDeps, source: SourceConfig, runId: string, anomesdia: string, { reader }: OpenedPartition): Promise<ValidRows> {
+async function readValidRows(
+  deps: RefineDeps,
+  source: SourceConfig,
+  runId: string,
+  anomesdia: string,
+  { reader }: OpenedPartition,
+): Promise<ValidRows> {
   const coerce = compileRowCoercer(source.fields);
   const values = new Array<PlainValue>(source.fields.length).fill(null);
   const rows = new RowStore(source.fields);
@@ -145,7 +168,18 @@ async function readValidRows(deps: RefineDeps, source: SourceConfig, runId: stri
       const issues = coerce(line.record, values);
       if (issues) {
         const first = issues[0]!;
-        const entry: QuarantineEntry = { source: source.name, anomesdia, run_id: runId, bronze_object: part.key, line: i + 1, field: first.field, reason: first.reason, errors: issues, _content_hash: line._content_hash, record: line.record };
+        const entry: QuarantineEntry = {
+          source: source.name,
+          anomesdia,
+          run_id: runId,
+          bronze_object: part.key,
+          line: i + 1,
+          field: first.field,
+          reason: first.reason,
+          errors: issues,
+          _content_hash: line._content_hash,
+          record: line.record,
+        };
         quarantine.push(JSON.stringify(entry));
         continue;
       }
@@ -168,7 +202,13 @@ async function readValidRows(deps: RefineDeps, source: SourceConfig, runId: stri
 }
 
 /** The kept rows as Parquet parts of at most `rowsPerFile` rows under the run's folder; an empty partition still gets one (empty) part. */
-async function writeParts(deps: RefineDeps, source: SourceConfig, runId: string, anomesdia: string, { rows, order }: ValidRows): Promise<string[]> {
+async function writeParts(
+  deps: RefineDeps,
+  source: SourceConfig,
+  runId: string,
+  anomesdia: string,
+  { rows, order }: ValidRows,
+): Promise<string[]> {
   const prefix = silverLayout.runPrefix(source.name, anomesdia, runId);
   const columns = silverColumns(source);
   const rowsPerFile = Math.max(1, deps.rowsPerFile ?? 500_000);
@@ -176,7 +216,13 @@ async function writeParts(deps: RefineDeps, source: SourceConfig, runId: string,
   for (let from = 0, n = 0; from < order.length || n === 0; from += rowsPerFile, n++) {
     const key = `${prefix}part-${String(n).padStart(5, '0')}.parquet`;
     const table = silverPart(columns, source.fields.length, rows, order.subarray(from, from + rowsPerFile));
-    const bytes = writeColumns(table, { rowGroupSize: 100_000, kvMetadata: [{ key: 'medallion.source', value: source.name }, { key: 'medallion.run_id', value: runId }] });
+    const bytes = writeColumns(table, {
+      rowGroupSize: 100_000,
+      kvMetadata: [
+        { key: 'medallion.source', value: source.name },
+        { key: 'medallion.run_id', value: runId },
+      ],
+    });
     await deps.silver.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
     objects.push(key);
   }
@@ -217,7 +263,8 @@ function sortRows(rows: RowStore, order: Uint32Array, column: number): Uint32Arr
 function silverPart(columns: TableColumn[], fieldCount: number, rows: RowStore, order: Uint32Array): FlatTable {
   const data: Record<string, FlatColumnData> = {};
   columns.forEach((c, j) => {
-    data[c.name] = j < fieldCount ? rows.fieldColumn(j, order) : rows.lineageColumn(c.name as '_content_hash' | '_ingested_at' | '_run_id', order);
+    data[c.name] =
+      j < fieldCount ? rows.fieldColumn(j, order) : rows.lineageColumn(c.name as '_content_hash' | '_ingested_at' | '_run_id', order);
   });
   return { columns, data, rowCount: order.length };
 }

@@ -40,7 +40,10 @@ export class LakeCatalog extends Construct {
     for (const name of [this.silverDatabaseName, ...this.goldDatabaseNames]) {
       const database = new glue.CfnDatabase(this, `Database-${name}`, {
         catalogId: account,
-        databaseInput: { name, description: name === this.silverDatabaseName ? 'Silver: typed, validated source data' : 'Gold: consolidated tables' },
+        databaseInput: {
+          name,
+          description: name === this.silverDatabaseName ? 'Silver: typed, validated source data' : 'Gold: consolidated tables',
+        },
       });
       database.applyRemovalPolicy(removal);
       databases.set(name, database);

@@ -39,7 +39,10 @@ export class MedallionBuckets extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       ...removal,
     };
-    const abortUploads: s3.LifecycleRule = { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(ABORT_INCOMPLETE_UPLOAD_DAYS) };
+    const abortUploads: s3.LifecycleRule = {
+      id: 'abort-incomplete-uploads',
+      abortIncompleteMultipartUploadAfter: Duration.days(ABORT_INCOMPLETE_UPLOAD_DAYS),
+    };
 
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
       ...common,
@@ -61,7 +64,14 @@ export class MedallionBuckets extends Construct {
       'bronze',
       storage.bronzeTransitionDays === undefined
         ? []
-        : [{ id: 'bronze-to-infrequent-access', transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(storage.bronzeTransitionDays) }] }],
+        : [
+            {
+              id: 'bronze-to-infrequent-access',
+              transitions: [
+                { storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(storage.bronzeTransitionDays) },
+              ],
+            },
+          ],
     );
     this.silver = dataBucket('silver');
     this.gold = dataBucket('gold');

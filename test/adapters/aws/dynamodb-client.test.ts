@@ -21,7 +21,9 @@ beforeAll(async () => {
     req.resume();
     req.on('end', () => {
       res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0' });
-      res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${answer.type}`, message: `${answer.type} from the test server` }));
+      res.end(
+        JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${answer.type}`, message: `${answer.type} from the test server` }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -31,7 +33,12 @@ afterEach(() => void (requests.length = 0));
 
 function client() {
   const { port } = server.address() as AddressInfo;
-  return createStateClient({ endpoint: `http://127.0.0.1:${port}`, region: 'local-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 3 });
+  return createStateClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'local-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 3,
+  });
 }
 
 describe('state stores facing throttling and transient errors', () => {
@@ -70,7 +77,9 @@ describe('state stores with a mocked client', () => {
     const cause = new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: { attempts: 5, httpStatusCode: 400 } });
     mock.on(UpdateCommand).rejects(cause);
     const journeys = new JourneyController(new DynamoJourneyStore(createStateClient({ region: 'local-1' }), 'journey_control'));
-    const failure = await journeys.recordStep('run-1', { name: 'ingest', status: 'SUCCEEDED', started_at: '2024-03-15T00:00:00Z' }).catch((e: unknown) => e);
+    const failure = await journeys
+      .recordStep('run-1', { name: 'ingest', status: 'SUCCEEDED', started_at: '2024-03-15T00:00:00Z' })
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(StateStoreError);
     expect((failure as Error).message).toBe(
       'DynamoDB UpdateItem run-1 on table "journey_control" failed after 5 attempt(s): ProvisionedThroughputExceededException: Rate exceeded (throttled: raise the table capacity or lower the concurrency)',
@@ -81,7 +90,10 @@ describe('state stores with a mocked client', () => {
   it('treats a failed condition as a lost race, not as an error', async () => {
     mock.on(GetCommand).resolves({ Item: { source: 'sor', watermark: '2024-03-16T00:00:00.000Z', updated_at: 'x' } });
     mock.on(UpdateCommand).rejects(Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' }));
-    const result = await new DynamoWatermarkStore(createStateClient({ region: 'local-1' }), 'watermark').advance('sor', '2024-03-15T00:00:00Z');
+    const result = await new DynamoWatermarkStore(createStateClient({ region: 'local-1' }), 'watermark').advance(
+      'sor',
+      '2024-03-15T00:00:00Z',
+    );
     expect(result).toMatchObject({ advanced: false, current: { watermark: '2024-03-16T00:00:00.000Z' } });
   });
 });

@@ -83,7 +83,10 @@ describe('DynamoCongregadoStore on dynalite', () => {
   });
 
   it('keeps the version for the same content and adds one for changed content', async () => {
-    const store = new DynamoCongregadoStore(dynamo.doc, dynamo.tables.congregado, { sampleStore: samples, clock: () => new Date('2024-03-15T03:00:00Z') });
+    const store = new DynamoCongregadoStore(dynamo.doc, dynamo.tables.congregado, {
+      sampleStore: samples,
+      clock: () => new Date('2024-03-15T03:00:00Z'),
+    });
     const rows = [{ num_oper: '1', cod_idef_ver_oper: 'a', valor: 10 }];
     const first = await store.save(input('tbl_same', rows, { metadata: { anomesdia: '20240314' } }));
     expect(first.created).toBe(true);
@@ -95,7 +98,13 @@ describe('DynamoCongregadoStore on dynalite', () => {
       chaves_principais: ['num_oper', 'cod_idef_ver_oper'],
       sample_data: rows,
       created_at: '2024-03-15T03:00:00.000Z',
-      metadata: { processor_type: 'FlexibleConsolidationProcessor', database: 'db_batch', tabela_consolidada: 'tbl_same', origens: ['sor', 'sot'], anomesdia: '20240314' },
+      metadata: {
+        processor_type: 'FlexibleConsolidationProcessor',
+        database: 'db_batch',
+        tabela_consolidada: 'tbl_same',
+        origens: ['sor', 'sot'],
+        anomesdia: '20240314',
+      },
     });
     expect(first.record.sample_uri).toBeUndefined();
     const same = await store.save(input('tbl_same', rows));
@@ -129,7 +138,9 @@ describe('DynamoCongregadoStore on dynalite', () => {
     expect(record.sample_data.length).toBeLessThan(1000);
     expect(record.sample_data).toEqual(wide.slice(0, record.sample_data.length));
 
-    const raw = await dynamo.client.send(new GetItemCommand({ TableName: dynamo.tables.congregado, Key: { id: { S: 'db_batch_tbl_wide' } } }));
+    const raw = await dynamo.client.send(
+      new GetItemCommand({ TableName: dynamo.tables.congregado, Key: { id: { S: 'db_batch_tbl_wide' } } }),
+    );
     const size = storedSize(raw.Item!);
     expect(size).toBeLessThanOrEqual(350_000);
     expect(size).toBeGreaterThan(300_000);

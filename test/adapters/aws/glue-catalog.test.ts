@@ -56,12 +56,16 @@ describe('GlueCatalog', () => {
   it('maps EntityNotFoundException to CatalogTableNotFoundError', async () => {
     glue.on(GetTableCommand).rejects(notFound('Table tbl_x not found.'));
     await expect(catalog.getTable('db_batch', 'tbl_x')).rejects.toThrow(CatalogTableNotFoundError);
-    await expect(catalog.upsertPartition('db_batch', 'tbl_x', { anomesdia: '20240119' }, 's3://x/')).rejects.toThrow('Table db_batch.tbl_x is not in the catalog');
+    await expect(catalog.upsertPartition('db_batch', 'tbl_x', { anomesdia: '20240119' }, 's3://x/')).rejects.toThrow(
+      'Table db_batch.tbl_x is not in the catalog',
+    );
   });
 
   it('returns a partition location, or undefined for a partition that is not registered', async () => {
     glue.on(GetTableCommand).resolves({ Table: table });
-    glue.on(GetPartitionCommand, { PartitionValues: ['20240119'] }).resolves({ Partition: { Values: ['20240119'], StorageDescriptor: { Location: 's3://gold/p/run=1/' } } });
+    glue
+      .on(GetPartitionCommand, { PartitionValues: ['20240119'] })
+      .resolves({ Partition: { Values: ['20240119'], StorageDescriptor: { Location: 's3://gold/p/run=1/' } } });
     glue.on(GetPartitionCommand, { PartitionValues: ['20240120'] }).rejects(notFound('Partition not found.'));
     expect(await catalog.getPartitionLocation('db_batch', 'tbl_x', { anomesdia: '20240119' })).toBe('s3://gold/p/run=1/');
     expect(await catalog.getPartitionLocation('db_batch', 'tbl_x', { anomesdia: '20240120' })).toBeUndefined();
@@ -72,30 +76,52 @@ describe('GlueCatalog', () => {
     glue.on(BatchCreatePartitionCommand).resolves({ Errors: [] });
     await catalog.upsertPartition('db_batch', 'tbl_x', { anomesdia: '20240119' }, 's3://gold/db_batch/tbl_x/anomesdia=20240119/run=r2/');
     const input = glue.commandCalls(BatchCreatePartitionCommand)[0]!.args[0].input;
-    expect(input.PartitionInputList).toEqual([{ Values: ['20240119'], StorageDescriptor: { ...table.StorageDescriptor, Location: 's3://gold/db_batch/tbl_x/anomesdia=20240119/run=r2/' } }]);
+    expect(input.PartitionInputList).toEqual([
+      {
+        Values: ['20240119'],
+        StorageDescriptor: { ...table.StorageDescriptor, Location: 's3://gold/db_batch/tbl_x/anomesdia=20240119/run=r2/' },
+      },
+    ]);
     expect(glue.commandCalls(UpdatePartitionCommand)).toHaveLength(0);
   });
 
   it('updates the location of a partition that already exists', async () => {
     glue.on(GetTableCommand).resolves({ Table: table });
-    glue.on(BatchCreatePartitionCommand).resolves({ Errors: [{ PartitionValues: ['20240119'], ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'exists' } }] });
+    glue.on(BatchCreatePartitionCommand).resolves({
+      Errors: [{ PartitionValues: ['20240119'], ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'exists' } }],
+    });
     glue.on(UpdatePartitionCommand).resolves({});
     await catalog.upsertPartition('db_batch', 'tbl_x', { anomesdia: '20240119' }, 's3://gold/new/');
     const input = glue.commandCalls(UpdatePartitionCommand)[0]!.args[0].input;
-    expect(input).toMatchObject({ DatabaseName: 'db_batch', TableName: 'tbl_x', PartitionValueList: ['20240119'], PartitionInput: { Values: ['20240119'], StorageDescriptor: { Location: 's3://gold/new/' } } });
+    expect(input).toMatchObject({
+      DatabaseName: 'db_batch',
+      TableName: 'tbl_x',
+      PartitionValueList: ['20240119'],
+      PartitionInput: { Values: ['20240119'], StorageDescriptor: { Location: 's3://gold/new/' } },
+    });
   });
 
   it('reports any other partition error with its code, and a missing partition value', async () => {
     glue.on(GetTableCommand).resolves({ Table: table });
-    glue.on(BatchCreatePartitionCommand).resolves({ Errors: [{ ErrorDetail: { ErrorCode: 'ResourceNumberLimitExceededException', ErrorMessage: 'too many' } }] });
-    await expect(catalog.upsertPartition('db_batch', 'tbl_x', { anomesdia: '1' }, 's3://x/')).rejects.toThrow('ResourceNumberLimitExceededException: too many');
+    glue
+      .on(BatchCreatePartitionCommand)
+      .resolves({ Errors: [{ ErrorDetail: { ErrorCode: 'ResourceNumberLimitExceededException', ErrorMessage: 'too many' } }] });
+    await expect(catalog.upsertPartition('db_batch', 'tbl_x', { anomesdia: '1' }, 's3://x/')).rejects.toThrow(
+      'ResourceNumberLimitExceededException: too many',
+    );
     await expect(catalog.upsertPartition('db_batch', 'tbl_x', {}, 's3://x/')).rejects.toThrow('needs a value for "anomesdia"');
   });
 
   it('creates a missing table as external Parquet, and leaves an existing one alone', async () => {
     glue.on(GetTableCommand).rejectsOnce(notFound('no table')).resolves({ Table: table });
     glue.on(CreateTableCommand).resolves({});
-    const t = { database: 'db_batch', name: 'tbl_x', location: 's3://gold/db_batch/tbl_x/', columns: [{ name: 'vlr_oper', type: 'decimal' as const, precision: 18, scale: 2 }], partitionKeys: ['anomesdia'] };
+    const t = {
+      database: 'db_batch',
+      name: 'tbl_x',
+      location: 's3://gold/db_batch/tbl_x/',
+      columns: [{ name: 'vlr_oper', type: 'decimal' as const, precision: 18, scale: 2 }],
+      partitionKeys: ['anomesdia'],
+    };
     await catalog.ensureTable(t);
     await catalog.ensureTable(t);
     expect(glue.commandCalls(CreateTableCommand)).toHaveLength(1);

@@ -26,7 +26,13 @@ describe('DuckDbQueryEngine', () => {
     dir = await mkdtemp(join(tmpdir(), 'duckdb-engine-'));
     catalog = new JsonCatalog(join(dir, 'catalog.json'));
     lake = new FsObjectStore(join(dir, 'gold'));
-    await catalog.ensureTable({ database: 'db_batch', name: 'tbl_x', location: lake.uri('db_batch/tbl_x/'), columns, partitionKeys: ['anomesdia'] });
+    await catalog.ensureTable({
+      database: 'db_batch',
+      name: 'tbl_x',
+      location: lake.uri('db_batch/tbl_x/'),
+      columns,
+      partitionKeys: ['anomesdia'],
+    });
     engine = await DuckDbQueryEngine.open({ catalog, resolve: (location) => fileURLToPath(location) });
   });
   afterEach(async () => {
@@ -41,11 +47,28 @@ describe('DuckDbQueryEngine', () => {
   }
 
   it('queries a catalog table by database.table over its registered partitions, with typed plain values', async () => {
-    await partition('20240119', 'r1', [{ num_oper: 'A', cod_idef_ver_oper: 1, cod_cliente: 9007199254740991, vlr_oper: 10.5, dat_vlr_even_oper: new Date('2024-01-19T03:00:00Z') }]);
-    await partition('20240120', 'r1', [{ num_oper: 'B', cod_idef_ver_oper: 2, cod_cliente: null, vlr_oper: -1.25, dat_vlr_even_oper: null }]);
+    await partition('20240119', 'r1', [
+      {
+        num_oper: 'A',
+        cod_idef_ver_oper: 1,
+        cod_cliente: 9007199254740991,
+        vlr_oper: 10.5,
+        dat_vlr_even_oper: new Date('2024-01-19T03:00:00Z'),
+      },
+    ]);
+    await partition('20240120', 'r1', [
+      { num_oper: 'B', cod_idef_ver_oper: 2, cod_cliente: null, vlr_oper: -1.25, dat_vlr_even_oper: null },
+    ]);
     const rows = await engine.query('SELECT * FROM db_batch.tbl_x ORDER BY num_oper');
     expect(rows).toEqual([
-      { num_oper: 'A', cod_idef_ver_oper: 1, cod_cliente: 9007199254740991, vlr_oper: 10.5, dat_vlr_even_oper: new Date('2024-01-19T03:00:00Z'), anomesdia: '20240119' },
+      {
+        num_oper: 'A',
+        cod_idef_ver_oper: 1,
+        cod_cliente: 9007199254740991,
+        vlr_oper: 10.5,
+        dat_vlr_even_oper: new Date('2024-01-19T03:00:00Z'),
+        anomesdia: '20240119',
+      },
       { num_oper: 'B', cod_idef_ver_oper: 2, cod_cliente: null, vlr_oper: -1.25, dat_vlr_even_oper: null, anomesdia: '20240120' },
     ]);
   });

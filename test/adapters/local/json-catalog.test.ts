@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { JsonCatalog } from '../../../lambdas/adapters/local/json-catalog.js';
 import { CatalogTableNotFoundError } from '../../../lambdas/ports/errors.js';
 
-const table = { database: 'db_batch', name: 'tbl_x', location: 'file:///lake/gold/db_batch/tbl_x/', columns: [{ name: 'num_oper', type: 'string' as const }], partitionKeys: ['anomesdia'] };
+const table = {
+  database: 'db_batch',
+  name: 'tbl_x',
+  location: 'file:///lake/gold/db_batch/tbl_x/',
+  columns: [{ name: 'num_oper', type: 'string' as const }],
+  partitionKeys: ['anomesdia'],
+};
 
 describe('JsonCatalog', () => {
   let dir: string;
@@ -32,7 +38,11 @@ describe('JsonCatalog', () => {
   it('keeps every one of many concurrent updates and leaves an existing table as it is', async () => {
     const catalog = new JsonCatalog(file);
     await catalog.ensureTable(table);
-    await Promise.all(Array.from({ length: 20 }, (_, i) => catalog.upsertPartition('db_batch', 'tbl_x', { anomesdia: `202401${String(i + 10)}` }, `file:///p${i}/`)));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        catalog.upsertPartition('db_batch', 'tbl_x', { anomesdia: `202401${String(i + 10)}` }, `file:///p${i}/`),
+      ),
+    );
     await catalog.ensureTable({ ...table, location: 'file:///elsewhere/' });
     expect(await catalog.partitions('db_batch', 'tbl_x')).toHaveLength(20);
     expect((await catalog.getTable('db_batch', 'tbl_x')).location).toBe(table.location);
@@ -41,7 +51,9 @@ describe('JsonCatalog', () => {
   it('reports a missing table, a missing partition value and an unreadable file', async () => {
     const catalog = new JsonCatalog(file);
     await expect(catalog.getTable('db_batch', 'nope')).rejects.toThrow(CatalogTableNotFoundError);
-    await expect(catalog.upsertPartition('db_batch', 'nope', { anomesdia: '1' }, 'x')).rejects.toThrow('Table db_batch.nope is not in the catalog');
+    await expect(catalog.upsertPartition('db_batch', 'nope', { anomesdia: '1' }, 'x')).rejects.toThrow(
+      'Table db_batch.nope is not in the catalog',
+    );
     await catalog.ensureTable(table);
     await expect(catalog.upsertPartition('db_batch', 'tbl_x', {}, 'x')).rejects.toThrow('needs a value for "anomesdia"');
     await writeFile(file, '{ not json');

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { cellAt, columnLength, numericColumn, utf8Compare, Utf8ColumnBuilder, utf8Equal, utf8Text } from '../../../lambdas/core/columnar/columns.js';
+import {
+  cellAt,
+  columnLength,
+  numericColumn,
+  utf8Compare,
+  Utf8ColumnBuilder,
+  utf8Equal,
+  utf8Text,
+} from '../../../lambdas/core/columnar/columns.js';
 import { cellTable } from '../../support/parquet.js';
 import { compareStrings } from '../../../lambdas/core/consolidate/compare.js';
 
@@ -16,7 +24,9 @@ describe('Utf8Column', () => {
     const column = utf8Of(TEXTS);
     for (let i = 0; i < TEXTS.length; i++) {
       for (let j = 0; j < TEXTS.length; j++) {
-        expect(Math.sign(utf8Compare(column, i, column, j)), `${TEXTS[i]} vs ${TEXTS[j]}`).toBe(Math.sign(compareStrings(TEXTS[i]!, TEXTS[j]!)));
+        expect(Math.sign(utf8Compare(column, i, column, j)), `${TEXTS[i]} vs ${TEXTS[j]}`).toBe(
+          Math.sign(compareStrings(TEXTS[i]!, TEXTS[j]!)),
+        );
         expect(utf8Equal(column, i, column, j)).toBe(i === j);
       }
     }

@@ -35,7 +35,10 @@ describe('readFlatParquet', () => {
 
   it('reads numeric columns into typed arrays on request, from PLAIN and from dictionary pages, strings still as strings', async () => {
     const columns = [...operationColumns, { name: 'dia', type: 'date' as const }];
-    const rows = randomRows(random(11), 2500, { nullRate: 0.3 }).map((r, i) => ({ ...r, dia: i % 4 === 0 ? null : new Date(Date.UTC(2024, 0, 1 + (i % 40))) }));
+    const rows = randomRows(random(11), 2500, { nullRate: 0.3 }).map((r, i) => ({
+      ...r,
+      dia: i % 4 === 0 ? null : new Date(Date.UTC(2024, 0, 1 + (i % 40))),
+    }));
     const table = tableFromRows(columns, rows);
     for (const bytes of [writeFlatParquet(table, { rowGroupSize: 1000 }), writeParquet(table, { rowGroupSize: 1000 })]) {
       const expected = await readParquet(bytes);
@@ -44,7 +47,10 @@ describe('readFlatParquet', () => {
         const data = typed.data[c.name]!;
         expect(c.type === 'string' ? isUtf8Column(data) : isNumericColumn(data), c.name).toBe(true);
         const asMs = (v: unknown) => (v instanceof Date ? v.getTime() : v);
-        expect(Array.from({ length: 2500 }, (_, i) => asMs(cellAt(c.type, data, i))), c.name).toEqual(expected.data[c.name]!.map(asMs));
+        expect(
+          Array.from({ length: 2500 }, (_, i) => asMs(cellAt(c.type, data, i))),
+          c.name,
+        ).toEqual(expected.data[c.name]!.map(asMs));
       }
     }
   });
@@ -55,7 +61,11 @@ describe('readFlatParquet', () => {
       { name: 'ts', type: 'timestamp' as const },
       { name: 'dec', type: 'decimal' as const, precision: 18, scale: 2 },
     ];
-    const rows = [-5e15, -1, 0, 1, 2 ** 40 + 3, null].map((n, i) => ({ l: n, ts: n === null ? null : n + i, dec: n === null ? null : Math.round(n / 7) / 100 + 0 }));
+    const rows = [-5e15, -1, 0, 1, 2 ** 40 + 3, null].map((n, i) => ({
+      l: n,
+      ts: n === null ? null : n + i,
+      dec: n === null ? null : Math.round(n / 7) / 100 + 0,
+    }));
     const table = readFlatParquet(writeFlatParquet(tableFromRows(columns, rows)));
     expect(table.data.l).toEqual(rows.map((r) => r.l));
     expect(table.data.ts).toEqual(rows.map((r) => r.ts));
@@ -76,7 +86,10 @@ describe('readFlatParquet', () => {
     }));
     // Only ASCII values below 128 bytes on the pages of rows 1500.. (the single-decode path); the others mix.
     for (let i = 1500; i < 2500; i++) if (rows[i]!.s !== null) rows[i]!.s = `op-${i}`;
-    for (const bytes of [writeFlatParquet(tableFromRows(columns, rows), { pageRows: 500, rowGroupSize: 1000 }), writeParquet(tableFromRows(columns, rows), { rowGroupSize: 1000 })]) {
+    for (const bytes of [
+      writeFlatParquet(tableFromRows(columns, rows), { pageRows: 500, rowGroupSize: 1000 }),
+      writeParquet(tableFromRows(columns, rows), { rowGroupSize: 1000 }),
+    ]) {
       const expected = await readParquet(bytes);
       const actual = readFlatParquet(bytes);
       for (const c of columns) expect(actual.data[c.name], c.name).toEqual(expected.data[c.name]);
@@ -88,7 +101,11 @@ describe('readFlatParquet', () => {
     const dir = await mkdtemp(join(tmpdir(), 'flat-reader-'));
     try {
       const file = join(dir, 'rle.parquet');
-      const writer = await parquet.ParquetWriter.openFile(new parquet.ParquetSchema({ s: { type: 'UTF8', optional: true }, n: { type: 'INT32', optional: true } }), file, { useDataPageV2: false });
+      const writer = await parquet.ParquetWriter.openFile(
+        new parquet.ParquetSchema({ s: { type: 'UTF8', optional: true }, n: { type: 'INT32', optional: true } }),
+        file,
+        { useDataPageV2: false },
+      );
       const rows = Array.from({ length: 400 }, (_, i) => (i < 100 || (i >= 250 && i < 320) ? { s: null, n: null } : { s: `v${i}`, n: i }));
       for (const row of rows) await writer.appendRow(Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null)));
       await writer.close();

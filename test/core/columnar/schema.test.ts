@@ -17,8 +17,26 @@ const columns: TableColumn[] = [
   { name: 'dat_vlr_even_oper', type: 'timestamp' },
 ];
 const rows = [
-  { num_oper: 'OP-1', cod_idef_ver_oper: 1, cod_cliente: 9007199254740000, vlr_oper: 1234.56, taxa: 0.125, flg_ativo: true, dat_nascimento: new Date('1990-05-17T00:00:00Z'), dat_vlr_even_oper: new Date('2024-01-19T10:00:00.123Z') },
-  { num_oper: 'OP-2', cod_idef_ver_oper: null, cod_cliente: null, vlr_oper: null, taxa: null, flg_ativo: null, dat_nascimento: null, dat_vlr_even_oper: null },
+  {
+    num_oper: 'OP-1',
+    cod_idef_ver_oper: 1,
+    cod_cliente: 9007199254740000,
+    vlr_oper: 1234.56,
+    taxa: 0.125,
+    flg_ativo: true,
+    dat_nascimento: new Date('1990-05-17T00:00:00Z'),
+    dat_vlr_even_oper: new Date('2024-01-19T10:00:00.123Z'),
+  },
+  {
+    num_oper: 'OP-2',
+    cod_idef_ver_oper: null,
+    cod_cliente: null,
+    vlr_oper: null,
+    taxa: null,
+    flg_ativo: null,
+    dat_nascimento: null,
+    dat_vlr_even_oper: null,
+  },
 ];
 
 describe('parquet', () => {
@@ -48,7 +66,9 @@ describe('parquet', () => {
         dat_nascimento: 'DATE',
         dat_vlr_even_oper: 'TIMESTAMP',
       });
-      const result = await conn.runAndReadAll(`SELECT CAST(vlr_oper AS VARCHAR) v, CAST(dat_vlr_even_oper AS VARCHAR) t FROM read_parquet('${file}') WHERE num_oper = 'OP-1'`);
+      const result = await conn.runAndReadAll(
+        `SELECT CAST(vlr_oper AS VARCHAR) v, CAST(dat_vlr_even_oper AS VARCHAR) t FROM read_parquet('${file}') WHERE num_oper = 'OP-1'`,
+      );
       expect(result.getRowObjects()).toEqual([{ v: '1234.56', t: '2024-01-19 10:00:00.123' }]);
       conn.closeSync();
       db.closeSync();

@@ -25,7 +25,13 @@ describe('writeColumns', () => {
       [1234.56, null],
     ]);
     const back = await readParquet(bytes);
-    expect(back.data).toEqual({ s: ['é', null], l: [9007199254740000, null], t: [new Date(Date.UTC(2024, 0, 19, 10)), null], d: [new Date(Date.UTC(1990, 4, 17)), null], m: [1234.56, null] });
+    expect(back.data).toEqual({
+      s: ['é', null],
+      l: [9007199254740000, null],
+      t: [new Date(Date.UTC(2024, 0, 19, 10)), null],
+      d: [new Date(Date.UTC(1990, 4, 17)), null],
+      m: [1234.56, null],
+    });
   });
 
   it('writes decimals above 18 digits too (through hyparquet-writer), reading back the same values', async () => {

@@ -62,12 +62,19 @@ describe('writeFlatParquet', () => {
       await writeFile(file, writeFlatParquet(tableFromRows(columns, rows), { pageRows: 10 }));
       const types = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).getRowObjects().map((r) => r.column_type);
       expect(types).toEqual(['VARCHAR', 'INTEGER', 'BIGINT', 'DOUBLE', 'BOOLEAN', 'DATE', 'TIMESTAMP', 'DECIMAL(9,2)', 'DECIMAL(18,2)']);
-      const sums = (await conn.runAndReadAll(`SELECT count(s)::INTEGER AS s, sum(i)::INTEGER AS i, sum(dec18)::DOUBLE AS dec18, count(ts)::INTEGER AS ts, max(s) AS smax FROM read_parquet('${file}')`)).getRowObjectsJS();
+      const sums = (
+        await conn.runAndReadAll(
+          `SELECT count(s)::INTEGER AS s, sum(i)::INTEGER AS i, sum(dec18)::DOUBLE AS dec18, count(ts)::INTEGER AS ts, max(s) AS smax FROM read_parquet('${file}')`,
+        )
+      ).getRowObjectsJS();
       const present = (name: string) => rows.filter((r) => r[name] !== null);
       expect(sums[0]).toEqual({
         s: present('s').length,
         i: present('i').reduce((n, r) => n + (r.i as number), 0),
-        dec18: expect.closeTo(present('dec18').reduce((n, r) => n + (r.dec18 as number), 0), 2),
+        dec18: expect.closeTo(
+          present('dec18').reduce((n, r) => n + (r.dec18 as number), 0),
+          2,
+        ),
         ts: present('ts').length,
         smax: '😀 emoji',
       });
@@ -78,17 +85,29 @@ describe('writeFlatParquet', () => {
       const file = join(dir, 'x.parquet');
       const groupSize = 10;
       await writeFile(file, writeFlatParquet(tableFromRows(columns, rows), { rowGroupSize: groupSize, pageRows: 4 }));
-      const meta = (await conn.runAndReadAll(`SELECT row_group_id::INTEGER AS g, path_in_schema AS c, stats_min_value AS min, stats_max_value AS max, stats_null_count::INTEGER AS nulls FROM parquet_metadata('${file}')`)).getRowObjectsJS();
+      const meta = (
+        await conn.runAndReadAll(
+          `SELECT row_group_id::INTEGER AS g, path_in_schema AS c, stats_min_value AS min, stats_max_value AS max, stats_null_count::INTEGER AS nulls FROM parquet_metadata('${file}')`,
+        )
+      ).getRowObjectsJS();
       const stat = (g: number, c: string) => meta.find((m) => m.g === g && m.c === c)!;
       for (let g = 0; g * groupSize < rows.length; g++) {
         const group = rows.slice(g * groupSize, (g + 1) * groupSize);
         const present = (c: string) => group.map((r) => r[c]).filter((v) => v !== null);
         for (const c of columns) expect(stat(g, c.name).nulls).toBe(group.length - present(c.name).length);
-        const range = (values: number[], text: (n: number) => string = String) => ({ min: text(Math.min(...values)), max: text(Math.max(...values)) });
+        const range = (values: number[], text: (n: number) => string = String) => ({
+          min: text(Math.min(...values)),
+          max: text(Math.max(...values)),
+        });
         expect(stat(g, 'i')).toMatchObject(range(present('i') as number[]));
         expect(stat(g, 'l')).toMatchObject(range(present('l') as number[]));
         expect(stat(g, 'dec9')).toMatchObject(range(present('dec9') as number[], (n) => n.toFixed(2)));
-        expect(stat(g, 'dt')).toMatchObject(range((present('dt') as Date[]).map((d) => d.getTime()), (n) => new Date(n).toISOString().slice(0, 10)));
+        expect(stat(g, 'dt')).toMatchObject(
+          range(
+            (present('dt') as Date[]).map((d) => d.getTime()),
+            (n) => new Date(n).toISOString().slice(0, 10),
+          ),
+        );
         const booleans = present('b');
         expect(stat(g, 'b')).toMatchObject({ min: String(!booleans.includes(false)), max: String(booleans.includes(true)) });
         // JavaScript orders an emoji (a surrogate pair) before 'ção'; UTF-8 bytes, Parquet's order, after.
@@ -102,8 +121,14 @@ describe('writeFlatParquet', () => {
       await writeFile(sorted, writeFlatParquet(tableFromRows([columns[0]!, columns[1]!], keys), { rowGroupSize: 500 }));
       const found = (await conn.runAndReadAll(`SELECT i FROM read_parquet('${sorted}') WHERE s = 'OP002345'`)).getRowObjectsJS();
       expect(found).toEqual([{ i: 2345 }]);
-      const ranges = (await conn.runAndReadAll(`SELECT stats_min_value AS min, stats_max_value AS max FROM parquet_metadata('${sorted}') WHERE path_in_schema = 's' ORDER BY row_group_id`)).getRowObjectsJS();
-      expect(ranges.map((r) => [r.min, r.max])).toEqual(Array.from({ length: 6 }, (_, g) => [`OP${String(g * 500).padStart(6, '0')}`, `OP${String(g * 500 + 499).padStart(6, '0')}`]));
+      const ranges = (
+        await conn.runAndReadAll(
+          `SELECT stats_min_value AS min, stats_max_value AS max FROM parquet_metadata('${sorted}') WHERE path_in_schema = 's' ORDER BY row_group_id`,
+        )
+      ).getRowObjectsJS();
+      expect(ranges.map((r) => [r.min, r.max])).toEqual(
+        Array.from({ length: 6 }, (_, g) => [`OP${String(g * 500).padStart(6, '0')}`, `OP${String(g * 500 + 499).padStart(6, '0')}`]),
+      );
     }));
 
   it('writes typed columns (numbers, UTF-8 bytes) as it writes their cells, with exact min/max for any UTF-8 text', () =>
@@ -128,13 +153,27 @@ describe('writeFlatParquet', () => {
       const typedFile = join(dir, 'typed.parquet');
       await writeFile(typedFile, writeFlatParquet({ columns, data, rowCount: rows.length }, { rowGroupSize: 10, pageRows: 4 }));
       await writeFile(join(dir, 'cells.parquet'), writeFlatParquet(cells, { rowGroupSize: 10, pageRows: 4 }));
-      const differences = (await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM (SELECT * FROM '${typedFile}' EXCEPT ALL SELECT * FROM '${join(dir, 'cells.parquet')}')`)).getRowObjectsJS();
+      const differences = (
+        await conn.runAndReadAll(
+          `SELECT count(*)::INTEGER AS n FROM (SELECT * FROM '${typedFile}' EXCEPT ALL SELECT * FROM '${join(dir, 'cells.parquet')}')`,
+        )
+      ).getRowObjectsJS();
       expect(differences).toEqual([{ n: 0 }]);
-      expect((await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM '${typedFile}'`)).getRowObjectsJS()).toEqual([{ n: rows.length }]);
+      expect((await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM '${typedFile}'`)).getRowObjectsJS()).toEqual([
+        { n: rows.length },
+      ]);
       // Bytes compare as Parquet orders text, so groups holding an emoji get statistics too.
-      const meta = (await conn.runAndReadAll(`SELECT stats_min_value AS min, stats_max_value AS max FROM parquet_metadata('${typedFile}') WHERE path_in_schema = 's' ORDER BY row_group_id`)).getRowObjectsJS();
+      const meta = (
+        await conn.runAndReadAll(
+          `SELECT stats_min_value AS min, stats_max_value AS max FROM parquet_metadata('${typedFile}') WHERE path_in_schema = 's' ORDER BY row_group_id`,
+        )
+      ).getRowObjectsJS();
       const expected = Array.from({ length: Math.ceil(rows.length / 10) }, (_, g) => {
-        const strings = rows.slice(g * 10, g * 10 + 10).map((r) => r.s).filter((v): v is string => v !== null).sort(compareStrings);
+        const strings = rows
+          .slice(g * 10, g * 10 + 10)
+          .map((r) => r.s)
+          .filter((v): v is string => v !== null)
+          .sort(compareStrings);
         return { min: strings[0], max: strings.at(-1) };
       });
       expect(meta).toEqual(expected);

@@ -25,7 +25,15 @@ class MemoryCongregados implements CongregadoStore {
     this.saved.push(input);
     const id = `${input.database}_${input.tabela_consolidada}`;
     const previous = this.records.get(id);
-    const record: CongregadoRecord = { ...input, id, idempotency_key: input.content_hash, version: (previous?.version ?? 0) + 1, created_at: 'x', updated_at: 'x', metadata: input.metadata ?? {} };
+    const record: CongregadoRecord = {
+      ...input,
+      id,
+      idempotency_key: input.content_hash,
+      version: (previous?.version ?? 0) + 1,
+      created_at: 'x',
+      updated_at: 'x',
+      metadata: input.metadata ?? {},
+    };
     this.records.set(id, record);
     return { record, created: true };
   }
@@ -41,7 +49,19 @@ const DAY = '20240119';
 const GOLD = { db: 'db_batch', table: 'tbl_processado_operacao_consolidada_n1' };
 const at = (h: number) => new Date(Date.UTC(2024, 0, 19, h));
 const op = (num_oper: string | null, hour: number, extra: Record<string, CellValue> = {}) => ({
-  num_oper, cod_idef_ver_oper: 1, dat_vlr_even_oper: at(hour), num_prio_even_oper: 1, dat_recm_even_oper: at(hour), vlr_oper: 10.5, cod_moed: 'BRL', des_stat_oper: `h${hour}`, updated_at: at(hour), _content_hash: 'h', _ingested_at: at(23), _run_id: 'refine', ...extra,
+  num_oper,
+  cod_idef_ver_oper: 1,
+  dat_vlr_even_oper: at(hour),
+  num_prio_even_oper: 1,
+  dat_recm_even_oper: at(hour),
+  vlr_oper: 10.5,
+  cod_moed: 'BRL',
+  des_stat_oper: `h${hour}`,
+  updated_at: at(hour),
+  _content_hash: 'h',
+  _ingested_at: at(23),
+  _run_id: 'refine',
+  ...extra,
 });
 
 describe('consolidateTable', () => {
@@ -52,7 +72,14 @@ describe('consolidateTable', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'consolidate-table-'));
     config = parsePipelineConfig(defaultPipelineConfig);
-    deps = { config, silver: new FsObjectStore(join(dir, 'silver')), gold: new FsObjectStore(join(dir, 'gold')), catalog: new JsonCatalog(join(dir, 'catalog.json')), congregados: new MemoryCongregados(), clock: () => new Date('2024-01-20T02:00:00Z') };
+    deps = {
+      config,
+      silver: new FsObjectStore(join(dir, 'silver')),
+      gold: new FsObjectStore(join(dir, 'gold')),
+      catalog: new JsonCatalog(join(dir, 'catalog.json')),
+      congregados: new MemoryCongregados(),
+      clock: () => new Date('2024-01-20T02:00:00Z'),
+    };
   });
   afterEach(async () => rm(dir, { recursive: true, force: true }));
 
@@ -63,7 +90,13 @@ describe('consolidateTable', () => {
     await deps.silver.put(`${prefix}part-0.parquet`, writeColumns(tableFromRows(silverColumns(source), rows)));
     if (options.register === false) return;
     const table = silverTable(config, source);
-    await deps.catalog.ensureTable({ database: table.database, name: table.name, location: deps.silver.uri(table.prefix), columns: table.columns, partitionKeys: table.partitionKeys });
+    await deps.catalog.ensureTable({
+      database: table.database,
+      name: table.name,
+      location: deps.silver.uri(table.prefix),
+      columns: table.columns,
+      partitionKeys: table.partitionKeys,
+    });
     await deps.catalog.upsertPartition(table.database, table.name, { anomesdia: DAY }, deps.silver.uri(prefix));
   }
 
@@ -78,19 +111,43 @@ describe('consolidateTable', () => {
     await silver('sor', [op('A', 1), op('B', 5), op(null, 9)]);
     await silver('sot', [op('A', 3, { des_stat_oper: 'sot wins' }), op('C', 2)]);
     const result = await run('run-1');
-    expect(result).toMatchObject({ anomesdia: DAY, rows_read: 5, rows_written: 3, rows_invalid: 1, congregado_version: 1, engine: 'lambda' });
+    expect(result).toMatchObject({
+      anomesdia: DAY,
+      rows_read: 5,
+      rows_written: 3,
+      rows_invalid: 1,
+      congregado_version: 1,
+      engine: 'lambda',
+    });
     expect(result.location).toBe(`${deps.gold.uri(goldLayout.runPrefix(GOLD.db, GOLD.table, DAY, 'run-1'))}/`);
     expect(await deps.catalog.getPartitionLocation(GOLD.db, GOLD.table, { anomesdia: DAY })).toBe(result.location);
     const rows = await goldRows(result.location!);
-    expect(rows.map((r) => [r.num_oper, r.des_stat_oper, r.origem])).toEqual([['A', 'sot wins', 'sot'], ['B', 'h5', 'sor'], ['C', 'h2', 'sot']]);
+    expect(rows.map((r) => [r.num_oper, r.des_stat_oper, r.origem])).toEqual([
+      ['A', 'sot wins', 'sot'],
+      ['B', 'h5', 'sor'],
+      ['C', 'h2', 'sot'],
+    ]);
     expect(rows[0]!.dat_vlr_even_oper).toEqual(at(3));
     expect(Object.keys(rows[0]!)).not.toContain('_run_id');
     const saved = deps.congregados.saved[0]!;
-    expect(saved).toMatchObject({ record_count: 3, processor_type: 'lambda', origens: ['sor', 'sot'], chaves_principais: ['num_oper', 'cod_idef_ver_oper'], campos_decisao: ['dat_vlr_even_oper', 'num_prio_even_oper', 'dat_recm_even_oper'] });
+    expect(saved).toMatchObject({
+      record_count: 3,
+      processor_type: 'lambda',
+      origens: ['sor', 'sot'],
+      chaves_principais: ['num_oper', 'cod_idef_ver_oper'],
+      campos_decisao: ['dat_vlr_even_oper', 'num_prio_even_oper', 'dat_recm_even_oper'],
+    });
     expect(saved.content_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(saved.sample_data[0]).toMatchObject({ num_oper: 'A', dat_vlr_even_oper: '2024-01-19T03:00:00.000Z', origem: 'sot' });
-    const quarantine = await readFile(join(dir, 'gold', '_quarantine', GOLD.db, GOLD.table, `anomesdia=${DAY}`, 'run=run-1.ndjson'), 'utf8');
-    expect(JSON.parse(quarantine.trim())).toMatchObject({ origem: 'sor', reason: 'null key column "num_oper"', row: { des_stat_oper: 'h9' } });
+    const quarantine = await readFile(
+      join(dir, 'gold', '_quarantine', GOLD.db, GOLD.table, `anomesdia=${DAY}`, 'run=run-1.ndjson'),
+      'utf8',
+    );
+    expect(JSON.parse(quarantine.trim())).toMatchObject({
+      origem: 'sor',
+      reason: 'null key column "num_oper"',
+      row: { des_stat_oper: 'h9' },
+    });
   });
 
   it('replaces the partition on a rerun: the catalog moves to the new run and the old files are removed', async () => {
@@ -129,7 +186,8 @@ describe('consolidateTable', () => {
   it('writes only to output_path and leaves the catalog alone', async () => {
     config.consolidations[0]!.output_path = 's3://exports/consolidacao/';
     const exports = new FsObjectStore(join(dir, 'exports'));
-    deps.resolveOutput = (uri) => (uri.startsWith('s3://exports/') ? { store: exports, key: uri.slice('s3://exports/'.length) } : undefined);
+    deps.resolveOutput = (uri) =>
+      uri.startsWith('s3://exports/') ? { store: exports, key: uri.slice('s3://exports/'.length) } : undefined;
     await silver('sor', [op('A', 1)]);
     const result = await run('run-1');
     expect(result.location).toBe(`s3://exports/consolidacao/anomesdia=${DAY}/`);
@@ -146,7 +204,18 @@ describe('consolidateTable', () => {
       async run(spec) {
         specs.push(spec);
         const key = locationIn(deps.gold, spec.output_location)!;
-        await deps.gold.put(`${key}part-0.parquet`, writeColumns(tableFromRows([{ name: 'num_oper', type: 'string' }, { name: 'origem', type: 'string' }], [{ num_oper: 'A', origem: 'sor' }])));
+        await deps.gold.put(
+          `${key}part-0.parquet`,
+          writeColumns(
+            tableFromRows(
+              [
+                { name: 'num_oper', type: 'string' },
+                { name: 'origem', type: 'string' },
+              ],
+              [{ num_oper: 'A', origem: 'sor' }],
+            ),
+          ),
+        );
         await deps.gold.put(`${key}_summary.json`, JSON.stringify({ rows_read: 3, rows_written: 1, rows_invalid: 0 }));
         return { jobRunId: 'jr-1' };
       },
@@ -160,12 +229,18 @@ describe('consolidateTable', () => {
     expect(specs[0]!.quarantine_sql).toContain('WHERE `num_oper` IS NULL OR `cod_idef_ver_oper` IS NULL');
     expect(specs[0]!.quarantine_location).toBe(`${deps.gold.uri(`_quarantine/${GOLD.db}/${GOLD.table}/anomesdia=${DAY}/run=run-g`)}/`);
     expect(await deps.catalog.getPartitionLocation(GOLD.db, GOLD.table, { anomesdia: DAY })).toBe(result.location);
-    expect(deps.congregados.saved[0]).toMatchObject({ processor_type: 'glue', record_count: 1, sample_data: [{ num_oper: 'A', origem: 'sor' }] });
+    expect(deps.congregados.saved[0]).toMatchObject({
+      processor_type: 'glue',
+      record_count: 1,
+      sample_data: [{ num_oper: 'A', origem: 'sor' }],
+    });
   });
 
   it('refuses to run on Glue without a runner, and names an unknown consolidation', async () => {
     config.consolidations[0]!.engine = 'glue';
     await expect(run('run-1')).rejects.toThrow(GlueRunnerMissingError);
-    await expect(consolidateTable(deps, { runId: 'r', database: 'db_batch', tabela: 'nope', anomesdia: DAY })).rejects.toThrow(ConsolidationNotFoundError);
+    await expect(consolidateTable(deps, { runId: 'r', database: 'db_batch', tabela: 'nope', anomesdia: DAY })).rejects.toThrow(
+      ConsolidationNotFoundError,
+    );
   });
 });

@@ -7,7 +7,12 @@ import { readColumns } from '../../../lambdas/core/columnar/reader.js';
 import { writeColumns } from '../../../lambdas/core/columnar/writer.js';
 import { consolidate, originTable } from '../../../lambdas/core/consolidate/engine.js';
 import { currentStateSql } from '../../../lambdas/core/consolidate/gold-queries.js';
-import { consolidationCountsSql, consolidationSql, quarantineSql, type ConsolidationSqlSpec } from '../../../lambdas/core/consolidate/sql.js';
+import {
+  consolidationCountsSql,
+  consolidationSql,
+  quarantineSql,
+  type ConsolidationSqlSpec,
+} from '../../../lambdas/core/consolidate/sql.js';
 import type { CellValue } from '../../../lambdas/core/columnar/types.js';
 import { readParquet, rowsFromTable, tableFromRows, writeParquet } from '../../support/parquet.js';
 import { operationColumns, operationRules, random, randomRows } from './fixtures.js';
@@ -85,18 +90,32 @@ describe('consolidationSql in DuckDB', () => {
       const rnd = random(100 + seed);
       const all: Record<string, CellValue>[] = [];
       for (const day of days) {
-        const rows = operationRules.origens.flatMap((origem) => randomRows(rnd, 20 + Math.floor(rnd() * 40)).map((r) => ({ ...r, origem })));
+        const rows = operationRules.origens.flatMap((origem) =>
+          randomRows(rnd, 20 + Math.floor(rnd() * 40)).map((r) => ({ ...r, origem })),
+        );
         await mkdir(join(dir, `gold-${seed}`, `anomesdia=${day}`), { recursive: true });
         await writeFile(join(dir, `gold-${seed}`, `anomesdia=${day}`, 'part.parquet'), writeColumns(tableFromRows(goldColumns, rows)));
         all.push(...rows.map((r) => ({ ...r, anomesdia: day })));
       }
-      await conn.run(`CREATE OR REPLACE VIEW gold_${seed} AS SELECT * FROM read_parquet('${join(dir, `gold-${seed}`, '*', '*.parquet')}', hive_partitioning = true, hive_types = {'anomesdia': VARCHAR})`);
+      await conn.run(
+        `CREATE OR REPLACE VIEW gold_${seed} AS SELECT * FROM read_parquet('${join(dir, `gold-${seed}`, '*', '*.parquet')}', hive_partitioning = true, hive_types = {'anomesdia': VARCHAR})`,
+      );
       const expected = consolidate(
         operationRules,
-        operationRules.origens.map((o) => originTable(o, tableFromRows(outputs, all.filter((r) => r.origem === o)))),
+        operationRules.origens.map((o) =>
+          originTable(
+            o,
+            tableFromRows(
+              outputs,
+              all.filter((r) => r.origem === o),
+            ),
+          ),
+        ),
         { columns: outputs },
       );
-      const actual = (await conn.runAndReadAll(currentStateSql(`gold_${seed}`, operationRules, goldColumns, 'duckdb'))).getRowObjectsJS().map(plain);
+      const actual = (await conn.runAndReadAll(currentStateSql(`gold_${seed}`, operationRules, goldColumns, 'duckdb')))
+        .getRowObjectsJS()
+        .map(plain);
       expect(actual, `seed ${seed}`).toEqual(rowsFromTable(expected.table).map(plain));
       // Keys come back once each, some of them from an earlier day than the last.
       expect(new Set(actual.map((r) => `${r.num_oper}|${r.cod_idef_ver_oper}`)).size).toBe(actual.length);
@@ -120,18 +139,22 @@ describe('consolidationSql dialects', () => {
     const sql = consolidationSql(spec, 'athena');
     expect(sql).toContain('FROM "db_silver"."sor" WHERE "anomesdia" = \'20240119\'');
     expect(sql).toContain('CAST(NULL AS DECIMAL(18,2)) AS "vlr_oper"');
-    expect(sql).toContain('row_number() OVER (PARTITION BY "num_oper", "cod_idef_ver_oper" ORDER BY "dat_vlr_even_oper" DESC NULLS LAST, "num_prio_even_oper" ASC NULLS LAST');
+    expect(sql).toContain(
+      'row_number() OVER (PARTITION BY "num_oper", "cod_idef_ver_oper" ORDER BY "dat_vlr_even_oper" DESC NULLS LAST, "num_prio_even_oper" ASC NULLS LAST',
+    );
     expect(sql).toContain('WHERE "num_oper" IS NOT NULL AND "cod_idef_ver_oper" IS NOT NULL');
   });
 
   it('quotes with backticks and uses STRING in Spark SQL', () => {
     const sql = consolidationSql(spec, 'spark');
-    expect(sql).toContain('FROM `db_silver`.`sot` WHERE `anomesdia` = \'20240119\'');
+    expect(sql).toContain("FROM `db_silver`.`sot` WHERE `anomesdia` = '20240119'");
     expect(sql).toContain('CAST(NULL AS STRING) AS `cod_moed`');
     expect(sql).not.toContain('"');
   });
 
   it('rejects a source whose origin is not in origens', () => {
-    expect(() => consolidationSql({ ...spec, sources: [{ origem: 'x', relation: 't', columns: [] }] }, 'duckdb')).toThrow('Origin "x" is not one of');
+    expect(() => consolidationSql({ ...spec, sources: [{ origem: 'x', relation: 't', columns: [] }] }, 'duckdb')).toThrow(
+      'Origin "x" is not one of',
+    );
   });
 });

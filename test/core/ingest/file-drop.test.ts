@@ -27,8 +27,18 @@ describe('file drop (pending -> done / error)', () => {
   it('ingests readable files, moves them to done/, and moves unreadable ones to error/ with a reason beside them', async () => {
     await drop({ ...good, ...bad });
     const result = await ingestSource({ config, bronze: store, secrets }, { runId: 'r1', source: 'animais', window });
-    expect(result).toMatchObject({ kind: 'files', records_seen: 5, records_new: 5, pages: 5, anomesdias: ['20240119', '20240120'], watermark_candidate: '2024-01-20T03:00:00.000Z' });
-    expect(result.files).toEqual({ done: ['done/animais/a.ndjson', 'done/animais/lote/b.json'], error: ['error/animais/c.json', 'error/animais/d.csv', 'error/animais/e.ndjson'] });
+    expect(result).toMatchObject({
+      kind: 'files',
+      records_seen: 5,
+      records_new: 5,
+      pages: 5,
+      anomesdias: ['20240119', '20240120'],
+      watermark_candidate: '2024-01-20T03:00:00.000Z',
+    });
+    expect(result.files).toEqual({
+      done: ['done/animais/a.ndjson', 'done/animais/lote/b.json'],
+      error: ['error/animais/c.json', 'error/animais/d.csv', 'error/animais/e.ndjson'],
+    });
     expect(await listKeys(store, 'pending/')).toEqual([]);
     expect(text(await store.get('done/animais/a.ndjson'))).toBe(good['a.ndjson']);
     expect(text(await store.get('error/animais/c.json'))).toBe(bad['c.json']);
@@ -42,7 +52,9 @@ describe('file drop (pending -> done / error)', () => {
   it('never loses a file: a crash between the bronze write and the move is made good by the rerun, each row once', async () => {
     await drop(good);
     const crashing = crashOnFirstMove(store, 'done/');
-    await expect(ingestSource({ config, bronze: crashing, secrets }, { runId: 'r1', source: 'animais', window })).rejects.toThrow(/simulated crash/);
+    await expect(ingestSource({ config, bronze: crashing, secrets }, { runId: 'r1', source: 'animais', window })).rejects.toThrow(
+      /simulated crash/,
+    );
     expect(crashing.crashed()).toBe(true);
     // Rows are in bronze, files still pending.
     expect(await listKeys(store, 'pending/animais/')).toEqual(['pending/animais/a.ndjson', 'pending/animais/lote/b.json']);
@@ -70,6 +82,12 @@ describe('file drop (pending -> done / error)', () => {
 
   it('finishes with an empty run when nothing is pending', async () => {
     const result = await ingestSource({ config, bronze: store, secrets }, { runId: 'r1', source: 'animais', window });
-    expect(result).toMatchObject({ records_seen: 0, pages: 0, anomesdias: [], watermark_candidate: window.to, files: { done: [], error: [] } });
+    expect(result).toMatchObject({
+      records_seen: 0,
+      pages: 0,
+      anomesdias: [],
+      watermark_candidate: window.to,
+      files: { done: [], error: [] },
+    });
   });
 });

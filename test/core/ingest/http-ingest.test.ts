@@ -1,7 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startPaginatedApi, type PaginatedApi, type PaginatedApiOptions } from '../../../local/paginated-api.js';
 import { ingestSource, readRunManifests } from '../../../lambdas/core/ingest/ingest-source.js';
-import { ForeignLinkError, HttpStatusError, HttpTimeoutError, MalformedPageError, PaginationLimitError, PaginationLoopError } from '../../../lambdas/core/ingest/errors.js';
+import {
+  ForeignLinkError,
+  HttpStatusError,
+  HttpTimeoutError,
+  MalformedPageError,
+  PaginationLimitError,
+  PaginationLoopError,
+} from '../../../lambdas/core/ingest/errors.js';
 import type { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
 import type { PipelineConfig } from '../../../lambdas/core/config.js';
 import { TOKEN, committedBronze, httpConfig, listKeys, operation, secrets, tempStore, window } from './support.js';
@@ -39,7 +46,14 @@ describe('ingestSource over HTTP (real local server)', () => {
   it('follows page-number pagination with pages in flight and commits every record once', async () => {
     const a = await api({ style: 'page', totalPagesPath: 'meta.total_pages' });
     const result = await run(httpConfig(a.url, { style: 'page', pageSize: 100, totalPagesPath: 'meta.total_pages' }));
-    expect(result).toMatchObject({ records_seen: 1_234, records_new: 1_234, records_duplicate: 0, pages: 13, rows_read: 1_234, rows_written: 1_234 });
+    expect(result).toMatchObject({
+      records_seen: 1_234,
+      records_new: 1_234,
+      records_duplicate: 0,
+      pages: 13,
+      rows_read: 1_234,
+      rows_written: 1_234,
+    });
     expect(result.anomesdias).toEqual(['20240119', '20240120']);
     expect(result.watermark_candidate).toBe(window.to);
     await expectAllRecordsOnce(1_234);
@@ -80,9 +94,16 @@ describe('ingestSource over HTTP (real local server)', () => {
   it('waits as long as Retry-After asks on a 429, then succeeds', async () => {
     const a = await api({ style: 'page', faults: [{ page: 1, kind: 'status', status: 429, retryAfter: '1' }] });
     const warnings: Record<string, unknown>[] = [];
-    const log = { info: () => undefined, error: () => undefined, warn: (_m: string, attrs?: Record<string, unknown>) => void warnings.push(attrs ?? {}) };
+    const log = {
+      info: () => undefined,
+      error: () => undefined,
+      warn: (_m: string, attrs?: Record<string, unknown>) => void warnings.push(attrs ?? {}),
+    };
     const started = Date.now();
-    const result = await ingestSource({ config: httpConfig(a.url, { style: 'page', pageSize: 100 }), bronze: store, secrets, log }, { runId: 'r429', source: 'ops', window });
+    const result = await ingestSource(
+      { config: httpConfig(a.url, { style: 'page', pageSize: 100 }), bronze: store, secrets, log },
+      { runId: 'r429', source: 'ops', window },
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
     expect(result.records_seen).toBe(1_234);
     expect(warnings).toEqual([expect.objectContaining({ retryAfterMs: 1_000, attempt: 1 })]);
@@ -129,7 +150,14 @@ describe('ingestSource over HTTP (real local server)', () => {
   it('stops endless pagination at the page guard in every style', async () => {
     for (const style of ['page', 'offset', 'cursor', 'link'] as const) {
       const a = await api({ style, endless: true, pageSize: 50 });
-      const pagination = style === 'page' ? { style, pageSize: 50 } : style === 'offset' ? { style, limit: 50 } : style === 'cursor' ? { style, pageSize: 50 } : { style };
+      const pagination =
+        style === 'page'
+          ? { style, pageSize: 50 }
+          : style === 'offset'
+            ? { style, limit: 50 }
+            : style === 'cursor'
+              ? { style, pageSize: 50 }
+              : { style };
       await expect(run(httpConfig(a.url, pagination, { maxPages: 5 }), `run-${style}`), style).rejects.toThrow(PaginationLimitError);
       expect(a.requests(), style).toBeLessThan(20);
     }
@@ -137,14 +165,32 @@ describe('ingestSource over HTTP (real local server)', () => {
   });
 
   it('rejects a cursor that points back to an earlier page', async () => {
-    const a = await api({ style: 'cursor', faults: [{ page: 1, kind: 'malformed', body: JSON.stringify({ data: [{ x: 1 }], next_cursor: 'MjAw' }) }] });
+    const a = await api({
+      style: 'cursor',
+      faults: [{ page: 1, kind: 'malformed', body: JSON.stringify({ data: [{ x: 1 }], next_cursor: 'MjAw' }) }],
+    });
     await expect(run(httpConfig(a.url, { style: 'cursor', pageSize: 200 }))).rejects.toThrow(PaginationLoopError);
   });
 
   it('refuses a next link to another origin (the token would leak) and a link back to a fetched page', async () => {
-    const foreign = await api({ style: 'link', faults: [{ page: 0, kind: 'malformed', body: JSON.stringify({ data: [{ x: 1 }], links: { next: 'http://evil.example/records' } }) }] });
+    const foreign = await api({
+      style: 'link',
+      faults: [{ page: 0, kind: 'malformed', body: JSON.stringify({ data: [{ x: 1 }], links: { next: 'http://evil.example/records' } }) }],
+    });
     await expect(run(httpConfig(foreign.url, { style: 'link' }))).rejects.toThrow(ForeignLinkError);
-    const loop = await api({ style: 'link', faults: [{ page: 0, kind: 'malformed', body: JSON.stringify({ data: [{ x: 1 }], links: { next: '/records?updated_since=2024-01-19T00%3A00%3A00.000Z&updated_until=2024-01-21T00%3A00%3A00.000Z' } }) }] });
+    const loop = await api({
+      style: 'link',
+      faults: [
+        {
+          page: 0,
+          kind: 'malformed',
+          body: JSON.stringify({
+            data: [{ x: 1 }],
+            links: { next: '/records?updated_since=2024-01-19T00%3A00%3A00.000Z&updated_until=2024-01-21T00%3A00%3A00.000Z' },
+          }),
+        },
+      ],
+    });
     await expect(run(httpConfig(loop.url, { style: 'link' }))).rejects.toThrow(PaginationLoopError);
   });
 
@@ -155,7 +201,8 @@ describe('ingestSource over HTTP (real local server)', () => {
     const before = await committedBronze(store, 'ops');
     const sameId = await run(config);
     const otherId = await run(config, 'run-2');
-    for (const again of [sameId, otherId]) expect(again).toMatchObject({ records_seen: 1_234, records_new: 0, records_duplicate: 1_234, anomesdias: first.anomesdias });
+    for (const again of [sameId, otherId])
+      expect(again).toMatchObject({ records_seen: 1_234, records_new: 0, records_duplicate: 1_234, anomesdias: first.anomesdias });
     expect(await committedBronze(store, 'ops')).toEqual(before);
     // Every attempt keeps its own manifest.
     expect((await readRunManifests(store, 'ops', 'run-1')).map((m) => m.attempt)).toEqual([1, 2]);
@@ -165,7 +212,15 @@ describe('ingestSource over HTTP (real local server)', () => {
     const a = await api({ style: 'page' });
     const result = await run(httpConfig(a.url, { style: 'page', pageSize: 500 }));
     const [manifest] = await readRunManifests(store, 'ops', 'run-1');
-    expect(manifest).toMatchObject({ source: 'ops', runId: 'run-1', window, pages: 3, records_seen: 1_234, records_new: 1_234, watermark_candidate: window.to });
+    expect(manifest).toMatchObject({
+      source: 'ops',
+      runId: 'run-1',
+      window,
+      pages: 3,
+      records_seen: 1_234,
+      records_new: 1_234,
+      watermark_candidate: window.to,
+    });
     expect(manifest!.partitions.map((p) => p.anomesdia)).toEqual(['20240119', '20240120']);
     expect(manifest!.partitions.every((p) => /^[0-9a-f]{64}$/.test(p.digest ?? ''))).toBe(true);
     expect(result.objects.at(-1)).toBe(result.manifest);
@@ -176,10 +231,20 @@ describe('ingestSource over HTTP (real local server)', () => {
     const events: string[] = [];
     const progress = {
       start: (source: string, info: { kind: string }) => void events.push(`start ${source} ${info.kind}`),
-      update: (source: string, s: { pages: number; records: number; totalRecords?: number }) => void events.push(`update ${source} ${s.pages} ${s.records}/${s.totalRecords}`),
+      update: (source: string, s: { pages: number; records: number; totalRecords?: number }) =>
+        void events.push(`update ${source} ${s.pages} ${s.records}/${s.totalRecords}`),
       finish: (source: string, o: { status: string; records: number }) => void events.push(`finish ${source} ${o.status} ${o.records}`),
     };
-    await ingestSource({ config: httpConfig(a.url, { style: 'offset', limit: 500, totalPath: 'total' }), bronze: store, secrets, progress }, { runId: 'p1', source: 'ops', window });
-    expect(events).toEqual(['start ops http', 'update ops 1 500/1234', 'update ops 2 1000/1234', 'update ops 3 1234/1234', 'finish ops SUCCEEDED 1234']);
+    await ingestSource(
+      { config: httpConfig(a.url, { style: 'offset', limit: 500, totalPath: 'total' }), bronze: store, secrets, progress },
+      { runId: 'p1', source: 'ops', window },
+    );
+    expect(events).toEqual([
+      'start ops http',
+      'update ops 1 500/1234',
+      'update ops 2 1000/1234',
+      'update ops 3 1234/1234',
+      'finish ops SUCCEEDED 1234',
+    ]);
   });
 });

@@ -37,9 +37,19 @@ export function operation(i: number): Record<string, unknown> {
   };
 }
 
-export const window: RunWindow = { mode: 'backfill', from: '2024-01-19T00:00:00.000Z', to: '2024-01-21T00:00:00.000Z', anomesdias: ['20240119', '20240120'] };
+export const window: RunWindow = {
+  mode: 'backfill',
+  from: '2024-01-19T00:00:00.000Z',
+  to: '2024-01-21T00:00:00.000Z',
+  anomesdias: ['20240119', '20240120'],
+};
 
-export function httpConfig(endpoint: string, pagination: Record<string, unknown>, http: Record<string, unknown> = {}, limits: Record<string, unknown> = {}): PipelineConfig {
+export function httpConfig(
+  endpoint: string,
+  pagination: Record<string, unknown>,
+  http: Record<string, unknown> = {},
+  limits: Record<string, unknown> = {},
+): PipelineConfig {
   return parsePipelineConfig({
     sources: [
       {
@@ -60,7 +70,10 @@ export function httpConfig(endpoint: string, pagination: Record<string, unknown>
 }
 
 /** Every committed bronze line of a source (all partitions), in index then part order. */
-export async function committedBronze(store: ObjectStore, source: string): Promise<{ anomesdia: string; part: string; line: { _content_hash: string; _ingested_at: string; record: Record<string, unknown> } }[]> {
+export async function committedBronze(
+  store: ObjectStore,
+  source: string,
+): Promise<{ anomesdia: string; part: string; line: { _content_hash: string; _ingested_at: string; record: Record<string, unknown> } }[]> {
   const out: Awaited<ReturnType<typeof committedBronze>> = [];
   for await (const o of store.list(`source=${source}/`)) {
     if (!o.key.includes('/_hashes/') || !o.key.endsWith('.bin')) continue;
@@ -121,4 +134,9 @@ export function filesConfig(): PipelineConfig {
   });
 }
 
-export const animal = (id: number, day = 19) => ({ id_animal: `A${id}`, especie: id % 2 ? 'bovino' : 'suino', peso_kg: 100 + id / 4, dat_registro: `2024-01-${day}T0${id % 10}:00:00Z` });
+export const animal = (id: number, day = 19) => ({
+  id_animal: `A${id}`,
+  especie: id % 2 ? 'bovino' : 'suino',
+  peso_kg: 100 + id / 4,
+  dat_registro: `2024-01-${day}T0${id % 10}:00:00Z`,
+});

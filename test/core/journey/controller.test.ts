@@ -24,9 +24,8 @@ beforeAll(async () => {
 });
 afterAll(async () => dynamo?.stop());
 
-
 describe('JourneyController on dynalite', () => {
-  it('serves as the steps\' JourneyPort', () => {
+  it("serves as the steps' JourneyPort", () => {
     // lambdas/core may not import the handlers, so the controller meets the port structurally.
     const port: JourneyPort = new JourneyController(store);
     expect(typeof port.begin).toBe('function');
@@ -35,7 +34,9 @@ describe('JourneyController on dynalite', () => {
   it('lets exactly one of 10 concurrent begins of one key start; the others see it in progress', async () => {
     const journeys = new JourneyController(store);
     const k = key();
-    const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => journeys.begin(k, { day: '20240314' }, { force: false, owner: `exec-${i}` })));
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => journeys.begin(k, { day: '20240314' }, { force: false, owner: `exec-${i}` })),
+    );
     expect(outcomes.filter((o) => o.kind === 'started')).toHaveLength(1);
     expect(outcomes.filter((o) => o.kind === 'in_progress')).toHaveLength(9);
     const stored = await journeys.get(k);
@@ -80,8 +81,26 @@ describe('JourneyController on dynalite', () => {
     const journeys = new JourneyController(store);
     const k = key();
     await journeys.begin(k, {}, { force: false, owner: 'x' });
-    const ingest: StepRecord = { name: 'ingest', status: 'SUCCEEDED', source: 'sor', layer: 'bronze', started_at: '2024-03-15T02:00:00.000Z', rows_read: 120, rows_written: 118, rows_invalid: undefined };
-    const refine: StepRecord = { name: 'refine', status: 'FAILED', source: 'sor', layer: 'silver', started_at: '2024-03-15T02:01:00.000Z', rows_read: 118, rows_written: 0, error: 'SchemaError: bad' };
+    const ingest: StepRecord = {
+      name: 'ingest',
+      status: 'SUCCEEDED',
+      source: 'sor',
+      layer: 'bronze',
+      started_at: '2024-03-15T02:00:00.000Z',
+      rows_read: 120,
+      rows_written: 118,
+      rows_invalid: undefined,
+    };
+    const refine: StepRecord = {
+      name: 'refine',
+      status: 'FAILED',
+      source: 'sor',
+      layer: 'silver',
+      started_at: '2024-03-15T02:01:00.000Z',
+      rows_read: 118,
+      rows_written: 0,
+      error: 'SchemaError: bad',
+    };
     await journeys.recordStep(k, ingest);
     await journeys.recordStep(k, refine);
     const stored = await journeys.get(k);
@@ -99,7 +118,13 @@ describe('JourneyController on dynalite', () => {
     const k = key();
     await journeys.begin(k, {}, { force: false, owner: 'x' });
     // Steps of about 3.5 KB: a year's backfill of big partitions, each with its own step.
-    const step = (i: number): StepRecord => ({ name: 'consolidate', status: 'SUCCEEDED', started_at: '2024-03-15T02:00:00.000Z', message: `anomesdia ${i} ${'x'.repeat(900)}`, objects: Array.from({ length: 12 }, (_, j) => `gold/t/anomesdia=${i}/part-${j}`.padEnd(200, 'x')) });
+    const step = (i: number): StepRecord => ({
+      name: 'consolidate',
+      status: 'SUCCEEDED',
+      started_at: '2024-03-15T02:00:00.000Z',
+      message: `anomesdia ${i} ${'x'.repeat(900)}`,
+      objects: Array.from({ length: 12 }, (_, j) => `gold/t/anomesdia=${i}/part-${j}`.padEnd(200, 'x')),
+    });
     const total = Math.ceil(STEPS_MAX_BYTES / 3_000) + 10;
     for (let i = 0; i < total; i++) await journeys.recordStep(k, step(i));
     const stored = (await journeys.get(k))!;
@@ -122,7 +147,14 @@ describe('JourneyController on dynalite', () => {
     const k = key();
     await journeys.begin(k, {}, { force: false, owner: 'x' });
     const objects = Array.from({ length: 100 }, (_, i) => `bronze/sor/anomesdia=20240314/run=r1/part-${i}-`.padEnd(200, 'x'));
-    await journeys.recordStep(k, { name: 'ingest', status: 'FAILED', started_at: '2024-03-15T02:00:00.000Z', objects, error: 'E'.repeat(5_000), rows_read: 7 });
+    await journeys.recordStep(k, {
+      name: 'ingest',
+      status: 'FAILED',
+      started_at: '2024-03-15T02:00:00.000Z',
+      objects,
+      error: 'E'.repeat(5_000),
+      rows_read: 7,
+    });
     const [step] = (await journeys.get(k))!.steps;
     expect(Buffer.byteLength(JSON.stringify(step))).toBeLessThanOrEqual(STEP_MAX_BYTES);
     expect(step?.objects).toEqual(objects.slice(0, step!.objects!.length));
@@ -165,21 +197,32 @@ describe('JourneyController on dynalite', () => {
     const journeys = new JourneyController(store);
     const k = key();
     await journeys.begin(k, {}, { force: false, owner: 'run' });
-    await journeys.recordStep(k, { name: 'ingest', status: 'FAILED', started_at: new Date().toISOString(), error: 'RangeError: source down 3' });
+    await journeys.recordStep(k, {
+      name: 'ingest',
+      status: 'FAILED',
+      started_at: new Date().toISOString(),
+      error: 'RangeError: source down 3',
+    });
     await journeys.fail(k, 'RangeError: source down 3');
     const stored = await journeys.get(k);
     expect(stored).toMatchObject({ status: 'FAILED', retry_count: 0, error: 'RangeError: source down 3' });
     expect(stored?.steps).toHaveLength(1);
     expect(stored?.lease_expires_at).toBeUndefined();
     const again = await journeys.begin(k, {}, { force: false, owner: 'retry' });
-    expect(again).toMatchObject({ kind: 'started', journey: { retry_count: 1, status: 'IN_PROGRESS', error: 'RangeError: source down 3' } });
+    expect(again).toMatchObject({
+      kind: 'started',
+      journey: { retry_count: 1, status: 'IN_PROGRESS', error: 'RangeError: source down 3' },
+    });
   });
 
   it('refuses a second owner while another caller holds the lease', async () => {
     const journeys = new JourneyController(store);
     const k = key();
     await journeys.begin(k, {}, { force: false, owner: 'holder' });
-    expect(await journeys.begin(k, {}, { force: false, owner: 'intruder' })).toMatchObject({ kind: 'in_progress', journey: { owner: 'holder' } });
+    expect(await journeys.begin(k, {}, { force: false, owner: 'intruder' })).toMatchObject({
+      kind: 'in_progress',
+      journey: { owner: 'holder' },
+    });
   });
 
   it('never turns a COMPLETED journey into FAILED', async () => {

@@ -18,12 +18,18 @@ describe('table schemas', () => {
     const raw = structuredClone(defaultPipelineConfig) as any;
     raw.sources[1].fields = raw.sources[1].fields.map((f: any) => (f.name === 'cod_moed' ? { ...f, type: 'integer' } : f));
     const bad = parsePipelineConfig(raw);
-    expect(() => goldColumns(bad, bad.consolidations[0]!)).toThrow('Consolidation db_batch.tbl_processado_operacao_consolidada_n1: Origin "sot" has column "cod_moed" as integer, but origin "sor" has it as string');
+    expect(() => goldColumns(bad, bad.consolidations[0]!)).toThrow(
+      'Consolidation db_batch.tbl_processado_operacao_consolidada_n1: Origin "sot" has column "cod_moed" as integer, but origin "sor" has it as string',
+    );
   });
 
   it('appends lineage columns to silver and maps types to Glue names', () => {
     const sor = config.sources[0]!;
-    expect(silverColumns(sor).map((c) => c.name).slice(-3)).toEqual(['_content_hash', '_ingested_at', '_run_id']);
+    expect(
+      silverColumns(sor)
+        .map((c) => c.name)
+        .slice(-3),
+    ).toEqual(['_content_hash', '_ingested_at', '_run_id']);
     expect(glueType({ type: 'decimal', precision: 18, scale: 2 })).toBe('decimal(18,2)');
     expect(glueType({ type: 'long' })).toBe('bigint');
   });

@@ -4,7 +4,9 @@ import { gunzipLines } from '../../../lambdas/core/refine/bronze-reader.js';
 
 describe('bronze part lines', () => {
   it('splits gzipped text into its lines, multi-byte characters and long lines across decompressed chunks intact', async () => {
-    const lines = Array.from({ length: 3_000 }, (_, i) => (i % 500 === 7 ? 'ç€😀'.repeat(30_000) : `{"n":${i},"s":"ação ${'é'.repeat(i % 50)}"}`));
+    const lines = Array.from({ length: 3_000 }, (_, i) =>
+      i % 500 === 7 ? 'ç€😀'.repeat(30_000) : `{"n":${i},"s":"ação ${'é'.repeat(i % 50)}"}`,
+    );
     expect((await gunzipLines(gzipSync(lines.join('\n') + '\n'))).toArray()).toEqual(lines);
     expect((await gunzipLines(gzipSync('a\n\nb'))).toArray()).toEqual(['a', '', 'b']);
     expect((await gunzipLines(gzipSync(''))).toArray()).toEqual([]);

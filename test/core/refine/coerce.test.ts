@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { compileCoercer, parseTimestamp } from '../../../lambdas/core/refine/coerce.js';
 import type { FieldConfig } from '../../../lambdas/core/config.js';
 
-const field = (type: FieldConfig['type'], extra: Partial<FieldConfig> = {}): FieldConfig => ({ name: 'x', type, required: false, ...extra });
+const field = (type: FieldConfig['type'], extra: Partial<FieldConfig> = {}): FieldConfig => ({
+  name: 'x',
+  type,
+  required: false,
+  ...extra,
+});
 const one = (f: FieldConfig, value: unknown) => {
   const r = compileCoercer([f])({ x: value });
   return r.ok ? r.values[0] : `invalid: ${r.issues[0]!.reason}`;
@@ -43,7 +48,14 @@ describe('coercion to declared field types', () => {
   });
 
   it('reads the millisecond UTC form as Date.parse does, rejecting days the month lacks', () => {
-    for (const text of ['2024-01-19T10:00:00.123Z', '2024-02-29T23:59:59.999Z', '1970-01-01T00:00:00.000Z', '1969-12-31T23:59:59.001Z', '0050-06-01T12:00:00.000Z', '9999-12-31T23:59:59.999Z'])
+    for (const text of [
+      '2024-01-19T10:00:00.123Z',
+      '2024-02-29T23:59:59.999Z',
+      '1970-01-01T00:00:00.000Z',
+      '1969-12-31T23:59:59.001Z',
+      '0050-06-01T12:00:00.000Z',
+      '9999-12-31T23:59:59.999Z',
+    ])
       expect(parseTimestamp(text)).toBe(Date.parse(text));
     expect(parseTimestamp('2023-02-29T00:00:00.000Z')).toBeUndefined();
     expect(parseTimestamp('2024-04-31T00:00:00.000Z')).toBeUndefined();
@@ -65,7 +77,11 @@ describe('coercion to declared field types', () => {
   });
 
   it('enforces required fields and reports every wrong field of a row', () => {
-    const coerce = compileCoercer([field('string', { name: 'id', required: true }), field('integer', { name: 'n', required: true }), field('double', { name: 'v' })]);
+    const coerce = compileCoercer([
+      field('string', { name: 'id', required: true }),
+      field('integer', { name: 'n', required: true }),
+      field('double', { name: 'v' }),
+    ]);
     expect(coerce({ id: 'a', n: '1', v: '' })).toEqual({ ok: true, values: ['a', 1, null] });
     expect(coerce({ id: '', n: 'x' })).toEqual({
       ok: false,

@@ -10,7 +10,18 @@ import type { QuarantineEntry } from '../../../lambdas/core/refine/types.js';
 import { silverLayout, silverTable } from '../../../lambdas/core/lake/layout.js';
 import { startPaginatedApi, type PaginatedApi } from '../../../local/paginated-api.js';
 import { MemoryCatalog } from '../../support/memory-catalog.js';
-import { TOKEN, animal, crashOnFirstMove, filesConfig, httpConfig, listKeys, operation, secrets, tempStore, window } from '../ingest/support.js';
+import {
+  TOKEN,
+  animal,
+  crashOnFirstMove,
+  filesConfig,
+  httpConfig,
+  listKeys,
+  operation,
+  secrets,
+  tempStore,
+  window,
+} from '../ingest/support.js';
 
 let bronze: FsObjectStore;
 let silver: FsObjectStore;
@@ -42,15 +53,30 @@ afterEach(async () => {
 async function prepare(config: PipelineConfig) {
   for (const s of config.sources) {
     const t = silverTable(config, s);
-    await catalog.ensureTable({ database: t.database, name: t.name, location: silver.uri(t.prefix), columns: t.columns, partitionKeys: t.partitionKeys });
+    await catalog.ensureTable({
+      database: t.database,
+      name: t.name,
+      location: silver.uri(t.prefix),
+      columns: t.columns,
+      partitionKeys: t.partitionKeys,
+    });
   }
 }
 
 /** Rows of the partition the catalog points at, read by DuckDB, ordered as stored. */
 async function silverRows(config: PipelineConfig, source: string, anomesdia: string, columns = '*') {
-  const location = await catalog.getPartitionLocation(silverTable(config, config.sources.find((s) => s.name === source)!).database, source, { anomesdia });
+  const location = await catalog.getPartitionLocation(
+    silverTable(
+      config,
+      config.sources.find((s) => s.name === source)!,
+    ).database,
+    source,
+    { anomesdia },
+  );
   expect(location, `catalog partition ${source}/${anomesdia}`).toBeDefined();
-  const reader = await sql.runAndReadAll(`SELECT ${columns} FROM read_parquet('${fileURLToPath(location!)}*.parquet', hive_partitioning = false)`);
+  const reader = await sql.runAndReadAll(
+    `SELECT ${columns} FROM read_parquet('${fileURLToPath(location!)}*.parquet', hive_partitioning = false)`,
+  );
   return reader.getRowObjectsJson();
 }
 
@@ -78,8 +104,27 @@ describe('refineSource', () => {
   it('writes valid rows with the declared types (read by DuckDB) and quarantines every invalid row with its reason', async () => {
     await prepare(typesConfig);
     const valid = [
-      { id: 'b', qtd: '2', cod: 9007199254740000, taxa: '0.5', valor: '10.10', ativo: 'true', nascimento: '1990-05-17', evento: '2024-01-19T10:00:00-03:00' },
-      { id: 'a', qtd: 1, cod: '12', taxa: 1.25, valor: 99999999.99, ativo: false, nascimento: null, evento: 1705658400000, extra: 'ignored' },
+      {
+        id: 'b',
+        qtd: '2',
+        cod: 9007199254740000,
+        taxa: '0.5',
+        valor: '10.10',
+        ativo: 'true',
+        nascimento: '1990-05-17',
+        evento: '2024-01-19T10:00:00-03:00',
+      },
+      {
+        id: 'a',
+        qtd: 1,
+        cod: '12',
+        taxa: 1.25,
+        valor: 99999999.99,
+        ativo: false,
+        nascimento: null,
+        evento: 1705658400000,
+        extra: 'ignored',
+      },
     ];
     const invalid = [
       { id: 'c', valor: '1.234', evento: '2024-01-19T11:00:00Z' },
@@ -90,8 +135,19 @@ describe('refineSource', () => {
     await bronze.put('pending/tipos/t.ndjson', [...valid, ...invalid].map((r) => JSON.stringify(r)).join('\n'));
     const ingest = await ingestSource({ config: typesConfig, bronze, secrets }, { runId: 'i1', source: 'tipos', window });
     expect(ingest.anomesdias).toEqual(['20240119']);
-    const result = await refineSource({ config: typesConfig, bronze, silver, catalog }, { runId: 'r1', source: 'tipos', window, anomesdias: ingest.anomesdias });
-    expect(result).toMatchObject({ source: 'tipos', rows_read: 6, rows_written: 2, rows_invalid: 4, rows_duplicate: 0, anomesdias: ['20240119'], quarantine: [silverLayout.quarantine('tipos', '20240119', 'r1')] });
+    const result = await refineSource(
+      { config: typesConfig, bronze, silver, catalog },
+      { runId: 'r1', source: 'tipos', window, anomesdias: ingest.anomesdias },
+    );
+    expect(result).toMatchObject({
+      source: 'tipos',
+      rows_read: 6,
+      rows_written: 2,
+      rows_invalid: 4,
+      rows_duplicate: 0,
+      anomesdias: ['20240119'],
+      quarantine: [silverLayout.quarantine('tipos', '20240119', 'r1')],
+    });
     // Listed first: a step record keeps only the first objects, and the quarantine is what a person looks for.
     expect(result.objects[0]).toBe(silverLayout.quarantine('tipos', '20240119', 'r1'));
 
@@ -110,11 +166,36 @@ describe('refineSource', () => {
       _ingested_at: 'TIMESTAMP',
       _run_id: 'VARCHAR',
     });
-    const rows = await silverRows(typesConfig, 'tipos', '20240119', "id, qtd, cod, taxa, valor::VARCHAR AS valor, ativo, nascimento::VARCHAR AS nascimento, strftime(evento, '%Y-%m-%dT%H:%M:%S') AS evento, _run_id");
+    const rows = await silverRows(
+      typesConfig,
+      'tipos',
+      '20240119',
+      "id, qtd, cod, taxa, valor::VARCHAR AS valor, ativo, nascimento::VARCHAR AS nascimento, strftime(evento, '%Y-%m-%dT%H:%M:%S') AS evento, _run_id",
+    );
     // Sorted by the partition (watermark) field.
     expect(rows).toEqual([
-      { id: 'a', qtd: 1, cod: '12', taxa: 1.25, valor: '99999999.99', ativo: false, nascimento: null, evento: '2024-01-19T10:00:00', _run_id: 'i1' },
-      { id: 'b', qtd: 2, cod: '9007199254740000', taxa: 0.5, valor: '10.10', ativo: true, nascimento: '1990-05-17', evento: '2024-01-19T13:00:00', _run_id: 'i1' },
+      {
+        id: 'a',
+        qtd: 1,
+        cod: '12',
+        taxa: 1.25,
+        valor: '99999999.99',
+        ativo: false,
+        nascimento: null,
+        evento: '2024-01-19T10:00:00',
+        _run_id: 'i1',
+      },
+      {
+        id: 'b',
+        qtd: 2,
+        cod: '9007199254740000',
+        taxa: 0.5,
+        valor: '10.10',
+        ativo: true,
+        nascimento: '1990-05-17',
+        evento: '2024-01-19T13:00:00',
+        _run_id: 'i1',
+      },
     ]);
 
     const entries = new TextDecoder()
@@ -129,7 +210,14 @@ describe('refineSource', () => {
       [invalid[3], 'nascimento', 'expected a date (yyyy-mm-dd), got "19/01/2024"'],
     ]);
     expect(entries.map((e) => e.line)).toEqual([3, 4, 5, 6]);
-    expect(entries.every((e) => e.source === 'tipos' && e.bronze_object.startsWith('source=tipos/anomesdia=20240119/run=i1/part-') && /^[0-9a-f]{64}$/.test(e._content_hash ?? ''))).toBe(true);
+    expect(
+      entries.every(
+        (e) =>
+          e.source === 'tipos' &&
+          e.bronze_object.startsWith('source=tipos/anomesdia=20240119/run=i1/part-') &&
+          /^[0-9a-f]{64}$/.test(e._content_hash ?? ''),
+      ),
+    ).toBe(true);
   });
 
   it('drops exact duplicates: records that differ only in form give one silver row', async () => {
@@ -143,24 +231,41 @@ describe('refineSource', () => {
     await bronze.put('pending/animais/a.ndjson', same.map((r) => JSON.stringify(r)).join('\n'));
     const ingest = await ingestSource({ config, bronze, secrets }, { runId: 'i1', source: 'animais', window });
     expect(ingest.records_new).toBe(3);
-    const result = await refineSource({ config, bronze, silver, catalog }, { runId: 'r1', source: 'animais', window, anomesdias: ingest.anomesdias });
+    const result = await refineSource(
+      { config, bronze, silver, catalog },
+      { runId: 'r1', source: 'animais', window, anomesdias: ingest.anomesdias },
+    );
     expect(result).toMatchObject({ rows_read: 3, rows_written: 1, rows_duplicate: 2, rows_invalid: 0 });
     expect(result.quarantine).toBeUndefined();
   });
 
   it('rebuilds the partition from every committed bronze record: hourly runs accumulate, a rerun writes the same rows, old runs go', async () => {
-    const api: PaginatedApi = await startPaginatedApi({ style: 'page', total: 1_234, record: operation, token: TOKEN, window: { field: 'updated_at' } });
+    const api: PaginatedApi = await startPaginatedApi({
+      style: 'page',
+      total: 1_234,
+      record: operation,
+      token: TOKEN,
+      window: { field: 'updated_at' },
+    });
     cleanups.push(() => api.stop());
     const config = httpConfig(api.url, { style: 'page', pageSize: 100 });
     await prepare(config);
     const first = { ...window, mode: 'hourly' as const, to: '2024-01-19T12:00:00.000Z', anomesdias: ['20240119'] };
     const a = await ingestSource({ config, bronze, secrets }, { runId: 'h1', source: 'ops', window: first });
-    const ra = await refineSource({ config, bronze, silver, catalog }, { runId: 'h1', source: 'ops', window: first, anomesdias: a.anomesdias });
+    const ra = await refineSource(
+      { config, bronze, silver, catalog },
+      { runId: 'h1', source: 'ops', window: first, anomesdias: a.anomesdias },
+    );
     expect(ra.rows_written).toBe(a.records_new);
     const second = { ...window, mode: 'hourly' as const, from: first.to };
     const b = await ingestSource({ config, bronze, secrets }, { runId: 'h2', source: 'ops', window: second });
-    const rb = await refineSource({ config, bronze, silver, catalog }, { runId: 'h2', source: 'ops', window: second, anomesdias: b.anomesdias });
-    expect(rb.partitions.find((p) => p.anomesdia === '20240119')!.rows_written).toBe(a.records_new + (b.partitions.find((p) => p.anomesdia === '20240119')?.records_new ?? 0));
+    const rb = await refineSource(
+      { config, bronze, silver, catalog },
+      { runId: 'h2', source: 'ops', window: second, anomesdias: b.anomesdias },
+    );
+    expect(rb.partitions.find((p) => p.anomesdia === '20240119')!.rows_written).toBe(
+      a.records_new + (b.partitions.find((p) => p.anomesdia === '20240119')?.records_new ?? 0),
+    );
     const before19 = await silverRows(config, 'ops', '20240119');
     const before20 = await silverRows(config, 'ops', '20240120');
     expect(before19.length + before20.length).toBe(1_234);
@@ -172,20 +277,33 @@ describe('refineSource', () => {
     expect(rc.rows_written).toBe(1_234);
     expect(await silverRows(config, 'ops', '20240119')).toEqual(before19);
     expect(await silverRows(config, 'ops', '20240120')).toEqual(before20);
-    expect(await listKeys(silver, 'ops/')).toEqual(['ops/anomesdia=20240119/run=again/part-00000.parquet', 'ops/anomesdia=20240120/run=again/part-00000.parquet']);
-    expect(await catalog.getPartitionLocation('db_silver', 'ops', { anomesdia: '20240120' })).toBe(`${silver.uri('ops/anomesdia=20240120/run=again')}/`);
+    expect(await listKeys(silver, 'ops/')).toEqual([
+      'ops/anomesdia=20240119/run=again/part-00000.parquet',
+      'ops/anomesdia=20240120/run=again/part-00000.parquet',
+    ]);
+    expect(await catalog.getPartitionLocation('db_silver', 'ops', { anomesdia: '20240120' })).toBe(
+      `${silver.uri('ops/anomesdia=20240120/run=again')}/`,
+    );
   });
 
-  it('finds each dropped file\'s rows exactly once in silver after a crash before the move and a rerun', async () => {
+  it("finds each dropped file's rows exactly once in silver after a crash before the move and a rerun", async () => {
     const config = filesConfig();
     await prepare(config);
     await bronze.put('pending/animais/a.ndjson', [1, 2, 3].map((i) => JSON.stringify(animal(i))).join('\n'));
     await bronze.put('pending/animais/b.json', JSON.stringify([animal(4), animal(5, 20)]));
-    await expect(ingestSource({ config, bronze: crashOnFirstMove(bronze, 'done/'), secrets }, { runId: 'i1', source: 'animais', window })).rejects.toThrow(/simulated crash/);
+    await expect(
+      ingestSource({ config, bronze: crashOnFirstMove(bronze, 'done/'), secrets }, { runId: 'i1', source: 'animais', window }),
+    ).rejects.toThrow(/simulated crash/);
     const rerun = await ingestSource({ config, bronze, secrets }, { runId: 'i2', source: 'animais', window });
-    const result = await refineSource({ config, bronze, silver, catalog }, { runId: 'r2', source: 'animais', window, anomesdias: rerun.anomesdias });
+    const result = await refineSource(
+      { config, bronze, silver, catalog },
+      { runId: 'r2', source: 'animais', window, anomesdias: rerun.anomesdias },
+    );
     expect(result).toMatchObject({ rows_read: 5, rows_written: 5, rows_invalid: 0, anomesdias: ['20240119', '20240120'] });
-    const ids = [...(await silverRows(config, 'animais', '20240119', 'id_animal')), ...(await silverRows(config, 'animais', '20240120', 'id_animal'))].map((r) => r.id_animal);
+    const ids = [
+      ...(await silverRows(config, 'animais', '20240119', 'id_animal')),
+      ...(await silverRows(config, 'animais', '20240120', 'id_animal')),
+    ].map((r) => r.id_animal);
     expect(ids.sort()).toEqual(['A1', 'A2', 'A3', 'A4', 'A5']);
   });
 
@@ -196,7 +314,10 @@ describe('refineSource', () => {
     const ingest = await ingestSource({ config, bronze, secrets }, { runId: 'i1', source: 'animais', window });
     // An orphan part, as a run that died before its index leaves it.
     await bronze.put(bronzeKeys.part('animais', '20240119', 'dead', 1), new Uint8Array([1, 2, 3]));
-    const result = await refineSource({ config, bronze, silver, catalog }, { runId: 'r1', source: 'animais', window, anomesdias: [...ingest.anomesdias, '20240125'] });
+    const result = await refineSource(
+      { config, bronze, silver, catalog },
+      { runId: 'r1', source: 'animais', window, anomesdias: [...ingest.anomesdias, '20240125'] },
+    );
     expect(result).toMatchObject({ rows_read: 1, rows_written: 1, anomesdias: ['20240119'] });
     expect(result.message).toMatch(/1 partition\(s\) had no bronze records/);
   });
@@ -206,11 +327,17 @@ describe('refineSource', () => {
     await prepare(config);
     await bronze.put('pending/animais/a.ndjson', [1, 2, 3, 4, 5].map((i) => JSON.stringify(animal(i))).join('\n'));
     const ingest = await ingestSource({ config, bronze, secrets }, { runId: 'i1', source: 'animais', window });
-    const split = await refineSource({ config, bronze, silver, catalog, rowsPerFile: 2 }, { runId: 'r1', source: 'animais', window, anomesdias: ingest.anomesdias });
+    const split = await refineSource(
+      { config, bronze, silver, catalog, rowsPerFile: 2 },
+      { runId: 'r1', source: 'animais', window, anomesdias: ingest.anomesdias },
+    );
     expect(split.partitions[0]!.objects).toHaveLength(3);
     const rows = await silverRows(config, 'animais', '20240119', 'id_animal');
     expect(rows.map((r) => r.id_animal)).toEqual(['A1', 'A2', 'A3', 'A4', 'A5']);
-    const retry = await refineSource({ config, bronze, silver, catalog }, { runId: 'r1', source: 'animais', window, anomesdias: ingest.anomesdias });
+    const retry = await refineSource(
+      { config, bronze, silver, catalog },
+      { runId: 'r1', source: 'animais', window, anomesdias: ingest.anomesdias },
+    );
     expect(retry.objects).toEqual(['animais/anomesdia=20240119/run=r1/part-00000.parquet']);
     expect(await listKeys(silver, 'animais/')).toEqual(retry.objects);
     expect(await silverRows(config, 'animais', '20240119', 'id_animal')).toEqual(rows);

@@ -13,12 +13,19 @@ const fields = [
 ] as FieldConfig[];
 
 const plain = (data: FlatColumnData, boolean = false): PlainValue[] =>
-  isNumericColumn(data) ? Array.from(data.numbers, (n, i) => (data.present[i] ? (boolean ? n === 1 : n) : null)) : Array.from(data as ArrayLike<PlainValue>);
+  isNumericColumn(data)
+    ? Array.from(data.numbers, (n, i) => (data.present[i] ? (boolean ? n === 1 : n) : null))
+    : Array.from(data as ArrayLike<PlainValue>);
 
 describe('row store', () => {
   it('holds rows column by column through growth, gives them back in any order, and drops the last row on pop', () => {
     const store = new RowStore(fields, 16);
-    const rows: PlainValue[][] = Array.from({ length: 100 }, (_, i) => [i % 9 === 0 ? null : `s${i}`, i % 4 === 0 ? null : i / 4, i % 3 === 0 ? null : i % 2 === 0, Date.UTC(2024, 0, 1) + i]);
+    const rows: PlainValue[][] = Array.from({ length: 100 }, (_, i) => [
+      i % 9 === 0 ? null : `s${i}`,
+      i % 4 === 0 ? null : i / 4,
+      i % 3 === 0 ? null : i % 2 === 0,
+      Date.UTC(2024, 0, 1) + i,
+    ]);
     rows.forEach((r, i) => store.append(r, i, `h${i}`, 1_000 + i, i < 50 ? 'run-a' : 'run-b'));
     store.append(['extra', 1, true, 2], 0, 'hx', 0, 'run-c');
     store.pop();
