@@ -2,7 +2,7 @@
 import { App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { PipelineConfig } from '../lambdas/core/config.js';
-import { CONFIG_CONTEXT_KEY, loadPipelineConfig } from './config-loader.js';
+import { CONFIG_CONTEXT_KEY, ConfigFileError, loadPipelineConfig } from './config-loader.js';
 import { DataLakeStack } from './data-lake-stack.js';
 import { PipelineStack, type PipelineStackProps } from './pipeline-stack.js';
 
@@ -40,7 +40,7 @@ export function buildApp(options: BuildAppOptions = {}): PipelineApp {
   const app = new App(options.appProps);
   const fromContext = app.node.tryGetContext(CONFIG_CONTEXT_KEY) as unknown;
   if (fromContext !== undefined && typeof fromContext !== 'string')
-    throw new TypeError(`-c ${CONFIG_CONTEXT_KEY}= takes a file path, got ${JSON.stringify(fromContext)}`);
+    throw new ConfigFileError(JSON.stringify(fromContext), `-c ${CONFIG_CONTEXT_KEY}= takes a file path`);
   const config = options.config ?? loadPipelineConfig(fromContext, options.cwd);
 
   const dataLake = new DataLakeStack(app, 'DataLake', {

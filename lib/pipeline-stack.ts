@@ -15,8 +15,6 @@ import { PipelineStateMachine } from './constructs/pipeline-state-machine.js';
 import { PipelineSchedules } from './constructs/schedules.js';
 import { acknowledgeFunctionFindings, acknowledgeJustifiedWildcards } from './pipeline-nag.js';
 
-export type { PipelineDataLake } from './constructs/pipeline-functions.js';
-
 export interface PipelineStackProps extends StackProps {
   config: PipelineConfig;
   dataLake: PipelineDataLake;
@@ -29,7 +27,7 @@ export interface PipelineStackProps extends StackProps {
 }
 
 /** Whether some consolidation may run on Glue, so that the stack needs the Glue job. */
-export function needsGlueJob(config: PipelineConfig): boolean {
+function needsGlueJob(config: PipelineConfig): boolean {
   return config.consolidations.some((c) => c.engine === 'glue' || c.engine === 'auto');
 }
 

@@ -3,7 +3,7 @@ import { Stack, type App, type Environment } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { physicalName, type PipelineConfig } from '../lambdas/core/config.js';
-import type { PipelineDataLake } from '../lib/pipeline-stack.js';
+import type { PipelineDataLake } from '../lib/constructs/pipeline-functions.js';
 
 /**
  * Only the state machine definition is taken from the synthesized pipeline, and it names no bucket or

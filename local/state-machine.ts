@@ -11,7 +11,7 @@ import type { PipelineConfig } from '../lambdas/core/config.js';
 import { STEPS, type StepName } from '../lambdas/steps/index.js';
 import type { PipelineRuntime } from '../lambdas/steps/runtime.js';
 import { toStepFunctionsError } from '../lambdas/core/errors.js';
-import { STATE_NAMES } from '../lib/constructs/pipeline-state-machine.js';
+
 import { PipelineStack } from '../lib/pipeline-stack.js';
 import { dataLakeForLocalSynth } from './data-lake.js';
 
@@ -76,7 +76,7 @@ function functionArn(logicalId: string): string {
 }
 
 /** Turns a CloudFormation string value (plain, or Fn::Join of strings and tokens) into text. */
-export function resolveTokens(value: unknown, resolve: (token: Record<string, unknown>) => string): string {
+function resolveTokens(value: unknown, resolve: (token: Record<string, unknown>) => string): string {
   if (typeof value === 'string') return value;
   if (value && typeof value === 'object' && 'Fn::Join' in value) {
     const [separator, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
@@ -183,7 +183,7 @@ export async function runPipeline(
 }
 
 /** What Step Functions allows a state's input or output to hold: 256 KB of UTF-8. */
-export const STATE_DATA_LIMIT_BYTES = 256 * 1024;
+const STATE_DATA_LIMIT_BYTES = 256 * 1024;
 
 async function forward(events: AsyncGenerator<object>, onEvent: (e: LocalEvent, raw: Record<string, unknown>) => void): Promise<void> {
   for await (const raw of events) {
@@ -226,5 +226,3 @@ function* allTaskStates(definition: { States: Record<string, unknown> }): Genera
     if (inner) yield* allTaskStates(inner);
   }
 }
-
-export { STATE_NAMES };

@@ -6,7 +6,7 @@ import type { RunMode, RunWindow } from './window.js';
 import { PermanentError } from './errors.js';
 
 /** The job name behind every pipeline journey's idempotency key. */
-export const PIPELINE_JOB_NAME = 'medallion-pipeline';
+const PIPELINE_JOB_NAME = 'medallion-pipeline';
 
 const isoDate = z.string().refine((s) => isCalendarDate(s), { error: (i) => `expected YYYY-MM-DD, got ${JSON.stringify(i.input)}` });
 

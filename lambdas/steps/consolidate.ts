@@ -29,7 +29,7 @@ function declaredConsolidation(rt: PipelineRuntime, step: string, name: string):
 }
 
 /** Every partition that the run's origins wrote (late events included), or the window's days when they wrote none. */
-export async function goldPartitionsStep(event: unknown, rt: PipelineRuntime): Promise<GoldPartitions> {
+async function goldPartitionsStep(event: unknown, rt: PipelineRuntime): Promise<GoldPartitions> {
   const e = parseEvent('Gold partitions', GoldPartitionsEventSchema, event);
   const target = declaredConsolidation(rt, 'Gold partitions', e.consolidation);
   const written = e.sources

@@ -21,4 +21,3 @@ export const STEPS = {
 } satisfies Record<string, StepFunction>;
 
 export type StepName = keyof typeof STEPS;
-export const STEP_NAMES = Object.keys(STEPS) as StepName[];

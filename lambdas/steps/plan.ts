@@ -6,7 +6,7 @@ import type { RunWindow } from '../core/window.js';
 import { parseEvent } from './events.js';
 import type { PipelineRuntime } from './runtime.js';
 
-export const PlanEventSchema = z.object({ input: z.unknown(), execution: z.string().default('local') });
+const PlanEventSchema = z.object({ input: z.unknown(), execution: z.string().default('local') });
 
 export interface PlanOutput {
   status: 'started' | 'completed';

@@ -32,9 +32,6 @@ export interface ConsolidateGlueJobProps {
 
 /** Where the consolidate Lambda writes a run's spec in the gold bucket; the job reads only there. */
 export const GLUE_SPEC_PREFIX = '_glue-specs/';
-/** The job argument carrying the spec's S3 URI; the consolidate Lambda sets it in StartJobRun. */
-export const SPEC_URI_ARGUMENT = '--spec_uri';
-
 /** The job's script location in a synth that skips bundling and has no script on disk. */
 export const SKIPPED_SCRIPT_LOCATION = 's3://bundling-skipped/consolidate_job.py';
 

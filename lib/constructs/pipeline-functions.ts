@@ -48,7 +48,6 @@ export interface PipelineFunctionsProps {
 }
 
 /** The environment variable names the handlers' runtime reads (one list, shared with lambdas/handlers/runtime.ts). */
-export { ENV };
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 

@@ -29,7 +29,7 @@ export const STATE_NAMES = {
 } as const;
 
 /** The error Consolidate ends with while a Glue run goes on (lambdas/ports/errors.ts). */
-export const GLUE_STILL_RUNNING = 'GlueJobStillRunningError';
+const GLUE_STILL_RUNNING = 'GlueJobStillRunningError';
 
 export interface PipelineFunctions {
   plan: lambda.IFunction;
@@ -96,7 +96,7 @@ export class PipelineStateMachine extends Construct {
 }
 
 /** Builds the definition's states in `scope`; used only through PipelineStateMachine, exported for tests. */
-export function buildPipelineDefinition(scope: Construct, props: PipelineStateMachineProps): sfn.IChainable {
+function buildPipelineDefinition(scope: Construct, props: PipelineStateMachineProps): sfn.IChainable {
   const { functions } = props;
   const retry = props.retry ?? DEFAULT_RETRY;
   const S = STATE_NAMES;

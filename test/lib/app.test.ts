@@ -12,7 +12,7 @@ import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { buildApp, stackName, type PipelineApp } from '../../lib/app.js';
 import { ConfigFileError, loadPipelineConfig } from '../../lib/config-loader.js';
 import { ConsolidateGlueJob, GlueScriptMissingError, SKIPPED_SCRIPT_LOCATION } from '../../lib/constructs/consolidate-glue-job.js';
-import { ENV } from '../../lib/constructs/pipeline-functions.js';
+import { ENV } from '../../lambdas/handlers/env.js';
 import { PipelineStack } from '../../lib/pipeline-stack.js';
 import { DataLakeStack } from '../../lib/data-lake-stack.js';
 import { FAST_APP, NO_BUNDLING, REPOSITORY_ROOT, glueScriptForTests } from './cdk-fixtures.js';

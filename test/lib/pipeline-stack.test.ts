@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parsePipelineConfig } from '../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { STATE_NAMES } from '../../lib/constructs/pipeline-state-machine.js';
-import { PipelineStack, type PipelineDataLake } from '../../lib/pipeline-stack.js';
+import { PipelineStack } from '../../lib/pipeline-stack.js';
+import type { PipelineDataLake } from '../../lib/constructs/pipeline-functions.js';
 import { acknowledgeJustifiedWildcards } from '../../lib/pipeline-nag.js';
 import { FAST_APP, glueScriptForTests } from './cdk-fixtures.js';
 

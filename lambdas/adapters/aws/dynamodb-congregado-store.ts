@@ -16,10 +16,10 @@ export interface CongregadoStoreOptions {
 }
 
 /** Rows in a full sample (seed 000: up to 1000). */
-export const MAX_SAMPLE_ROWS = 1000;
+const MAX_SAMPLE_ROWS = 1000;
 const MAX_RACES = 10;
 
-export function congregadoId(database: string, tabelaConsolidada: string): string {
+function congregadoId(database: string, tabelaConsolidada: string): string {
   return `${database}_${tabelaConsolidada}`;
 }
 

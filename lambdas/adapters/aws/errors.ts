@@ -2,7 +2,7 @@
 import { PermanentError, PipelineError, TransientError } from '../../core/errors.js';
 
 /** Whether an AWS SDK error may pass on a later attempt: throttling, server faults and network failures may; a client fault may not. */
-export function sdkErrorRetryable(err: unknown): boolean {
+function sdkErrorRetryable(err: unknown): boolean {
   const e = err as { $fault?: string; $retryable?: unknown };
   if (isThrottling(err)) return true;
   if (e.$retryable) return true;
@@ -88,7 +88,7 @@ export class InvalidWatermarkError extends PermanentError {
 }
 
 /** Whether an AWS SDK error is throttling: the request was fine, the service asked to slow down. */
-export function isThrottling(err: unknown): boolean {
+function isThrottling(err: unknown): boolean {
   const name = (err as { name?: string }).name ?? '';
   return /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|SlowDown|TooManyRequests/.test(name);
 }

@@ -3,6 +3,7 @@
 // timestamps or strings held so are a few objects; in a plain array they are a million boxed numbers or
 // strings that the garbage collector has to mark and move.
 import type { CellValue, FlatColumnData, NumericColumn, TableColumn, Utf8Column } from './types.js';
+import { InvariantError } from '../errors.js';
 
 export function isNumericColumn(data: FlatColumnData): data is NumericColumn {
   return (data as NumericColumn).numbers instanceof Float64Array;
@@ -27,7 +28,7 @@ export function toNumber(value: Exclude<CellValue, null> | bigint): number {
   if (typeof value === 'bigint') return Number(value);
   if (value instanceof Date) return value.getTime();
   if (typeof value === 'boolean') return value ? 1 : 0;
-  throw new TypeError(`a ${typeof value} value cannot be held in a numeric column`);
+  throw new InvariantError(`a ${typeof value} value cannot be held in a numeric column`);
 }
 
 /** Row i as the pipeline's in-memory value: null, or a Date for dates and a boolean for booleans. */

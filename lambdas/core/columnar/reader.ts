@@ -364,7 +364,7 @@ function afterElement(schema: FileMetaData['schema'], index: number): number {
 }
 
 /** The bytes as an ArrayBuffer, as hyparquet's metadata parser wants them. */
-export function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
+function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
   // A file read whole owns its buffer: no copy of tens of megabytes just to parse the footer.
   if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;

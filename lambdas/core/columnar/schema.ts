@@ -43,7 +43,7 @@ export function parquetSchemaElement(column: TableColumn): SchemaElement {
 }
 
 /** The bytes a FIXED_LEN_BYTE_ARRAY decimal of this precision takes: the smallest n with 2^(8n-1) > 10^precision. */
-export function decimalByteLength(precision: number): number {
+function decimalByteLength(precision: number): number {
   return Math.ceil((precision * Math.log2(10) + 1) / 8);
 }
 

@@ -1,8 +1,8 @@
 // The queries offered on each gold table, as Athena named queries in AWS and through `npm run query --
 // --named` locally: the same SQL text, which Athena (Trino) and DuckDB both run.
-import type { ConsolidationConfig } from '../config.js';
+import { type ConsolidationConfig, PARTITION_COLUMN } from '../config.js';
 import type { TableColumn } from '../columnar/types.js';
-import { ORIGIN_COLUMN, PARTITION_COLUMN } from '../lake/tables.js';
+import { ORIGIN_COLUMN } from '../lake/tables.js';
 import type { ConsolidationRules } from './spec.js';
 import { consolidationSql, quoteIdentifier, sqlString, type SqlDialect } from './sql.js';
 

@@ -3,10 +3,11 @@
 // direction), then the origin's priority, then every output column ascending with nulls last. That
 // last tie-break is a total order all three engines compute identically (strings compare by UTF-8
 // bytes in each, which is the TypeScript engine's code point order), so no hash function is needed.
-import type { FieldType } from '../config.js';
+import { type FieldType, PARTITION_COLUMN } from '../config.js';
 import type { TableColumn } from '../columnar/types.js';
-import { ORIGIN_COLUMN, PARTITION_COLUMN } from '../lake/tables.js';
+import { ORIGIN_COLUMN } from '../lake/tables.js';
 import type { ConsolidationRules } from './spec.js';
+import { ConsolidationInputError } from './errors.js';
 
 export type SqlDialect = 'athena' | 'spark' | 'duckdb';
 
@@ -59,7 +60,7 @@ function originsUnion(spec: ConsolidationSqlSpec, dialect: SqlDialect, outputs: 
   const branches = spec.sources.map((source) => {
     const present = new Set(source.columns);
     const priority = spec.origens.indexOf(source.origem);
-    if (priority < 0) throw new Error(`Origin "${source.origem}" is not one of the consolidation's origens (${spec.origens.join(', ')})`);
+    if (priority < 0) throw new ConsolidationInputError(`Origin "${source.origem}" is not one of the consolidation's origens (${spec.origens.join(', ')})`);
     const select = outputs.map((c) => (present.has(c.name) ? q(c.name) : `CAST(NULL AS ${sqlType(c, dialect)}) AS ${q(c.name)}`));
     const from = 'relation' in source ? source.relation : `${q(source.database)}.${q(source.table)}`;
     const where =

@@ -3,7 +3,7 @@
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** The calendar day (yyyymmdd) of an instant in an IANA timezone, through Intl (DST-safe). */
-export function yyyymmddInTimezone(instant: Date | number, timeZone: string): string {
+function yyyymmddInTimezone(instant: Date | number, timeZone: string): string {
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });

@@ -24,7 +24,7 @@ export const fileDropKeys = {
   error: (source: string, name: string) => `error/${source}/${name}`,
 };
 
-export function pad5(n: number): string {
+function pad5(n: number): string {
   return String(n).padStart(5, '0');
 }
 
@@ -34,9 +34,4 @@ const PART = /\/part-(\d+)\.ndjson\.gz$/;
 export function partNumber(key: string): number | undefined {
   const m = PART.exec(key);
   return m ? Number(m[1]) : undefined;
-}
-
-/** The run id in a bronze part key (`.../run=<id>/part-...`). */
-export function runIdOfPart(key: string): string | undefined {
-  return /\/run=([^/]+)\/part-/.exec(key)?.[1];
 }

@@ -11,6 +11,7 @@ import type { ObjectStore } from '../../ports/object-store.js';
 import { bronzeKeys, partNumber } from './bronze-layout.js';
 import { HashList64, HashSet64, decodeHashIndex, encodeHashIndex, newDigest } from './hash-index.js';
 import { hashRecord } from './records.js';
+import { InvariantError } from '../errors.js';
 
 export interface BronzeWriterOptions {
   store: ObjectStore;
@@ -94,7 +95,7 @@ export class BronzeWriter {
   /** Adds records (new ones are buffered, known ones counted); waits when uploads fall behind. */
   async addAll(items: readonly BronzeRecordInput[]): Promise<{ added: number; duplicates: number }> {
     this.throwIfFailed();
-    if (this.committed) throw new Error('BronzeWriter: addAll after commit');
+    if (this.committed) throw new InvariantError('BronzeWriter: addAll after commit');
     const days = new Set<string>();
     for (const item of items) days.add(item.anomesdia);
     await Promise.all([...days].map((d) => this.partition(d)));

@@ -82,11 +82,6 @@ function insert(t: Uint32Array, mask: number, hi: number, lo: number): boolean {
   }
 }
 
-/** The 64-bit prefix of a hex sha256 as (hi, lo). */
-export function hexPrefix64(hex: string): [number, number] {
-  return [parseInt(hex.slice(0, 8), 16) >>> 0, parseInt(hex.slice(8, 16), 16) >>> 0];
-}
-
 /** A growable list of 64-bit keys, to be written as a hash index. */
 export class HashList64 {
   private words = new Uint32Array(2048);

@@ -132,7 +132,7 @@ export async function getJson(url: string, options: GetJsonOptions): Promise<Jso
 }
 
 /** Retry-After as delta-seconds or an HTTP date, in milliseconds from now; undefined when absent or unreadable. */
-export function parseRetryAfter(header: string | null | undefined, now: number): number | undefined {
+function parseRetryAfter(header: string | null | undefined, now: number): number | undefined {
   if (header === null || header === undefined || header.trim() === '') return undefined;
   const value = header.trim();
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);

@@ -7,6 +7,7 @@ import type { RunWindow } from '../window.js';
 import { ForeignLinkError, MalformedPageError, PaginationLimitError, PaginationLoopError } from './errors.js';
 import { getJson, type FetchFn, type JsonResponse, type RetryNotice } from './http-client.js';
 import { getPath, isRecordObject } from './records.js';
+import { InvariantError } from '../errors.js';
 
 export interface Page {
   /** 1-based, in the order pages are delivered. */
@@ -100,7 +101,7 @@ function numberAt(body: unknown, path: string | undefined): number | undefined {
  */
 async function* paginateNumbered(options: PaginateOptions): AsyncGenerator<Page> {
   const p = options.http.pagination;
-  if (p.style !== 'page' && p.style !== 'offset') throw new Error('unreachable');
+  if (p.style !== 'page' && p.style !== 'offset') throw new InvariantError('unreachable pagination style');
   const base = baseUrl(options);
   const size = p.style === 'page' ? p.pageSize : p.limit;
   // Offsets of a capped API depend on what came back; page numbers do not.
@@ -201,7 +202,7 @@ async function* followChain(
 
 async function* paginateCursor(options: PaginateOptions): AsyncGenerator<Page> {
   const p = options.http.pagination;
-  if (p.style !== 'cursor') throw new Error('unreachable');
+  if (p.style !== 'cursor') throw new InvariantError('unreachable pagination style');
   const base = baseUrl(options);
   const urlOf = (cursor?: string) =>
     withParams(base, { [p.pageSizeParam]: p.pageSize, ...(cursor !== undefined ? { [p.cursorParam]: cursor } : {}) });
@@ -224,7 +225,7 @@ async function* paginateCursor(options: PaginateOptions): AsyncGenerator<Page> {
 }
 
 /** The rel="next" target of an RFC 8288 Link header, which some APIs use instead of a body field. */
-export function nextFromLinkHeader(header: string | null): string | undefined {
+function nextFromLinkHeader(header: string | null): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(',')) {
     const m = /<([^>]*)>\s*;(.*)/.exec(part.trim());
@@ -235,7 +236,7 @@ export function nextFromLinkHeader(header: string | null): string | undefined {
 
 async function* paginateLinks(options: PaginateOptions): AsyncGenerator<Page> {
   const p = options.http.pagination;
-  if (p.style !== 'link') throw new Error('unreachable');
+  if (p.style !== 'link') throw new InvariantError('unreachable pagination style');
   const origin = new URL(options.http.endpoint).origin;
   const first = baseUrl(options).href;
   const seen = new Set<string>([first]);

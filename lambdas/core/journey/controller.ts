@@ -31,7 +31,7 @@ export const STEPS_MAX_BYTES = 200_000;
 const TEXT_MAX_CHARS = 1_000;
 
 /** The step as stored: undefined fields dropped, long texts cut, objects trimmed to the byte budget. */
-export function boundStep(step: StepRecord, maxBytes = STEP_MAX_BYTES): StepRecord {
+function boundStep(step: StepRecord, maxBytes = STEP_MAX_BYTES): StepRecord {
   const bounded = Object.fromEntries(Object.entries(step).filter(([, v]) => v !== undefined)) as StepRecord;
   for (const field of ['message', 'error'] as const) {
     const text = bounded[field];

@@ -1,11 +1,11 @@
 // Column layouts of the silver and gold tables, shared by the CDK (Glue tables), Refine and Consolidate.
-import { PARTITION_COLUMN, findSource, type ConsolidationConfig, type PipelineConfig, type SourceConfig } from '../config.js';
+import { findSource, type ConsolidationConfig, type PipelineConfig, type SourceConfig } from '../config.js';
 import { typeName } from '../columnar/schema.js';
 import { ConsolidationSchemaError } from '../consolidate/errors.js';
 import type { TableColumn } from '../columnar/types.js';
 
 /** Lineage columns every silver row carries after its declared fields. */
-export const SILVER_LINEAGE_COLUMNS: TableColumn[] = [
+const SILVER_LINEAGE_COLUMNS: TableColumn[] = [
   { name: '_content_hash', type: 'string' },
   { name: '_ingested_at', type: 'timestamp' },
   { name: '_run_id', type: 'string' },
@@ -50,5 +50,3 @@ export function goldColumns(config: PipelineConfig, consolidation: Consolidation
   }
   return [...[...columns.values()].map((c) => c.column), { name: ORIGIN_COLUMN, type: 'string' }];
 }
-
-export { PARTITION_COLUMN };

@@ -5,6 +5,7 @@ import type { ObjectStore } from '../../ports/object-store.js';
 import { bronzeKeys } from '../ingest/bronze-layout.js';
 import { decodeHashIndex } from '../ingest/hash-index.js';
 import { BronzeReadError } from './errors.js';
+import { InvariantError } from '../errors.js';
 
 export interface CommittedPart {
   key: string;
@@ -76,7 +77,7 @@ export function readParts(
  * whole part's lines as strings made them outlive garbage collections and get copied into the old
  * generation; joining the chunks into one buffer cost a copy of every byte.
  */
-export class PartLines {
+class PartLines {
   private readonly chunks: Buffer[] = [];
   private chunkOf = new Uint16Array(1024);
   private starts = new Uint32Array(1024);
@@ -94,7 +95,7 @@ export class PartLines {
 
   /** Adds a chunk and returns its index. */
   addChunk(chunk: Buffer): number {
-    if (this.chunks.length === 0xffff) throw new Error('a bronze part has more than 65,535 decompressed chunks');
+    if (this.chunks.length === 0xffff) throw new InvariantError('a bronze part has more than 65,535 decompressed chunks');
     return this.chunks.push(chunk) - 1;
   }
 

@@ -1,6 +1,7 @@
 // Exact duplicates among refined rows: an open-addressing table of row indexes keyed by a 52-bit hash
 // of each row's values, equality confirmed value by value. No key text and no map entry per row.
 import type { PlainValue } from './coerce.js';
+import { InvariantError } from '../errors.js';
 
 /** The rows the finder sees: a hash of each row's values and an equality of two rows. */
 export interface HashedRows {
@@ -43,7 +44,7 @@ export class DuplicateFinder {
         this.slots[slot] = at + 1;
         return;
       }
-    throw new Error(`row ${other} is not kept`);
+    throw new InvariantError(`row ${other} is not kept`);
   }
 
   /** The kept rows' indexes, ascending. */

@@ -24,7 +24,7 @@ export interface LakeWorkgroupProps {
 }
 
 /** Key prefix of query results in the results bucket. */
-export const QUERY_RESULTS_PREFIX = 'athena-results/';
+const QUERY_RESULTS_PREFIX = 'athena-results/';
 
 export class LakeWorkgroup extends Construct {
   readonly workgroup: athena.CfnWorkGroup;

@@ -9,10 +9,10 @@ export interface MedallionBucketsProps {
 }
 
 /** Days after which an upload that was started but never completed is aborted and its parts deleted. */
-export const ABORT_INCOMPLETE_UPLOAD_DAYS = 7;
+const ABORT_INCOMPLETE_UPLOAD_DAYS = 7;
 /** Athena query results are scratch output: the pipeline never reads them back. */
-export const QUERY_RESULTS_EXPIRATION_DAYS = 30;
-export const ACCESS_LOGS_EXPIRATION_DAYS = 365;
+const QUERY_RESULTS_EXPIRATION_DAYS = 30;
+const ACCESS_LOGS_EXPIRATION_DAYS = 365;
 
 /**
  * SSE-S3 encryption throughout: every reader (Athena, Glue, the Lambdas) decrypts without key grants or

@@ -10,7 +10,6 @@ export interface StateTablesProps {
 }
 
 /** Attribute names the state layer writes (defined with the state ports, shared by the adapters and local/dynamo.ts). */
-export { STATE_KEYS };
 
 /** On-demand tables with point-in-time recovery and AWS-managed encryption, RETAINed unless disposable. */
 export class StateTables extends Construct {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
 import { parsePipelineConfig, type PipelineConfig } from '../../../lambdas/core/config.js';
-import { bronzeKeys } from '../../../lambdas/core/ingest/bronze-layout.js';
+
 import { decodeHashIndex } from '../../../lambdas/core/ingest/hash-index.js';
 import type { ObjectStore } from '../../../lambdas/ports/object-store.js';
 import type { SecretProvider } from '../../../lambdas/ports/secrets.js';
@@ -91,8 +91,6 @@ export async function listKeys(store: ObjectStore, prefix: string): Promise<stri
   for await (const o of store.list(prefix)) keys.push(o.key);
   return keys;
 }
-
-export { bronzeKeys };
 
 /** A store whose first `move` to a key under `prefix` throws: the step dies between bronze and the move. */
 export function crashOnFirstMove(store: ObjectStore, prefix: string): ObjectStore & { crashed: () => boolean } {
