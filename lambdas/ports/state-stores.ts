@@ -169,11 +169,18 @@ export interface CongregadoStore {
   list(): Promise<CongregadoRecord[]>;
 }
 
-/** What the pipeline's steps need from journey control; JourneyController (lambdas/core/journey.ts) implements it. */
+/**
+ * What the pipeline's steps need from journey control; JourneyController (lambdas/core/journey/controller.ts)
+ * implements it. Every write after `begin` names the holder (`owner`, the execution's id) and applies only
+ * while that owner holds the journey: the lease token is the owner.
+ */
 export interface JourneyPort {
   /** Begins (or, with force, restarts) the journey of `key`; never runs two holders at once. */
   begin(key: string, params: Record<string, unknown>, options: { force: boolean; owner: string }): Promise<BeginOutcome>;
-  recordStep(key: string, step: StepRecord): Promise<void>;
-  complete(key: string, result: unknown): Promise<JourneyRecord | void>;
-  fail(key: string, error: string): Promise<JourneyRecord | void>;
+  /** Renews the holder's lease, for `leaseMs` from now when given. */
+  renew(key: string, owner: string, leaseMs?: number): Promise<void>;
+  recordStep(key: string, owner: string, step: StepRecord): Promise<void>;
+  complete(key: string, owner: string, result: unknown): Promise<JourneyRecord | void>;
+  /** `changed` false: the journey was COMPLETED or held by another owner, and stays as it was. */
+  fail(key: string, owner: string, error: string): Promise<{ journey?: JourneyRecord; changed: boolean }>;
 }

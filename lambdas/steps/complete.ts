@@ -1,13 +1,13 @@
 // Complete: the journey COMPLETED with the run's result, then each source's watermark advanced: only now
 // is the whole window safely in bronze and silver.
 import { z } from 'zod';
-import { parseEvent, SourceResultSchema } from './events.js';
+import { ExecutionSchema, parseEvent, SourceResultSchema } from './events.js';
 import type { PipelineRuntime } from './runtime.js';
 import type { ConsolidationStepSummary, PartitionSummary, SourceStepSummary } from './types.js';
 
 const CompleteEventSchema = z.object({
   runId: z.string(),
-  execution: z.string().default('local'),
+  execution: ExecutionSchema,
   sources: z.array(SourceResultSchema),
   /** Per consolidation, the summaries of the partitions it consolidated. */
   consolidations: z.array(
@@ -48,6 +48,6 @@ export async function completeStep(event: unknown, rt: PipelineRuntime): Promise
     const candidate = s.ingest.watermark_candidate;
     if (candidate) s.watermark = (await rt.watermarks.advance(s.source, candidate, e.runId)).current.watermark;
   }
-  await rt.journeys.complete(e.runId, result);
+  await rt.journeys.complete(e.runId, e.execution, result);
   return result;
 }

@@ -2,7 +2,7 @@
 // consolidates one of them; the state machine gives each partition its own call.
 import { z } from 'zod';
 import type { ConsolidationConfig } from '../core/config.js';
-import { parseEvent, SourceResultSchema, WindowSchema } from './events.js';
+import { ExecutionSchema, parseEvent, SourceResultSchema, WindowSchema } from './events.js';
 import { StepEventError } from './errors.js';
 import { recorded } from './recorder.js';
 import type { PipelineRuntime } from './runtime.js';
@@ -43,8 +43,8 @@ const ConsolidateEventSchema = z.object({
   consolidation: z.string(),
   anomesdia: z.string().regex(/^\d{8}$/, 'expected yyyymmdd'),
   window: WindowSchema,
-  /** The Step Functions execution: a retry of the step resumes the Glue run this execution started. */
-  execution: z.string().optional(),
+  /** The Step Functions execution, the journey's holder: a retry of the step resumes the Glue run this execution started. */
+  execution: ExecutionSchema,
 });
 
 /** Consolidates one gold partition; a partition may hold a whole day of every origin, so each gets its own call. */
@@ -53,7 +53,7 @@ export async function consolidateStep(event: unknown, rt: PipelineRuntime, conte
   const target = declaredConsolidation(rt, 'Consolidate', e.consolidation);
   return recorded(
     rt.journeys,
-    e.runId,
+    { runId: e.runId, owner: e.execution },
     { name: 'consolidate', source: e.consolidation },
     async () => {
       const p = await rt.consolidatePartition({

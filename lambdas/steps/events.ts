@@ -19,7 +19,10 @@ export const SourceResultSchema = z.looseObject({
   refine: z.object({ value: SummarySchema }),
 });
 
-export const SourceEventSchema = z.object({ runId: z.string(), source: z.string(), window: WindowSchema });
+/** The execution a step belongs to: the journey's holder, whose lease every journey write names. */
+export const ExecutionSchema = z.string().default('local');
+
+export const SourceEventSchema = z.object({ runId: z.string(), execution: ExecutionSchema, source: z.string(), window: WindowSchema });
 
 export function parseEvent<T extends z.ZodType>(step: string, schema: T, event: unknown): z.output<T> {
   const result = schema.safeParse(event);

@@ -1,11 +1,11 @@
 // Fail: records a failed execution in its journey, so that the next run (or a rerun) may begin it again.
 import { z } from 'zod';
 import { PERMANENT_ERROR } from '../core/errors.js';
-import { parseEvent } from './events.js';
+import { ExecutionSchema, parseEvent } from './events.js';
 import type { PipelineRuntime } from './runtime.js';
 
 const FailEventSchema = z.object({
-  execution: z.string().default('local'),
+  execution: ExecutionSchema,
   state: z.looseObject({
     plan: z.object({ value: z.looseObject({ runId: z.string(), status: z.string() }) }).optional(),
     error: z.object({ Error: z.string(), Cause: z.unknown() }).optional(),
@@ -14,7 +14,8 @@ const FailEventSchema = z.object({
 
 export interface FailureRecord {
   runId?: string;
-  status: 'FAILED' | 'NOT_STARTED';
+  /** NOT_HELD: this execution no longer held the journey (another took it over, or it completed): nothing changed. */
+  status: 'FAILED' | 'NOT_STARTED' | 'NOT_HELD';
   error: string;
   message: string;
 }
@@ -29,7 +30,11 @@ export async function failStep(event: unknown, rt: PipelineRuntime): Promise<Fai
   const plan = e.state.plan?.value;
   if (!plan || plan.status !== 'started')
     return { status: 'NOT_STARTED', error, message: `Execution ${e.execution} failed before any journey began: ${error}` };
-  await rt.journeys.fail(plan.runId, error);
+  const { changed } = await rt.journeys.fail(plan.runId, e.execution, error);
+  if (!changed) {
+    const message = `Execution ${e.execution} failed (${error}); journey ${plan.runId} is complete or held by another execution, and was left as it is`;
+    return { runId: plan.runId, status: 'NOT_HELD', error, message };
+  }
   return { runId: plan.runId, status: 'FAILED', error, message: `Journey ${plan.runId} (execution ${e.execution}) FAILED: ${error}` };
 }
 

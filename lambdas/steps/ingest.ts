@@ -8,7 +8,7 @@ export async function ingestStep(event: unknown, rt: PipelineRuntime): Promise<S
   const e = parseEvent('Ingest', SourceEventSchema, event);
   return recorded(
     rt.journeys,
-    e.runId,
+    { runId: e.runId, owner: e.execution },
     { name: 'ingest', source: e.source },
     async () => boundedSummary(await rt.ingest(e)),
     summaryCounts,

@@ -6,29 +6,33 @@ import type { JourneyPort } from '../ports/state-stores.js';
 import type { SourceStepSummary } from './types.js';
 
 /**
- * Runs `work` and appends its step to the journey: SUCCEEDED with the counts `countsOf` picks from the
- * result, FAILED with the error, or WAITING while a Glue run goes on (once, by the call that started it).
- * A failure to record never hides the step's own error, which the state machine retries or reports.
+ * Runs `work` for the journey's holder `owner` and appends its step to the journey: SUCCEEDED with the
+ * counts `countsOf` picks from the result, FAILED with the error, or WAITING while a Glue run goes on
+ * (once, by the call that started it). The lease is renewed first, so a stale holder (another execution
+ * took the journey over) stops before it works. A failure to record a failure never hides the step's own
+ * error, which the state machine retries or reports.
  */
 export async function recorded<T>(
   journeys: JourneyPort,
-  runId: string,
+  journey: { runId: string; owner: string },
   step: { name: StageName; source: string },
   work: () => Promise<T>,
   countsOf: (result: T) => Omit<StepCounts, 'source'>,
 ): Promise<T> {
+  const { runId, owner } = journey;
+  await journeys.renew(runId, owner);
   const started = new Date();
   try {
     const result = await work();
-    await journeys.recordStep(
-      runId,
-      stepRecord(step.name, 'SUCCEEDED', { ...countsOf(result), source: step.source, duration_ms: undefined }, timing(started)),
-    );
+    const counts = { ...countsOf(result), source: step.source, duration_ms: undefined };
+    await journeys.recordStep(runId, owner, stepRecord(step.name, 'SUCCEEDED', counts, timing(started)));
     return result;
   } catch (err) {
     if (err instanceof GlueJobStillRunningError && err.resumed) throw err;
     const status = err instanceof GlueJobStillRunningError ? 'WAITING' : 'FAILED';
-    await journeys.recordStep(runId, stepRecord(step.name, status, { source: step.source }, timing(started), err)).catch(() => undefined);
+    await journeys
+      .recordStep(runId, owner, stepRecord(step.name, status, { source: step.source }, timing(started), err))
+      .catch(() => undefined);
     throw err;
   }
 }

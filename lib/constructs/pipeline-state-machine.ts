@@ -180,6 +180,8 @@ function buildPipelineDefinition(scope: Construct, props: PipelineStateMachinePr
     functions.ingest,
     sfn.TaskInput.fromObject({
       runId: sfn.JsonPath.stringAt('$.runId'),
+      // The execution holds the journey's lease: every journey write of the step names it.
+      execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
       source: sfn.JsonPath.stringAt('$.source'),
       window: sfn.JsonPath.objectAt('$.window'),
     }),
@@ -190,6 +192,8 @@ function buildPipelineDefinition(scope: Construct, props: PipelineStateMachinePr
     functions.refine,
     sfn.TaskInput.fromObject({
       runId: sfn.JsonPath.stringAt('$.runId'),
+      // The execution holds the journey's lease: every journey write of the step names it.
+      execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
       source: sfn.JsonPath.stringAt('$.source'),
       window: sfn.JsonPath.objectAt('$.window'),
       ingest: sfn.JsonPath.objectAt('$.ingest.value'),

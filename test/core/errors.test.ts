@@ -30,6 +30,7 @@ const EXPECTED: Record<string, 'permanent' | 'transient' | 'per instance' | 'bas
   JourneyInProgressError: 'permanent',
   JourneyNotFoundError: 'permanent',
   JourneyContentionError: 'transient',
+  JourneyLeaseLostError: 'permanent',
   MalformedPageError: 'permanent',
   HttpStatusError: 'per instance',
   HttpTimeoutError: 'transient',

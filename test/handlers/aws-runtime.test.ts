@@ -114,8 +114,8 @@ async function runDaily() {
   if (plan.status === 'completed') return { plan };
   const sources: { source: string; ingest: { value: SourceStepSummary }; refine: { value: SourceStepSummary } }[] = [];
   for (const s of plan.sources) {
-    const ingest = await ingestStep({ runId: plan.runId, source: s.name, window: s.window }, runtime);
-    const refine = await refineStep({ runId: plan.runId, source: s.name, window: s.window, ingest }, runtime);
+    const ingest = await ingestStep({ runId: plan.runId, execution: 'exec-1', source: s.name, window: s.window }, runtime);
+    const refine = await refineStep({ runId: plan.runId, execution: 'exec-1', source: s.name, window: s.window, ingest }, runtime);
     sources.push({ source: s.name, ingest: { value: ingest }, refine: { value: refine } });
   }
   // The Consolidate function as the state machine calls it: the partitions first, then each partition.

@@ -30,7 +30,7 @@ describe('planStep', () => {
   it('returns the stored result of a completed journey instead of starting it again', async () => {
     const { runtime } = memoryRuntime(config);
     const first = await planStep({ input: { mode: 'daily' } }, runtime);
-    await runtime.journeys.complete(first.runId, { answer: 42 });
+    await runtime.journeys.complete(first.runId, 'local', { answer: 42 });
     const again = await planStep({ input: { mode: 'daily' } }, runtime);
     expect(again).toMatchObject({ status: 'completed', runId: first.runId, result: { answer: 42 } });
   });
@@ -93,7 +93,7 @@ describe('source and consolidation steps', () => {
 
   it('consolidates one partition per call, recording the step, and names an undeclared consolidation or a bad anomesdia', async () => {
     const { runtime, calls, journeys } = memoryRuntime(config);
-    const plan = await planStep({ input: { mode: 'daily' } }, runtime);
+    const plan = await planStep({ input: { mode: 'daily' }, execution: 'exec-1' }, runtime);
     const table = 'db_batch.tbl_processado_operacao_consolidada_n1';
     const out = await consolidateFunctionStep(
       { runId: plan.runId, consolidation: table, anomesdia: '20240313', window, execution: 'exec-1' },
@@ -136,7 +136,7 @@ describe('completeStep and failStep', () => {
 
   it('marks the journey FAILED with the Lambda error message', async () => {
     const { runtime, journeys } = memoryRuntime(config);
-    const plan = await planStep({ input: { mode: 'daily' } }, runtime);
+    const plan = await planStep({ input: { mode: 'daily' }, execution: 'exec-1' }, runtime);
     const out = await failStep(
       {
         execution: 'exec-1',

@@ -1,5 +1,6 @@
 // An in-memory PipelineRuntime for state machine tests: journeys and watermarks in maps, fake source steps.
 import type { PipelineConfig } from '../../lambdas/core/config.js';
+import { JourneyLeaseLostError } from '../../lambdas/core/journey/errors.js';
 import type { JourneyPort, JourneyRecord, WatermarkRecord } from '../../lambdas/ports/state-stores.js';
 import type { PipelineRuntime } from '../../lambdas/steps/runtime.js';
 import type { SourceStepSummary } from '../../lambdas/steps/types.js';
@@ -9,6 +10,12 @@ export function memoryRuntime(config: PipelineConfig, overrides: Partial<Pipelin
   const watermarks = new Map<string, WatermarkRecord>();
   const calls: string[] = [];
   const now = () => new Date('2024-03-15T02:00:00Z');
+  /** The journey, while `owner` holds it; as the controller, a stale holder's write changes nothing. */
+  const held = (key: string, owner: string, action: string): JourneyRecord => {
+    const journey = journeys.get(key)!;
+    if (journey.owner !== owner || journey.status !== 'IN_PROGRESS') throw new JourneyLeaseLostError(key, owner, action, journey);
+    return journey;
+  };
   const journeyPort: JourneyPort = {
     async begin(key, params, { force, owner }) {
       const existing = journeys.get(key);
@@ -28,14 +35,20 @@ export function memoryRuntime(config: PipelineConfig, overrides: Partial<Pipelin
       journeys.set(key, journey);
       return { kind: 'started', journey };
     },
-    async recordStep(key, step) {
-      journeys.get(key)!.steps.push(step);
+    async renew(key, owner) {
+      held(key, owner, 'renew');
     },
-    async complete(key, result) {
-      Object.assign(journeys.get(key)!, { status: 'COMPLETED', result });
+    async recordStep(key, owner, step) {
+      held(key, owner, 'record a step of').steps.push(step);
     },
-    async fail(key, error) {
-      Object.assign(journeys.get(key)!, { status: 'FAILED', error });
+    async complete(key, owner, result) {
+      Object.assign(held(key, owner, 'complete'), { status: 'COMPLETED', result });
+    },
+    async fail(key, owner, error) {
+      const journey = journeys.get(key)!;
+      if (journey.owner !== owner || journey.status !== 'IN_PROGRESS') return { journey, changed: false };
+      Object.assign(journey, { status: 'FAILED', error });
+      return { journey, changed: true };
     },
   };
   const summary = (source: string, extra: Partial<SourceStepSummary> = {}): SourceStepSummary => ({

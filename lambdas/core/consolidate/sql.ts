@@ -60,7 +60,8 @@ function originsUnion(spec: ConsolidationSqlSpec, dialect: SqlDialect, outputs: 
   const branches = spec.sources.map((source) => {
     const present = new Set(source.columns);
     const priority = spec.origens.indexOf(source.origem);
-    if (priority < 0) throw new ConsolidationInputError(`Origin "${source.origem}" is not one of the consolidation's origens (${spec.origens.join(', ')})`);
+    if (priority < 0)
+      throw new ConsolidationInputError(`Origin "${source.origem}" is not one of the consolidation's origens (${spec.origens.join(', ')})`);
     const select = outputs.map((c) => (present.has(c.name) ? q(c.name) : `CAST(NULL AS ${sqlType(c, dialect)}) AS ${q(c.name)}`));
     const from = 'relation' in source ? source.relation : `${q(source.database)}.${q(source.table)}`;
     const where =

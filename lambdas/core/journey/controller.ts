@@ -1,7 +1,7 @@
 // Journey control (seed 001): idempotent executions keyed by `idempotency_key`, guarded by a lease, with
 // every step and failure recorded. Built on conditional writes only (no transactions). Retries of a step
 // are the state machine's (its Retry blocks); a failed execution's journey may be begun again.
-import { JourneyContentionError, JourneyNotFoundError } from './errors.js';
+import { JourneyContentionError, JourneyLeaseLostError, JourneyNotFoundError } from './errors.js';
 import type { BeginOutcome, JourneyExpectation, JourneyPort, JourneyRecord, JourneyStore, StepRecord } from '../../ports/state-stores.js';
 
 export interface JourneyControllerOptions {
@@ -119,26 +119,39 @@ export class JourneyController implements JourneyPort {
   }
 
   /**
-   * Appends a step (seed 002's processing log entry), sets `step` to its name and renews the lease. Once
-   * the steps take STEPS_MAX_BYTES, a step is only counted in `steps_not_listed`: a year's backfill
-   * records a step per gold partition, and the journey item must stay under DynamoDB's 400 KB.
+   * Renews the holder's lease, for `leaseMs` [the controller's lease] from now: a step renews it when it
+   * starts, and before handing a long wait (a Glue run) to the state machine for as long as that wait may
+   * last. Throws JourneyLeaseLostError when another owner has taken the journey over.
    */
-  async recordStep(key: string, step: StepRecord): Promise<void> {
+  async renew(key: string, owner: string, leaseMs = this.leaseMs): Promise<void> {
+    const now = this.clock();
+    const renewed = await this.store.update(key, { set: this.leaseFields(now, leaseMs) }, { owner, status: 'IN_PROGRESS' });
+    if (!renewed) await this.lost(key, owner, 'renew the lease of');
+  }
+
+  /**
+   * Appends a step (seed 002's processing log entry) of the holder `owner`, sets `step` to its name and
+   * renews the lease. Once the steps take STEPS_MAX_BYTES, a step is only counted in `steps_not_listed`: a
+   * year's backfill records a step per gold partition, and the journey item must stay under DynamoDB's
+   * 400 KB. A stale holder (another owner took over) gets JourneyLeaseLostError and changes nothing.
+   */
+  async recordStep(key: string, owner: string, step: StepRecord): Promise<void> {
     const now = this.clock();
     const bounded = boundStep(step);
     const set = { step: step.name, ...this.leaseFields(now) };
+    const held = { owner, status: 'IN_PROGRESS' as const };
     const appended = await this.store.update(
       key,
       { appendStep: bounded, stepBytes: Buffer.byteLength(JSON.stringify(bounded), 'utf8'), set },
-      { stepBytesBelow: STEPS_MAX_BYTES },
+      { ...held, stepBytesBelow: STEPS_MAX_BYTES },
     );
     if (appended) return;
-    const counted = await this.store.update(key, { countStepNotListed: true, set });
-    if (!counted) throw new JourneyNotFoundError(key, `record step "${step.name}" of`);
+    const counted = await this.store.update(key, { countStepNotListed: true, set }, held);
+    if (!counted) await this.lost(key, owner, `record step "${step.name}" of`);
   }
 
-  /** Marks the journey COMPLETED with its result and releases the lease. */
-  async complete(key: string, result: unknown): Promise<JourneyRecord> {
+  /** Marks the holder's journey COMPLETED with its result and releases the lease; a stale holder gets JourneyLeaseLostError. */
+  async complete(key: string, owner: string, result: unknown): Promise<JourneyRecord> {
     const now = this.clock().toISOString();
     const updated = await this.store.update(
       key,
@@ -153,24 +166,34 @@ export class JourneyController implements JourneyPort {
         },
         remove: ['lease_expires_at', 'error'],
       },
-      {},
+      { owner, status: 'IN_PROGRESS' },
     );
-    if (!updated) throw new JourneyNotFoundError(key, 'complete');
+    if (!updated) return this.lost(key, owner, 'complete');
     return updated;
   }
 
-  /** Marks the journey FAILED with the error and releases the lease; a COMPLETED journey stays COMPLETED. */
-  async fail(key: string, error: string): Promise<JourneyRecord> {
+  /**
+   * Marks the holder's journey FAILED with the error and releases the lease. A COMPLETED journey stays
+   * COMPLETED, and a journey another owner holds now is left as it is: `changed` says which happened.
+   */
+  async fail(key: string, owner: string, error: string): Promise<{ journey: JourneyRecord; changed: boolean }> {
     const now = this.clock().toISOString();
     const updated = await this.store.update(
       key,
       { set: { status: 'FAILED', error, updated_at: now, expires_at: this.expiresAt() }, remove: ['lease_expires_at'] },
-      { notStatus: 'COMPLETED' },
+      { owner, status: 'IN_PROGRESS' },
     );
-    if (updated) return updated;
+    if (updated) return { journey: updated, changed: true };
     const current = await this.store.get(key);
     if (!current) throw new JourneyNotFoundError(key, 'fail');
-    return current;
+    return { journey: current, changed: false };
+  }
+
+  /** Why a holder's conditional write did not apply: the journey is gone, or another owner (or state) holds it now. */
+  private async lost(key: string, owner: string, action: string): Promise<never> {
+    const current = await this.store.get(key);
+    if (!current) throw new JourneyNotFoundError(key, action);
+    throw new JourneyLeaseLostError(key, owner, action, current);
   }
 
   private fresh(key: string, params: Record<string, unknown>, options: BeginOptions, now: Date, retryCount: number): JourneyRecord {
@@ -189,10 +212,10 @@ export class JourneyController implements JourneyPort {
     };
   }
 
-  private leaseFields(now: Date) {
+  private leaseFields(now: Date, leaseMs = this.leaseMs) {
     return {
       updated_at: now.toISOString(),
-      lease_expires_at: new Date(now.getTime() + this.leaseMs).toISOString(),
+      lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(),
       expires_at: this.expiresAt(now),
     };
   }

@@ -78,7 +78,7 @@ describe('state stores with a mocked client', () => {
     mock.on(UpdateCommand).rejects(cause);
     const journeys = new JourneyController(new DynamoJourneyStore(createStateClient({ region: 'local-1' }), 'journey_control'));
     const failure = await journeys
-      .recordStep('run-1', { name: 'ingest', status: 'SUCCEEDED', started_at: '2024-03-15T00:00:00Z' })
+      .recordStep('run-1', 'owner', { name: 'ingest', status: 'SUCCEEDED', started_at: '2024-03-15T00:00:00Z' })
       .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(StateStoreError);
     expect((failure as Error).message).toBe(

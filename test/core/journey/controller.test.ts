@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoJourneyStore } from '../../../lambdas/adapters/aws/dynamodb-journey-store.js';
 import { JourneyController, STEP_MAX_BYTES, STEPS_MAX_BYTES } from '../../../lambdas/core/journey/controller.js';
-import { JourneyNotFoundError } from '../../../lambdas/core/journey/errors.js';
+import { JourneyLeaseLostError, JourneyNotFoundError } from '../../../lambdas/core/journey/errors.js';
 import type { JourneyPort, StepRecord } from '../../../lambdas/ports/state-stores.js';
 import { startTestDynamo, type TestDynamo } from '../../support/dynalite.js';
 
@@ -71,7 +71,7 @@ describe('JourneyController on dynalite', () => {
     const k = key();
     await journeys.begin(k, {}, { force: false, owner: 'live' });
     clock.advance(50_000);
-    await journeys.recordStep(k, { name: 'ingest', status: 'SUCCEEDED', started_at: clock().toISOString() });
+    await journeys.recordStep(k, 'live', { name: 'ingest', status: 'SUCCEEDED', started_at: clock().toISOString() });
     clock.advance(50_000);
     expect((await journeys.begin(k, {}, { force: false, owner: 'other' })).kind).toBe('in_progress');
     expect((await journeys.begin(k, {}, { force: false, owner: 'live' })).kind).toBe('started');
@@ -101,8 +101,8 @@ describe('JourneyController on dynalite', () => {
       rows_written: 0,
       error: 'SchemaError: bad',
     };
-    await journeys.recordStep(k, ingest);
-    await journeys.recordStep(k, refine);
+    await journeys.recordStep(k, 'x', ingest);
+    await journeys.recordStep(k, 'x', refine);
     const stored = await journeys.get(k);
     expect(stored?.step).toBe('refine');
     expect(stored?.steps.map((s) => [s.name, s.status, s.rows_read, s.rows_written])).toEqual([
@@ -110,7 +110,7 @@ describe('JourneyController on dynalite', () => {
       ['refine', 'FAILED', 118, 0],
     ]);
     expect(stored?.steps[1]?.error).toBe('SchemaError: bad');
-    await expect(journeys.recordStep('never-begun', ingest)).rejects.toThrow(JourneyNotFoundError);
+    await expect(journeys.recordStep('never-begun', 'x', ingest)).rejects.toThrow(JourneyNotFoundError);
   });
 
   it('stops listing steps once they take their budget of the 400 KB item, counting the rest, and starts over on a restart', async () => {
@@ -126,17 +126,17 @@ describe('JourneyController on dynalite', () => {
       objects: Array.from({ length: 12 }, (_, j) => `gold/t/anomesdia=${i}/part-${j}`.padEnd(200, 'x')),
     });
     const total = Math.ceil(STEPS_MAX_BYTES / 3_000) + 10;
-    for (let i = 0; i < total; i++) await journeys.recordStep(k, step(i));
+    for (let i = 0; i < total; i++) await journeys.recordStep(k, 'x', step(i));
     const stored = (await journeys.get(k))!;
     expect(Buffer.byteLength(JSON.stringify(stored), 'utf8')).toBeLessThan(STEPS_MAX_BYTES + 10_000);
     expect(stored.steps.length + stored.steps_not_listed!).toBe(total);
     expect(stored.steps_not_listed).toBeGreaterThan(0);
     expect(stored.steps.at(-1)!.message).toMatch(new RegExp(`^anomesdia ${stored.steps.length - 1} `));
     expect(stored.step).toBe('consolidate');
-    await journeys.fail(k, 'boom');
+    await journeys.fail(k, 'x', 'boom');
     const again = await journeys.begin(k, {}, { force: false, owner: 'y' });
     expect(again.kind).toBe('started');
-    await journeys.recordStep(k, step(0));
+    await journeys.recordStep(k, 'y', step(0));
     const restarted = (await journeys.get(k))!;
     expect(restarted.steps).toHaveLength(1);
     expect(restarted.steps_not_listed).toBeUndefined();
@@ -147,7 +147,7 @@ describe('JourneyController on dynalite', () => {
     const k = key();
     await journeys.begin(k, {}, { force: false, owner: 'x' });
     const objects = Array.from({ length: 100 }, (_, i) => `bronze/sor/anomesdia=20240314/run=r1/part-${i}-`.padEnd(200, 'x'));
-    await journeys.recordStep(k, {
+    await journeys.recordStep(k, 'x', {
       name: 'ingest',
       status: 'FAILED',
       started_at: '2024-03-15T02:00:00.000Z',
@@ -168,7 +168,7 @@ describe('JourneyController on dynalite', () => {
     const journeys = new JourneyController(store);
     const k = key();
     expect(await journeys.begin(k, { a: 1 }, { force: false, owner: 'first' })).toMatchObject({ kind: 'started' });
-    await journeys.complete(k, { rows: 11 });
+    await journeys.complete(k, 'first', { rows: 11 });
     const begun = await journeys.begin(k, { a: 1 }, { force: false, owner: 'later' });
     expect(begun).toMatchObject({ kind: 'completed', journey: { status: 'COMPLETED', step: 'completed', result: { rows: 11 } } });
     expect(begun.journey.lease_expires_at).toBeUndefined();
@@ -179,7 +179,7 @@ describe('JourneyController on dynalite', () => {
     const journeys = new JourneyController(store);
     const k = key();
     await journeys.begin(k, {}, { force: false, owner: 'f0' });
-    await journeys.complete(k, 'first');
+    await journeys.complete(k, 'f0', 'first');
     const outcomes = await Promise.all(['f1', 'f2', 'f3'].map((owner) => journeys.begin(k, {}, { force: true, owner })));
     expect(outcomes.filter((o) => o.kind === 'started')).toHaveLength(1);
     const stored = await journeys.get(k);
@@ -187,9 +187,9 @@ describe('JourneyController on dynalite', () => {
     expect(stored?.result).toBeUndefined();
     // A forced caller still waits for a live lease; once that run completes, a forced run starts again.
     expect(await journeys.begin(k, {}, { force: true, owner: 'f4' })).toMatchObject({ kind: 'in_progress' });
-    await journeys.complete(k, 'second');
+    await journeys.complete(k, outcomes.find((o) => o.kind === 'started')!.journey.owner!, 'second');
     expect(await journeys.begin(k, {}, { force: true, owner: 'f4' })).toMatchObject({ kind: 'started' });
-    await journeys.complete(k, 'third');
+    await journeys.complete(k, 'f4', 'third');
     expect(await journeys.get(k)).toMatchObject({ status: 'COMPLETED', result: 'third', retry_count: 2 });
   });
 
@@ -197,13 +197,13 @@ describe('JourneyController on dynalite', () => {
     const journeys = new JourneyController(store);
     const k = key();
     await journeys.begin(k, {}, { force: false, owner: 'run' });
-    await journeys.recordStep(k, {
+    await journeys.recordStep(k, 'run', {
       name: 'ingest',
       status: 'FAILED',
       started_at: new Date().toISOString(),
       error: 'RangeError: source down 3',
     });
-    await journeys.fail(k, 'RangeError: source down 3');
+    await journeys.fail(k, 'run', 'RangeError: source down 3');
     const stored = await journeys.get(k);
     expect(stored).toMatchObject({ status: 'FAILED', retry_count: 0, error: 'RangeError: source down 3' });
     expect(stored?.steps).toHaveLength(1);
@@ -229,10 +229,46 @@ describe('JourneyController on dynalite', () => {
     const journeys = new JourneyController(store);
     const k = key();
     await journeys.begin(k, {}, { force: false, owner: 'x' });
-    await journeys.complete(k, { done: true });
-    const after = await journeys.fail(k, 'late failure');
-    expect(after).toMatchObject({ status: 'COMPLETED', result: { done: true } });
-    await expect(journeys.fail('never-begun', 'x')).rejects.toThrow(JourneyNotFoundError);
+    await journeys.complete(k, 'x', { done: true });
+    const after = await journeys.fail(k, 'x', 'late failure');
+    expect(after).toMatchObject({ changed: false, journey: { status: 'COMPLETED', result: { done: true } } });
+    await expect(journeys.fail('never-begun', 'x', 'x')).rejects.toThrow(JourneyNotFoundError);
+  });
+
+  it('fences a stale holder: once another execution took over, its renew, steps and completion fail and change nothing', async () => {
+    const clock = manualClock();
+    const journeys = new JourneyController(store, { leaseMs: 60_000, clock });
+    const k = key();
+    await journeys.begin(k, { day: 1 }, { force: false, owner: 'slow' });
+    await journeys.recordStep(k, 'slow', { name: 'ingest', status: 'SUCCEEDED', started_at: clock().toISOString() });
+    clock.advance(61_000);
+    expect(await journeys.begin(k, { day: 1 }, { force: false, owner: 'fresh' })).toMatchObject({ kind: 'started' });
+    const before = await journeys.get(k);
+    await expect(journeys.renew(k, 'slow')).rejects.toThrow(JourneyLeaseLostError);
+    await expect(
+      journeys.recordStep(k, 'slow', { name: 'refine', status: 'SUCCEEDED', started_at: clock().toISOString() }),
+    ).rejects.toThrow(/no longer holds it; it is IN_PROGRESS and held by fresh/);
+    await expect(journeys.complete(k, 'slow', { stale: true })).rejects.toBeInstanceOf(JourneyLeaseLostError);
+    expect(await journeys.fail(k, 'slow', 'too late')).toMatchObject({ changed: false });
+    expect(await journeys.get(k)).toEqual(before);
+    await journeys.recordStep(k, 'fresh', { name: 'ingest', status: 'SUCCEEDED', started_at: clock().toISOString() });
+    expect(await journeys.complete(k, 'fresh', { rows: 3 })).toMatchObject({ status: 'COMPLETED', owner: 'fresh', result: { rows: 3 } });
+    // A holder whose journey completed cannot record more steps either.
+    await expect(journeys.recordStep(k, 'fresh', { name: 'late', status: 'SUCCEEDED', started_at: clock().toISOString() })).rejects.toThrow(
+      /it is COMPLETED/,
+    );
+  });
+
+  it('renews the lease for as long as a long wait needs, so nobody takes over meanwhile', async () => {
+    const clock = manualClock();
+    const journeys = new JourneyController(store, { leaseMs: 60_000, clock });
+    const k = key();
+    await journeys.begin(k, {}, { force: false, owner: 'glue-waiter' });
+    await journeys.renew(k, 'glue-waiter', 2 * 3_600_000);
+    clock.advance(3_600_000);
+    expect(await journeys.begin(k, {}, { force: false, owner: 'other' })).toMatchObject({ kind: 'in_progress' });
+    clock.advance(3_600_001);
+    expect(await journeys.begin(k, {}, { force: false, owner: 'other' })).toMatchObject({ kind: 'started' });
   });
 
   it('shows the latest journey', async () => {
