@@ -16,6 +16,7 @@ import { refineSource } from '../lambdas/core/refine/refine-source.js';
 import type { RunWindow } from '../lambdas/core/window.js';
 import type { Catalog } from '../lambdas/ports/catalog.js';
 import { startPaginatedApi, type PaginationStyle } from '../local/paginated-api.js';
+import { MemoryPartitionVersions } from '../test/support/memory-partition-versions.js';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2024, 0, 1);
@@ -141,7 +142,7 @@ async function main() {
     const started = performance.now();
     const cpu = process.cpuUsage();
     const refined = await refineSource(
-      { config: big.cfg, bronze: new FsObjectStore(join(root, 'bronze')), silver, catalog },
+      { config: big.cfg, bronze: new FsObjectStore(join(root, 'bronze')), silver, catalog, versions: new MemoryPartitionVersions() },
       { runId: 'big', source: 'sor', window, anomesdias: big.result.anomesdias },
     );
     const seconds = (performance.now() - started) / 1000;

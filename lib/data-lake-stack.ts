@@ -29,6 +29,7 @@ export class DataLakeStack extends Stack {
   readonly journeyTable: dynamodb.Table;
   readonly congregadoTable: dynamodb.Table;
   readonly watermarkTable: dynamodb.Table;
+  readonly partitionsTable: dynamodb.Table;
   readonly catalog: LakeCatalog;
   readonly athena: LakeWorkgroup;
 
@@ -50,6 +51,7 @@ export class DataLakeStack extends Stack {
     this.journeyTable = tables.journey;
     this.congregadoTable = tables.congregado;
     this.watermarkTable = tables.watermark;
+    this.partitionsTable = tables.partitions;
 
     this.catalog = new LakeCatalog(this, 'Catalog', { config, silverBucket: this.silverBucket, goldBucket: this.goldBucket });
     this.athena = new LakeWorkgroup(this, 'Athena', {
@@ -84,6 +86,7 @@ export class DataLakeStack extends Stack {
       journeyTable: this.journeyTable,
       congregadoTable: this.congregadoTable,
       watermarkTable: this.watermarkTable,
+      partitionsTable: this.partitionsTable,
       silverDatabase: this.catalog.silverDatabaseName,
       athenaWorkgroup: this.athena.name,
     };

@@ -20,6 +20,7 @@ export function dataLakeForLocalSynth(app: App, config: PipelineConfig, env: Env
     journeyTable: table('Journey', config.storage.tables.journey, 'idempotency_key'),
     congregadoTable: table('Congregado', config.storage.tables.congregado, 'id'),
     watermarkTable: table('Watermark', config.storage.tables.watermark, 'source'),
+    partitionsTable: table('Partitions', config.storage.tables.partitions, 'partition'),
     silverDatabase: physicalName(config, config.storage.silverDatabase),
     athenaWorkgroup: physicalName(config, config.storage.athenaWorkgroup),
   };

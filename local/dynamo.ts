@@ -18,13 +18,13 @@ const dynalite = createRequire(import.meta.url)('dynalite') as (options: {
 export interface LocalDynamo {
   endpoint: string;
   client: DynamoDBClient;
-  tables: { journey: string; congregado: string; watermark: string };
+  tables: { journey: string; congregado: string; watermark: string; partitions: string };
   stop(): Promise<void>;
 }
 
 /**
  * Starts dynalite on 127.0.0.1 (a random port) storing its data under `path` (absent: in memory), and
- * creates the journey, congregado and watermark tables when they do not exist yet.
+ * creates the journey, congregado, watermark and partition version tables when they do not exist yet.
  */
 export async function startLocalDynamo(config: PipelineConfig, path?: string): Promise<LocalDynamo> {
   if (path) await mkdir(path, { recursive: true });
@@ -40,6 +40,7 @@ export async function startLocalDynamo(config: PipelineConfig, path?: string): P
     journey: physicalName(config, t.journey),
     congregado: physicalName(config, t.congregado),
     watermark: physicalName(config, t.watermark),
+    partitions: physicalName(config, t.partitions),
   };
   const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
   const create = async (name: string, key: string, indexKey?: string) => {
@@ -62,6 +63,7 @@ export async function startLocalDynamo(config: PipelineConfig, path?: string): P
   await create(tables.journey, STATE_KEYS.journey);
   await create(tables.congregado, STATE_KEYS.congregado, STATE_KEYS.congregadoIndex);
   await create(tables.watermark, STATE_KEYS.watermark);
+  await create(tables.partitions, STATE_KEYS.partitions);
   return {
     endpoint,
     client,

@@ -6,6 +6,7 @@ import { documentClient } from '../lambdas/adapters/aws/dynamodb-client.js';
 import { DynamoCongregadoStore } from '../lambdas/adapters/aws/dynamodb-congregado-store.js';
 import { DynamoJourneyStore } from '../lambdas/adapters/aws/dynamodb-journey-store.js';
 import { DynamoWatermarkStore } from '../lambdas/adapters/aws/dynamodb-watermark-store.js';
+import { DynamoPartitionVersionStore } from '../lambdas/adapters/aws/dynamodb-partition-versions.js';
 import { DuckDbQueryEngine } from '../lambdas/adapters/local/duckdb-query-engine.js';
 import { EnvSecretProvider, secretEnvName } from '../lambdas/adapters/local/env-secrets.js';
 import { FsObjectStore } from '../lambdas/adapters/local/fs-object-store.js';
@@ -94,6 +95,7 @@ export async function localRuntime(options: LocalRuntimeOptions): Promise<LocalR
     secrets: new EnvSecretProvider({ ...process.env, ...env }),
     journeys,
     watermarks: new DynamoWatermarkStore(doc, dynamo.tables.watermark),
+    versions: new DynamoPartitionVersionStore(doc, dynamo.tables.partitions),
     congregados,
     progress: options.progress,
     now: options.now,

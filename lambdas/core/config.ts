@@ -236,6 +236,11 @@ export const LimitsSchema = z
     bronzeRecordsPerFile: z.number().int().positive().default(50_000),
     retry: RetrySchema.default({ maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 20_000 }),
     journeyLeaseSeconds: z.number().int().positive().default(900),
+    /**
+     * How long a superseded silver or gold partition version stays readable after a newer one is published,
+     * for the readers that started on it (a consolidation, an Athena query, a Glue job); then it is deleted.
+     */
+    supersededGraceMinutes: z.number().int().min(0).default(480),
     journeyTtlDays: z.number().int().positive().default(90),
     /** Bytes of sample rows kept inline in a congregado item (DynamoDB items max out at 400 KB). */
     congregadoSampleMaxBytes: z.number().int().positive().max(300_000).default(200_000),
@@ -267,9 +272,11 @@ export const StorageSchema = z
         journey: z.string().min(3).default('journey_control'),
         congregado: z.string().min(3).default('congregado_data'),
         watermark: z.string().min(3).default('watermark'),
+        /** Which version of each silver and gold partition is published (the lock the Glue catalog cannot give). */
+        partitions: z.string().min(3).default('partition_versions'),
       })
       .strict()
-      .default({ journey: 'journey_control', congregado: 'congregado_data', watermark: 'watermark' }),
+      .default({ journey: 'journey_control', congregado: 'congregado_data', watermark: 'watermark', partitions: 'partition_versions' }),
     athenaWorkgroup: z.string().min(1).default('medallion'),
   })
   .strict();

@@ -9,6 +9,7 @@ import { createStateClient, documentClient } from '../adapters/aws/dynamodb-clie
 import { DynamoCongregadoStore } from '../adapters/aws/dynamodb-congregado-store.js';
 import { DynamoJourneyStore } from '../adapters/aws/dynamodb-journey-store.js';
 import { DynamoWatermarkStore } from '../adapters/aws/dynamodb-watermark-store.js';
+import { DynamoPartitionVersionStore } from '../adapters/aws/dynamodb-partition-versions.js';
 import { GlueCatalog } from '../adapters/aws/glue-catalog.js';
 import { GlueJobRunner } from '../adapters/aws/glue-job-runner.js';
 import { parseS3Uri, S3ObjectStore } from '../adapters/aws/s3-object-store.js';
@@ -79,6 +80,7 @@ export function awsRuntime(
     secrets: new SecretsManagerSecretProvider(clients.secrets ?? new SecretsManagerClient({})),
     journeys: journeyController(new DynamoJourneyStore(doc, requireEnv(env, ENV.journeyTable)), config),
     watermarks: new DynamoWatermarkStore(doc, requireEnv(env, ENV.watermarkTable)),
+    versions: new DynamoPartitionVersionStore(doc, requireEnv(env, ENV.partitionsTable)),
     congregados: new DynamoCongregadoStore(doc, requireEnv(env, ENV.congregadoTable), {
       sampleStore: lake.gold,
       maxItemBytes: congregadoItemBudget(config),

@@ -9,6 +9,7 @@ export const ENV = {
   journeyTable: 'JOURNEY_TABLE',
   congregadoTable: 'CONGREGADO_TABLE',
   watermarkTable: 'WATERMARK_TABLE',
+  partitionsTable: 'PARTITIONS_TABLE',
   silverDatabase: 'SILVER_DATABASE',
   athenaWorkgroup: 'ATHENA_WORKGROUP',
   glueJobName: 'GLUE_JOB_NAME',

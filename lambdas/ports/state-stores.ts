@@ -9,6 +9,7 @@ export const STATE_KEYS = {
   /** The congregado table's GSI, named as its attribute. */
   congregadoIndex: 'idempotency_key',
   watermark: 'source',
+  partitions: 'partition',
 } as const;
 
 export type JourneyStatus = 'PENDING' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';

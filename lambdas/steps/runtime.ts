@@ -11,6 +11,7 @@ import { refineSource } from '../core/refine/refine-source.js';
 import type { Catalog } from '../ports/catalog.js';
 import type { GlueConsolidationRunner } from '../ports/glue-runner.js';
 import type { ObjectStore } from '../ports/object-store.js';
+import type { PartitionVersionStore } from '../ports/partition-versions.js';
 import type { SecretProvider } from '../ports/secrets.js';
 import type { CongregadoStore, JourneyPort, JourneyStore, WatermarkStore } from '../ports/state-stores.js';
 import type { PartitionRequest, PartitionSummary, SourceRequest, SourceStepSummary } from './types.js';
@@ -35,6 +36,7 @@ export interface RuntimeParts {
   journeys: JourneyPort;
   watermarks: WatermarkStore;
   congregados: CongregadoStore;
+  versions: PartitionVersionStore;
   /** Runs consolidations too big for one Lambda; absent locally, where every partition runs in-process. */
   glue?: GlueConsolidationRunner;
   /** Resolves an `output_path` outside the lake (another bucket) to a store and key. */
@@ -86,7 +88,7 @@ export function composeRuntime(parts: RuntimeParts): PipelineRuntime {
     },
     async refine({ runId, source, window, ingest }) {
       const r = await refineSource(
-        { config, bronze: lake.bronze, silver: lake.silver, catalog, clock, ...observers },
+        { config, bronze: lake.bronze, silver: lake.silver, catalog, versions: parts.versions, clock, ...observers },
         { runId, source, window, anomesdias: ingest.anomesdias ?? [] },
       );
       return {
@@ -107,6 +109,7 @@ export function composeRuntime(parts: RuntimeParts): PipelineRuntime {
           silver: lake.silver,
           gold: lake.gold,
           catalog,
+          versions: parts.versions,
           congregados: parts.congregados,
           clock,
           glue: parts.glue,

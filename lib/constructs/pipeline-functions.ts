@@ -23,6 +23,7 @@ export interface PipelineDataLake {
   journeyTable: dynamodb.ITable;
   congregadoTable: dynamodb.ITable;
   watermarkTable: dynamodb.ITable;
+  partitionsTable: dynamodb.ITable;
   /** Physical name of the silver Glue database (with the stage's name prefix). */
   silverDatabase: string;
   /** Name of the Athena workgroup that queries the lake. */
@@ -74,6 +75,7 @@ export class PipelineFunctionsConstruct extends Construct {
       [ENV.journeyTable]: lake.journeyTable.tableName,
       [ENV.congregadoTable]: lake.congregadoTable.tableName,
       [ENV.watermarkTable]: lake.watermarkTable.tableName,
+      [ENV.partitionsTable]: lake.partitionsTable.tableName,
       [ENV.silverDatabase]: lake.silverDatabase,
       [ENV.athenaWorkgroup]: lake.athenaWorkgroup,
       ...(props.glueJob
@@ -138,6 +140,9 @@ export class PipelineFunctionsConstruct extends Construct {
     for (const fn of Object.values(f)) lake.journeyTable.grantReadWriteData(fn);
     lake.watermarkTable.grantReadData(f.plan);
     lake.watermarkTable.grantReadWriteData(f.complete);
+    // Refine and consolidate publish partition versions; consolidate reads silver's.
+    lake.partitionsTable.grantReadWriteData(f.refine);
+    lake.partitionsTable.grantReadWriteData(f.consolidate);
 
     lake.bronzeBucket.grantReadWrite(f.ingest);
     // Refine reads bronze and never changes it.

@@ -16,7 +16,12 @@ describe('pipeline config', () => {
     expect(gold?.chaves_principais).toEqual(['num_oper', 'cod_idef_ver_oper']);
     expect(gold?.campos_decisao.map((d) => d.campo)).toEqual(['dat_vlr_even_oper', 'num_prio_even_oper', 'dat_recm_even_oper']);
     expect(gold?.origens).toEqual(['sor', 'sot']);
-    expect(config.storage.tables).toEqual({ journey: 'journey_control', congregado: 'congregado_data', watermark: 'watermark' });
+    expect(config.storage.tables).toEqual({
+      journey: 'journey_control',
+      congregado: 'congregado_data',
+      watermark: 'watermark',
+      partitions: 'partition_versions',
+    });
     expect(config.limits.retry.maxAttempts).toBeGreaterThan(1);
   });
 

@@ -31,6 +31,8 @@ const EXPECTED: Record<string, 'permanent' | 'transient' | 'per instance' | 'bas
   JourneyNotFoundError: 'permanent',
   JourneyContentionError: 'transient',
   JourneyLeaseLostError: 'permanent',
+  PublicationContentionError: 'transient',
+  ConservationError: 'permanent',
   MalformedPageError: 'permanent',
   HttpStatusError: 'per instance',
   HttpTimeoutError: 'transient',

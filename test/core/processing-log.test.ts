@@ -4,6 +4,7 @@ import { refineSource } from '../../lambdas/core/refine/refine-source.js';
 import { silverTable } from '../../lambdas/core/lake/layout.js';
 import type { FsObjectStore } from '../../lambdas/adapters/local/fs-object-store.js';
 import { MemoryCatalog } from '../support/memory-catalog.js';
+import { MemoryPartitionVersions } from '../support/memory-partition-versions.js';
 import { animal, filesConfig, secrets, tempStore, window } from './ingest/support.js';
 
 let store: FsObjectStore;
@@ -50,7 +51,7 @@ describe('processing log (log_processamento)', () => {
       partitionKeys: t.partitionKeys,
     });
     await refineSource(
-      { config, bronze: store, silver: store, catalog, log: r.log, metrics: r.sink },
+      { config, bronze: store, silver: store, catalog, versions: new MemoryPartitionVersions(), log: r.log, metrics: r.sink },
       { runId: 'r1', source: 'animais', window, anomesdias: ingest.anomesdias },
     );
     const entries = r.lines.filter((l) => l.attributes?.log_processamento).map((l) => l.attributes!.log_processamento);
@@ -94,7 +95,15 @@ describe('processing log (log_processamento)', () => {
     const r = recorder();
     await expect(
       refineSource(
-        { config, bronze: store, silver: store, catalog: new MemoryCatalog(), log: r.log, metrics: r.sink },
+        {
+          config,
+          bronze: store,
+          silver: store,
+          catalog: new MemoryCatalog(),
+          versions: new MemoryPartitionVersions(),
+          log: r.log,
+          metrics: r.sink,
+        },
         { runId: 'r1', source: 'animais', window, anomesdias: ['2024-01-19'] },
       ),
     ).rejects.toThrow(/anomesdia "2024-01-19" of source animais is not yyyymmdd/);

@@ -98,6 +98,7 @@ beforeAll(async () => {
     [ENV.journeyTable]: dynamo.tables.journey,
     [ENV.congregadoTable]: dynamo.tables.congregado,
     [ENV.watermarkTable]: dynamo.tables.watermark,
+    [ENV.partitionsTable]: dynamo.tables.partitions,
   };
   runtime = awsRuntime(env, { config, clients: { s3: s3.client, dynamodb: dynamo.client, glue: fakeGlue(config), secrets } });
 });

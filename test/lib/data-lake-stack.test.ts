@@ -275,13 +275,13 @@ describe('DynamoDB state tables', () => {
   });
 
   it('are named with the stage prefix, retained by default and deleted when disposable', () => {
-    for (const name of ['acme_qa_journey_control', 'acme_qa_congregado_data', 'acme_qa_watermark'])
+    for (const name of ['acme_qa_journey_control', 'acme_qa_congregado_data', 'acme_qa_watermark', 'acme_qa_partition_versions'])
       temp.template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: name });
     expect(
       Object.values(lake.template.findResources('AWS::DynamoDB::Table')).map((t) => [t.DeletionPolicy, t.UpdateReplacePolicy]),
-    ).toEqual(Array(3).fill(['Retain', 'Retain']));
+    ).toEqual(Array(4).fill(['Retain', 'Retain']));
     expect(Object.values(temp.template.findResources('AWS::DynamoDB::Table')).map((t) => t.DeletionPolicy)).toEqual(
-      Array(3).fill('Delete'),
+      Array(4).fill('Delete'),
     );
   });
 });

@@ -28,6 +28,7 @@ function fakeDataLake(stack: Stack): PipelineDataLake {
     goldBucket: new s3.Bucket(stack, 'Gold'),
     journeyTable: table('Journey', 'idempotency_key'),
     congregadoTable: table('Congregado', 'id'),
+    partitionsTable: table('Partitions', 'partition'),
     watermarkTable: table('Watermark', 'source'),
     silverDatabase: 'db_silver',
     athenaWorkgroup: 'medallion',

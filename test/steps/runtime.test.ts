@@ -8,6 +8,7 @@ import type { MetricsSink } from '../../lambdas/core/processing-log.js';
 import { composeRuntime } from '../../lambdas/steps/runtime.js';
 import { GlueJobStillRunningError } from '../../lambdas/ports/errors.js';
 import { localCatalog, localLake } from '../../local/runtime.js';
+import { MemoryPartitionVersions } from '../support/memory-partition-versions.js';
 
 const config = parsePipelineConfig(defaultPipelineConfig);
 const table = config.consolidations[0]!;
@@ -41,6 +42,7 @@ describe('composeRuntime: consolidation in the processing log', () => {
       secrets: { getSecret: async () => 'token' },
       journeys: {} as never,
       watermarks: {} as never,
+      versions: new MemoryPartitionVersions(),
       congregados: {
         save: async (input) => ({ record: { ...input, version: 1 } as never, created: true }),
         get: async () => undefined,

@@ -9,11 +9,22 @@ import type { CellValue, FlatTable, TableColumn } from '../columnar/types.js';
 import { writeColumns } from '../columnar/writer.js';
 import { sha256Hex } from '../hashing.js';
 import { goldLayout, goldTable, silverLayout, silverTable } from '../lake/layout.js';
-import { clearFolder, folderUri, locationIn, publishPartition, withSlash } from '../lake/publication.js';
+import { ConservationError } from '../lake/errors.js';
+import {
+  clearFolder,
+  folderUri,
+  locationIn,
+  newVersionId,
+  partitionKey,
+  publishPartition,
+  versionFile,
+  withSlash,
+} from '../lake/publication.js';
+import type { VersionFile } from '../../ports/partition-versions.js';
 import { goldColumns, ORIGIN_COLUMN } from '../lake/tables.js';
 import { failedStepRecord, logProcessamento, toStepRecord } from '../processing-log.js';
 
-import { CatalogTableNotFoundError, GlueJobStillRunningError } from '../../ports/errors.js';
+import { CatalogTableNotFoundError, GlueJobStillRunningError, ObjectNotFoundError } from '../../ports/errors.js';
 import type { GlueConsolidationRunner, GlueConsolidationSpec } from '../../ports/glue-runner.js';
 import type { ObjectInfo, ObjectStore } from '../../ports/object-store.js';
 
@@ -45,7 +56,9 @@ export async function consolidateTable(deps: ConsolidateTableDeps, request: Cons
   try {
     const job = await prepare(deps, request);
     const engine = await chooseEngine(deps, job);
+    job.output = outputLocation(deps, job.consolidation, request, versionIdFor(engine.engine, request, clock));
     const written = engine.engine === 'glue' ? await runOnGlue(engine.glue, deps, job) : await runInLambda(deps, job, engine.loaded);
+    checkBooks(job, written);
     const result = await publish(deps, job, engine.engine, written, clock);
     logProcessamento(
       deps.log,
@@ -82,6 +95,11 @@ interface PartitionJob {
   name: string;
   columns: TableColumn[];
   inputs: InputFile[];
+  /** Each origin's silver version read (0 where it has none): what the gold version is built from. */
+  versions: Record<string, number>;
+  /** The rows the origins' silver versions hold, as their writers recorded them (undefined for a partition without a record). */
+  expectedRows?: number;
+  /** The new version's folder, known once the engine is chosen. */
   output: OutputLocation;
 }
 
@@ -93,9 +111,17 @@ async function prepare(deps: ConsolidateTableDeps, request: ConsolidateTableRequ
     consolidation,
     name: `${consolidation.database}.${consolidation.tabela_consolidada}`,
     columns: goldColumns(deps.config, consolidation).filter((c) => c.name !== ORIGIN_COLUMN),
-    inputs: await silverInputs(deps, consolidation, request.anomesdia),
-    output: outputLocation(deps, consolidation, request),
+    ...(await silverInputs(deps, consolidation, request.anomesdia)),
+    output: { store: deps.gold, key: '', uri: '' },
   };
+}
+
+/**
+ * The new version's folder name: fresh for each Lambda consolidation; for a Glue run the same for every
+ * call of one execution, so that a call that resumes the run finds its output where the run writes it.
+ */
+function versionIdFor(engine: 'lambda' | 'glue', request: ConsolidateTableRequest, clock: () => Date): string {
+  return engine === 'glue' ? `g${sha256Hex(request.attempt ?? request.runId).slice(0, 16)}` : newVersionId(clock);
 }
 
 type EngineChoice = { engine: 'lambda'; loaded: LoadedFile[] } | { engine: 'glue'; glue: GlueConsolidationRunner };
@@ -104,6 +130,51 @@ interface LoadedFile {
   origem: string;
   key: string;
   bytes: Uint8Array;
+  rows: number;
+}
+
+/**
+ * A silver file's bytes, checked against what its writer recorded (size, sha256, rows): a file deleted,
+ * cut short or replaced since refine wrote it is a ConservationError, and nothing is published.
+ */
+async function loadChecked(deps: ConsolidateTableDeps, file: InputFile): Promise<LoadedFile> {
+  const uri = deps.silver.uri(file.key);
+  let bytes: Uint8Array;
+  try {
+    bytes = await deps.silver.get(file.key);
+  } catch (err) {
+    if (err instanceof ObjectNotFoundError && file.expected)
+      throw new ConservationError(file.partition, `${file.expected.rows} rows in ${uri}`, 'no file', 'the file is missing');
+    throw err;
+  }
+  const expected = file.expected;
+  if (expected && (bytes.byteLength !== expected.bytes || sha256Hex(bytes) !== expected.sha256))
+    throw new ConservationError(
+      file.partition,
+      `${expected.bytes} bytes in ${uri} (sha256 ${expected.sha256.slice(0, 12)}...)`,
+      `${bytes.byteLength} bytes (sha256 ${sha256Hex(bytes).slice(0, 12)}...)`,
+      'the file changed since it was published',
+    );
+  const rows = Number(parquetFooter(bytes, uri).num_rows);
+  if (expected && rows !== expected.rows)
+    throw new ConservationError(
+      file.partition,
+      `${expected.rows} rows in ${uri}`,
+      `${rows} rows`,
+      'the file holds other rows than recorded',
+    );
+  return { origem: file.origem, key: file.key, bytes, rows };
+}
+
+/** The origins' recorded rows against what the engine read, and the books of the gold partition. */
+function checkBooks(job: PartitionJob, written: Written): void {
+  if (job.expectedRows !== undefined && written.rows_read !== job.expectedRows)
+    throw new ConservationError(
+      `gold ${job.name} anomesdia=${job.request.anomesdia}`,
+      `${job.expectedRows} silver rows (the origins' published versions)`,
+      `${written.rows_read} rows`,
+      'the engine read other rows than the silver versions hold',
+    );
 }
 
 /**
@@ -120,8 +191,8 @@ async function chooseEngine(deps: ConsolidateTableDeps, job: PartitionJob): Prom
   if (consolidation.engine === 'glue') return glue('engine is "glue"');
   if (consolidation.engine === 'auto' && bytes > consolidation.glueThreshold.bytes)
     return glue(`input of ${bytes} bytes above the glueThreshold`);
-  const loaded = await Promise.all(inputs.map(async (f) => ({ origem: f.origem, key: f.key, bytes: await deps.silver.get(f.key) })));
-  const rows = loaded.reduce((n, f) => n + Number(parquetFooter(f.bytes, deps.silver.uri(f.key)).num_rows), 0);
+  const loaded = await Promise.all(inputs.map((f) => loadChecked(deps, f)));
+  const rows = loaded.reduce((n, f) => n + f.rows, 0);
   if (consolidation.engine === 'auto' && rows > consolidation.glueThreshold.rows)
     return glue(`input of ${bytes} bytes and ${rows} rows above the glueThreshold`);
   return { engine: 'lambda', loaded };
@@ -134,9 +205,16 @@ interface Written {
   rows_invalid: number;
   content_hash: string;
   sample: Record<string, unknown>[];
+  /** The version's files, and its quarantine outside the folder. */
+  files: VersionFile[];
+  extra?: string[];
 }
 
-/** Switches the catalog partition to the new folder (not for an output_path), then saves the congregado. */
+/**
+ * Publishes the new version (not for an output_path, which is written in place and left out of the
+ * catalog), then saves the congregado. A version built from older silver than the one published
+ * meanwhile is discarded: the newer one stands, and its writer saved its congregado.
+ */
 async function publish(
   deps: ConsolidateTableDeps,
   job: PartitionJob,
@@ -145,6 +223,17 @@ async function publish(
   clock: () => Date,
 ): Promise<ConsolidateTableResult> {
   const { consolidation, request, output } = job;
+  const losers = written.rows_read - written.rows_written - written.rows_invalid;
+  const books = `${written.rows_read} silver = ${written.rows_written} gold + ${losers} outranked + ${written.rows_invalid} null keys`;
+  const base = {
+    anomesdia: request.anomesdia,
+    rows_read: written.rows_read,
+    rows_written: written.rows_written,
+    rows_invalid: written.rows_invalid,
+    engine,
+    books,
+  };
+  let location = output.uri;
   if (!consolidation.output_path) {
     const table = goldTable(deps.config, consolidation);
     await deps.catalog.ensureTable({
@@ -154,15 +243,38 @@ async function publish(
       columns: table.columns,
       partitionKeys: table.partitionKeys,
     });
-    await publishPartition({
-      catalog: deps.catalog,
-      store: deps.gold,
-      database: table.database,
-      table: table.name,
-      values: { [PARTITION_COLUMN]: request.anomesdia },
-      partitionPrefix: goldLayout.partitionPrefix(consolidation.database, consolidation.tabela_consolidada, request.anomesdia),
-      versionPrefix: output.key,
-    });
+    const values = { [PARTITION_COLUMN]: request.anomesdia };
+    const outcome = await publishPartition(
+      {
+        catalog: deps.catalog,
+        versions: deps.versions,
+        store: deps.gold,
+        clock,
+        graceMs: deps.config.limits.supersededGraceMinutes * 60_000,
+      },
+      {
+        partition: partitionKey('gold', table.database, table.name, values),
+        database: table.database,
+        table: table.name,
+        values,
+        partitionPrefix: goldLayout.partitionPrefix(consolidation.database, consolidation.tabela_consolidada, request.anomesdia),
+        versionPrefix: output.key,
+        runId: request.runId,
+        inputs: job.versions,
+        files: written.files,
+        ...(written.extra?.length ? { extra: written.extra } : {}),
+        extraPrefix: goldLayout.quarantinePartitionPrefix(consolidation.database, consolidation.tabela_consolidada, request.anomesdia),
+      },
+    );
+    if (!outcome.published)
+      return {
+        ...base,
+        rows_written: 0,
+        location: outcome.current.location,
+        superseded_by: outcome.current.run_id,
+        books: `${books}; not published: run ${outcome.current.run_id} published a version built from newer silver (${JSON.stringify(outcome.current.inputs)}; this one read ${JSON.stringify(job.versions)})`,
+      };
+    location = outcome.record.location;
   }
   const { record } = await deps.congregados.save({
     database: consolidation.database,
@@ -177,35 +289,50 @@ async function publish(
     metadata: {
       anomesdia: request.anomesdia,
       run_id: request.runId,
-      location: output.uri,
+      location,
       rows_read: written.rows_read,
       rows_invalid: written.rows_invalid,
       consolidated_at: clock().toISOString(),
     },
   });
-  return {
-    anomesdia: request.anomesdia,
-    rows_read: written.rows_read,
-    rows_written: written.rows_written,
-    rows_invalid: written.rows_invalid,
-    congregado_version: record.version,
-    location: output.uri,
-    engine,
-  };
+  return { ...base, congregado_version: record.version, location };
 }
 
 interface InputFile extends ObjectInfo {
   origem: string;
+  /** The silver partition the file belongs to, for messages. */
+  partition: string;
+  /** What the file's writer recorded, when its partition has a version record. */
+  expected?: VersionFile;
 }
 
-/** Each origin's Parquet files for the day: the catalog partition's location, else the layout's partition folder. */
-async function silverInputs(deps: ConsolidateTableDeps, consolidation: ConsolidationConfig, anomesdia: string): Promise<InputFile[]> {
-  const files: InputFile[] = [];
+/**
+ * Each origin's Parquet files for the day: those of the partition's published version, as its record lists
+ * them; for a partition published before versions were recorded, the catalog partition's location (else
+ * the layout's partition folder, newest run).
+ */
+async function silverInputs(
+  deps: ConsolidateTableDeps,
+  consolidation: ConsolidationConfig,
+  anomesdia: string,
+): Promise<{ inputs: InputFile[]; versions: Record<string, number>; expectedRows?: number }> {
+  const inputs: InputFile[] = [];
+  const versions: Record<string, number> = {};
+  let expectedRows: number | undefined = 0;
   for (const origem of consolidation.origens) {
     const table = silverTable(deps.config, findSource(deps.config, origem));
+    const values = { [PARTITION_COLUMN]: anomesdia };
+    const partition = partitionKey('silver', table.database, table.name, values);
+    const record = await deps.versions.get(partition);
+    versions[origem] = record?.version ?? 0;
+    if (record) {
+      inputs.push(...record.files.map((f) => ({ key: f.key, size: f.bytes, origem, partition, expected: f })));
+      expectedRows = expectedRows === undefined ? undefined : expectedRows + record.rows;
+      continue;
+    }
     let location: string | undefined;
     try {
-      location = await deps.catalog.getPartitionLocation(table.database, table.name, { [PARTITION_COLUMN]: anomesdia });
+      location = await deps.catalog.getPartitionLocation(table.database, table.name, values);
     } catch (err) {
       if (!(err instanceof CatalogTableNotFoundError)) throw err;
     }
@@ -213,9 +340,12 @@ async function silverInputs(deps: ConsolidateTableDeps, consolidation: Consolida
       location === undefined ? silverLayout.partitionPrefix(origem, anomesdia) : withSlash(resolveIn([deps.silver], location).key);
     const found: ObjectInfo[] = [];
     for await (const object of deps.silver.list(prefix)) if (object.key.endsWith('.parquet')) found.push(object);
-    files.push(...(location === undefined ? latestRun(found, prefix) : found).map((f) => ({ ...f, origem })));
+    const files = location === undefined ? latestRun(found, prefix) : found;
+    inputs.push(...files.map((f) => ({ ...f, origem, partition })));
+    // Without a record there is nothing to check the rows against.
+    if (files.length > 0) expectedRows = undefined;
   }
-  return files;
+  return { inputs, versions, ...(expectedRows !== undefined ? { expectedRows } : {}) };
 }
 
 /** Without a catalog entry a partition folder may hold several Refine runs: only the newest one counts. */
@@ -235,14 +365,25 @@ interface OutputLocation extends StoreLocation {
   uri: string;
 }
 
-/** The new run folder of the gold partition, or `<output_path>anomesdia=<day>/`. */
-function outputLocation(deps: ConsolidateTableDeps, consolidation: ConsolidationConfig, request: ConsolidateTableRequest): OutputLocation {
+/** The new version's folder of the gold partition, or `<output_path>anomesdia=<day>/`. */
+function outputLocation(
+  deps: ConsolidateTableDeps,
+  consolidation: ConsolidationConfig,
+  request: ConsolidateTableRequest,
+  versionId: string,
+): OutputLocation {
   if (consolidation.output_path) {
     const uri = `${withSlash(consolidation.output_path)}${PARTITION_COLUMN}=${request.anomesdia}/`;
     const resolved = deps.resolveOutput?.(uri) ?? resolveIn([deps.gold, deps.silver], uri);
     return { ...resolved, uri };
   }
-  const key = goldLayout.runPrefix(consolidation.database, consolidation.tabela_consolidada, request.anomesdia, request.runId);
+  const key = goldLayout.versionPrefix(
+    consolidation.database,
+    consolidation.tabela_consolidada,
+    request.anomesdia,
+    request.runId,
+    versionId,
+  );
   return { store: deps.gold, key, uri: folderUri(deps.gold, key) };
 }
 
@@ -259,7 +400,7 @@ function resolveIn(stores: ObjectStore[], location: string): StoreLocation {
 
 /** The TypeScript engine over the loaded files; writes one Parquet part and the null-key rows' quarantine. */
 async function runInLambda(deps: ConsolidateTableDeps, job: PartitionJob, loaded: LoadedFile[]): Promise<Written> {
-  const { consolidation, columns, request, output } = job;
+  const { consolidation, columns, output } = job;
   const tables: OriginTable[] = [];
   for (const file of loaded)
     tables.push({
@@ -271,10 +412,14 @@ async function runInLambda(deps: ConsolidateTableDeps, job: PartitionJob, loaded
   tables.length = 0; // the result holds what it needs of the inputs
   // No run id in the file: equal content must give equal bytes, and so an equal congregado content hash.
   const bytes = writeColumns(result.table);
-  await output.store.put(`${output.key}${PART_FILE}`, bytes, { contentType: 'application/vnd.apache.parquet' });
-  await clearFolder(output.store, output.key, new Set([`${output.key}${PART_FILE}`]));
-  if (result.quarantined.length > 0) await quarantine(deps.gold, consolidation, request, result.quarantined);
+  const key = `${output.key}${PART_FILE}`;
+  // An output_path is written in place: a previous run's other files there go.
+  if (consolidation.output_path) await clearFolder(output.store, output.key, new Set([key]));
+  await output.store.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
+  const extra = result.quarantined.length > 0 ? [await quarantine(deps.gold, job, result.quarantined)] : [];
   return {
+    files: [versionFile(key, bytes, result.table.rowCount)],
+    extra,
     rows_read: result.rows_read,
     rows_written: result.table.rowCount,
     rows_invalid: result.quarantined.length,
@@ -297,7 +442,7 @@ async function runOnGlue(glue: GlueConsolidationRunner, deps: ConsolidateTableDe
     sql: consolidationSql(sqlSpec, 'spark'),
     counts_sql: consolidationCountsSql(sqlSpec, 'spark'),
     quarantine_sql: quarantineSql(sqlSpec, 'spark'),
-    quarantine_location: folderUri(deps.gold, quarantinePrefix(consolidation, request)),
+    quarantine_location: folderUri(deps.gold, quarantinePrefix(job)),
     database: goldTable(deps.config, consolidation).database,
     tabela_consolidada: consolidation.tabela_consolidada,
     anomesdia: request.anomesdia,
@@ -312,33 +457,39 @@ async function runOnGlue(glue: GlueConsolidationRunner, deps: ConsolidateTableDe
   };
   // The content hash covers the job's files in key order; the sample comes from the first file.
   const hash: string[] = [];
+  const files: VersionFile[] = [];
   let sample: Record<string, unknown>[] = [];
   for await (const object of output.store.list(output.key)) {
     if (!object.key.endsWith('.parquet')) continue;
     const bytes = await output.store.get(object.key);
     hash.push(sha256Hex(bytes));
+    files.push(versionFile(object.key, bytes, Number(parquetFooter(bytes, output.store.uri(object.key)).num_rows)));
     if (sample.length === 0) {
       const table = readColumns(bytes, { file: output.store.uri(object.key) });
       sample = sampleRows(table, deps.config.limits.congregadoSampleRows);
     }
   }
-  return { ...summary, content_hash: sha256Hex(hash.join('\n')), sample };
+  const extra: string[] = [];
+  for await (const object of deps.gold.list(`${quarantinePrefix(job)}/`)) extra.push(object.key);
+  return { ...summary, content_hash: sha256Hex(hash.join('\n')), sample, files, extra };
 }
 
-async function quarantine(
-  gold: ObjectStore,
-  consolidation: ConsolidationConfig,
-  request: ConsolidateTableRequest,
-  rows: QuarantinedRow[],
-): Promise<void> {
-  const key = `${quarantinePrefix(consolidation, request)}.ndjson`;
+/** Writes the null-key rows left out of the version; returns the key. */
+async function quarantine(gold: ObjectStore, job: PartitionJob, rows: QuarantinedRow[]): Promise<string> {
+  const key = `${quarantinePrefix(job)}.ndjson`;
   const lines = rows.map((q) => JSON.stringify({ origem: q.origem, reason: q.reason, row: jsonRow(q.row, undefined) }));
   await gold.put(key, `${lines.join('\n')}\n`, { contentType: 'application/x-ndjson' });
+  return key;
 }
 
-/** `_quarantine/<database>/<tabela>/anomesdia=<day>/run=<runId>`: `.ndjson` from the Lambda, a folder of JSON parts from Glue. */
-function quarantinePrefix(consolidation: ConsolidationConfig, request: ConsolidateTableRequest): string {
-  return `_quarantine/${consolidation.database}/${consolidation.tabela_consolidada}/${PARTITION_COLUMN}=${request.anomesdia}/run=${request.runId}`;
+/**
+ * `_quarantine/<database>/<tabela>/anomesdia=<day>/run=<runId>/v=<version>`: `.ndjson` from the Lambda, a
+ * folder of JSON parts from Glue.
+ */
+function quarantinePrefix(job: PartitionJob): string {
+  const { consolidation, request } = job;
+  const version = /\/v=([^/]+)\/$/.exec(job.output.key)?.[1] ?? 'output';
+  return `${goldLayout.quarantinePartitionPrefix(consolidation.database, consolidation.tabela_consolidada, request.anomesdia)}run=${request.runId}/v=${version}`;
 }
 
 function rulesOf(consolidation: ConsolidationConfig): ConsolidationRules {

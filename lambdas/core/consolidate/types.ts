@@ -1,5 +1,6 @@
 // The consolidation stage's inputs, dependencies and results.
 import type { Catalog } from '../../ports/catalog.js';
+import type { PartitionVersionStore } from '../../ports/partition-versions.js';
 import type { CongregadoStore } from '../../ports/state-stores.js';
 import type { GlueConsolidationRunner } from '../../ports/glue-runner.js';
 import type { MetricsSink, ProcessingLogger } from '../processing-log.js';
@@ -11,6 +12,8 @@ export interface ConsolidateTableDeps {
   silver: ObjectStore;
   gold: ObjectStore;
   catalog: Catalog;
+  /** Which version of each silver and gold partition is published. */
+  versions: PartitionVersionStore;
   congregados: CongregadoStore;
   clock?: () => Date;
   glue?: GlueConsolidationRunner;
@@ -40,6 +43,10 @@ export interface ConsolidateTableResult {
   /** URI of the folder holding the partition's files. */
   location?: string;
   engine: 'lambda' | 'glue';
+  /** `<silver> silver = <gold> gold + <outranked> outranked + <null keys> null keys`: the partition's books. */
+  books: string;
+  /** The run whose version stands instead: it was built from newer silver, and this one was not published. */
+  superseded_by?: string;
 }
 
 export interface StoreLocation {

@@ -20,11 +20,13 @@ export const silverLayout = {
   /** The silver table of a source: `<source>/`. */
   tablePrefix: (source: string) => `${source}/`,
   partitionPrefix: (source: string, anomesdia: string) => `${source}/${PARTITION_COLUMN}=${anomesdia}/`,
-  /** Each Refine writes a partition under its own run folder; the catalog then points at it. */
-  runPrefix: (source: string, anomesdia: string, runId: string) => `${source}/${PARTITION_COLUMN}=${anomesdia}/run=${runId}/`,
-  /** Invalid rows with their reasons, one NDJSON object per run and partition. */
-  quarantine: (source: string, anomesdia: string, runId: string) =>
-    `_quarantine/${source}/${PARTITION_COLUMN}=${anomesdia}/run=${runId}.ndjson`,
+  /** Each Refine writes a partition as a new version, a folder of its own under its run's (lambdas/core/lake/publication.ts). */
+  versionPrefix: (source: string, anomesdia: string, runId: string, versionId: string) =>
+    `${source}/${PARTITION_COLUMN}=${anomesdia}/run=${runId}/v=${versionId}/`,
+  /** Invalid rows with their reasons, one NDJSON object per partition version. */
+  quarantine: (source: string, anomesdia: string, runId: string, versionId: string) =>
+    `_quarantine/${source}/${PARTITION_COLUMN}=${anomesdia}/run=${runId}/v=${versionId}.ndjson`,
+  quarantinePartitionPrefix: (source: string, anomesdia: string) => `_quarantine/${source}/${PARTITION_COLUMN}=${anomesdia}/`,
   quarantinePrefix: (source: string) => `_quarantine/${source}/`,
 };
 
@@ -32,8 +34,12 @@ export const goldLayout = {
   /** The gold table of a consolidation: `<database>/<tabela_consolidada>/` (seed 000's layout). */
   tablePrefix: (database: string, table: string) => `${database}/${table}/`,
   partitionPrefix: (database: string, table: string, anomesdia: string) => `${database}/${table}/${PARTITION_COLUMN}=${anomesdia}/`,
-  runPrefix: (database: string, table: string, anomesdia: string, runId: string) =>
-    `${database}/${table}/${PARTITION_COLUMN}=${anomesdia}/run=${runId}/`,
+  /** Each consolidation writes a partition as a new version, a folder of its own under its run's. */
+  versionPrefix: (database: string, table: string, anomesdia: string, runId: string, versionId: string) =>
+    `${database}/${table}/${PARTITION_COLUMN}=${anomesdia}/run=${runId}/v=${versionId}/`,
+  /** Null-key rows left out of a partition version, with their reasons. */
+  quarantinePartitionPrefix: (database: string, table: string, anomesdia: string) =>
+    `_quarantine/${database}/${table}/${PARTITION_COLUMN}=${anomesdia}/`,
   /** Full congregado samples that do not fit in the DynamoDB item. */
   congregadoSample: (id: string, version: number) => `_congregado/${id}/v${version}.json`,
 };

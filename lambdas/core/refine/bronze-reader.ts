@@ -20,18 +20,30 @@ export interface BronzeLine {
   record: Record<string, unknown>;
 }
 
-/** The committed parts of a partition, sorted by key so that every rebuild reads them alike. */
-export async function committedParts(store: ObjectStore, source: string, anomesdia: string): Promise<CommittedPart[]> {
+/** What a partition's hash indexes commit: its parts, how many commits (indexes) and how many records. */
+export interface CommittedBronze {
+  /** Sorted by key, so that every rebuild reads them alike. */
+  parts: CommittedPart[];
+  /** Hash indexes: each ingestion commit adds one and none is ever removed, so the count only grows. */
+  commits: number;
+  /** Records the indexes commit: the lines the parts must hold. */
+  records: number;
+}
+
+/** The committed bronze of a partition. */
+export async function committedParts(store: ObjectStore, source: string, anomesdia: string): Promise<CommittedBronze> {
   const indexKeys: string[] = [];
   for await (const o of store.list(bronzeKeys.indexPrefix(source, anomesdia))) if (o.key.endsWith('.bin')) indexKeys.push(o.key);
   const parts = new Map<string, CommittedPart>();
+  let records = 0;
   await Promise.all(
     indexKeys.map(async (key) => {
       const { header } = decodeHashIndex(await store.get(key), store.uri(key));
+      records += header.records;
       for (const part of header.parts) parts.set(part, { key: part, runId: header.runId });
     }),
   );
-  return [...parts.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { parts: [...parts.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)), commits: indexKeys.length, records };
 }
 
 /**

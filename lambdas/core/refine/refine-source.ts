@@ -5,12 +5,14 @@
 
 import { PARTITION_COLUMN, findSource, type SourceConfig } from '../config.js';
 import { silverLayout, silverTable } from '../lake/layout.js';
-import { publishPartition } from '../lake/publication.js';
+import { ConservationError } from '../lake/errors.js';
+import { newVersionId, partitionKey, publishPartition, versionFile } from '../lake/publication.js';
+import type { VersionFile } from '../../ports/partition-versions.js';
 import { silverColumns } from '../lake/tables.js';
 
 import { RUN_ID_PATTERN } from '../ingest/bronze-layout.js';
 import { failedStepRecord, logProcessamento, toStepRecord } from '../processing-log.js';
-import { committedParts, parseBronzeLine, readParts, type CommittedPart } from './bronze-reader.js';
+import { committedParts, parseBronzeLine, readParts, type CommittedBronze } from './bronze-reader.js';
 import { compileRowCoercer, type PlainValue } from './coerce.js';
 import { DuplicateFinder, hashValues } from './duplicates.js';
 import { RowStore } from './row-store.js';
@@ -35,9 +37,9 @@ export async function refineSource(deps: RefineDeps, input: RefineInput): Promis
     // first parts are read and decompressed meanwhile.
     const days = [...new Set(input.anomesdias)].sort();
     const open = (anomesdia: string) => {
-      const opened = committedParts(deps.bronze, source.name, anomesdia).then((parts) => ({
-        parts,
-        reader: readParts(deps.bronze, parts),
+      const opened = committedParts(deps.bronze, source.name, anomesdia).then((committed) => ({
+        ...committed,
+        reader: readParts(deps.bronze, committed.parts),
       }));
       opened.catch(() => undefined);
       return opened;
@@ -86,7 +88,11 @@ function summarise(source: SourceConfig, input: RefineInput, partitions: RefineP
       `${rows_read} bronze records in ${partitions.length} partition(s): ${rows_written} silver rows, ${rows_invalid} quarantined, ${rows_duplicate} exact duplicates dropped` +
       (partitions.length < input.anomesdias.length
         ? `; ${input.anomesdias.length - partitions.length} partition(s) had no bronze records`
-        : ''),
+        : '') +
+      partitions
+        .filter((p) => p.superseded_by)
+        .map((p) => `; anomesdia ${p.anomesdia} not published: ${p.books.split('; not published: ')[1]}`)
+        .join(''),
   };
 }
 
@@ -99,36 +105,76 @@ async function refinePartition(
   opened: OpenedPartition,
 ): Promise<RefinePartitionResult | undefined> {
   if (opened.parts.length === 0) return undefined;
+  const clock = deps.clock ?? (() => new Date());
+  const partition = `${source.name} anomesdia=${anomesdia}`;
   const valid = await readValidRows(deps, source, runId, anomesdia, opened);
-  const objects = await writeParts(deps, source, runId, anomesdia, valid);
-  const quarantineKey = silverLayout.quarantine(source.name, anomesdia, runId);
+  // Conservation: every committed bronze record was read, and each went to silver, to quarantine or out as a duplicate.
+  if (valid.read !== opened.records)
+    throw new ConservationError(
+      `bronze ${partition}`,
+      `${opened.records} committed records`,
+      `${valid.read} lines`,
+      'a committed bronze part is missing or cut short',
+    );
+  const books = `${valid.read} bronze = ${valid.order.length} silver + ${valid.duplicates} duplicates + ${valid.quarantine.length} quarantined`;
+  const versionId = newVersionId(clock);
+  const files = await writeParts(deps, source, runId, anomesdia, versionId, valid);
+  const quarantineKey = silverLayout.quarantine(source.name, anomesdia, runId, versionId);
   if (valid.quarantine.length > 0)
     await deps.silver.put(quarantineKey, valid.quarantine.join('\n') + '\n', { contentType: 'application/x-ndjson' });
-  const location = await publishPartition({
-    catalog: deps.catalog,
-    store: deps.silver,
-    database: silverTable(deps.config, source).database,
-    table: source.name,
-    values: { [PARTITION_COLUMN]: anomesdia },
-    partitionPrefix: silverLayout.partitionPrefix(source.name, anomesdia),
-    versionPrefix: silverLayout.runPrefix(source.name, anomesdia, runId),
-    versionFiles: objects,
-    companions: [{ prefix: `${silverLayout.quarantinePrefix(source.name)}${PARTITION_COLUMN}=${anomesdia}/`, keep: [quarantineKey] }],
-  });
+  const table = silverTable(deps.config, source);
+  const values = { [PARTITION_COLUMN]: anomesdia };
+  const outcome = await publishPartition(
+    {
+      catalog: deps.catalog,
+      versions: deps.versions,
+      store: deps.silver,
+      clock,
+      graceMs: deps.config.limits.supersededGraceMinutes * 60_000,
+    },
+    {
+      partition: partitionKey('silver', table.database, table.name, values),
+      database: table.database,
+      table: table.name,
+      values,
+      partitionPrefix: silverLayout.partitionPrefix(source.name, anomesdia),
+      versionPrefix: silverLayout.versionPrefix(source.name, anomesdia, runId, versionId),
+      runId,
+      inputs: { bronze_commits: opened.commits },
+      files,
+      ...(valid.quarantine.length > 0 ? { extra: [quarantineKey] } : {}),
+      extraPrefix: silverLayout.quarantinePartitionPrefix(source.name, anomesdia),
+    },
+  );
+  const objects = files.map((f) => f.key);
+  if (!outcome.published) {
+    // Another execution published a version built from more bronze meanwhile: that one stands.
+    return {
+      anomesdia,
+      rows_read: valid.read,
+      rows_written: 0,
+      rows_invalid: 0,
+      rows_duplicate: 0,
+      location: outcome.current.location,
+      objects: [],
+      superseded_by: outcome.current.run_id,
+      books: `${books}; not published: run ${outcome.current.run_id} published a version built from ${outcome.current.inputs.bronze_commits} bronze commits (this one read ${opened.commits})`,
+    };
+  }
   return {
     anomesdia,
     rows_read: valid.read,
     rows_written: valid.order.length,
     rows_invalid: valid.quarantine.length,
     rows_duplicate: valid.duplicates,
-    location,
+    location: outcome.record.location,
     objects,
+    books,
     ...(valid.quarantine.length > 0 ? { quarantine: quarantineKey } : {}),
   };
 }
 
-interface OpenedPartition {
-  parts: CommittedPart[];
+interface OpenedPartition extends CommittedBronze {
   reader: ReturnType<typeof readParts>;
 }
 
@@ -201,21 +247,23 @@ async function readValidRows(
   return { rows, order: sortRows(rows, kept.indexes(), sortColumn(source)), quarantine, read, duplicates };
 }
 
-/** The kept rows as Parquet parts of at most `rowsPerFile` rows under the run's folder; an empty partition still gets one (empty) part. */
+/** The kept rows as Parquet parts of at most `rowsPerFile` rows in the new version's folder; an empty partition still gets one (empty) part. */
 async function writeParts(
   deps: RefineDeps,
   source: SourceConfig,
   runId: string,
   anomesdia: string,
+  versionId: string,
   { rows, order }: ValidRows,
-): Promise<string[]> {
-  const prefix = silverLayout.runPrefix(source.name, anomesdia, runId);
+): Promise<VersionFile[]> {
+  const prefix = silverLayout.versionPrefix(source.name, anomesdia, runId, versionId);
   const columns = silverColumns(source);
   const rowsPerFile = Math.max(1, deps.rowsPerFile ?? 500_000);
-  const objects: string[] = [];
+  const files: VersionFile[] = [];
   for (let from = 0, n = 0; from < order.length || n === 0; from += rowsPerFile, n++) {
     const key = `${prefix}part-${String(n).padStart(5, '0')}.parquet`;
-    const table = silverPart(columns, source.fields.length, rows, order.subarray(from, from + rowsPerFile));
+    const slice = order.subarray(from, from + rowsPerFile);
+    const table = silverPart(columns, source.fields.length, rows, slice);
     const bytes = writeColumns(table, {
       rowGroupSize: 100_000,
       kvMetadata: [
@@ -224,9 +272,9 @@ async function writeParts(
       ],
     });
     await deps.silver.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
-    objects.push(key);
+    files.push(versionFile(key, bytes, slice.length));
   }
-  return objects;
+  return files;
 }
 
 function prefer(rows: RowStore, a: number, b: number): boolean {

@@ -1,5 +1,6 @@
 // The refine stage's inputs, dependencies and results.
 import type { Catalog } from '../../ports/catalog.js';
+import type { PartitionVersionStore } from '../../ports/partition-versions.js';
 import type { FieldIssue } from './coerce.js';
 import type { MetricsSink, ProcessingLogger, StageCounts } from '../processing-log.js';
 import type { ObjectStore } from '../../ports/object-store.js';
@@ -11,6 +12,8 @@ export interface RefineDeps {
   bronze: ObjectStore;
   silver: ObjectStore;
   catalog: Catalog;
+  /** Which version of each silver partition is published. */
+  versions: PartitionVersionStore;
   clock?: () => Date;
   log?: ProcessingLogger;
   metrics?: MetricsSink;
@@ -37,6 +40,10 @@ export interface RefinePartitionResult {
   location: string;
   objects: string[];
   quarantine?: string;
+  /** `<bronze> bronze = <silver> silver + <duplicates> duplicates + <quarantined> quarantined`: the partition's books. */
+  books: string;
+  /** The run whose version stands instead: it was built from more bronze, and this one was not published. */
+  superseded_by?: string;
 }
 
 export interface RefineResult extends StageCounts {

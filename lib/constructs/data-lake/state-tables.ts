@@ -1,4 +1,4 @@
-// The DynamoDB state of the pipeline: journey control, congregado records and per-source watermarks.
+// The DynamoDB state of the pipeline: journey control, congregado records, per-source watermarks and partition versions.
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
@@ -16,6 +16,8 @@ export class StateTables extends Construct {
   readonly journey: dynamodb.Table;
   readonly congregado: dynamodb.Table;
   readonly watermark: dynamodb.Table;
+  /** Which version of each silver and gold partition is published (lambdas/core/lake/publication.ts). */
+  readonly partitions: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: StateTablesProps) {
     super(scope, id);
@@ -40,5 +42,6 @@ export class StateTables extends Construct {
       projectionType: dynamodb.ProjectionType.ALL,
     });
     this.watermark = table('Watermark', names.watermark, STATE_KEYS.watermark);
+    this.partitions = table('Partitions', names.partitions, STATE_KEYS.partitions);
   }
 }

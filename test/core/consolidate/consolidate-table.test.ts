@@ -15,6 +15,8 @@ import { readParquet, rowsFromTable, tableFromRows } from '../../support/parquet
 import { silverColumns } from '../../../lambdas/core/lake/tables.js';
 import { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
 import { JsonCatalog } from '../../../lambdas/adapters/local/json-catalog.js';
+import { MemoryPartitionVersions } from '../../support/memory-partition-versions.js';
+import { folderUri, partitionKey, publishPartition, versionFile } from '../../../lambdas/core/lake/publication.js';
 import type { GlueConsolidationRunner, GlueConsolidationSpec } from '../../../lambdas/ports/glue-runner.js';
 import type { CongregadoInput, CongregadoRecord, CongregadoStore } from '../../../lambdas/ports/state-stores.js';
 
@@ -66,7 +68,7 @@ const op = (num_oper: string | null, hour: number, extra: Record<string, CellVal
 
 describe('consolidateTable', () => {
   let dir: string;
-  let deps: ConsolidateTableDeps & { congregados: MemoryCongregados; catalog: JsonCatalog };
+  let deps: ConsolidateTableDeps & { congregados: MemoryCongregados; catalog: JsonCatalog; versions: MemoryPartitionVersions };
   let config: PipelineConfig;
 
   beforeEach(async () => {
@@ -77,17 +79,24 @@ describe('consolidateTable', () => {
       silver: new FsObjectStore(join(dir, 'silver')),
       gold: new FsObjectStore(join(dir, 'gold')),
       catalog: new JsonCatalog(join(dir, 'catalog.json')),
+      versions: new MemoryPartitionVersions(),
       congregados: new MemoryCongregados(),
       clock: () => new Date('2024-01-20T02:00:00Z'),
     };
   });
   afterEach(async () => rm(dir, { recursive: true, force: true }));
 
-  /** Writes an origin's silver partition under a Refine run folder and registers it (unless told not to). */
-  async function silver(origem: string, rows: Record<string, CellValue>[], options: { runId?: string; register?: boolean } = {}) {
+  let silverVersions = 0;
+  /**
+   * Writes an origin's silver partition as a Refine version and publishes it; `register: 'catalog'` only
+   * registers its folder in the catalog (as before versions were recorded), `false` does neither.
+   */
+  async function silver(origem: string, rows: Record<string, CellValue>[], options: { runId?: string; register?: false | 'catalog' } = {}) {
     const source = config.sources.find((s) => s.name === origem)!;
-    const prefix = silverLayout.runPrefix(origem, DAY, options.runId ?? 'r1');
-    await deps.silver.put(`${prefix}part-0.parquet`, writeColumns(tableFromRows(silverColumns(source), rows)));
+    const runId = options.runId ?? 'r1';
+    const prefix = silverLayout.versionPrefix(origem, DAY, runId, `v${++silverVersions}`);
+    const bytes = writeColumns(tableFromRows(silverColumns(source), rows));
+    await deps.silver.put(`${prefix}part-0.parquet`, bytes);
     if (options.register === false) return;
     const table = silverTable(config, source);
     await deps.catalog.ensureTable({
@@ -97,7 +106,25 @@ describe('consolidateTable', () => {
       columns: table.columns,
       partitionKeys: table.partitionKeys,
     });
-    await deps.catalog.upsertPartition(table.database, table.name, { anomesdia: DAY }, deps.silver.uri(prefix));
+    if (options.register === 'catalog') {
+      await deps.catalog.upsertPartition(table.database, table.name, { anomesdia: DAY }, deps.silver.uri(prefix));
+      return;
+    }
+    const values = { anomesdia: DAY };
+    await publishPartition(
+      { catalog: deps.catalog, versions: deps.versions, store: deps.silver, clock: deps.clock!, graceMs: 0 },
+      {
+        partition: partitionKey('silver', table.database, table.name, values),
+        database: table.database,
+        table: table.name,
+        values,
+        partitionPrefix: silverLayout.partitionPrefix(origem, DAY),
+        versionPrefix: prefix,
+        runId,
+        inputs: { bronze_commits: silverVersions },
+        files: [versionFile(`${prefix}part-0.parquet`, bytes, rows.length)],
+      },
+    );
   }
 
   async function goldRows(location: string) {
@@ -107,7 +134,7 @@ describe('consolidateTable', () => {
 
   const run = (runId: string) => consolidateTable(deps, { runId, database: GOLD.db, tabela: GOLD.table, anomesdia: DAY });
 
-  it('writes the gold partition under a run folder, registers it in the catalog and saves the congregado', async () => {
+  it('writes the gold partition as a version under its run folder, registers it in the catalog and saves the congregado', async () => {
     await silver('sor', [op('A', 1), op('B', 5), op(null, 9)]);
     await silver('sot', [op('A', 3, { des_stat_oper: 'sot wins' }), op('C', 2)]);
     const result = await run('run-1');
@@ -118,8 +145,11 @@ describe('consolidateTable', () => {
       rows_invalid: 1,
       congregado_version: 1,
       engine: 'lambda',
+      books: '5 silver = 3 gold + 1 outranked + 1 null keys',
     });
-    expect(result.location).toBe(`${deps.gold.uri(goldLayout.runPrefix(GOLD.db, GOLD.table, DAY, 'run-1'))}/`);
+    expect(result.location).toMatch(
+      new RegExp(`^${folderUri(deps.gold, goldLayout.partitionPrefix(GOLD.db, GOLD.table, DAY))}run=run-1/v=[0-9a-z]+/$`),
+    );
     expect(await deps.catalog.getPartitionLocation(GOLD.db, GOLD.table, { anomesdia: DAY })).toBe(result.location);
     const rows = await goldRows(result.location!);
     expect(rows.map((r) => [r.num_oper, r.des_stat_oper, r.origem])).toEqual([
@@ -139,8 +169,9 @@ describe('consolidateTable', () => {
     });
     expect(saved.content_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(saved.sample_data[0]).toMatchObject({ num_oper: 'A', dat_vlr_even_oper: '2024-01-19T03:00:00.000Z', origem: 'sot' });
+    const version = /\/(v=[0-9a-z]+)\/$/.exec(result.location!)![1]!;
     const quarantine = await readFile(
-      join(dir, 'gold', '_quarantine', GOLD.db, GOLD.table, `anomesdia=${DAY}`, 'run=run-1.ndjson'),
+      join(dir, 'gold', '_quarantine', GOLD.db, GOLD.table, `anomesdia=${DAY}`, 'run=run-1', `${version}.ndjson`),
       'utf8',
     );
     expect(JSON.parse(quarantine.trim())).toMatchObject({
@@ -150,7 +181,8 @@ describe('consolidateTable', () => {
     });
   });
 
-  it('replaces the partition on a rerun: the catalog moves to the new run and the old files are removed', async () => {
+  it('replaces the partition on a rerun: the catalog moves to the new run and the old files are removed (no grace period)', async () => {
+    config.limits.supersededGraceMinutes = 0;
     await silver('sor', [op('A', 1), op('B', 2)]);
     await silver('sot', [op('A', 3)]);
     const first = await run('run-1');
@@ -159,7 +191,7 @@ describe('consolidateTable', () => {
     expect(await deps.catalog.getPartitionLocation(GOLD.db, GOLD.table, { anomesdia: DAY })).toBe(second.location);
     const keys: string[] = [];
     for await (const o of deps.gold.list(goldLayout.partitionPrefix(GOLD.db, GOLD.table, DAY))) keys.push(o.key);
-    expect(keys).toEqual([`${goldLayout.runPrefix(GOLD.db, GOLD.table, DAY, 'run-2')}part-00000.snappy.parquet`]);
+    expect(keys).toEqual([`${locationIn(deps.gold, second.location!)}part-00000.snappy.parquet`]);
     expect(first.location).not.toBe(second.location);
     expect((await goldRows(second.location!)).map((r) => r.num_oper)).toEqual(['A', 'B', 'D']);
     expect(second.congregado_version).toBe(2);
@@ -181,6 +213,14 @@ describe('consolidateTable', () => {
     const result = await run('run-1');
     expect(result).toMatchObject({ rows_read: 1, rows_written: 1 });
     expect((await goldRows(result.location!)).map((r) => r.num_oper)).toEqual(['new']);
+  });
+
+  it('reads a silver partition registered in the catalog before versions were recorded', async () => {
+    await silver('sor', [op('A', 1)]);
+    await silver('sot', [op('legacy', 1)], { runId: 'r0', register: 'catalog' });
+    const result = await run('run-1');
+    expect(result).toMatchObject({ rows_read: 2, rows_written: 2 });
+    expect((await goldRows(result.location!)).map((r) => r.num_oper)).toEqual(['A', 'legacy']);
   });
 
   it('writes only to output_path and leaves the catalog alone', async () => {
@@ -227,7 +267,9 @@ describe('consolidateTable', () => {
     expect(specs[0]!.columns.at(-1)).toBe('origem');
     expect(specs[0]!.counts_sql).toContain('AS rows_invalid');
     expect(specs[0]!.quarantine_sql).toContain('WHERE `num_oper` IS NULL OR `cod_idef_ver_oper` IS NULL');
-    expect(specs[0]!.quarantine_location).toBe(`${deps.gold.uri(`_quarantine/${GOLD.db}/${GOLD.table}/anomesdia=${DAY}/run=run-g`)}/`);
+    expect(specs[0]!.quarantine_location).toMatch(
+      new RegExp(`^${folderUri(deps.gold, `_quarantine/${GOLD.db}/${GOLD.table}/anomesdia=${DAY}/run=run-g/`)}v=g[0-9a-f]{16}/$`),
+    );
     expect(await deps.catalog.getPartitionLocation(GOLD.db, GOLD.table, { anomesdia: DAY })).toBe(result.location);
     expect(deps.congregados.saved[0]).toMatchObject({
       processor_type: 'glue',

@@ -7,9 +7,10 @@ import { ingestSource } from '../../../lambdas/core/ingest/ingest-source.js';
 import { bronzeKeys } from '../../../lambdas/core/ingest/bronze-layout.js';
 import { refineSource } from '../../../lambdas/core/refine/refine-source.js';
 import type { QuarantineEntry } from '../../../lambdas/core/refine/types.js';
-import { silverLayout, silverTable } from '../../../lambdas/core/lake/layout.js';
+import { silverTable } from '../../../lambdas/core/lake/layout.js';
 import { startPaginatedApi, type PaginatedApi } from '../../../local/paginated-api.js';
 import { MemoryCatalog } from '../../support/memory-catalog.js';
+import { MemoryPartitionVersions } from '../../support/memory-partition-versions.js';
 import {
   TOKEN,
   animal,
@@ -23,9 +24,14 @@ import {
   window,
 } from '../ingest/support.js';
 
+/** A part of a silver version of a run: `<source>/anomesdia=<day>/run=<run>/v=<id>/part-00000.parquet`. */
+const VERSION_PART = (source: string, day: string, run: string) =>
+  new RegExp(`^${source}/anomesdia=${day}/run=${run}/v=[0-9a-z]+/part-00000\\.parquet$`);
+
 let bronze: FsObjectStore;
 let silver: FsObjectStore;
 let catalog: MemoryCatalog;
+let versions: MemoryPartitionVersions;
 const cleanups: (() => Promise<void>)[] = [];
 let db: DuckDBInstance;
 let sql: DuckDBConnection;
@@ -45,6 +51,7 @@ beforeEach(async () => {
   silver = s.store;
   cleanups.push(b.cleanup, s.cleanup);
   catalog = new MemoryCatalog();
+  versions = new MemoryPartitionVersions();
 });
 afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((c) => c()));
@@ -136,7 +143,7 @@ describe('refineSource', () => {
     const ingest = await ingestSource({ config: typesConfig, bronze, secrets }, { runId: 'i1', source: 'tipos', window });
     expect(ingest.anomesdias).toEqual(['20240119']);
     const result = await refineSource(
-      { config: typesConfig, bronze, silver, catalog },
+      { config: typesConfig, bronze, silver, catalog, versions },
       { runId: 'r1', source: 'tipos', window, anomesdias: ingest.anomesdias },
     );
     expect(result).toMatchObject({
@@ -146,10 +153,10 @@ describe('refineSource', () => {
       rows_invalid: 4,
       rows_duplicate: 0,
       anomesdias: ['20240119'],
-      quarantine: [silverLayout.quarantine('tipos', '20240119', 'r1')],
+      quarantine: [expect.stringMatching(/^_quarantine\/tipos\/anomesdia=20240119\/run=r1\/v=[0-9a-z]+\.ndjson$/)],
     });
     // Listed first: a step record keeps only the first objects, and the quarantine is what a person looks for.
-    expect(result.objects[0]).toBe(silverLayout.quarantine('tipos', '20240119', 'r1'));
+    expect(result.objects[0]).toBe(result.quarantine![0]);
 
     const location = fileURLToPath((await catalog.getPartitionLocation('db_silver', 'tipos', { anomesdia: '20240119' }))!);
     const described = await sql.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${location}*.parquet', hive_partitioning = false)`);
@@ -232,7 +239,7 @@ describe('refineSource', () => {
     const ingest = await ingestSource({ config, bronze, secrets }, { runId: 'i1', source: 'animais', window });
     expect(ingest.records_new).toBe(3);
     const result = await refineSource(
-      { config, bronze, silver, catalog },
+      { config, bronze, silver, catalog, versions },
       { runId: 'r1', source: 'animais', window, anomesdias: ingest.anomesdias },
     );
     expect(result).toMatchObject({ rows_read: 3, rows_written: 1, rows_duplicate: 2, rows_invalid: 0 });
@@ -249,18 +256,20 @@ describe('refineSource', () => {
     });
     cleanups.push(() => api.stop());
     const config = httpConfig(api.url, { style: 'page', pageSize: 100 });
+    // No grace period: a superseded version goes as soon as a newer one is published.
+    config.limits.supersededGraceMinutes = 0;
     await prepare(config);
     const first = { ...window, mode: 'hourly' as const, to: '2024-01-19T12:00:00.000Z', anomesdias: ['20240119'] };
     const a = await ingestSource({ config, bronze, secrets }, { runId: 'h1', source: 'ops', window: first });
     const ra = await refineSource(
-      { config, bronze, silver, catalog },
+      { config, bronze, silver, catalog, versions },
       { runId: 'h1', source: 'ops', window: first, anomesdias: a.anomesdias },
     );
     expect(ra.rows_written).toBe(a.records_new);
     const second = { ...window, mode: 'hourly' as const, from: first.to };
     const b = await ingestSource({ config, bronze, secrets }, { runId: 'h2', source: 'ops', window: second });
     const rb = await refineSource(
-      { config, bronze, silver, catalog },
+      { config, bronze, silver, catalog, versions },
       { runId: 'h2', source: 'ops', window: second, anomesdias: b.anomesdias },
     );
     expect(rb.partitions.find((p) => p.anomesdia === '20240119')!.rows_written).toBe(
@@ -273,16 +282,20 @@ describe('refineSource', () => {
     // The whole window again, under a new run id: no new bronze records, the same silver rows.
     const c = await ingestSource({ config, bronze, secrets }, { runId: 'again', source: 'ops', window });
     expect(c).toMatchObject({ records_seen: 1_234, records_new: 0 });
-    const rc = await refineSource({ config, bronze, silver, catalog }, { runId: 'again', source: 'ops', window, anomesdias: c.anomesdias });
+    const rc = await refineSource(
+      { config, bronze, silver, catalog, versions },
+      { runId: 'again', source: 'ops', window, anomesdias: c.anomesdias },
+    );
     expect(rc.rows_written).toBe(1_234);
     expect(await silverRows(config, 'ops', '20240119')).toEqual(before19);
     expect(await silverRows(config, 'ops', '20240120')).toEqual(before20);
-    expect(await listKeys(silver, 'ops/')).toEqual([
-      'ops/anomesdia=20240119/run=again/part-00000.parquet',
-      'ops/anomesdia=20240120/run=again/part-00000.parquet',
+    const kept = await listKeys(silver, 'ops/');
+    expect(kept).toEqual([
+      expect.stringMatching(VERSION_PART('ops', '20240119', 'again')),
+      expect.stringMatching(VERSION_PART('ops', '20240120', 'again')),
     ]);
     expect(await catalog.getPartitionLocation('db_silver', 'ops', { anomesdia: '20240120' })).toBe(
-      `${silver.uri('ops/anomesdia=20240120/run=again')}/`,
+      `${silver.uri(kept[1]!.replace(/part-00000\.parquet$/, ''))}/`,
     );
   });
 
@@ -296,7 +309,7 @@ describe('refineSource', () => {
     ).rejects.toThrow(/simulated crash/);
     const rerun = await ingestSource({ config, bronze, secrets }, { runId: 'i2', source: 'animais', window });
     const result = await refineSource(
-      { config, bronze, silver, catalog },
+      { config, bronze, silver, catalog, versions },
       { runId: 'r2', source: 'animais', window, anomesdias: rerun.anomesdias },
     );
     expect(result).toMatchObject({ rows_read: 5, rows_written: 5, rows_invalid: 0, anomesdias: ['20240119', '20240120'] });
@@ -315,7 +328,7 @@ describe('refineSource', () => {
     // An orphan part, as a run that died before its index leaves it.
     await bronze.put(bronzeKeys.part('animais', '20240119', 'dead', 1), new Uint8Array([1, 2, 3]));
     const result = await refineSource(
-      { config, bronze, silver, catalog },
+      { config, bronze, silver, catalog, versions },
       { runId: 'r1', source: 'animais', window, anomesdias: [...ingest.anomesdias, '20240125'] },
     );
     expect(result).toMatchObject({ rows_read: 1, rows_written: 1, anomesdias: ['20240119'] });
@@ -324,21 +337,22 @@ describe('refineSource', () => {
 
   it('splits a big partition into several Parquet parts, and a retry of the same run leaves no stale part', async () => {
     const config = filesConfig();
+    config.limits.supersededGraceMinutes = 0;
     await prepare(config);
     await bronze.put('pending/animais/a.ndjson', [1, 2, 3, 4, 5].map((i) => JSON.stringify(animal(i))).join('\n'));
     const ingest = await ingestSource({ config, bronze, secrets }, { runId: 'i1', source: 'animais', window });
     const split = await refineSource(
-      { config, bronze, silver, catalog, rowsPerFile: 2 },
+      { config, bronze, silver, catalog, versions, rowsPerFile: 2 },
       { runId: 'r1', source: 'animais', window, anomesdias: ingest.anomesdias },
     );
     expect(split.partitions[0]!.objects).toHaveLength(3);
     const rows = await silverRows(config, 'animais', '20240119', 'id_animal');
     expect(rows.map((r) => r.id_animal)).toEqual(['A1', 'A2', 'A3', 'A4', 'A5']);
     const retry = await refineSource(
-      { config, bronze, silver, catalog },
+      { config, bronze, silver, catalog, versions },
       { runId: 'r1', source: 'animais', window, anomesdias: ingest.anomesdias },
     );
-    expect(retry.objects).toEqual(['animais/anomesdia=20240119/run=r1/part-00000.parquet']);
+    expect(retry.objects).toEqual([expect.stringMatching(VERSION_PART('animais', '20240119', 'r1'))]);
     expect(await listKeys(silver, 'animais/')).toEqual(retry.objects);
     expect(await silverRows(config, 'animais', '20240119', 'id_animal')).toEqual(rows);
   });
