@@ -58,8 +58,22 @@ export interface JourneyRecord {
   metadata?: Record<string, unknown>;
   result?: unknown;
   error?: string;
+  /** Earlier attempts of this journey, oldest first (the last JOURNEY_ATTEMPTS_KEPT): how it failed or was abandoned, and by whom. */
+  attempts?: JourneyAttempt[];
   /** DynamoDB TTL (epoch seconds). */
   expires_at?: number;
+}
+
+/** An earlier attempt of a journey, kept when a new one takes it over. */
+export interface JourneyAttempt {
+  owner?: string;
+  /** FAILED, COMPLETED (a forced rerun), or ABANDONED (its lease lapsed while it was in progress). */
+  status: JourneyStatus | 'ABANDONED';
+  started_at: string;
+  ended_at: string;
+  error?: string;
+  /** The step it was at. */
+  step?: string;
 }
 
 export type BeginOutcome =

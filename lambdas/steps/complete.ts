@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ExecutionSchema, parseEvent, SourceResultSchema } from './events.js';
 import type { PipelineRuntime } from './runtime.js';
 import type { ConsolidationStepSummary, PartitionSummary, SourceStepSummary } from './types.js';
+import { faultPoint } from '../core/faults.js';
 
 const CompleteEventSchema = z.object({
   runId: z.string(),
@@ -44,6 +45,7 @@ export async function completeStep(event: unknown, rt: PipelineRuntime): Promise
     })),
     completed_at: rt.now().toISOString(),
   };
+  await faultPoint('complete:before-complete');
   for (const s of result.sources) {
     const candidate = s.ingest.watermark_candidate;
     if (candidate) s.watermark = (await rt.watermarks.advance(s.source, candidate, e.runId)).current.watermark;

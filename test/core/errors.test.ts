@@ -21,6 +21,7 @@ const EXPECTED: Record<string, 'permanent' | 'transient' | 'per instance' | 'bas
   PermanentError: 'base',
   TransientError: 'base',
   InvariantError: 'permanent',
+  FaultInjectedError: 'permanent',
   PipelineConfigError: 'permanent',
   UnknownSourceError: 'permanent',
   ExecutionInputError: 'permanent',
@@ -118,7 +119,7 @@ describe('the error model', () => {
     const places = new Set([...classes.values()].map((c) => c.file));
     for (const file of places)
       expect(file, 'an errors file (or the base, the config, the plan, the env)').toMatch(
-        /(^|\/)errors\.ts$|core\/config\.ts$|core\/plan\.ts$|handlers\/env\.ts$|lib\/config-loader\.ts$|lib\/constructs\/consolidate-glue-job\.ts$/,
+        /(^|\/)errors\.ts$|core\/config\.ts$|core\/plan\.ts$|core\/faults\.ts$|handlers\/env\.ts$|lib\/config-loader\.ts$|lib\/constructs\/consolidate-glue-job\.ts$/,
       );
   }, 120_000);
 

@@ -33,6 +33,7 @@ import { ConsolidationNotFoundError, GlueRunnerMissingError, UnresolvableLocatio
 import type { ConsolidationRules } from './spec.js';
 import { consolidationCountsSql, consolidationSql, quarantineSql } from './sql.js';
 import type { ConsolidateTableDeps, ConsolidateTableRequest, ConsolidateTableResult, StoreLocation } from './types.js';
+import { faultPoint } from '../faults.js';
 
 /** The file name of each part written by a consolidation. */
 const PART_FILE = 'part-00000.snappy.parquet';
@@ -244,6 +245,7 @@ async function publish(
       partitionKeys: table.partitionKeys,
     });
     const values = { [PARTITION_COLUMN]: request.anomesdia };
+    await faultPoint('consolidate:before-publish');
     const outcome = await publishPartition(
       {
         catalog: deps.catalog,
@@ -276,6 +278,7 @@ async function publish(
       };
     location = outcome.record.location;
   }
+  await faultPoint('consolidate:before-congregado');
   const { record } = await deps.congregados.save({
     database: consolidation.database,
     tabela_consolidada: consolidation.tabela_consolidada,
@@ -416,6 +419,7 @@ async function runInLambda(deps: ConsolidateTableDeps, job: PartitionJob, loaded
   // An output_path is written in place: a previous run's other files there go.
   if (consolidation.output_path) await clearFolder(output.store, output.key, new Set([key]));
   await output.store.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
+  await faultPoint('consolidate:mid-write');
   const extra = result.quarantined.length > 0 ? [await quarantine(deps.gold, job, result.quarantined)] : [];
   return {
     files: [versionFile(key, bytes, result.table.rowCount)],
@@ -450,6 +454,7 @@ async function runOnGlue(glue: GlueConsolidationRunner, deps: ConsolidateTableDe
     columns: [...columns.map((c) => c.name), ORIGIN_COLUMN],
   };
   await glue.run(spec, { attempt: request.attempt, waitMs: glueWaitMs(request.remainingTimeMs) });
+  await faultPoint('consolidate:during-glue');
   const summary = JSON.parse(new TextDecoder().decode(await output.store.get(`${output.key}${SUMMARY_FILE}`))) as {
     rows_read: number;
     rows_written: number;

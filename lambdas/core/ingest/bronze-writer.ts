@@ -12,6 +12,7 @@ import { bronzeKeys, partNumber } from './bronze-layout.js';
 import { HashList64, HashSet64, decodeHashIndex, encodeHashIndex, newDigest } from './hash-index.js';
 import { hashRecord } from './records.js';
 import { InvariantError } from '../errors.js';
+import { faultPoint } from '../faults.js';
 
 export interface BronzeWriterOptions {
   store: ObjectStore;
@@ -138,6 +139,7 @@ export class BronzeWriter {
     this.committed = true;
     for (const state of this.loaded.values()) if (state.lines > 0) this.flush(state);
     await Promise.all(this.pending);
+    await faultPoint('ingest:after-parts');
     this.throwIfFailed();
     const { store, source, runId } = this.options;
     const partitions: BronzePartitionSummary[] = [];

@@ -16,6 +16,7 @@ import { paginate } from './pagination.js';
 import { failedStepRecord, logProcessamento, toStepRecord } from '../processing-log.js';
 import { silentProgress } from './progress.js';
 import type { IngestDeps, IngestInput, IngestResult, RunManifest } from './types.js';
+import { faultPoint } from '../faults.js';
 
 /** Records handed to the bronze writer at a time when reading a dropped file. */
 const FILE_CHUNK = 5_000;
@@ -130,6 +131,7 @@ async function ingestHttp(
     progress.update(source.name, { pages, records, totalPages, totalRecords });
   }
   const commit = await writer.commit();
+  await faultPoint('ingest:after-index');
   const watermark = input.window.to;
   return finish(deps, source, input, started, commit, { pages, watermark });
 }
@@ -174,6 +176,7 @@ async function ingestFiles(deps: IngestDeps, source: SourceConfig, input: Ingest
   // Only now are the files' rows committed; a crash before the moves leaves them in pending/, and the
   // rerun finds every row already in bronze (same content hashes) and just moves them.
   const commit = await writer.commit();
+  await faultPoint('ingest:after-index');
   const watermark = maxWatermark !== undefined ? new Date(maxWatermark).toISOString() : input.window.to;
   const files: NonNullable<RunManifest['files']> = readable.map((f) => ({
     name: f.name,
@@ -181,6 +184,7 @@ async function ingestFiles(deps: IngestDeps, source: SourceConfig, input: Ingest
     moved_to: fileDropKeys.done(source.name, f.name),
   }));
   const result = await finish(deps, source, input, started, commit, { pages: pending.length, watermark, files, errors });
+  await faultPoint('ingest:before-file-move');
   const done: string[] = [];
   for (const [i, f] of readable.entries()) {
     const movedTo = await moveWithoutOverwrite(bronze, f.key, fileDropKeys.done(source.name, f.name), input.runId);
@@ -233,6 +237,7 @@ async function finish(
     watermark_candidate: extra.watermark,
   };
   const manifestKey = await writeManifest(deps.bronze, manifest);
+  await faultPoint('ingest:after-manifest');
   const objects = [...commit.objects, manifestKey];
   const anomesdias = commit.partitions.map((p) => p.anomesdia);
   const message =

@@ -2,7 +2,7 @@
 // every step and failure recorded. Built on conditional writes only (no transactions). Retries of a step
 // are the state machine's (its Retry blocks); a failed execution's journey may be begun again.
 import { JourneyContentionError, JourneyLeaseLostError, JourneyNotFoundError } from './errors.js';
-import type { BeginOutcome, JourneyExpectation, JourneyPort, JourneyRecord, JourneyStore, StepRecord } from '../../ports/state-stores.js';
+import type { BeginOutcome, JourneyAttempt, JourneyExpectation, JourneyPort, JourneyRecord, JourneyStore, StepRecord } from '../../ports/state-stores.js';
 
 export interface JourneyControllerOptions {
   jobName?: string;
@@ -57,6 +57,22 @@ function boundStep(step: StepRecord, maxBytes = STEP_MAX_BYTES): StepRecord {
   return note(objects.length - kept.length);
 }
 
+/** Earlier attempts kept in a journey item. */
+export const JOURNEY_ATTEMPTS_KEPT = 10;
+
+/** A journey about to be taken over, as an earlier attempt. */
+function attemptOf(existing: JourneyRecord): JourneyAttempt {
+  const abandoned = existing.status === 'IN_PROGRESS' || existing.status === 'PENDING';
+  return {
+    ...(existing.owner ? { owner: existing.owner } : {}),
+    status: abandoned ? 'ABANDONED' : existing.status,
+    started_at: existing.started_at,
+    ended_at: existing.completed_at ?? existing.updated_at,
+    ...(existing.error ? { error: existing.error.slice(0, 1_000) } : {}),
+    ...(existing.step ? { step: existing.step } : {}),
+  };
+}
+
 export class JourneyController implements JourneyPort {
   readonly jobName: string;
   private readonly leaseMs: number;
@@ -108,6 +124,7 @@ export class JourneyController implements JourneyPort {
       // FAILED, forced COMPLETED, or a lapsed lease: restart, conditional on the state just read.
       const journey = this.fresh(key, params, options, now, existing.retry_count + 1);
       journey.started_at = now.toISOString();
+      journey.attempts = [...(existing.attempts ?? []), attemptOf(existing)].slice(-JOURNEY_ATTEMPTS_KEPT);
       if (existing.status === 'IN_PROGRESS' || existing.status === 'PENDING') {
         journey.error = `Lease of ${existing.owner ?? 'an unknown owner'} expired at ${existing.lease_expires_at ?? '(none)'}; taken over by ${options.owner}`;
       } else if (existing.status === 'FAILED') {

@@ -9,8 +9,8 @@
 // can never replace a newer version. The catalog (Glue has no conditional UpdatePartition) is then made to
 // point at whatever the record says, until a read after the write still says the same. Superseded
 // versions stay readable for a grace period, for readers that started on them (a consolidation, an
-// Athena query, a Glue job), and are deleted by a later publication; so are folders never published
-// (a writer that lost the race or crashed) once they are older than the grace period.
+// Athena query, a Glue job), and are deleted by a later publication; so are folders never published (a
+// writer that crashed before publishing) once no execution can still be writing them.
 import { randomBytes } from 'node:crypto';
 import type { Catalog } from '../../ports/catalog.js';
 import type { ObjectStore } from '../../ports/object-store.js';
@@ -53,6 +53,13 @@ export type PublicationOutcome =
   | { published: false; current: PartitionVersionRecord };
 
 const MAX_RACES = 20;
+
+/**
+ * How old a folder no version holds must be before it is swept: older than any writer can still be busy
+ * with it (an execution lasts at most the state machine's 6 hours), so a writer that has written its
+ * files but not yet published them never sees them swept, whatever the grace period.
+ */
+export const UNPUBLISHED_SWEEP_MS = 7 * 3_600_000;
 
 /** The record key of a partition: `<layer>/<database>.<table>/<key>=<value>...`. */
 export function partitionKey(layer: 'silver' | 'gold', database: string, table: string, values: Record<string, string>): string {
@@ -149,6 +156,7 @@ async function collectGarbage(deps: PublicationDeps, v: NewVersion): Promise<voi
   const record = await versions.get(v.partition);
   if (!record) return;
   const cutoff = clock().getTime() - graceMs;
+  const sweepCutoff = clock().getTime() - Math.max(graceMs, UNPUBLISHED_SWEEP_MS);
   const expired = record.superseded.filter((s) => Date.parse(s.superseded_at) <= cutoff);
   for (const s of expired) {
     const keys: string[] = [...(s.extra ?? [])];
@@ -165,12 +173,12 @@ async function collectGarbage(deps: PublicationDeps, v: NewVersion): Promise<voi
   const orphans: string[] = [];
   for await (const o of store.list(v.partitionPrefix)) {
     if (held.some((p) => o.key.startsWith(p))) continue;
-    if (o.lastModified && o.lastModified.getTime() <= cutoff) orphans.push(o.key);
+    if (o.lastModified && o.lastModified.getTime() <= sweepCutoff) orphans.push(o.key);
   }
   if (v.extraPrefix) {
     for await (const o of store.list(v.extraPrefix)) {
       if (heldExtra.has(o.key)) continue;
-      if (o.lastModified && o.lastModified.getTime() <= cutoff) orphans.push(o.key);
+      if (o.lastModified && o.lastModified.getTime() <= sweepCutoff) orphans.push(o.key);
     }
   }
   await deleteKeys(store, orphans);

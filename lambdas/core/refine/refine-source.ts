@@ -20,6 +20,7 @@ import { writeColumns } from '../columnar/writer.js';
 import type { FlatColumnData, FlatTable, TableColumn } from '../columnar/types.js';
 import { RefineInputError } from './errors.js';
 import type { QuarantineEntry, RefineDeps, RefineInput, RefinePartitionResult, RefineResult } from './types.js';
+import { faultPoint } from '../faults.js';
 
 const ANOMESDIA = /^\d{8}$/;
 
@@ -124,6 +125,7 @@ async function refinePartition(
     await deps.silver.put(quarantineKey, valid.quarantine.join('\n') + '\n', { contentType: 'application/x-ndjson' });
   const table = silverTable(deps.config, source);
   const values = { [PARTITION_COLUMN]: anomesdia };
+  await faultPoint('refine:before-publish');
   const outcome = await publishPartition(
     {
       catalog: deps.catalog,

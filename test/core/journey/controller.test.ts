@@ -213,6 +213,10 @@ describe('JourneyController on dynalite', () => {
       kind: 'started',
       journey: { retry_count: 1, status: 'IN_PROGRESS', error: 'RangeError: source down 3' },
     });
+    // The failed attempt stays in the journey's history, as does an abandoned one when its lease lapses.
+    expect(again.journey.attempts).toEqual([
+      expect.objectContaining({ owner: 'run', status: 'FAILED', error: 'RangeError: source down 3', step: 'ingest' }),
+    ]);
   });
 
   it('refuses a second owner while another caller holds the lease', async () => {
@@ -242,7 +246,9 @@ describe('JourneyController on dynalite', () => {
     await journeys.begin(k, { day: 1 }, { force: false, owner: 'slow' });
     await journeys.recordStep(k, 'slow', { name: 'ingest', status: 'SUCCEEDED', started_at: clock().toISOString() });
     clock.advance(61_000);
-    expect(await journeys.begin(k, { day: 1 }, { force: false, owner: 'fresh' })).toMatchObject({ kind: 'started' });
+    const taken = await journeys.begin(k, { day: 1 }, { force: false, owner: 'fresh' });
+    expect(taken).toMatchObject({ kind: 'started' });
+    expect(taken.journey.attempts).toEqual([expect.objectContaining({ owner: 'slow', status: 'ABANDONED', step: 'ingest' })]);
     const before = await journeys.get(k);
     await expect(journeys.renew(k, 'slow')).rejects.toThrow(JourneyLeaseLostError);
     await expect(
