@@ -37,7 +37,10 @@ export class FaultInjectedError extends PermanentError {
 const armed = new Map<FaultPoint, () => void | Promise<void>>();
 
 /** Arms a fault point for the next time a run reaches it (once); by default the run crashes there. */
-export function armFault(point: FaultPoint, action: () => void | Promise<void> = () => Promise.reject(new FaultInjectedError(point))): void {
+export function armFault(
+  point: FaultPoint,
+  action: () => void | Promise<void> = () => Promise.reject(new FaultInjectedError(point)),
+): void {
   armed.set(point, action);
 }
 

@@ -38,7 +38,8 @@ async function stateOf(dataDir: string): Promise<LakeState> {
   const lake = localLake(dataDir);
   const engine = await openLocalQueryEngine(await localCatalog(dataDir, config, lake));
   try {
-    const lines = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(r, (_k, v) => (v instanceof Date ? v.toISOString() : v)));
+    const lines = (rows: Record<string, unknown>[]) =>
+      rows.map((r) => JSON.stringify(r, (_k, v) => (v instanceof Date ? v.toISOString() : v)));
     const gold = lines(await engine.query(`SELECT * FROM ${GOLD} ORDER BY ${KEYS}, anomesdia`));
     const silver: Record<string, string[]> = {};
     let silverDuplicates = 0;
@@ -140,7 +141,10 @@ describe.each(LOCAL_POINTS)('a crash at %s', (point: FaultPoint) => {
     expect(rerun.outcome).toBe('completed');
     expect(rerun.journey).toMatchObject({ status: 'COMPLETED', retry_count: 1 });
     expect(rerun.journey?.attempts).toEqual([
-      expect.objectContaining({ status: 'FAILED', error: expect.stringContaining(`FaultInjectedError: Simulated crash at fault point ${point}`) }),
+      expect.objectContaining({
+        status: 'FAILED',
+        error: expect.stringContaining(`FaultInjectedError: Simulated crash at fault point ${point}`),
+      }),
     ]);
     expect(await watermarks(dir)).toEqual(cleanWatermarks);
     for (const w of Object.values(cleanWatermarks)) expect(w <= rerun.result!.sources[0]!.ingest.watermark_candidate!).toBe(true);

@@ -48,10 +48,20 @@ async function lake(trial: string, overrides: { graceMinutes?: number } = {}) {
   raw.consolidations[0].database = `gold_${trial}`;
   const config: PipelineConfig = parsePipelineConfig(raw);
   config.limits.supersededGraceMinutes = overrides.graceMinutes ?? 0;
-  const stores = { bronze: new FsObjectStore(join(dir, 'bronze')), silver: new FsObjectStore(join(dir, 'silver')), gold: new FsObjectStore(join(dir, 'gold')) };
+  const stores = {
+    bronze: new FsObjectStore(join(dir, 'bronze')),
+    silver: new FsObjectStore(join(dir, 'silver')),
+    gold: new FsObjectStore(join(dir, 'gold')),
+  };
   const catalog = new JsonCatalog(join(dir, 'catalog.json'));
   for (const t of lakeTables(config)) {
-    await catalog.ensureTable({ database: t.database, name: t.name, location: stores[t.layer].uri(t.prefix), columns: t.columns, partitionKeys: t.partitionKeys });
+    await catalog.ensureTable({
+      database: t.database,
+      name: t.name,
+      location: stores[t.layer].uri(t.prefix),
+      columns: t.columns,
+      partitionKeys: t.partitionKeys,
+    });
   }
   const saved: unknown[] = [];
   const congregados: CongregadoStore = {
@@ -67,13 +77,22 @@ async function lake(trial: string, overrides: { graceMinutes?: number } = {}) {
     saved,
     /** Commits operations `from..to` of a source to bronze, as one ingestion run. */
     async ingest(source: string, runId: string, from: number, to: number) {
-      const writer = new BronzeWriter({ store: stores.bronze, source, runId, ingestedAt: new Date(Date.UTC(2024, 0, 20, 1) + from).toISOString(), recordsPerFile: 1000 });
+      const writer = new BronzeWriter({
+        store: stores.bronze,
+        source,
+        runId,
+        ingestedAt: new Date(Date.UTC(2024, 0, 20, 1) + from).toISOString(),
+        recordsPerFile: 1000,
+      });
       const records = Array.from({ length: to - from }, (_, i) => operationOf(source, from + i));
       await writer.addAll(records.map((record) => ({ record, anomesdia: DAY })));
       await writer.commit();
     },
     refine: (source: string, runId: string) =>
-      refineSource({ config, bronze: stores.bronze, silver: stores.silver, catalog, versions }, { runId, source, window: WINDOW, anomesdias: [DAY] }),
+      refineSource(
+        { config, bronze: stores.bronze, silver: stores.silver, catalog, versions },
+        { runId, source, window: WINDOW, anomesdias: [DAY] },
+      ),
     consolidate: (runId: string) =>
       consolidateTable(
         { config, silver: stores.silver, gold: stores.gold, catalog, versions, congregados },
@@ -86,10 +105,15 @@ async function lake(trial: string, overrides: { graceMinutes?: number } = {}) {
       const store = stores[layer];
       const prefix = fileURLToPath(location!).slice(fileURLToPath(store.uri('')).length + 1);
       const rows: Record<string, unknown>[] = [];
-      for await (const o of store.list(prefix)) if (o.key.endsWith('.parquet')) rows.push(...rowsOf(await readParquet(await store.get(o.key))));
+      for await (const o of store.list(prefix))
+        if (o.key.endsWith('.parquet')) rows.push(...rowsOf(await readParquet(await store.get(o.key))));
       return rows;
     },
-    silverTable: (source: string) => silverTable(config, config.sources.find((s) => s.name === source)!),
+    silverTable: (source: string) =>
+      silverTable(
+        config,
+        config.sources.find((s) => s.name === source)!,
+      ),
     goldTable: () => goldTable(config, consolidation),
   };
 }
@@ -253,7 +277,9 @@ describe('conservation of rows', () => {
       expect(error).toBeInstanceOf(ConservationError);
       expect(error.message).toContain(`Partition silver/silver_cons_${damage}.sot/anomesdia=${DAY}: expected `);
       expect(error.message).toMatch(
-        damage === 'delete' ? /expected 80 rows in file:.*part-00000\.parquet, read no file \(the file is missing\)/ : /expected \d+ bytes in file:.*, read 100 bytes .*\(the file changed since it was published\)/,
+        damage === 'delete'
+          ? /expected 80 rows in file:.*part-00000\.parquet, read no file \(the file is missing\)/
+          : /expected \d+ bytes in file:.*, read 100 bytes .*\(the file changed since it was published\)/,
       );
       const gold = l.goldTable();
       expect(await versions.get(partitionKey('gold', gold.database, gold.name, { anomesdia: DAY }))).toBeUndefined();
@@ -269,9 +295,14 @@ describe('conservation of rows', () => {
     for await (const o of l.bronze.list('source=sor/')) if (o.key.endsWith('.ndjson.gz')) parts.push(o.key);
     // A valid gzip of fewer lines in place of the committed part.
     const { gzipSync, gunzipSync } = await import('node:zlib');
-    const lines = gunzipSync(await l.bronze.get(parts[0]!)).toString('utf8').split('\n').filter(Boolean);
+    const lines = gunzipSync(await l.bronze.get(parts[0]!))
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean);
     await l.bronze.put(parts[0]!, gzipSync(`${lines.slice(0, 400).join('\n')}\n`));
-    await expect(l.refine('sor', 'r1')).rejects.toThrow(`Partition bronze sor anomesdia=${DAY}: expected 500 committed records, read 400 lines`);
+    await expect(l.refine('sor', 'r1')).rejects.toThrow(
+      `Partition bronze sor anomesdia=${DAY}: expected 500 committed records, read 400 lines`,
+    );
     expect(await versions.get(partitionKey('silver', l.silverTable('sor').database, 'sor', { anomesdia: DAY }))).toBeUndefined();
   });
 

@@ -2,7 +2,7 @@
 // content hash, committed by hash indexes and described by a run manifest. The watermark is not moved
 // here: the Complete step advances it to `watermark_candidate` once the whole run is safe.
 import type { ObjectStore } from '../../ports/object-store.js';
-import { ObjectExistsError } from '../../ports/errors.js';
+import { ObjectExistsError, ObjectNotFoundError } from '../../ports/errors.js';
 
 import { findSource, type PipelineConfig, type SourceConfig } from '../config.js';
 import type { RunWindow } from '../window.js';
@@ -151,6 +151,8 @@ async function ingestFiles(deps: IngestDeps, source: SourceConfig, input: Ingest
     try {
       rows = parseDroppedFile(file.key, await bronze.get(file.key), source.files?.format ?? 'ndjson');
     } catch (err) {
+      // Another execution took the file between the listing and now: it commits the rows, and moves it.
+      if (err instanceof ObjectNotFoundError) continue;
       if (!(err instanceof UnreadableFileError)) throw err;
       // The reason first: a crash before the move leaves the file in pending/ to be tried again.
       const movedTo = await freeTarget(bronze, fileDropKeys.error(source.name, file.name), input.runId);
@@ -159,7 +161,14 @@ async function ingestFiles(deps: IngestDeps, source: SourceConfig, input: Ingest
         `${err.reason}\n(source ${source.name}, run ${input.runId}, ${clockOf(deps)().toISOString()})\n`,
         { contentType: 'text/plain; charset=utf-8' },
       );
-      await bronze.move(file.key, movedTo);
+      try {
+        await bronze.move(file.key, movedTo);
+      } catch (moveError) {
+        // Another execution moved it to error/ meanwhile, with its own reason file: this one's goes.
+        if (!(moveError instanceof ObjectNotFoundError)) throw moveError;
+        await bronze.delete([reasonKey(movedTo)]);
+        continue;
+      }
       errors.push({ name: file.name, reason: err.reason, moved_to: movedTo });
       deps.log?.warn(`ingest ${source.name}: unreadable file moved to error/`, { file: file.key, reason: err.reason, moved_to: movedTo });
       continue;
@@ -187,9 +196,15 @@ async function ingestFiles(deps: IngestDeps, source: SourceConfig, input: Ingest
   await faultPoint('ingest:before-file-move');
   const done: string[] = [];
   for (const [i, f] of readable.entries()) {
-    const movedTo = await moveWithoutOverwrite(bronze, f.key, fileDropKeys.done(source.name, f.name), input.runId);
-    files[i]!.moved_to = movedTo;
-    done.push(movedTo);
+    try {
+      const movedTo = await moveWithoutOverwrite(bronze, f.key, fileDropKeys.done(source.name, f.name), input.runId);
+      files[i]!.moved_to = movedTo;
+      done.push(movedTo);
+    } catch (err) {
+      // Another execution that read the same file moved it after committing it; its rows are in bronze either way.
+      if (!(err instanceof ObjectNotFoundError)) throw err;
+      files[i]!.moved_to = 'moved by another execution';
+    }
   }
   result.files = { done, error: errors.map((e) => e.moved_to) };
   return result;

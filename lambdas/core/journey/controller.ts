@@ -2,7 +2,15 @@
 // every step and failure recorded. Built on conditional writes only (no transactions). Retries of a step
 // are the state machine's (its Retry blocks); a failed execution's journey may be begun again.
 import { JourneyContentionError, JourneyLeaseLostError, JourneyNotFoundError } from './errors.js';
-import type { BeginOutcome, JourneyAttempt, JourneyExpectation, JourneyPort, JourneyRecord, JourneyStore, StepRecord } from '../../ports/state-stores.js';
+import type {
+  BeginOutcome,
+  JourneyAttempt,
+  JourneyExpectation,
+  JourneyPort,
+  JourneyRecord,
+  JourneyStore,
+  StepRecord,
+} from '../../ports/state-stores.js';
 
 export interface JourneyControllerOptions {
   jobName?: string;
