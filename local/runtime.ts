@@ -80,7 +80,7 @@ export async function localRuntime(options: LocalRuntimeOptions): Promise<LocalR
   const catalog = await localCatalog(dataDir, config, lake);
   const doc = documentClient(dynamo.client);
   const journeyStore = new DynamoJourneyStore(doc, dynamo.tables.journey);
-  const journeys = journeyController(journeyStore, config);
+  const journeys = journeyController(journeyStore, config, lake.gold);
   const congregados = new DynamoCongregadoStore(doc, dynamo.tables.congregado, {
     sampleStore: lake.gold,
     maxItemBytes: congregadoItemBudget(config),

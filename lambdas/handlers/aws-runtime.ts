@@ -78,7 +78,7 @@ export function awsRuntime(
     lake,
     catalog: new GlueCatalog(glue),
     secrets: new SecretsManagerSecretProvider(clients.secrets ?? new SecretsManagerClient({})),
-    journeys: journeyController(new DynamoJourneyStore(doc, requireEnv(env, ENV.journeyTable)), config),
+    journeys: journeyController(new DynamoJourneyStore(doc, requireEnv(env, ENV.journeyTable)), config, lake.gold),
     watermarks: new DynamoWatermarkStore(doc, requireEnv(env, ENV.watermarkTable)),
     versions: new DynamoPartitionVersionStore(doc, requireEnv(env, ENV.partitionsTable)),
     congregados: new DynamoCongregadoStore(doc, requireEnv(env, ENV.congregadoTable), {

@@ -124,6 +124,8 @@ export interface JourneyStore {
   put(record: JourneyRecord, expected?: JourneyExpectation): Promise<boolean>;
   /** Applies changes to an existing journey (matching `expected`); the journey after, or undefined when absent or not matching. */
   update(key: string, changes: JourneyChanges, expected?: JourneyExpectation): Promise<JourneyRecord | undefined>;
+  /** An upper bound of the bytes a value takes in the stored item, by the store's own rules (DynamoDB's 400 KB item). */
+  sizeOf(value: unknown): number;
 }
 
 export interface WatermarkRecord {

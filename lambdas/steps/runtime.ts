@@ -48,10 +48,17 @@ export interface RuntimeParts {
   now: () => Date;
 }
 
-/** Journey control with the config's lease and retention. */
-export function journeyController(store: JourneyStore, config: PipelineConfig): JourneyController {
-  return new JourneyController(store, { leaseMs: config.limits.journeyLeaseSeconds * 1000, ttlDays: config.limits.journeyTtlDays });
+/** Journey control with the config's lease and retention; results too big for the journey item go to `results` under `_journeys/`. */
+export function journeyController(store: JourneyStore, config: PipelineConfig, results?: ObjectStore): JourneyController {
+  return new JourneyController(store, {
+    leaseMs: config.limits.journeyLeaseSeconds * 1000,
+    ttlDays: config.limits.journeyTtlDays,
+    ...(results ? { results: { store: results, prefix: JOURNEY_RESULTS_PREFIX } } : {}),
+  });
 }
+
+/** Where (in the gold bucket) a run's result goes when it is too big for its journey item. */
+export const JOURNEY_RESULTS_PREFIX = '_journeys/';
 
 /**
  * The congregado item's budget: the record's fields plus the inline sample stay under

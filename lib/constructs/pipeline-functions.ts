@@ -13,6 +13,7 @@ import { serviceName, type PipelineConfig } from '../../lambdas/core/config.js';
 import { ENV } from '../../lambdas/handlers/env.js';
 import { lakeTables, type LakeTable } from '../../lambdas/core/lake/layout.js';
 import type { StepName } from '../../lambdas/steps/index.js';
+import { JOURNEY_RESULTS_PREFIX } from '../../lambdas/steps/runtime.js';
 import type { PipelineFunctions } from './pipeline-state-machine.js';
 
 /** The data lake's resources the functions work on (the DataLakeStack's outputs). */
@@ -152,6 +153,8 @@ export class PipelineFunctionsConstruct extends Construct {
     // ReadWrite includes delete: a rerun replaces a gold partition and removes the superseded files.
     lake.goldBucket.grantReadWrite(f.consolidate);
     lake.congregadoTable.grantReadWriteData(f.consolidate);
+    // A run's result too big for its journey item goes to the gold bucket (lambdas/steps/runtime.ts).
+    lake.goldBucket.grantPut(f.complete, `${JOURNEY_RESULTS_PREFIX}*`);
     grantOutputPaths(this, config, f.consolidate);
 
     const stack = Stack.of(this);

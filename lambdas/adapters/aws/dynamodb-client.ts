@@ -1,4 +1,4 @@
-// The one DynamoDB document client of the state stores, their error class, and DynamoDB's item size rule.
+// The one DynamoDB document client of the state stores, and how its requests fail.
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateStoreError } from './errors.js';
@@ -51,30 +51,4 @@ export async function conditional<T>(table: string, operation: string, request: 
     if (isConditionFailed(err)) return undefined;
     throw new StateStoreError(table, operation, err);
   }
-}
-
-/**
- * The size DynamoDB counts for a value as the document client writes it (UTF-8 names and strings,
- * numbers by significant digits, 3 bytes per list or map plus 1 per element), so items can be kept under
- * the 400 KB limit before they are sent.
- */
-export function dynamoSize(value: unknown): number {
-  if (value === null || value === undefined || typeof value === 'boolean') return 1;
-  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
-  if (typeof value === 'number' || typeof value === 'bigint') {
-    const digits = String(value).replace(/^-/, '').replace(/e.*$/i, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
-    return Math.ceil(Math.max(digits.length, 1) / 2) + 1;
-  }
-  if (value instanceof Uint8Array) return value.byteLength;
-  if (Array.isArray(value)) return value.reduce((n: number, v) => n + dynamoSize(v) + 1, 3);
-  if (value instanceof Set) return [...value].reduce((n: number, v) => n + dynamoSize(v), 0);
-  if (typeof value === 'object') {
-    return Object.entries(value).reduce((n, [k, v]) => (v === undefined ? n : n + Buffer.byteLength(k, 'utf8') + dynamoSize(v) + 1), 3);
-  }
-  return Buffer.byteLength(String(value), 'utf8');
-}
-
-/** The size of a whole item: attribute names and values, without the map overhead of a nested value. */
-export function dynamoItemSize(item: Record<string, unknown>): number {
-  return Object.entries(item).reduce((n, [k, v]) => (v === undefined ? n : n + Buffer.byteLength(k, 'utf8') + dynamoSize(v)), 0);
 }

@@ -4,7 +4,8 @@ import { canonicalJson } from '../../core/hashing.js';
 import { goldLayout } from '../../core/lake/layout.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { STATE_KEYS, type CongregadoInput, type CongregadoRecord, type CongregadoStore } from '../../ports/state-stores.js';
-import { call, conditional, dynamoItemSize, dynamoSize } from './dynamodb-client.js';
+import { call, conditional } from './dynamodb-client.js';
+import { itemSizeUpperBound, valueSizeUpperBound } from './item-size.js';
 import { CongregadoContentionError } from './errors.js';
 
 export interface CongregadoStoreOptions {
@@ -140,12 +141,12 @@ export class DynamoCongregadoStore implements CongregadoStore {
 
   /** How many sample rows fit inline within the byte budget, counting the pointer the item then carries. */
   private inlineRows(record: CongregadoRecord, sample: Record<string, unknown>[], sampleUri: string): number {
-    const whole = dynamoItemSize({ ...record, sample_data: sample });
+    const whole = itemSizeUpperBound({ ...record, sample_data: sample });
     if (whole <= this.maxItemBytes) return sample.length;
-    let size = dynamoItemSize({ ...record, sample_uri: sampleUri });
+    let size = itemSizeUpperBound({ ...record, sample_uri: sampleUri, sample_data: [] });
     let rows = 0;
     for (const row of sample) {
-      size += dynamoSize(row) + 1;
+      size += valueSizeUpperBound(row) + 1;
       if (size > this.maxItemBytes) break;
       rows++;
     }

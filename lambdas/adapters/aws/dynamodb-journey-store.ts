@@ -2,6 +2,7 @@
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JourneyChanges, JourneyExpectation, JourneyRecord, JourneyStore } from '../../ports/state-stores.js';
 import { call, conditional } from './dynamodb-client.js';
+import { valueSizeUpperBound } from './item-size.js';
 
 /** Names and values of one expression; every attribute goes through a placeholder (status, owner, step are reserved words). */
 class Expression {
@@ -41,6 +42,10 @@ export class DynamoJourneyStore implements JourneyStore {
     private readonly client: DynamoDBDocumentClient,
     readonly tableName: string,
   ) {}
+
+  sizeOf(value: unknown): number {
+    return valueSizeUpperBound(value);
+  }
 
   async get(key: string): Promise<JourneyRecord | undefined> {
     const out = await call(this.tableName, `GetItem ${key}`, () =>

@@ -2,6 +2,7 @@
 // every step and failure recorded. Built on conditional writes only (no transactions). Retries of a step
 // are the state machine's (its Retry blocks); a failed execution's journey may be begun again.
 import { JourneyContentionError, JourneyLeaseLostError, JourneyNotFoundError } from './errors.js';
+import type { ObjectStore } from '../../ports/object-store.js';
 import type {
   BeginOutcome,
   JourneyAttempt,
@@ -19,6 +20,8 @@ export interface JourneyControllerOptions {
   /** Days a journey is kept (sets the `expires_at` TTL attribute). Default 90. */
   ttlDays?: number;
   clock?: () => Date;
+  /** Where results too big for the journey item go (`<prefix><key>.json`); without one, such a result is only summarised. */
+  results?: { store: ObjectStore; prefix: string };
 }
 
 export interface BeginOptions {
@@ -38,15 +41,20 @@ export const STEP_MAX_BYTES = 4_096;
 export const STEPS_MAX_BYTES = 200_000;
 const TEXT_MAX_CHARS = 1_000;
 
-/** The step as stored: undefined fields dropped, long texts cut, objects trimmed to the byte budget. */
-function boundStep(step: StepRecord, maxBytes = STEP_MAX_BYTES): StepRecord {
+/**
+ * Bytes a run's result may take in the journey item; a larger one goes to the result store and the item
+ * keeps where it is. With STEPS_MAX_BYTES of steps, the params and the attempts, the item stays under 400 KB.
+ */
+export const RESULT_MAX_BYTES = 150_000;
+
+/** The step as stored: undefined fields dropped, long texts cut, objects trimmed to the byte budget (by the store's `size`). */
+function boundStep(step: StepRecord, size: (s: StepRecord) => number, maxBytes = STEP_MAX_BYTES): StepRecord {
   const bounded = Object.fromEntries(Object.entries(step).filter(([, v]) => v !== undefined)) as StepRecord;
   for (const field of ['message', 'error'] as const) {
     const text = bounded[field];
     if (text && text.length > TEXT_MAX_CHARS)
       bounded[field] = `${text.slice(0, TEXT_MAX_CHARS)}... (${text.length - TEXT_MAX_CHARS} more characters)`;
   }
-  const size = (s: StepRecord) => Buffer.byteLength(JSON.stringify(s), 'utf8');
   const objects = bounded.objects;
   if (!objects || size(bounded) <= maxBytes) return bounded;
   const kept: string[] = [];
@@ -86,6 +94,7 @@ export class JourneyController implements JourneyPort {
   private readonly leaseMs: number;
   private readonly ttlDays: number;
   private readonly clock: () => Date;
+  private readonly results?: { store: ObjectStore; prefix: string };
 
   constructor(
     private readonly store: JourneyStore,
@@ -95,6 +104,7 @@ export class JourneyController implements JourneyPort {
     this.leaseMs = options.leaseMs ?? 15 * 60_000;
     this.ttlDays = options.ttlDays ?? 90;
     this.clock = options.clock ?? (() => new Date());
+    this.results = options.results;
   }
 
   get(key: string): Promise<JourneyRecord | undefined> {
@@ -162,12 +172,13 @@ export class JourneyController implements JourneyPort {
    */
   async recordStep(key: string, owner: string, step: StepRecord): Promise<void> {
     const now = this.clock();
-    const bounded = boundStep(step);
+    const size = (s: StepRecord) => this.store.sizeOf(s) + 1;
+    const bounded = boundStep(step, size);
     const set = { step: step.name, ...this.leaseFields(now) };
     const held = { owner, status: 'IN_PROGRESS' as const };
     const appended = await this.store.update(
       key,
-      { appendStep: bounded, stepBytes: Buffer.byteLength(JSON.stringify(bounded), 'utf8'), set },
+      { appendStep: bounded, stepBytes: size(bounded), set },
       { ...held, stepBytesBelow: STEPS_MAX_BYTES },
     );
     if (appended) return;
@@ -178,13 +189,14 @@ export class JourneyController implements JourneyPort {
   /** Marks the holder's journey COMPLETED with its result and releases the lease; a stale holder gets JourneyLeaseLostError. */
   async complete(key: string, owner: string, result: unknown): Promise<JourneyRecord> {
     const now = this.clock().toISOString();
+    const stored = await this.storedResult(key, result ?? null);
     const updated = await this.store.update(
       key,
       {
         set: {
           status: 'COMPLETED',
           step: 'completed',
-          result: result ?? null,
+          result: stored,
           completed_at: now,
           updated_at: now,
           expires_at: this.expiresAt(),
@@ -212,6 +224,21 @@ export class JourneyController implements JourneyPort {
     const current = await this.store.get(key);
     if (!current) throw new JourneyNotFoundError(key, 'fail');
     return { journey: current, changed: false };
+  }
+
+  /**
+   * The result as the item keeps it: itself, or, above RESULT_MAX_BYTES, a reference to the whole result
+   * written to the result store, with the result's own top-level scalar fields (run id, times) beside it.
+   */
+  private async storedResult(key: string, result: unknown): Promise<unknown> {
+    const bytes = this.store.sizeOf(result);
+    if (bytes <= RESULT_MAX_BYTES) return result;
+    const summary = Object.fromEntries(Object.entries((result ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v !== 'object'));
+    if (!this.results)
+      return { ...summary, result_bytes: bytes, result_not_kept: `the result took ${bytes} bytes, more than a journey keeps` };
+    const objectKey = `${this.results.prefix}${key}.json`;
+    await this.results.store.put(objectKey, JSON.stringify(result), { contentType: 'application/json' });
+    return { ...summary, result_bytes: bytes, result_uri: this.results.store.uri(objectKey) };
   }
 
   /** Why a holder's conditional write did not apply: the journey is gone, or another owner (or state) holds it now. */

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoJourneyStore } from '../../../lambdas/adapters/aws/dynamodb-journey-store.js';
-import { JourneyController, STEP_MAX_BYTES, STEPS_MAX_BYTES } from '../../../lambdas/core/journey/controller.js';
+import { JourneyController, RESULT_MAX_BYTES, STEP_MAX_BYTES, STEPS_MAX_BYTES } from '../../../lambdas/core/journey/controller.js';
+import { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { JourneyLeaseLostError, JourneyNotFoundError } from '../../../lambdas/core/journey/errors.js';
 import type { JourneyPort, StepRecord } from '../../../lambdas/ports/state-stores.js';
 import { startTestDynamo, type TestDynamo } from '../../support/dynalite.js';
@@ -275,6 +279,34 @@ describe('JourneyController on dynalite', () => {
     expect(await journeys.begin(k, {}, { force: false, owner: 'other' })).toMatchObject({ kind: 'in_progress' });
     clock.advance(3_600_001);
     expect(await journeys.begin(k, {}, { force: false, owner: 'other' })).toMatchObject({ kind: 'started' });
+  });
+
+  it('keeps a result too big for the item in the result store, and a reference in the item', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'journey-results-'));
+    try {
+      const results = new FsObjectStore(dir);
+      const journeys = new JourneyController(store, { results: { store: results, prefix: '_journeys/' } });
+      const k = key();
+      await journeys.begin(k, {}, { force: false, owner: 'x' });
+      const result = {
+        runId: k,
+        completed_at: '2024-03-15T03:00:00.000Z',
+        sources: Array.from({ length: 5_000 }, (_, i) => ({ source: `s${i}`, rows: -1.5, note: 'ação' })),
+      };
+      expect(store.sizeOf(result)).toBeGreaterThan(RESULT_MAX_BYTES);
+      const completed = await journeys.complete(k, 'x', result);
+      expect(completed.result).toMatchObject({
+        runId: k,
+        completed_at: result.completed_at,
+        result_uri: results.uri(`_journeys/${k}.json`),
+      });
+      expect(JSON.parse(new TextDecoder().decode(await results.get(`_journeys/${k}.json`)))).toEqual(result);
+      const small = key();
+      await journeys.begin(small, {}, { force: false, owner: 'x' });
+      expect((await journeys.complete(small, 'x', { rows: 3 })).result).toEqual({ rows: 3 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('shows the latest journey', async () => {
