@@ -225,7 +225,7 @@ describe('consolidateTable', () => {
     expect(specs[0]).toMatchObject({ database: GOLD.db, tabela_consolidada: GOLD.table, anomesdia: DAY, output_location: result.location });
     expect(specs[0]!.sql).toContain("FROM `db_silver`.`sor` WHERE `anomesdia` = '20240119'");
     expect(specs[0]!.columns.at(-1)).toBe('origem');
-    expect(specs[0]!.counts_sql).toContain('AS rows_invalid');
+    expect(specs[0]!.counts_sql).toContain('AS `rows_invalid`');
     expect(specs[0]!.quarantine_sql).toContain('WHERE `num_oper` IS NULL OR `cod_idef_ver_oper` IS NULL');
     expect(specs[0]!.quarantine_location).toBe(`${deps.gold.uri(`_quarantine/${GOLD.db}/${GOLD.table}/anomesdia=${DAY}/run=run-g`)}/`);
     expect(await deps.catalog.getPartitionLocation(GOLD.db, GOLD.table, { anomesdia: DAY })).toBe(result.location);
