@@ -43,6 +43,7 @@ const EXPECTED: Record<string, 'permanent' | 'transient' | 'per instance' | 'bas
   RefineInputError: 'permanent',
   BronzeReadError: 'permanent',
   ConsolidationSchemaError: 'permanent',
+  SilverFileSchemaError: 'permanent',
   ConsolidationInputError: 'permanent',
   ConsolidationNotFoundError: 'permanent',
   UnresolvableLocationError: 'permanent',

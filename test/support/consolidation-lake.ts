@@ -9,9 +9,30 @@ import { DuckDbQueryEngine } from '../../lambdas/adapters/local/duckdb-query-eng
 import { FsObjectStore } from '../../lambdas/adapters/local/fs-object-store.js';
 import { JsonCatalog } from '../../lambdas/adapters/local/json-catalog.js';
 import type { PipelineConfig } from '../../lambdas/core/config.js';
+import type { CellValue } from '../../lambdas/core/columnar/types.js';
 import type { ConsolidateTableDeps } from '../../lambdas/core/consolidate/types.js';
 import { silverLayout, silverTable } from '../../lambdas/core/lake/layout.js';
 import { startTestDynamo, type TestDynamo } from './dynalite.js';
+
+/** An instant on 2024-01-19 (UTC), at the given hour. */
+export const jan19At = (h: number) => new Date(Date.UTC(2024, 0, 19, h));
+
+/** A silver row of the default config's operation sources (sor, sot), with its decision times at `hour`. */
+export const silverOp = (num_oper: string | null, hour: number, extra: Record<string, CellValue> = {}) => ({
+  num_oper,
+  cod_idef_ver_oper: 1,
+  dat_vlr_even_oper: jan19At(hour),
+  num_prio_even_oper: 1,
+  dat_recm_even_oper: jan19At(hour),
+  vlr_oper: 10.5,
+  cod_moed: 'BRL',
+  des_stat_oper: `h${hour}`,
+  updated_at: jan19At(hour),
+  _content_hash: 'h',
+  _ingested_at: jan19At(23),
+  _run_id: 'refine',
+  ...extra,
+});
 
 export interface ConsolidationLake {
   deps: ConsolidateTableDeps & { silver: FsObjectStore; gold: FsObjectStore; catalog: JsonCatalog };

@@ -1,5 +1,6 @@
 // The watermark candidate of an ingestion run, bounded by the run's window end and clock, and the records
 // that claim a time after the clock (a typo such as 2099, a local time sent as UTC): counted and listed.
+import { instantOf } from './anomesdia.js';
 import type { FutureRecords } from './types.js';
 
 /** Records listed by name in the manifest; the count covers them all. */
@@ -28,8 +29,8 @@ export class WatermarkTracker {
   /** Takes a record's time into account; `where` names it in the manifest (`a.ndjson record 3`, `page 2 record 17`). */
   observe(record: Record<string, unknown>, where: () => string): void {
     const value = record[this.field];
-    const t = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : Number.NaN;
-    if (!Number.isFinite(t)) return;
+    const t = instantOf(value);
+    if (t === undefined) return;
     if (t > this.now.getTime()) {
       this.count++;
       if (this.listed.length < LISTED) this.listed.push({ at: where(), value: String(value) });

@@ -14,6 +14,7 @@ import type { CellValue } from '../../../lambdas/core/columnar/types.js';
 import { readParquet, rowsFromTable, tableFromRows } from '../../support/parquet.js';
 import { silverColumns } from '../../../lambdas/core/lake/tables.js';
 import { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
+import { jan19At as at, silverOp as op } from '../../support/consolidation-lake.js';
 import { JsonCatalog } from '../../../lambdas/adapters/local/json-catalog.js';
 import type { GlueConsolidationRunner, GlueConsolidationSpec } from '../../../lambdas/ports/glue-runner.js';
 import type { CongregadoInput, CongregadoRecord, CongregadoStore } from '../../../lambdas/ports/state-stores.js';
@@ -47,22 +48,6 @@ class MemoryCongregados implements CongregadoStore {
 
 const DAY = '20240119';
 const GOLD = { db: 'db_batch', table: 'tbl_processado_operacao_consolidada_n1' };
-const at = (h: number) => new Date(Date.UTC(2024, 0, 19, h));
-const op = (num_oper: string | null, hour: number, extra: Record<string, CellValue> = {}) => ({
-  num_oper,
-  cod_idef_ver_oper: 1,
-  dat_vlr_even_oper: at(hour),
-  num_prio_even_oper: 1,
-  dat_recm_even_oper: at(hour),
-  vlr_oper: 10.5,
-  cod_moed: 'BRL',
-  des_stat_oper: `h${hour}`,
-  updated_at: at(hour),
-  _content_hash: 'h',
-  _ingested_at: at(23),
-  _run_id: 'refine',
-  ...extra,
-});
 
 describe('consolidateTable', () => {
   let dir: string;
