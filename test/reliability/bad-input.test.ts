@@ -14,7 +14,6 @@ import { consolidateTable } from '../../lambdas/core/consolidate/consolidate-tab
 import { SilverFileSchemaError } from '../../lambdas/core/consolidate/errors.js';
 import { ParquetFormatError } from '../../lambdas/core/columnar/errors.js';
 import { writeColumns } from '../../lambdas/core/columnar/writer.js';
-import type { CellValue } from '../../lambdas/core/columnar/types.js';
 import { silverColumns } from '../../lambdas/core/lake/tables.js';
 import { goldLayout, silverTable } from '../../lambdas/core/lake/layout.js';
 import type { FsObjectStore } from '../../lambdas/adapters/local/fs-object-store.js';
@@ -318,6 +317,51 @@ describe('bad record values', () => {
     expect(byCase.get('int overflow')!.anomesdia).toBe('20240119');
     await bronze.cleanup();
     await silver.cleanup();
+  });
+});
+
+describe('bad bronze objects', () => {
+  let bronze: Awaited<ReturnType<typeof tempStore>>;
+  let silver: Awaited<ReturnType<typeof tempStore>>;
+  const config = filesConfig();
+  beforeEach(async () => {
+    [bronze, silver] = await Promise.all([tempStore(), tempStore()]);
+    await bronze.store.put('pending/animais/a.ndjson', `${JSON.stringify(animal(1))}\n${JSON.stringify(animal(2))}\n`);
+    await ingestSource({ config, bronze: bronze.store, secrets }, { runId: 'i1', source: 'animais', window });
+  });
+  afterEach(async () => {
+    await bronze.cleanup();
+    await silver.cleanup();
+  });
+  const objects = async (part: string) =>
+    (await listKeys(bronze.store, 'source=animais/anomesdia=20240119/')).filter((k) => k.includes(part));
+
+  it('fails the next ingestion of a partition whose hash index was overwritten, naming the index, and commits nothing', async () => {
+    const [index] = await objects('/_hashes/');
+    await bronze.store.put(index!, 'not an index');
+    await bronze.store.put('pending/animais/b.ndjson', `${JSON.stringify(animal(3))}\n`);
+    await expect(ingestSource({ config, bronze: bronze.store, secrets }, { runId: 'i2', source: 'animais', window })).rejects.toThrow(
+      `Bronze hash index ${bronze.store.uri(index!)} is not readable (no MHX1 signature); it was written by another tool or truncated. Move it aside and rerun the window to rebuild it.`,
+    );
+    expect(await readRunManifests(bronze.store, 'animais', 'i2')).toEqual([]);
+    expect(await listKeys(bronze.store, 'pending/animais/')).toEqual(['pending/animais/b.ndjson']);
+  });
+
+  it('fails refine on a committed bronze part that is not gzip, naming the part, and leaves the silver partition as it was', async () => {
+    const [part] = await objects('/part-');
+    await bronze.store.put(part!, '{"not": "gzip"}\n');
+    const catalog = new MemoryCatalog();
+    const table = silverTable(config, config.sources[0]!);
+    await catalog.ensureTable({ ...table, location: silver.store.uri(table.prefix) });
+    await expect(
+      refineSource(
+        { config, bronze: bronze.store, silver: silver.store, catalog },
+        { runId: 'r1', source: 'animais', window, anomesdias: ['20240119'] },
+      ),
+    ).rejects.toThrow(
+      new RegExp(`^Bronze object ${bronze.store.uri(part!).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be read \\(not gzip: `),
+    );
+    expect(await catalog.getPartitionLocation(table.database, table.name, { anomesdia: '20240119' })).toBeUndefined();
   });
 });
 

@@ -109,7 +109,7 @@ async function ingestHttp(
   let totalRecords: number | undefined;
   const fetchFn: FetchFn = deps.fetch ?? ((url, init) => fetch(url, init));
   const repeats = new RepeatedPageGuard(source.name, http);
-  const watermark = new WatermarkTracker(source.watermarkField, input.window.to, started);
+  const watermark = new WatermarkTracker(source.watermarkField, input.window.to, started, false);
   for await (const page of paginate({
     source: source.name,
     http,
@@ -149,7 +149,7 @@ async function ingestFiles(deps: IngestDeps, source: SourceConfig, input: Ingest
   const pending = await listPending(bronze, source.name);
   const readable: { name: string; key: string; records: number }[] = [];
   const errors: NonNullable<RunManifest['errors']> = [];
-  const watermark = new WatermarkTracker(source.watermarkField, input.window.to, started);
+  const watermark = new WatermarkTracker(source.watermarkField, input.window.to, started, true);
   let records = 0;
   for (const [i, file] of pending.entries()) {
     let rows: Record<string, unknown>[];

@@ -12,13 +12,21 @@ export class WatermarkTracker {
   private readonly listed: FutureRecords['listed'] = [];
   /** Neither a record nor the window may move the watermark past this: min(window end, now). */
   private readonly bound: number;
+  /**
+   * `yyyy-mm-dd` two days before the clock: a time written on an earlier day is in the past whatever its
+   * zone offset (at most 14 h), so a run that needs no latest time (HTTP) skips parsing it.
+   */
+  private readonly surelyPast: string;
 
   constructor(
     private readonly field: string,
     private readonly windowTo: string,
     private readonly now: Date,
+    /** Whether latestRecord() is wanted: the file drop's watermark comes from its records, HTTP's from the window. */
+    private readonly fromRecords: boolean,
   ) {
     this.bound = Math.min(Date.parse(windowTo), now.getTime());
+    this.surelyPast = new Date(now.getTime() - 2 * 86_400_000).toISOString().slice(0, 10);
   }
 
   /** The window's end, or the clock when the window ends later (a backfill up to today): what an HTTP run advances to. */
@@ -29,6 +37,7 @@ export class WatermarkTracker {
   /** Takes a record's time into account; `where` names it in the manifest (`a.ndjson record 3`, `page 2 record 17`). */
   observe(record: Record<string, unknown>, where: () => string): void {
     const value = record[this.field];
+    if (!this.fromRecords && typeof value === 'string' && value.charCodeAt(4) === 45 && value < this.surelyPast) return;
     const t = instantOf(value);
     if (t === undefined) return;
     if (t > this.now.getTime()) {

@@ -219,6 +219,30 @@ describe('ingestSource over HTTP (real local server)', () => {
     expect(result).toMatchObject({ pages: 5, records_seen: 4, records_new: 3, records_duplicate: 1 });
   });
 
+  it('reports records dated after the clock, and advances the watermark to the window end, or to the clock when the window ends later', async () => {
+    const future = { ...operation(2), updated_at: '2099-01-01T00:00:00Z' };
+    const server = await startJsonServer((url) => ({
+      body: { data: url.searchParams.get('page') === '1' ? [operation(1), future, operation(3)] : [] },
+    }));
+    apis.push(server);
+    const clock = () => new Date('2024-01-20T12:00:00Z');
+    const result = await ingestSource(
+      { config: httpConfig(server.url, { style: 'page', pageSize: 10 }), bronze: store, secrets, clock },
+      { runId: 'f1', source: 'ops', window },
+    );
+    // The window (to 2024-01-21) ends after the clock: the clock bounds the watermark.
+    expect(result.watermark_candidate).toBe('2024-01-20T12:00:00.000Z');
+    expect(result.message).toContain('1 record(s) dated after the run started (2024-01-20T12:00:00.000Z), listed in the manifest');
+    const [manifest] = await readRunManifests(store, 'ops', 'f1');
+    expect(manifest!.future_records).toEqual({
+      after: '2024-01-20T12:00:00.000Z',
+      count: 1,
+      listed: [{ at: 'page 1 record 2', value: '2099-01-01T00:00:00Z' }],
+    });
+    // The record is kept in bronze: Refine decides what a valid row is.
+    expect(result.records_new).toBe(3);
+  });
+
   it('rejects a cursor that points back to an earlier page', async () => {
     const a = await api({
       style: 'cursor',
