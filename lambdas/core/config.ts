@@ -77,6 +77,9 @@ export const PaginationSchema = z.discriminatedUnion('style', [
 ]);
 export type PaginationConfig = z.infer<typeof PaginationSchema>;
 
+/** Hosts that never leave the machine: tests and the local demo serve their APIs there over http://. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
 export const HttpSourceSchema = z
   .object({
     endpoint: z.string().url(),
@@ -96,7 +99,17 @@ export const HttpSourceSchema = z
     maxPages: z.number().int().positive().optional(),
     pagesInFlight: z.number().int().positive().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((h, ctx) => {
+    // A token sent over plain HTTP can be read on the way; only this machine's own loopback is spared.
+    const url = URL.canParse(h.endpoint) ? new URL(h.endpoint) : undefined;
+    if (h.authSecretName !== undefined && url?.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endpoint'],
+        message: `${h.endpoint} is plain http:// but authSecretName sends a token with every request, readable on the way; use https:// (http:// is taken only for 127.0.0.1 and localhost)`,
+      });
+  });
 export type HttpSourceConfig = z.infer<typeof HttpSourceSchema>;
 
 export const FilesSourceSchema = z

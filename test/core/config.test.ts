@@ -85,4 +85,33 @@ describe('pipeline config', () => {
     })();
     expect(err.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['sources[0].fields[5].precision', 'sources[2].http']));
   });
+
+  it('refuses an http:// endpoint that would carry the token in clear text, naming the field, and takes one on the loopback', () => {
+    const raw = clone(defaultPipelineConfig) as any;
+    raw.sources[0].http.endpoint = 'http://api.example.com/sor/operacoes';
+    raw.sources[3].http.endpoint = 'http://api.example.com/cotacoes';
+    const err = (() => {
+      try {
+        parsePipelineConfig(raw);
+      } catch (e) {
+        return e as PipelineConfigError;
+      }
+      throw new Error('expected an error');
+    })();
+    // cotacoes sends no token: plain http:// is its own business.
+    expect(err.issues).toEqual([
+      {
+        path: 'sources[0].http.endpoint',
+        message: expect.stringMatching(
+          /^http:\/\/api\.example\.com\/sor\/operacoes is plain http:\/\/ but authSecretName sends a token .*use https:\/\//,
+        ),
+      },
+    ]);
+    for (const host of ['127.0.0.1:8080', 'localhost', '[::1]:9000']) {
+      raw.sources[0].http.endpoint = `http://${host}/sor/operacoes`;
+      expect(parsePipelineConfig(raw).sources[0]!.http!.endpoint).toBe(`http://${host}/sor/operacoes`);
+    }
+    raw.sources[0].http.endpoint = 'http://127.0.0.1.evil.example/sor';
+    expect(() => parsePipelineConfig(raw)).toThrow(/sources\[0\]\.http\.endpoint: .* is plain http:\/\//);
+  });
 });

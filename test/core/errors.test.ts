@@ -47,6 +47,7 @@ const EXPECTED: Record<string, 'permanent' | 'transient' | 'per instance' | 'bas
   RefineInputError: 'permanent',
   BronzeReadError: 'permanent',
   ConsolidationSchemaError: 'permanent',
+  SilverFileSchemaError: 'permanent',
   ConsolidationInputError: 'permanent',
   ConsolidationNotFoundError: 'permanent',
   UnresolvableLocationError: 'permanent',

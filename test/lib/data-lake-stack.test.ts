@@ -313,11 +313,11 @@ describe('Athena', () => {
     for (const q of queries)
       expect(q).toMatchObject({ Database: 'db_batch', WorkGroup: { Ref: lake.stack.getLogicalId(lake.stack.athena.workgroup) } });
     const sql = queries.map((q) => q.QueryString).join('\n');
-    expect(sql).toContain('WHERE anomesdia = (SELECT max(anomesdia) FROM "db_batch"."tbl_processado_operacao_consolidada_n1")');
-    expect(sql).toContain('GROUP BY anomesdia ORDER BY anomesdia DESC');
-    expect(sql).toContain('GROUP BY anomesdia, "num_oper", "cod_idef_ver_oper" HAVING count(*) > 1');
+    expect(sql).toContain('WHERE "anomesdia" = (SELECT max("anomesdia") FROM "db_batch"."tbl_processado_operacao_consolidada_n1")');
+    expect(sql).toContain('GROUP BY "anomesdia" ORDER BY "anomesdia" DESC');
+    expect(sql).toContain('GROUP BY "anomesdia", "num_oper", "cod_idef_ver_oper" HAVING count(*) > 1');
     const current = queries.find((q) => q.Name.endsWith('current-state'))!.QueryString as string;
-    expect(current).toContain(`FROM (SELECT * FROM "db_batch"."tbl_processado_operacao_consolidada_n1" WHERE "origem" = 'sor') gold_0`);
+    expect(current).toContain(`FROM (SELECT * FROM "db_batch"."tbl_processado_operacao_consolidada_n1" WHERE "origem" = 'sor') "gold_0"`);
     expect(current).toContain(
       'row_number() OVER (PARTITION BY "num_oper", "cod_idef_ver_oper" ORDER BY "dat_vlr_even_oper" DESC NULLS LAST',
     );

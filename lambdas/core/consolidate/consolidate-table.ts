@@ -32,6 +32,7 @@ import { consolidate, type OriginTable, type QuarantinedRow } from './engine.js'
 import { ConsolidationNotFoundError, GlueRunnerMissingError, UnresolvableLocationError } from './errors.js';
 import type { ConsolidationRules } from './spec.js';
 import { consolidationCountsSql, consolidationSql, quarantineSql } from './sql.js';
+import { requireSilverColumns } from './silver-schema.js';
 import type { ConsolidateTableDeps, ConsolidateTableRequest, ConsolidateTableResult, StoreLocation } from './types.js';
 import { faultPoint } from '../faults.js';
 
@@ -410,6 +411,7 @@ async function runInLambda(deps: ConsolidateTableDeps, job: PartitionJob, loaded
       origem: file.origem,
       ...readColumns(file.bytes, { columns: columns.map((c) => c.name), file: deps.silver.uri(file.key) }),
     });
+  requireSilverColumns(deps, consolidation, tables, loaded);
   loaded.length = 0; // the engine holds the decoded columns; let the file bytes go
   const result = consolidate(rulesOf(consolidation), tables, { columns });
   tables.length = 0; // the result holds what it needs of the inputs

@@ -57,3 +57,26 @@ export class GlueRunnerMissingError extends PermanentError {
     );
   }
 }
+
+/**
+ * A silver file that lacks a column the consolidation cannot do without (a key, a decision field or a
+ * required field), or holds a declared column with another type: read on, its rows would carry nulls
+ * or wrong values into the choice of winners.
+ */
+export class SilverFileSchemaError extends PermanentError {
+  constructor(
+    readonly file: string,
+    readonly origem: string,
+    readonly column: string,
+    /** What is wrong with the column, e.g. `is missing; it is a decision field (campos_decisao)`. */
+    readonly problem: string,
+    /** The consolidated table (`database.tabela`). */
+    readonly table: string,
+  ) {
+    super(
+      'SilverFileSchemaError',
+      `Consolidation ${table}: silver file ${file} of origin "${origem}" column "${column}" ${problem}. Nothing was published. ` +
+        `Rebuild the partition with Refine (rerun the window of source "${origem}"), or move the file out of the partition if another tool wrote it.`,
+    );
+  }
+}

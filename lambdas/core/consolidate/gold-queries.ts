@@ -25,22 +25,23 @@ export function goldNamedQueries(
   const q = (name: string) => quoteIdentifier(name, dialect);
   const table = `${q(database)}.${q(c.tabela_consolidada)}`;
   const keys = c.chaves_principais.map(q).join(', ');
-  const latest = `(SELECT max(${PARTITION_COLUMN}) FROM ${table})`;
+  const day = q(PARTITION_COLUMN);
+  const latest = `(SELECT max(${day}) FROM ${table})`;
   return [
     {
       name: 'latest-partition-sample',
       description: `100 rows of the latest ${PARTITION_COLUMN} partition of ${database}.${c.tabela_consolidada}`,
-      sql: `SELECT * FROM ${table} WHERE ${PARTITION_COLUMN} = ${latest} LIMIT 100;`,
+      sql: `SELECT * FROM ${table} WHERE ${day} = ${latest} LIMIT 100;`,
     },
     {
       name: 'rows-per-partition',
       description: `Row count per ${PARTITION_COLUMN} of ${database}.${c.tabela_consolidada}`,
-      sql: `SELECT ${PARTITION_COLUMN}, count(*) AS row_count FROM ${table} GROUP BY ${PARTITION_COLUMN} ORDER BY ${PARTITION_COLUMN} DESC;`,
+      sql: `SELECT ${day}, count(*) AS ${q('row_count')} FROM ${table} GROUP BY ${day} ORDER BY ${day} DESC;`,
     },
     {
       name: 'duplicate-keys',
       description: `Keys (${c.chaves_principais.join(', ')}) present more than once in a partition; a correct consolidation returns no row`,
-      sql: `SELECT ${PARTITION_COLUMN}, ${keys}, count(*) AS copies FROM ${table} GROUP BY ${PARTITION_COLUMN}, ${keys} HAVING count(*) > 1 ORDER BY copies DESC LIMIT 100;`,
+      sql: `SELECT ${day}, ${keys}, count(*) AS ${q('copies')} FROM ${table} GROUP BY ${day}, ${keys} HAVING count(*) > 1 ORDER BY ${q('copies')} DESC LIMIT 100;`,
     },
     {
       name: 'current-state',
@@ -71,7 +72,7 @@ export function currentStateSql(table: string, c: ConsolidationRules, columns: r
       sources: c.origens.map((origem, i) => ({
         origem,
         columns: names,
-        relation: `(SELECT * FROM ${table} WHERE ${q(ORIGIN_COLUMN)} = ${sqlString(origem)}) gold_${i}`,
+        relation: `(SELECT * FROM ${table} WHERE ${q(ORIGIN_COLUMN)} = ${sqlString(origem)}) ${q(`gold_${i}`)}`,
       })),
     },
     dialect,

@@ -11,7 +11,11 @@ import { ConsolidationInputError } from './errors.js';
 
 export type SqlDialect = 'athena' | 'spark' | 'duckdb';
 
-/** Where an origin's rows come from: a catalog table (filtered on anomesdia) or a raw relation such as read_parquet(...). */
+/**
+ * Where an origin's rows come from: a catalog table (filtered on anomesdia) or a raw relation such as
+ * read_parquet(...), SQL text the caller quotes. Every identifier the generator writes is quoted, so that
+ * a column, table or database named like a keyword (order, select, group) reads as a name everywhere.
+ */
 export type OriginRelation = { origem: string; columns: string[] } & ({ database: string; table: string } | { relation: string });
 
 export interface ConsolidationSqlSpec extends ConsolidationRules {
@@ -88,9 +92,9 @@ export function consolidationSql(spec: ConsolidationSqlSpec, dialect: SqlDialect
     ` SELECT ${columns}, row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${order.join(', ')}) AS ${q(ROW_NUMBER)}`,
     ' FROM (',
     originsUnion(spec, dialect, outputs),
-    ' ) origens',
+    ` ) ${q('origens')}`,
     ` WHERE ${keys.map((k) => `${k} IS NOT NULL`).join(' AND ')}`,
-    ') ranked',
+    `) ${q('ranked')}`,
     `WHERE ${q(ROW_NUMBER)} = 1`,
     `ORDER BY ${keys.map((k) => `${k} ASC`).join(', ')}`,
   ].join('\n');
@@ -102,10 +106,10 @@ export function consolidationCountsSql(spec: ConsolidationSqlSpec, dialect: SqlD
   const outputs = spec.columns.filter((c) => c.name !== ORIGIN_COLUMN);
   const nullKey = spec.chaves_principais.map((k) => `${q(k)} IS NULL`).join(' OR ');
   return [
-    `SELECT count(*) AS rows_read, coalesce(sum(CASE WHEN ${nullKey} THEN 1 ELSE 0 END), 0) AS rows_invalid`,
+    `SELECT count(*) AS ${q('rows_read')}, coalesce(sum(CASE WHEN ${nullKey} THEN 1 ELSE 0 END), 0) AS ${q('rows_invalid')}`,
     'FROM (',
     originsUnion(spec, dialect, outputs),
-    ') origens',
+    `) ${q('origens')}`,
   ].join('\n');
 }
 
@@ -118,7 +122,7 @@ export function quarantineSql(spec: ConsolidationSqlSpec, dialect: SqlDialect): 
     `SELECT ${[...outputs.map((c) => q(c.name)), q(ORIGIN_COLUMN)].join(', ')}, concat('null key column(s) ', concat_ws(', ', ${nullKeys.join(', ')})) AS ${q('reason')}`,
     'FROM (',
     originsUnion(spec, dialect, outputs),
-    ') origens',
+    `) ${q('origens')}`,
     `WHERE ${spec.chaves_principais.map((k) => `${q(k)} IS NULL`).join(' OR ')}`,
   ].join('\n');
 }

@@ -21,6 +21,23 @@ function yyyymmddInTimezone(instant: Date | number, timeZone: string): string {
 }
 
 const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_PREFIX = /^(\d{4})-(\d{2})-(\d{2})/;
+
+/**
+ * Epoch ms of a record's time (ISO instant, calendar date, epoch ms or Date), or undefined when it is no
+ * time at all. Date.parse rolls 2024-02-30 over to March 1st: a day the month lacks is no time here.
+ */
+export function instantOf(value: unknown): number | undefined {
+  let ms: number;
+  if (typeof value === 'string') {
+    const date = DATE_PREFIX.exec(value);
+    if (date && !validCalendarDay(Number(date[1]), Number(date[2]), Number(date[3]))) return undefined;
+    ms = Date.parse(value);
+  } else if (typeof value === 'number') ms = value;
+  else if (value instanceof Date) ms = value.getTime();
+  else return undefined;
+  return Number.isFinite(ms) ? ms : undefined;
+}
 // Every timezone offset in use is a multiple of 15 minutes, so a 15-minute slot lies within one business day.
 const SLOT_MS = 15 * 60_000;
 
@@ -35,17 +52,13 @@ export class AnomesdiaAssigner {
 
   /** The day of a value (ISO instant, calendar date, epoch ms or Date); undefined when it is no time at all. */
   of(value: unknown): string | undefined {
-    let ms: number;
     if (typeof value === 'string') {
       const date = CALENDAR_DATE.exec(value);
       // A calendar date names its day already; converting it to an instant would shift it across zones.
       if (date) return validCalendarDay(Number(date[1]), Number(date[2]), Number(date[3])) ? `${date[1]}${date[2]}${date[3]}` : undefined;
-      ms = Date.parse(value);
-    } else if (typeof value === 'number') ms = value;
-    else if (value instanceof Date) ms = value.getTime();
-    else return undefined;
-    if (!Number.isFinite(ms)) return undefined;
-    return this.ofInstant(ms);
+    }
+    const ms = instantOf(value);
+    return ms === undefined ? undefined : this.ofInstant(ms);
   }
 
   ofInstant(ms: number): string {

@@ -79,16 +79,23 @@ export class PaginationLimitError extends PermanentError {
   }
 }
 
-/** A cursor or next link that points back to a page already fetched: the API would loop forever. */
+/**
+ * Pagination that comes back to where it was: a cursor or next link to a page already fetched, or a page
+ * holding the very records of an earlier one (an API that ignores the page or offset parameter).
+ */
 export class PaginationLoopError extends PermanentError {
   constructor(
     readonly source: string,
+    /** The page (1-based, in fetch order) that repeats an earlier one. */
     readonly page: number,
-    readonly repeated: string,
+    readonly url: string,
+    /** How it repeats, e.g. `holds the same 50 records as page 1 (<url>)`. */
+    readonly detail: string,
   ) {
     super(
       'PaginationLoopError',
-      `Source "${source}" page ${page} points back to an already fetched page (${repeated}); the API's pagination loops. Check the source's pagination style and paths.`,
+      `Source "${source}" page ${page} (${url}) ${detail}: the API's pagination loops and would never end. ` +
+        "Check the source's pagination style and parameter names against the API; nothing of this run was committed to bronze.",
     );
   }
 }

@@ -10,12 +10,13 @@ import { AnomesdiaAssigner } from './anomesdia.js';
 import { RUN_ID_PATTERN, bronzeKeys, fileDropKeys } from './bronze-layout.js';
 import { BronzeWriter, type BronzeCommit, type BronzeRecordInput } from './bronze-writer.js';
 import { IngestInputError, UnreadableFileError } from './errors.js';
-import { freeTarget, listPending, moveWithoutOverwrite, parseDroppedFile, reasonKey } from './file-drop.js';
+import { boundedName, freeTarget, listPending, moveWithoutOverwrite, parseDroppedFile, reasonKey } from './file-drop.js';
 import type { FetchFn } from './http-client.js';
-import { paginate } from './pagination.js';
+import { paginate, RepeatedPageGuard } from './pagination.js';
 import { failedStepRecord, logProcessamento, toStepRecord } from '../processing-log.js';
 import { silentProgress } from './progress.js';
-import type { IngestDeps, IngestInput, IngestResult, RunManifest } from './types.js';
+import type { FutureRecords, IngestDeps, IngestInput, IngestResult, RunManifest } from './types.js';
+import { WatermarkTracker } from './watermark.js';
 import { faultPoint } from '../faults.js';
 
 /** Records handed to the bronze writer at a time when reading a dropped file. */
@@ -108,6 +109,8 @@ async function ingestHttp(
   let totalPages: number | undefined;
   let totalRecords: number | undefined;
   const fetchFn: FetchFn = deps.fetch ?? ((url, init) => fetch(url, init));
+  const repeats = new RepeatedPageGuard(source.name, http);
+  const watermark = new WatermarkTracker(source.watermarkField, input.window.to, started, false);
   for await (const page of paginate({
     source: source.name,
     http,
@@ -125,15 +128,19 @@ async function ingestHttp(
     totalPages ??= page.totalPages;
     totalRecords ??= page.totalRecords;
     const items = new Array<BronzeRecordInput>(page.records.length);
-    for (let i = 0; i < page.records.length; i++) items[i] = assign(page.records[i]!);
-    await writer.addAll(items);
+    for (let i = 0; i < page.records.length; i++) {
+      items[i] = assign(page.records[i]!);
+      watermark.observe(page.records[i]!, () => `page ${page.number} record ${i + 1}`);
+    }
+    // A loop fails the run here: the page's records are buffered, never committed.
+    repeats.check(page, (await writer.addAll(items)).fingerprint);
     onProgress(pages, records);
     progress.update(source.name, { pages, records, totalPages, totalRecords });
   }
   const commit = await writer.commit();
   await faultPoint('ingest:after-index');
-  const watermark = input.window.to;
-  return finish(deps, source, input, started, commit, { pages, watermark });
+  // The API was asked for the window: its end is what the run covered, records' own times aside.
+  return finish(deps, source, input, started, commit, { pages, watermark: watermark.windowEnd(), future: watermark.future() });
 }
 
 async function ingestFiles(deps: IngestDeps, source: SourceConfig, input: IngestInput, started: Date): Promise<IngestResult> {
@@ -144,7 +151,7 @@ async function ingestFiles(deps: IngestDeps, source: SourceConfig, input: Ingest
   const pending = await listPending(bronze, source.name);
   const readable: { name: string; key: string; records: number }[] = [];
   const errors: NonNullable<RunManifest['errors']> = [];
-  let maxWatermark: number | undefined;
+  const watermark = new WatermarkTracker(source.watermarkField, input.window.to, started, true);
   let records = 0;
   for (const [i, file] of pending.entries()) {
     let rows: Record<string, unknown>[];
@@ -155,10 +162,10 @@ async function ingestFiles(deps: IngestDeps, source: SourceConfig, input: Ingest
       if (err instanceof ObjectNotFoundError) continue;
       if (!(err instanceof UnreadableFileError)) throw err;
       // The reason first: a crash before the move leaves the file in pending/ to be tried again.
-      const movedTo = await freeTarget(bronze, fileDropKeys.error(source.name, file.name), input.runId);
+      const movedTo = await freeTarget(bronze, fileDropKeys.error(source.name, boundedName(file.name)), input.runId);
       await bronze.put(
         reasonKey(movedTo),
-        `${err.reason}\n(source ${source.name}, run ${input.runId}, ${clockOf(deps)().toISOString()})\n`,
+        `${err.reason}\n(file ${file.key}, source ${source.name}, run ${input.runId}, ${clockOf(deps)().toISOString()})\n`,
         { contentType: 'text/plain; charset=utf-8' },
       );
       try {
@@ -173,10 +180,7 @@ async function ingestFiles(deps: IngestDeps, source: SourceConfig, input: Ingest
       deps.log?.warn(`ingest ${source.name}: unreadable file moved to error/`, { file: file.key, reason: err.reason, moved_to: movedTo });
       continue;
     }
-    for (const row of rows) {
-      const t = Date.parse(String(row[source.watermarkField] ?? ''));
-      if (!Number.isNaN(t) && (maxWatermark === undefined || t > maxWatermark)) maxWatermark = t;
-    }
+    rows.forEach((row, n) => watermark.observe(row, () => `${file.name} record ${n + 1}`));
     for (let at = 0; at < rows.length; at += FILE_CHUNK) await writer.addAll(rows.slice(at, at + FILE_CHUNK).map(assign));
     records += rows.length;
     readable.push({ name: file.name, key: file.key, records: rows.length });
@@ -186,13 +190,18 @@ async function ingestFiles(deps: IngestDeps, source: SourceConfig, input: Ingest
   // rerun finds every row already in bronze (same content hashes) and just moves them.
   const commit = await writer.commit();
   await faultPoint('ingest:after-index');
-  const watermark = maxWatermark !== undefined ? new Date(maxWatermark).toISOString() : input.window.to;
   const files: NonNullable<RunManifest['files']> = readable.map((f) => ({
     name: f.name,
     records: f.records,
     moved_to: fileDropKeys.done(source.name, f.name),
   }));
-  const result = await finish(deps, source, input, started, commit, { pages: pending.length, watermark, files, errors });
+  const result = await finish(deps, source, input, started, commit, {
+    pages: pending.length,
+    watermark: watermark.latestRecord(),
+    future: watermark.future(),
+    files,
+    errors,
+  });
   await faultPoint('ingest:before-file-move');
   const done: string[] = [];
   for (const [i, f] of readable.entries()) {
@@ -228,7 +237,13 @@ async function finish(
   input: IngestInput,
   started: Date,
   commit: BronzeCommit,
-  extra: { pages: number; watermark: string; files?: RunManifest['files']; errors?: RunManifest['errors'] },
+  extra: {
+    pages: number;
+    watermark: string;
+    future?: FutureRecords;
+    files?: RunManifest['files'];
+    errors?: RunManifest['errors'];
+  },
 ): Promise<IngestResult> {
   const clock = clockOf(deps);
   const ended = clock();
@@ -249,15 +264,25 @@ async function finish(
     partitions: commit.partitions,
     ...(extra.files ? { files: extra.files } : {}),
     ...(extra.errors ? { errors: extra.errors } : {}),
+    ...(extra.future ? { future_records: extra.future } : {}),
     watermark_candidate: extra.watermark,
   };
   const manifestKey = await writeManifest(deps.bronze, manifest);
   await faultPoint('ingest:after-manifest');
+  if (extra.future)
+    deps.log?.warn(`ingest ${source.name}: records dated in the future did not move the watermark`, {
+      ...extra.future,
+      watermark_candidate: extra.watermark,
+      manifest: manifestKey,
+    });
   const objects = [...commit.objects, manifestKey];
   const anomesdias = commit.partitions.map((p) => p.anomesdia);
   const message =
     `${commit.records_seen} records in ${extra.pages} ${source.kind === 'http' ? 'pages' : 'files'}: ${commit.records_new} new, ${commit.records_duplicate} already in bronze` +
     (extra.errors?.length ? `; ${extra.errors.length} unreadable file(s) moved to error/` : '') +
+    (extra.future
+      ? `; ${extra.future.count} record(s) dated after the run started (${extra.future.after}), listed in the manifest: the watermark stays at ${extra.watermark}`
+      : '') +
     (objects.length > 100 ? `; ${objects.length} objects, listed in ${manifestKey}` : '');
   return {
     source: source.name,

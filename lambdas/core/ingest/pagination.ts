@@ -218,7 +218,8 @@ async function* paginateCursor(options: PaginateOptions): AsyncGenerator<Page> {
         `${p.nextCursorPath}: expected a string cursor, got ${JSON.stringify(nextCursor).slice(0, 60)}`,
       );
     const cursor = String(nextCursor);
-    if (seen.has(cursor)) throw new PaginationLoopError(options.source, page.number, `cursor ${cursor}`);
+    if (seen.has(cursor))
+      throw new PaginationLoopError(options.source, page.number, page.url, `points back to an already fetched page (cursor ${cursor})`);
     seen.add(cursor);
     return urlOf(cursor);
   });
@@ -252,8 +253,47 @@ async function* paginateLinks(options: PaginateOptions): AsyncGenerator<Page> {
       );
     const next = new URL(link, page.url);
     if (next.origin !== origin) throw new ForeignLinkError(options.source, next.href, options.http.endpoint);
-    if (seen.has(next.href)) throw new PaginationLoopError(options.source, page.number, next.href);
+    if (seen.has(next.href))
+      throw new PaginationLoopError(options.source, page.number, page.url, `points back to an already fetched page (${next.href})`);
     seen.add(next.href);
     return next.href;
   });
+}
+
+/**
+ * Catches an API that serves the same records whatever page, offset, cursor or link is asked: each page's
+ * content fingerprint (see BronzeWriter.addAll) is compared with every earlier page's. Without it such an
+ * API runs to the page guard, maxPagesPerRun requests later. Empty pages are not compared: some cursor
+ * APIs legitimately send several before the end.
+ */
+export class RepeatedPageGuard {
+  private readonly seen = new Map<string, { number: number; url: string }>();
+
+  constructor(
+    private readonly source: string,
+    private readonly http: HttpSourceConfig,
+  ) {}
+
+  /** Throws PaginationLoopError when the page holds exactly the records of an earlier page. */
+  check(page: Pick<Page, 'number' | 'url' | 'records'>, fingerprint: string): void {
+    if (page.records.length === 0) return;
+    const earlier = this.seen.get(fingerprint);
+    if (earlier)
+      throw new PaginationLoopError(
+        this.source,
+        page.number,
+        page.url,
+        `holds the same ${page.records.length} record${page.records.length === 1 ? '' : 's'} as page ${earlier.number} (${earlier.url}); ` +
+          `the API seems to ignore ${this.parameter()}`,
+      );
+    this.seen.set(fingerprint, { number: page.number, url: page.url });
+  }
+
+  private parameter(): string {
+    const p = this.http.pagination;
+    if (p.style === 'page') return `the page parameter "${p.pageParam}"`;
+    if (p.style === 'offset') return `the offset parameter "${p.offsetParam}"`;
+    if (p.style === 'cursor') return `the cursor parameter "${p.cursorParam}"`;
+    return 'the next link it gives';
+  }
 }

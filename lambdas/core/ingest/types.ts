@@ -68,5 +68,15 @@ export interface RunManifest {
   partitions: BronzeCommit['partitions'];
   files?: { name: string; records: number; moved_to: string }[];
   errors?: { name: string; reason: string; moved_to: string }[];
+  /** Records whose watermark field is later than the run's clock; they never move the watermark past it. */
+  future_records?: FutureRecords;
   watermark_candidate: string;
+}
+
+export interface FutureRecords {
+  /** The run's clock when it started (ISO-8601). */
+  after: string;
+  count: number;
+  /** The first of them: where (`<file> record <n>`, `page <n> record <m>`) and the time they claim. */
+  listed: { at: string; value: string }[];
 }

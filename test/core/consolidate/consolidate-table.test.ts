@@ -14,6 +14,7 @@ import type { CellValue } from '../../../lambdas/core/columnar/types.js';
 import { readParquet, rowsFromTable, tableFromRows } from '../../support/parquet.js';
 import { silverColumns } from '../../../lambdas/core/lake/tables.js';
 import { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
+import { jan19At as at, silverOp as op } from '../../support/consolidation-lake.js';
 import { JsonCatalog } from '../../../lambdas/adapters/local/json-catalog.js';
 import { MemoryPartitionVersions } from '../../support/memory-partition-versions.js';
 import { folderUri, partitionKey, publishPartition, versionFile } from '../../../lambdas/core/lake/publication.js';
@@ -49,22 +50,6 @@ class MemoryCongregados implements CongregadoStore {
 
 const DAY = '20240119';
 const GOLD = { db: 'db_batch', table: 'tbl_processado_operacao_consolidada_n1' };
-const at = (h: number) => new Date(Date.UTC(2024, 0, 19, h));
-const op = (num_oper: string | null, hour: number, extra: Record<string, CellValue> = {}) => ({
-  num_oper,
-  cod_idef_ver_oper: 1,
-  dat_vlr_even_oper: at(hour),
-  num_prio_even_oper: 1,
-  dat_recm_even_oper: at(hour),
-  vlr_oper: 10.5,
-  cod_moed: 'BRL',
-  des_stat_oper: `h${hour}`,
-  updated_at: at(hour),
-  _content_hash: 'h',
-  _ingested_at: at(23),
-  _run_id: 'refine',
-  ...extra,
-});
 
 describe('consolidateTable', () => {
   let dir: string;
@@ -265,7 +250,7 @@ describe('consolidateTable', () => {
     expect(specs[0]).toMatchObject({ database: GOLD.db, tabela_consolidada: GOLD.table, anomesdia: DAY, output_location: result.location });
     expect(specs[0]!.sql).toContain("FROM `db_silver`.`sor` WHERE `anomesdia` = '20240119'");
     expect(specs[0]!.columns.at(-1)).toBe('origem');
-    expect(specs[0]!.counts_sql).toContain('AS rows_invalid');
+    expect(specs[0]!.counts_sql).toContain('AS `rows_invalid`');
     expect(specs[0]!.quarantine_sql).toContain('WHERE `num_oper` IS NULL OR `cod_idef_ver_oper` IS NULL');
     expect(specs[0]!.quarantine_location).toMatch(
       new RegExp(`^${folderUri(deps.gold, `_quarantine/${GOLD.db}/${GOLD.table}/anomesdia=${DAY}/run=run-g/`)}v=g[0-9a-f]{16}/$`),

@@ -11,11 +11,22 @@ import {
 } from '../../../lambdas/core/ingest/errors.js';
 import type { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
 import type { PipelineConfig } from '../../../lambdas/core/config.js';
-import { TOKEN, committedBronze, httpConfig, listKeys, operation, secrets, tempStore, window } from './support.js';
+import {
+  TOKEN,
+  committedBronze,
+  httpConfig,
+  listKeys,
+  operation,
+  secrets,
+  startJsonServer,
+  tempStore,
+  window,
+  type JsonServer,
+} from './support.js';
 
 let store: FsObjectStore;
 let cleanup: () => Promise<void>;
-const apis: PaginatedApi[] = [];
+const apis: (PaginatedApi | JsonServer)[] = [];
 
 beforeEach(async () => {
   ({ store, cleanup } = await tempStore());
@@ -162,6 +173,74 @@ describe('ingestSource over HTTP (real local server)', () => {
       expect(a.requests(), style).toBeLessThan(20);
     }
     expect(await listKeys(store, 'source=ops/_manifests/')).toEqual([]);
+  });
+
+  it('fails an API that serves the same records for every page within two pages, in every style, naming the pages and URLs and committing nothing', async () => {
+    const short = [operation(1), operation(2), operation(3)];
+    const full = Array.from({ length: 50 }, (_, i) => operation(i));
+    const cases = [
+      { style: 'page', records: short, pagination: { style: 'page', pageSize: 100 }, param: 'the page parameter "page"' },
+      { style: 'page', records: full, pagination: { style: 'page', pageSize: 50 }, param: 'the page parameter "page"' },
+      { style: 'offset', records: short, pagination: { style: 'offset', limit: 100 }, param: 'the offset parameter "offset"' },
+      { style: 'offset', records: full, pagination: { style: 'offset', limit: 50 }, param: 'the offset parameter "offset"' },
+      { style: 'cursor', records: full, pagination: { style: 'cursor', pageSize: 50 }, param: 'the cursor parameter "cursor"' },
+      { style: 'link', records: full, pagination: { style: 'link' }, param: 'the next link it gives' },
+    ] as const;
+    for (const [i, c] of cases.entries()) {
+      // Every request gets the same records; cursors and links move on, so only the content shows the loop.
+      const server = await startJsonServer((_url, n) => ({
+        body: { data: c.records, next_cursor: `c${n}`, links: { next: `/records?after=${n}` } },
+      }));
+      apis.push(server);
+      const failure = run(httpConfig(server.url, c.pagination), `loop-${i}`);
+      await expect(failure, c.style).rejects.toThrow(PaginationLoopError);
+      const error = (await failure.catch((e: unknown) => e)) as PaginationLoopError;
+      expect(error.message).toMatch(
+        new RegExp(
+          `^Source "ops" page 2 \\(http://127\\.0\\.0\\.1:\\d+/records\\?[^)]*\\) holds the same ${c.records.length} records as page 1 \\(http://127\\.0\\.0\\.1:\\d+/records\\?[^)]*\\); the API seems to ignore ${c.param}: the API's pagination loops`,
+        ),
+      );
+      expect(error.message).toContain('nothing of this run was committed to bronze');
+      // Page 2 and the pages fetched ahead of it (limits.httpPagesInFlight), not maxPagesPerRun of them.
+      expect(server.requests(), c.style).toBeLessThanOrEqual(2 + 8);
+    }
+    expect(await listKeys(store, 'source=ops/_manifests/')).toEqual([]);
+    expect(await committedBronze(store, 'ops')).toEqual([]);
+  });
+
+  it('takes empty pages with a next cursor as they come, and two different pages holding some of the same records', async () => {
+    const pages = [[], [], [operation(1), operation(2)], [operation(2), operation(3)], []];
+    const server = await startJsonServer((url) => {
+      const at = Number(url.searchParams.get('cursor') ?? 0);
+      return { body: { data: pages[at], next_cursor: at + 1 < pages.length ? String(at + 1) : null } };
+    });
+    apis.push(server);
+    const result = await run(httpConfig(server.url, { style: 'cursor', pageSize: 2 }));
+    expect(result).toMatchObject({ pages: 5, records_seen: 4, records_new: 3, records_duplicate: 1 });
+  });
+
+  it('reports records dated after the clock, and advances the watermark to the window end, or to the clock when the window ends later', async () => {
+    const future = { ...operation(2), updated_at: '2099-01-01T00:00:00Z' };
+    const server = await startJsonServer((url) => ({
+      body: { data: url.searchParams.get('page') === '1' ? [operation(1), future, operation(3)] : [] },
+    }));
+    apis.push(server);
+    const clock = () => new Date('2024-01-20T12:00:00Z');
+    const result = await ingestSource(
+      { config: httpConfig(server.url, { style: 'page', pageSize: 10 }), bronze: store, secrets, clock },
+      { runId: 'f1', source: 'ops', window },
+    );
+    // The window (to 2024-01-21) ends after the clock: the clock bounds the watermark.
+    expect(result.watermark_candidate).toBe('2024-01-20T12:00:00.000Z');
+    expect(result.message).toContain('1 record(s) dated after the run started (2024-01-20T12:00:00.000Z), listed in the manifest');
+    const [manifest] = await readRunManifests(store, 'ops', 'f1');
+    expect(manifest!.future_records).toEqual({
+      after: '2024-01-20T12:00:00.000Z',
+      count: 1,
+      listed: [{ at: 'page 1 record 2', value: '2099-01-01T00:00:00Z' }],
+    });
+    // The record is kept in bronze: Refine decides what a valid row is.
+    expect(result.records_new).toBe(3);
   });
 
   it('rejects a cursor that points back to an earlier page', async () => {

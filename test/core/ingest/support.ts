@@ -1,5 +1,7 @@
 // Shared pieces of the ingestion tests: a temp-folder bronze store, configs pointing at a local API,
 // deterministic records, and a reader of what bronze has committed (through its hash indexes).
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,3 +140,50 @@ export const animal = (id: number, day = 19) => ({
   peso_kg: 100 + id / 4,
   dat_registro: `2024-01-${day}T0${id % 10}:00:00Z`,
 });
+
+/** A ProcessingLogger that keeps its warnings (message and attributes) for assertions. */
+export function recordingLog(): {
+  info: () => void;
+  error: () => void;
+  warn: (m: string, a?: Record<string, unknown>) => void;
+  warnings: Record<string, unknown>[];
+} {
+  const warnings: Record<string, unknown>[] = [];
+  return {
+    info: () => undefined,
+    error: () => undefined,
+    warn: (message, attributes) => void warnings.push({ message, ...attributes }),
+    warnings,
+  };
+}
+
+export interface JsonServer {
+  url: string;
+  /** Requests answered so far. */
+  requests(): number;
+  stop(): Promise<void>;
+}
+
+/** A server on 127.0.0.1 answering every request with what `answer` returns for its URL (a body, JSON-encoded unless a string). */
+export async function startJsonServer(
+  answer: (url: URL, n: number) => { status?: number; body: unknown; headers?: Record<string, string> },
+): Promise<JsonServer> {
+  let count = 0;
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const { status = 200, body, headers = {} } = answer(url, count++);
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/records`,
+    requests: () => count,
+    stop: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive connections of the client would hold close() for seconds.
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -303,7 +303,7 @@ describe('refineSource', () => {
     const config = filesConfig();
     await prepare(config);
     await bronze.put('pending/animais/a.ndjson', [1, 2, 3].map((i) => JSON.stringify(animal(i))).join('\n'));
-    await bronze.put('pending/animais/b.json', JSON.stringify([animal(4), animal(5, 20)]));
+    await bronze.put('pending/animais/b.json', [animal(4), animal(5, 20)].map((r) => JSON.stringify(r)).join('\n'));
     await expect(
       ingestSource({ config, bronze: crashOnFirstMove(bronze, 'done/'), secrets }, { runId: 'i1', source: 'animais', window }),
     ).rejects.toThrow(/simulated crash/);
