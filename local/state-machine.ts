@@ -120,6 +120,10 @@ export async function runPipeline(
 ): Promise<LocalRunOutcome> {
   const machine = new StateMachine(pipeline.definition);
   const handlers: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
+  // A failed branch of a Map ends the execution while other branches' steps still run, as in AWS, where
+  // their Lambdas finish on their own: the run returns only once they have, so nothing writes after it.
+  const inFlight = new Set<Promise<unknown>>();
+  const settled = () => Promise.allSettled([...inFlight]);
   const retryIntervalOverrides: Record<string, number> = {};
   for (const [stateName, state] of allTaskStates(pipeline.definition)) {
     retryIntervalOverrides[stateName] = options.retryDelayMs ?? 50;
@@ -128,11 +132,15 @@ export async function runPipeline(
         const { FunctionName, Payload } = taskInput as { FunctionName: string; Payload: unknown };
         const step = pipeline.stepByFunctionArn.get(FunctionName);
         if (!step) throw new Error(`State "${stateName}" invokes ${FunctionName}, which is not a pipeline step`);
+        const call = STEPS[step](structuredClone(Payload), runtime);
+        inFlight.add(call);
         try {
-          const result = await STEPS[step](structuredClone(Payload), runtime);
+          const result = await call;
           return { ExecutedVersion: '$LATEST', StatusCode: 200, Payload: JSON.parse(JSON.stringify(result ?? null)) } as JSONValue;
         } catch (err) {
           throw lambdaError(err);
+        } finally {
+          inFlight.delete(call);
         }
       };
     } else if (state.Resource.endsWith(':sns:publish')) {
@@ -170,9 +178,11 @@ export async function runPipeline(
   try {
     const output = await execution.result;
     await listening;
+    await settled();
     return { status: 'SUCCEEDED', output, executionId };
   } catch (err) {
     await listening.catch(() => undefined);
+    await settled();
     if (overLimit) return { status: 'FAILED', ...overLimit, executionId };
     if (err instanceof ExecutionError) {
       const cause = (err as Error & { cause?: { name?: string; message?: string } }).cause;
