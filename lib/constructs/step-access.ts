@@ -33,7 +33,8 @@ function folderOf(key: string): string {
 /**
  * Ingest writes each source's bronze partitions, hash indexes and manifests (reading the indexes and manifests
  * back for dedupe and attempts); a file source also reads its pending files, moves them to done/ or error/
- * (a copy, then a delete of the pending copy) and looks for a free name there first.
+ * (a copy, then a delete of the pending copy) and looks for a free name there first, and removes its own reason
+ * file from error/ when another execution moved the same file there first.
  */
 function ingestAccess(config: PipelineConfig): StepLakeAccess {
   return {
@@ -44,7 +45,7 @@ function ingestAccess(config: PipelineConfig): StepLakeAccess {
         ? ([
             { prefix: fileDropKeys.pending(s.name), access: ['read', 'delete'] },
             { prefix: folderOf(fileDropKeys.done(s.name, '')), access: ['read', 'write'] },
-            { prefix: folderOf(fileDropKeys.error(s.name, '')), access: ['read', 'write'] },
+            { prefix: folderOf(fileDropKeys.error(s.name, '')), access: ['read', 'write', 'delete'] },
           ] satisfies PrefixAccess[])
         : []),
     ]),

@@ -153,14 +153,15 @@ describe('the step functions', () => {
 
   it("ingest writes each source's bronze partitions and manifests, and moves the file source's drops out of pending/", () => {
     const bronze = SOURCES.flatMap((s) => [`bronze:source=${s}/anomesdia=*/*`, `bronze:source=${s}/_manifests/*`]);
-    const drops = ['bronze:done/animais/*', 'bronze:error/animais/*'];
+    const drops = ['bronze:done/animais/*', 'bronze:error/animais/*', 'bronze:pending/animais/*'];
     expect(objectGrants('ingest')).toEqual(
       [
-        ...each(['s3:GetObject', 's3:PutObject'], [...bronze, ...drops]),
+        ...each(['s3:GetObject', 's3:PutObject'], [...bronze, 'bronze:done/animais/*']),
+        ...each(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], ['bronze:error/animais/*']),
         ...each(['s3:GetObject', 's3:DeleteObject'], ['bronze:pending/animais/*']),
       ].sort(),
     );
-    expect(listGrants('ingest')).toEqual([...bronze, ...drops, 'bronze:pending/animais/*'].sort());
+    expect(listGrants('ingest')).toEqual([...bronze, ...drops].sort());
   });
 
   it('refine reads bronze partitions and writes silver only under the declared sources and their quarantine, never bronze', () => {
