@@ -7,21 +7,33 @@ import { DataLakeStack } from './data-lake-stack.js';
 import { PipelineStack, type PipelineStackProps } from './pipeline-stack.js';
 
 export interface BuildAppOptions {
-  /** Props of the App, e.g. its context in tests. */
-  appProps?: AppProps;
-  /** A config to use instead of the `-c config=...` file (tests). */
-  config?: PipelineConfig;
-  /** Resolves a relative `-c config=` path [process.cwd()]. */
-  cwd?: string;
-  /** Passed to the PipelineStack (e.g. a project root or Glue script for tests). */
-  pipeline?: Pick<PipelineStackProps, 'projectRoot' | 'glueScriptPath' | 'glueWorkers'>;
+  /**
+   * Props of the App, e.g. its context in tests.
+   * @default - an App with no props: context from cdk.json and the command line
+   */
+  readonly appProps?: AppProps;
+  /**
+   * A config to use instead of the `-c config=...` file (tests).
+   * @default - the `-c config=` file, or the default config without one
+   */
+  readonly config?: PipelineConfig;
+  /**
+   * Resolves a relative `-c config=` path.
+   * @default process.cwd()
+   */
+  readonly cwd?: string;
+  /**
+   * Passed to the PipelineStack (e.g. a project root or Glue script for tests).
+   * @default - the PipelineStack's defaults
+   */
+  readonly pipeline?: Pick<PipelineStackProps, 'projectRoot' | 'glueScriptPath' | 'glueWorkers'>;
 }
 
 export interface PipelineApp {
-  app: App;
-  config: PipelineConfig;
-  dataLake: DataLakeStack;
-  pipeline: PipelineStack;
+  readonly app: App;
+  readonly config: PipelineConfig;
+  readonly dataLake: DataLakeStack;
+  readonly pipeline: PipelineStack;
 }
 
 /** `Medallion<Stage><Part>`, or `<prefix>-Medallion...` when the config sets a name prefix. */

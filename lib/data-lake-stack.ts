@@ -13,7 +13,7 @@ import type { PipelineDataLake } from './constructs/pipeline-functions.js';
 import { acknowledgeDataLakeFindings } from './data-lake-nag.js';
 
 export interface DataLakeStackProps extends StackProps {
-  config: PipelineConfig;
+  readonly config: PipelineConfig;
 }
 
 /**

@@ -13,17 +13,26 @@ import { ConsolidateGlueJob, type ConsolidateGlueJobProps } from './constructs/c
 import { PipelineFunctionsConstruct, type PipelineDataLake } from './constructs/pipeline-functions.js';
 import { PipelineStateMachine } from './constructs/pipeline-state-machine.js';
 import { PipelineSchedules } from './constructs/schedules.js';
-import { acknowledgeFunctionFindings, acknowledgeJustifiedWildcards } from './pipeline-nag.js';
+import { acknowledgeDeadLetterQueue, acknowledgeFunctionFindings, acknowledgeJustifiedWildcards } from './pipeline-nag.js';
 
 export interface PipelineStackProps extends StackProps {
-  config: PipelineConfig;
-  dataLake: PipelineDataLake;
-  /** Project root for Lambda bundling and the Glue script [the repository root]. */
-  projectRoot?: string;
-  /** The consolidate Glue job's script [<projectRoot>/glue-scripts/consolidate_job.py]. */
-  glueScriptPath?: string;
-  /** Workers of the consolidate Glue job. */
-  glueWorkers?: Pick<ConsolidateGlueJobProps, 'workerType' | 'numberOfWorkers'>;
+  readonly config: PipelineConfig;
+  readonly dataLake: PipelineDataLake;
+  /**
+   * Project root for Lambda bundling and the Glue script.
+   * @default - the repository root
+   */
+  readonly projectRoot?: string;
+  /**
+   * The consolidate Glue job's script.
+   * @default - `<projectRoot>/glue-scripts/consolidate_job.py`
+   */
+  readonly glueScriptPath?: string;
+  /**
+   * Workers of the consolidate Glue job.
+   * @default - ConsolidateGlueJob's defaults (10 G.1X workers)
+   */
+  readonly glueWorkers?: Pick<ConsolidateGlueJobProps, 'workerType' | 'numberOfWorkers'>;
 }
 
 /** Whether some consolidation may run on Glue, so that the stack needs the Glue job. */
@@ -87,12 +96,17 @@ export class PipelineStack extends Stack {
     });
     key.grant(this.pipeline.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey*');
 
-    new PipelineSchedules(this, 'Schedules', { stateMachine: this.pipeline.stateMachine, schedules: config.schedules });
+    const schedules = new PipelineSchedules(this, 'Schedules', {
+      stateMachine: this.pipeline.stateMachine,
+      schedules: config.schedules,
+      disposable: config.storage.disposable,
+    });
     new PipelineAlarms(this, 'Alarms', {
       config,
       stateMachine: this.pipeline.stateMachine,
       functions: this.functions.functions,
       topic: this.topic,
+      scheduleDeadLetters: schedules.deadLetterQueue,
     });
     this.dashboard = new PipelineDashboard(this, 'Dashboard', {
       config,
@@ -104,6 +118,7 @@ export class PipelineStack extends Stack {
       description: 'CloudWatch dashboard: executions, rows and invalid rows per source, step durations, Lambda errors',
     });
     acknowledgeFunctionFindings(Object.values(this.functions.functions));
+    acknowledgeDeadLetterQueue(schedules.deadLetterQueue);
     acknowledgeJustifiedWildcards(this);
   }
 }

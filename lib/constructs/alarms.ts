@@ -1,10 +1,11 @@
-// Alarms on failed and timed-out executions, on Lambda errors and throttles, and on a source whose refine
-// quarantines more than its share of rows, sent to the pipeline topic.
+// Alarms on failed and timed-out executions, on scheduled runs that never started, on Lambda errors and
+// throttles, and on a source whose refine quarantines more than its share of rows, sent to the pipeline topic.
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { PipelineConfig } from '../../lambdas/core/config.js';
@@ -12,10 +13,15 @@ import type { PipelineFunctions } from './pipeline-state-machine.js';
 import { stepMetric } from './step-metrics.js';
 
 export interface PipelineAlarmsProps {
-  config: PipelineConfig;
-  stateMachine: sfn.StateMachine;
-  functions: PipelineFunctions;
-  topic: sns.ITopic;
+  readonly config: PipelineConfig;
+  readonly stateMachine: sfn.StateMachine;
+  readonly functions: PipelineFunctions;
+  readonly topic: sns.ITopic;
+  /**
+   * The schedules' dead-letter queue: a message there is a scheduled run that never started.
+   * @default - no alarm on undelivered schedule events
+   */
+  readonly scheduleDeadLetters?: sqs.IQueue;
 }
 
 export class PipelineAlarms extends Construct {
@@ -44,6 +50,13 @@ export class PipelineAlarms extends Construct {
       'A pipeline execution failed; see its journey error and the execution history.',
     );
     add('ExecutionsTimedOut', props.stateMachine.metricTimedOut({ period, statistic: 'Sum' }), 'A pipeline execution timed out.');
+    if (props.scheduleDeadLetters) {
+      add(
+        'ScheduleDeadLetters',
+        props.scheduleDeadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        `A scheduled run could not be started after EventBridge's retries; its event is in queue ${props.scheduleDeadLetters.queueName} (start the run by hand, then delete the message).`,
+      );
+    }
     for (const [step, fn] of Object.entries(props.functions) as [string, lambda.IFunction][]) {
       add(
         `${step}Errors`,

@@ -13,9 +13,9 @@ import type { PipelineFunctions } from './pipeline-state-machine.js';
 import { stepMetric as processingLogMetric, type MetricStep } from './step-metrics.js';
 
 export interface PipelineDashboardProps {
-  config: PipelineConfig;
-  stateMachine: sfn.StateMachine;
-  functions: PipelineFunctions;
+  readonly config: PipelineConfig;
+  readonly stateMachine: sfn.StateMachine;
+  readonly functions: PipelineFunctions;
 }
 
 export class PipelineDashboard extends Construct {

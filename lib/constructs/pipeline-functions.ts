@@ -1,4 +1,5 @@
-// One bundled Lambda per pipeline step, each granted only the buckets, tables and catalog objects it uses.
+// One bundled Lambda per pipeline step, each with a role of its own granted only the prefixes, table actions
+// and catalog objects its step uses (lib/constructs/step-access.ts).
 import { Duration, RemovalPolicy, Stack, ArnFormat } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,55 +13,51 @@ import { fileURLToPath } from 'node:url';
 import { serviceName, type PipelineConfig } from '../../lambdas/core/config.js';
 import { ENV } from '../../lambdas/handlers/env.js';
 import { lakeTables, type LakeTable } from '../../lambdas/core/lake/layout.js';
+import { grantItemActions, grantPrefixes } from './lake-grants.js';
+import { outputLocations, STEP_STATE_ACCESS, stepLakeAccess } from './step-access.js';
 import type { StepName } from '../../lambdas/steps/index.js';
-import { JOURNEY_RESULTS_PREFIX } from '../../lambdas/steps/runtime.js';
 import type { PipelineFunctions } from './pipeline-state-machine.js';
 
 /** The data lake's resources the functions work on (the DataLakeStack's outputs). */
 export interface PipelineDataLake {
-  bronzeBucket: s3.IBucket;
-  silverBucket: s3.IBucket;
-  goldBucket: s3.IBucket;
-  journeyTable: dynamodb.ITable;
-  congregadoTable: dynamodb.ITable;
-  watermarkTable: dynamodb.ITable;
-  partitionsTable: dynamodb.ITable;
+  readonly bronzeBucket: s3.IBucket;
+  readonly silverBucket: s3.IBucket;
+  readonly goldBucket: s3.IBucket;
+  readonly journeyTable: dynamodb.ITable;
+  readonly congregadoTable: dynamodb.ITable;
+  readonly watermarkTable: dynamodb.ITable;
+  readonly partitionsTable: dynamodb.ITable;
   /** Physical name of the silver Glue database (with the stage's name prefix). */
-  silverDatabase: string;
+  readonly silverDatabase: string;
   /** Name of the Athena workgroup that queries the lake. */
-  athenaWorkgroup: string;
+  readonly athenaWorkgroup: string;
 }
 
 /** The Glue job the consolidate function starts for partitions too big for a Lambda. */
 export interface ConsolidateGlueJobRef {
-  jobName: string;
-  jobArn: string;
+  readonly jobName: string;
+  readonly jobArn: string;
   /** Bucket and key prefix (ending in `/`) where the consolidate function writes the job's JSON specs. */
-  specBucket: s3.IBucket;
-  specPrefix: string;
+  readonly specBucket: s3.IBucket;
+  readonly specPrefix: string;
 }
 
 export interface PipelineFunctionsProps {
-  config: PipelineConfig;
-  dataLake: PipelineDataLake;
-  /** Present when some consolidation may run on Glue (engine glue or auto). */
-  glueJob?: ConsolidateGlueJobRef;
-  /** Project root holding `lambdas/` and the lock file [two folders above this file]. */
-  projectRoot?: string;
+  readonly config: PipelineConfig;
+  readonly dataLake: PipelineDataLake;
+  /**
+   * The Glue job, present when some consolidation may run on Glue (engine glue or auto).
+   * @default - no Glue job: every consolidation runs in the consolidate function
+   */
+  readonly glueJob?: ConsolidateGlueJobRef;
+  /**
+   * Project root holding `lambdas/` and the lock file.
+   * @default - the repository root, two folders above this file
+   */
+  readonly projectRoot?: string;
 }
-
-/** The environment variable names the handlers' runtime reads (one list, shared with lambdas/handlers/runtime.ts). */
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-
-/** Grants read/write under each consolidation's `output_path` (s3://bucket/prefix/), which lies outside the lake. */
-export function grantOutputPaths(scope: Construct, config: PipelineConfig, grantee: iam.IGrantable): void {
-  for (const c of config.consolidations) {
-    if (!c.output_path) continue;
-    const [, bucket, prefix] = /^s3:\/\/([^/]+)\/(.*)$/.exec(c.output_path)!;
-    s3.Bucket.fromBucketName(scope, `Output-${c.database}-${c.tabela_consolidada}`, bucket!).grantReadWrite(grantee, `${prefix}*`);
-  }
-}
 
 export class PipelineFunctionsConstruct extends Construct {
   readonly functions: PipelineFunctions & Record<StepName, nodejs.NodejsFunction>;
@@ -99,6 +96,13 @@ export class PipelineFunctionsConstruct extends Construct {
         retention: logs.RetentionDays.THREE_MONTHS,
         removalPolicy: config.storage.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       });
+      // A role of its own with no managed policy: the function writes only to its own log group (and X-Ray,
+      // which Lambda's tracing grants and which accepts no resource), plus what grant() gives it.
+      const role = new iam.Role(this, `${step}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `The ${step} step function of ${serviceName(config)}`,
+      });
+      logGroup.grantWrite(role);
       return new nodejs.NodejsFunction(this, step, {
         entry: join(root, 'lambdas', 'handlers', `${step}.ts`),
         projectRoot: root,
@@ -110,6 +114,7 @@ export class PipelineFunctionsConstruct extends Construct {
         timeout,
         tracing: lambda.Tracing.ACTIVE,
         logGroup,
+        role,
         environment,
         bundling: {
           format: nodejs.OutputFormat.ESM,
@@ -138,41 +143,36 @@ export class PipelineFunctionsConstruct extends Construct {
 
   private grant(config: PipelineConfig, lake: PipelineDataLake, glueJob: ConsolidateGlueJobRef | undefined): void {
     const f = this.functions;
-    for (const fn of Object.values(f)) lake.journeyTable.grantReadWriteData(fn);
-    lake.watermarkTable.grantReadData(f.plan);
-    lake.watermarkTable.grantReadWriteData(f.complete);
-    // Refine and consolidate publish partition versions; consolidate reads silver's.
-    lake.partitionsTable.grantReadWriteData(f.refine);
-    lake.partitionsTable.grantReadWriteData(f.consolidate);
-
-    lake.bronzeBucket.grantReadWrite(f.ingest);
-    // Refine reads bronze and never changes it.
-    lake.bronzeBucket.grantRead(f.refine);
-    lake.silverBucket.grantReadWrite(f.refine);
-    lake.silverBucket.grantRead(f.consolidate);
-    // ReadWrite includes delete: a rerun replaces a gold partition and removes the superseded files.
-    lake.goldBucket.grantReadWrite(f.consolidate);
-    lake.congregadoTable.grantReadWriteData(f.consolidate);
-    // A run's result too big for its journey item goes to the gold bucket (lambdas/steps/runtime.ts).
-    lake.goldBucket.grantPut(f.complete, `${JOURNEY_RESULTS_PREFIX}*`);
-    grantOutputPaths(this, config, f.consolidate);
+    const tables = {
+      journey: lake.journeyTable,
+      watermark: lake.watermarkTable,
+      congregado: lake.congregadoTable,
+      partitions: lake.partitionsTable,
+    };
+    const buckets = { bronze: lake.bronzeBucket, silver: lake.silverBucket, gold: lake.goldBucket };
+    // The Glue job's specs live in the gold bucket (ConsolidateGlueJob.specBucket).
+    const access = stepLakeAccess(config, { glueSpecPrefix: glueJob?.specPrefix });
+    for (const step of Object.keys(f) as StepName[]) {
+      for (const [name, table] of Object.entries(tables) as [keyof typeof tables, dynamodb.ITable][])
+        grantItemActions(f[step], table, STEP_STATE_ACCESS[step][name] ?? []);
+      for (const [name, bucket] of Object.entries(buckets) as [keyof typeof buckets, s3.IBucket][])
+        grantPrefixes(f[step], bucket, access[step][name] ?? []);
+    }
+    // An output_path lies outside the lake: consolidate writes its partitions there, replacing a rerun's files.
+    for (const out of outputLocations(config))
+      grantPrefixes(f.consolidate, s3.Bucket.fromBucketName(this, `Output-${out.consolidation}`, out.bucketName), [
+        { prefix: out.prefix, access: ['read', 'write', 'delete'] },
+      ]);
 
     const stack = Stack.of(this);
     const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, resourceName });
     const catalog = glueArn('catalog');
-    const partitionActions = [
-      'glue:GetTable',
-      'glue:GetPartition',
-      'glue:GetPartitions',
-      'glue:BatchGetPartition',
-      'glue:CreatePartition',
-      'glue:BatchCreatePartition',
-      'glue:UpdatePartition',
-    ];
-    const tables = lakeTables(config);
+    // Exactly what GlueCatalog sends to publish a partition: read the table and the partition, create it or repoint it.
+    const partitionActions = ['glue:GetTable', 'glue:GetPartition', 'glue:BatchCreatePartition', 'glue:UpdatePartition'];
+    const declared = lakeTables(config);
     const tableArn = (t: LakeTable) => glueArn('table', `${t.database}/${t.name}`);
-    const silver = tables.filter((t) => t.layer === 'silver');
-    const gold = tables.filter((t) => t.layer === 'gold');
+    const silver = declared.filter((t) => t.layer === 'silver');
+    const gold = declared.filter((t) => t.layer === 'gold');
     f.refine.addToRolePolicy(
       new iam.PolicyStatement({
         actions: partitionActions,
@@ -183,7 +183,7 @@ export class PipelineFunctionsConstruct extends Construct {
     if (config.consolidations.length > 0) {
       f.consolidate.addToRolePolicy(
         new iam.PolicyStatement({
-          actions: ['glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions'],
+          actions: ['glue:GetTable', 'glue:GetPartition'],
           resources: [catalog, glueArn('database', lake.silverDatabase), ...silver.filter((t) => origins.has(t.name)).map(tableArn)],
         }),
       );
@@ -191,17 +191,15 @@ export class PipelineFunctionsConstruct extends Construct {
     if (gold.length > 0) {
       f.consolidate.addToRolePolicy(
         new iam.PolicyStatement({
-          actions: partitionActions,
+          // CreateTable: GlueCatalog.ensureTable recreates a declared gold table that went missing from the catalog.
+          actions: [...partitionActions, 'glue:CreateTable'],
           resources: [catalog, ...new Set(gold.map((t) => glueArn('database', t.database))), ...gold.map(tableArn)],
         }),
       );
     }
     if (glueJob) {
       f.consolidate.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'],
-          resources: [glueJob.jobArn],
-        }),
+        new iam.PolicyStatement({ actions: ['glue:StartJobRun', 'glue:GetJobRun'], resources: [glueJob.jobArn] }),
       );
     }
 

@@ -32,40 +32,56 @@ export const STATE_NAMES = {
 const GLUE_STILL_RUNNING = 'GlueJobStillRunningError';
 
 export interface PipelineFunctions {
-  plan: lambda.IFunction;
-  ingest: lambda.IFunction;
-  refine: lambda.IFunction;
-  consolidate: lambda.IFunction;
-  complete: lambda.IFunction;
-  fail: lambda.IFunction;
+  readonly plan: lambda.IFunction;
+  readonly ingest: lambda.IFunction;
+  readonly refine: lambda.IFunction;
+  readonly consolidate: lambda.IFunction;
+  readonly complete: lambda.IFunction;
+  readonly fail: lambda.IFunction;
 }
 
 export interface StepRetry {
   /** Retries after the first attempt. */
-  maxRetries: number;
-  interval: Duration;
-  maxDelay: Duration;
+  readonly maxRetries: number;
+  readonly interval: Duration;
+  readonly maxDelay: Duration;
 }
 
 export interface PipelineStateMachineProps {
-  functions: PipelineFunctions;
+  readonly functions: PipelineFunctions;
   /** Failure notifications are published here. */
-  topic: sns.ITopic;
+  readonly topic: sns.ITopic;
   /** Sources and consolidations processed at once (config.limits.sourceConcurrency). */
-  concurrency: number;
+  readonly concurrency: number;
   /** Gold partitions of one consolidation consolidated at once (config.limits.partitionConcurrency). */
-  partitionConcurrency: number;
-  retry?: StepRetry;
+  readonly partitionConcurrency: number;
+  /**
+   * Retries of every Lambda step on an error that is not permanent.
+   * @default - 3 retries from 5 seconds, doubling up to 2 minutes, with full jitter
+   */
+  readonly retry?: StepRetry;
   /**
    * Present when a consolidation may run on Glue: Consolidate hands back with GlueJobStillRunningError
    * while a Glue run goes on, and is called again after `interval`, up to `maxAttempts` times, resuming
    * the same run. Waiting happens in Step Functions, not in a Lambda billed by the second.
+   * @default - no waiting: every consolidation runs in the consolidate function
    */
-  glueWait?: { interval: Duration; maxAttempts: number };
-  timeout?: Duration;
-  logRetention?: logs.RetentionDays;
-  /** Destroy the log group with the stack (disposable stages). */
-  disposable?: boolean;
+  readonly glueWait?: { readonly interval: Duration; readonly maxAttempts: number };
+  /**
+   * How long an execution may run.
+   * @default Duration.hours(6)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Retention of the executions' log group.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Destroy the log group with the stack (disposable stages).
+   * @default false
+   */
+  readonly disposable?: boolean;
 }
 
 const DEFAULT_RETRY: StepRetry = { maxRetries: 3, interval: Duration.seconds(5), maxDelay: Duration.minutes(2) };

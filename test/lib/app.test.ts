@@ -165,7 +165,8 @@ describe('the consolidate Glue job', () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
-            Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': Match.anyValue() } },
+            // Only the job's own log groups (test/lib/step-permissions.test.ts has their names).
+            Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': Match.anyValue() } },
           }),
         ]),
       },

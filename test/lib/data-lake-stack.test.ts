@@ -284,6 +284,13 @@ describe('DynamoDB state tables', () => {
       Array(4).fill('Delete'),
     );
   });
+
+  it('refuse deletion unless the stage is disposable', () => {
+    const protection = (t: Template) =>
+      Object.values(t.findResources('AWS::DynamoDB::Table')).map((table) => table.Properties.DeletionProtectionEnabled);
+    expect(protection(lake.template)).toEqual(Array(4).fill(true));
+    expect(protection(temp.template)).toEqual(Array(4).fill(false));
+  });
 });
 
 describe('Athena', () => {

@@ -9,18 +9,19 @@ import type { TableColumn } from '../../../lambdas/core/columnar/types.js';
 
 export interface GoldQueryTarget {
   /** Physical database name. */
-  database: string;
-  consolidation: ConsolidationConfig;
+  readonly database: string;
+  readonly consolidation: ConsolidationConfig;
   /** The gold table's columns (goldColumns). */
-  columns: TableColumn[];
+  readonly columns: TableColumn[];
 }
 
 export interface LakeWorkgroupProps {
-  name: string;
-  resultsBucket: s3.IBucket;
-  bytesScannedCutoffPerQuery: number;
-  goldTables: GoldQueryTarget[];
-  disposable: boolean;
+  readonly name: string;
+  readonly resultsBucket: s3.IBucket;
+  readonly bytesScannedCutoffPerQuery: number;
+  readonly goldTables: readonly GoldQueryTarget[];
+  /** Destroy the workgroup and its query history with the stack. */
+  readonly disposable: boolean;
 }
 
 /** Key prefix of query results in the results bucket. */

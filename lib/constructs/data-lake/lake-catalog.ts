@@ -8,9 +8,9 @@ import { lakeTables, type LakeTable } from '../../../lambdas/core/lake/layout.js
 import { glueType } from '../../../lambdas/core/columnar/schema.js';
 
 export interface LakeCatalogProps {
-  config: PipelineConfig;
-  silverBucket: s3.IBucket;
-  goldBucket: s3.IBucket;
+  readonly config: PipelineConfig;
+  readonly silverBucket: s3.IBucket;
+  readonly goldBucket: s3.IBucket;
 }
 
 /** Hive's Parquet classes, which Athena, Glue Spark and EMR all read. */

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import type { StorageConfig } from '../../../lambdas/core/config.js';
 
 export interface MedallionBucketsProps {
-  storage: StorageConfig;
+  readonly storage: StorageConfig;
 }
 
 /** Days after which an upload that was started but never completed is aborted and its parts deleted. */

@@ -6,12 +6,13 @@ import { physicalName, type PipelineConfig } from '../../../lambdas/core/config.
 import { STATE_KEYS } from '../../../lambdas/ports/state-stores.js';
 
 export interface StateTablesProps {
-  config: PipelineConfig;
+  readonly config: PipelineConfig;
 }
 
-/** Attribute names the state layer writes (defined with the state ports, shared by the adapters and local/dynamo.ts). */
-
-/** On-demand tables with point-in-time recovery and AWS-managed encryption, RETAINed unless disposable. */
+/**
+ * On-demand tables with point-in-time recovery and AWS-managed encryption, RETAINed and protected from deletion
+ * unless disposable.
+ */
 export class StateTables extends Construct {
   readonly journey: dynamodb.Table;
   readonly congregado: dynamodb.Table;
@@ -32,6 +33,9 @@ export class StateTables extends Construct {
         // AWS-owned keys would not show in the account; AWS-managed keys are auditable in CloudTrail at no key cost.
         encryption: dynamodb.TableEncryption.AWS_MANAGED,
         removalPolicy: config.storage.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+        // Retaining a table keeps it when the stack goes; deletion protection also refuses a DeleteTable by hand or
+        // by a replacement, which would lose the journeys, watermarks and congregados.
+        deletionProtection: !config.storage.disposable,
         ...extra,
       });
     this.journey = table('Journey', names.journey, STATE_KEYS.journey, { timeToLiveAttribute: STATE_KEYS.journeyTtl });
