@@ -5,7 +5,7 @@ import { consolidateTable } from '../core/consolidate/consolidate-table.js';
 import type { FetchFn } from '../core/ingest/http-client.js';
 import { ingestSource } from '../core/ingest/ingest-source.js';
 import type { IngestProgress } from '../core/ingest/progress.js';
-import { JourneyController } from '../core/journey/controller.js';
+import { JourneyController, type JourneyControllerOptions } from '../core/journey/controller.js';
 import type { MetricsSink, ProcessingLogger } from '../core/processing-log.js';
 import { refineSource } from '../core/refine/refine-source.js';
 import type { Catalog } from '../ports/catalog.js';
@@ -46,9 +46,13 @@ export interface RuntimeParts {
   now: () => Date;
 }
 
-/** Journey control with the config's lease and retention. */
-export function journeyController(store: JourneyStore, config: PipelineConfig): JourneyController {
-  return new JourneyController(store, { leaseMs: config.limits.journeyLeaseSeconds * 1000, ttlDays: config.limits.journeyTtlDays });
+/** Journey control with the config's lease and retention; `options` adds what a runtime knows of its owners (the local ownerGone). */
+export function journeyController(store: JourneyStore, config: PipelineConfig, options: JourneyControllerOptions = {}): JourneyController {
+  return new JourneyController(store, {
+    leaseMs: config.limits.journeyLeaseSeconds * 1000,
+    ttlDays: config.limits.journeyTtlDays,
+    ...options,
+  });
 }
 
 /**
