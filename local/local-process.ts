@@ -17,7 +17,8 @@ export function thisProcess(): LocalProcess {
   return {
     pid: process.pid,
     host: hostname(),
-    started_at: new Date(Date.now() - Math.round(process.uptime() * 1000)).toISOString(),
+    // When this process began (a fixed instant, unlike now minus its uptime).
+    started_at: new Date(performance.timeOrigin).toISOString(),
     command: process.argv.slice(1).join(' '),
   };
 }
