@@ -1,9 +1,10 @@
-// One local run of the pipeline: start the stand-ins, seed the demo sources, run the synthesized state
-// machine, collect what a person (or a test) wants to see, and stop everything that was started.
+// One local run of the pipeline: lock the data folder, start the stand-ins, seed the demo sources, run the
+// synthesized state machine, collect what a person (or a test) wants to see, and stop everything that was started.
 import './quiet-warnings.js';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parsePipelineConfig, type PipelineConfig, type PipelineConfigInput } from '../lambdas/core/config.js';
+import { quoteIdentifier } from '../lambdas/core/consolidate/sql.js';
 import { defaultPipelineConfig, DEMO_API_BASE } from '../lambdas/core/default-config.js';
 import { addDays, businessDate, parseExecutionInput, type ExecutionInput } from '../lambdas/core/plan.js';
 import type { IngestProgress } from '../lambdas/core/ingest/progress.js';
@@ -11,11 +12,12 @@ import { describeStepError, type FailureRecord } from '../lambdas/steps/fail.js'
 import type { PlanOutput } from '../lambdas/steps/plan.js';
 import type { RunResult } from '../lambdas/steps/complete.js';
 import type { CongregadoRecord, JourneyRecord } from '../lambdas/ports/state-stores.js';
+import { lockDataFolder } from './data-folder-lock.js';
 import { demoDataset, type DemoDataset } from './demo-data.js';
 import { startDemoApi } from './demo-api.js';
 import { startLocalDynamo } from './dynamo.js';
 import { localRuntime, type LocalRuntime } from './runtime.js';
-import { runPipeline, synthesizePipeline, type LocalEvent } from './state-machine.js';
+import type { LocalEvent, runPipeline as RunPipeline } from './state-machine.js';
 
 export interface LocalRunOptions {
   /** Folder holding the lake, the catalog and dynalite's data [.local]. */
@@ -47,6 +49,8 @@ export interface LocalRunReport {
   sample?: { table: string; rows: Record<string, unknown>[]; total?: number };
   error?: string;
   notifications: unknown[];
+  /** What the run did to recover from an earlier one that died: a lock or a journey taken over, leftovers removed. */
+  notices: string[];
   dataset: DemoDataset;
   durationMs: number;
   dataDir: string;
@@ -79,7 +83,10 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
   const datasets = days.map((day) => demoDataset({ day, timezone: baseConfig.schedules.businessTimezone, operations: options.operations }));
   const dataset = mergeDatasets(datasets);
 
-  const stops: (() => Promise<void>)[] = [];
+  // One run at a time per data folder, before dynalite opens its files there; released last.
+  const lock = await lockDataFolder(dataDir);
+  const notices = lock.tookOver ? [lock.tookOver] : [];
+  const stops: (() => Promise<void>)[] = [lock.release];
   const notifications: unknown[] = [];
   try {
     const api = await startDemoApi(baseConfig, dataset, { faults: options.faults ?? true });
@@ -94,12 +101,15 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
       apiToken: api.token,
       now: () => now,
       progress: options.progress,
+      onNotice: (message) => notices.push(message),
     });
     stops.push(runtime.close);
     await runtime.dropFiles(dataset.files);
 
+    // Loaded once the folder is ours: it brings the CDK, seconds to load, and a busy folder is told at once.
+    const { runPipeline, synthesizePipeline } = await import('./state-machine.js');
     const pipeline = synthesizePipeline(config);
-    const outcome = await runPipeline(pipeline, runtime, input as Parameters<typeof runPipeline>[2], {
+    const outcome = await runPipeline(pipeline, runtime, input as Parameters<typeof RunPipeline>[2], {
       onEvent: options.onEvent,
       onNotify: (message) => notifications.push(message),
     });
@@ -118,6 +128,7 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
       error:
         outcome.status === 'FAILED' ? (failure?.error ?? describeStepError({ Error: outcome.error, Cause: outcome.cause })) : undefined,
       notifications,
+      notices,
       dataset,
       durationMs: 0,
       dataDir,
@@ -126,10 +137,13 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     const gold = config.consolidations[0];
     if (gold && report.outcome !== 'failed') {
       const name = `${gold.database}.${gold.tabela_consolidada}`;
+      // Every identifier quoted: the config's pattern allows names such as `order` that are SQL keywords.
+      const q = (identifier: string) => quoteIdentifier(identifier, 'duckdb');
+      const table = `${q(gold.database)}.${q(gold.tabela_consolidada)}`;
       const rows = await runtime.query(
-        `SELECT * FROM ${name} ORDER BY ${gold.chaves_principais.join(', ')} LIMIT ${options.sampleRows ?? 8}`,
+        `SELECT * FROM ${table} ORDER BY ${gold.chaves_principais.map(q).join(', ')} LIMIT ${options.sampleRows ?? 8}`,
       );
-      const [count] = await runtime.query(`SELECT count(*) AS n FROM ${name}`);
+      const [count] = await runtime.query(`SELECT count(*) AS n FROM ${table}`);
       report.sample = { table: name, rows, total: Number(count?.n ?? rows.length) };
     }
     report.durationMs = Date.now() - started;

@@ -1,5 +1,8 @@
 // `npm run query -- "SELECT ..."`: SQL over the local lake's tables by their catalog names, through DuckDB.
 // `npm run query -- --named current-state`: one of the gold tables' named queries (the same SQL as Athena's).
+// It takes no lock, so it works while a run writes: it reads only the partitions the catalog has published,
+// never a file being written; a query that races a partition switch may fail (the replaced version's files
+// are deleted) and can be run again.
 import './quiet-warnings.js';
 import { resolve } from 'node:path';
 import { parsePipelineConfig, type PipelineConfig } from '../lambdas/core/config.js';
@@ -8,6 +11,7 @@ import { goldColumns } from '../lambdas/core/lake/tables.js';
 import { defaultPipelineConfig } from '../lambdas/core/default-config.js';
 import type { QueryRow } from '../lambdas/ports/query-engine.js';
 import { parseCommandLine } from './cli.js';
+import { NamedQueryError } from './errors.js';
 import { localCatalog, localLake, openLocalQueryEngine } from './runtime.js';
 
 /** Runs one statement over the lake under `dataDir`. */
@@ -24,16 +28,16 @@ export async function localQuery(dataDir: string, config: PipelineConfig, sql: s
 export function namedQuerySql(config: PipelineConfig, name: string, table?: string): string {
   const gold = config.consolidations.filter((c) => !c.output_path);
   const names = gold.map((c) => `${c.database}.${c.tabela_consolidada}`);
-  if (gold.length === 0) throw new Error('The config has no gold table in the catalog (every consolidation has an output_path)');
+  if (gold.length === 0) throw new NamedQueryError('The config has no gold table in the catalog (every consolidation has an output_path)');
   const consolidation =
     table === undefined && gold.length === 1 ? gold[0]! : gold.find((c) => `${c.database}.${c.tabela_consolidada}` === table);
   if (!consolidation)
-    throw new Error(
+    throw new NamedQueryError(
       `${table === undefined ? 'Several gold tables: name one' : `No gold table "${table}"`} with --table (${names.join(', ')})`,
     );
   const queries = goldNamedQueries(consolidation.database, consolidation, goldColumns(config, consolidation), 'duckdb');
   const query = queries.find((q) => q.name === name);
-  if (!query) throw new Error(`No named query "${name}"; there are ${queries.map((q) => q.name).join(', ')}`);
+  if (!query) throw new NamedQueryError(`No named query "${name}"; there are ${queries.map((q) => q.name).join(', ')}`);
   return query.sql;
 }
 

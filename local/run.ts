@@ -1,18 +1,36 @@
 // `npm start`: runs the whole pipeline on this machine and prints a summary a person can read.
 import './quiet-warnings.js';
 import './polyfills.js';
+import { resolve } from 'node:path';
 import type { ExecutionInput } from '../lambdas/core/plan.js';
 import { parsePipelineConfig } from '../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../lambdas/core/default-config.js';
 import { parseCommandLine } from './cli.js';
-import { runLocal } from './local-run.js';
+import { CommandLineError } from './errors.js';
 import { createLocalProgress } from './progress.js';
 import { formatSummary } from './summary.js';
 
 const USAGE = `Usage: npm start -- [--force] [--from YYYY-MM-DD [--to YYYY-MM-DD]] [--sources a,b] [--data-dir .local/]
 
 Runs the pipeline locally (dynalite, a demo HTTP API, a file-system lake, DuckDB) through the state
-machine that cdk synth produces. Without --from it runs the daily job of D-1.`;
+machine that cdk synth produces. Without --from it runs the daily job of D-1; --to needs --from.
+One run at a time per data folder: a second one says which process has it and exits with 1.`;
+
+/** The execution input the command line asks for; --to alone would silently run D-1, so it is an error. */
+export function commandLineInput(values: { force?: boolean; from?: string; to?: string; sources?: string }): ExecutionInput {
+  if (values.to !== undefined && values.from === undefined)
+    throw new CommandLineError(
+      `--to ${values.to} needs --from: give the first day too (--from YYYY-MM-DD --to ${values.to}), or neither for D-1`,
+    );
+  const force = values.force ?? false;
+  const input: ExecutionInput = values.from ? { mode: 'backfill', from: values.from, to: values.to, force } : { mode: 'daily', force };
+  if (values.sources)
+    input.sources = values.sources
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  return input;
+}
 
 async function main(): Promise<number> {
   const parsed = parseCommandLine(
@@ -36,15 +54,18 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const input: ExecutionInput = values.from
-    ? { mode: 'backfill', from: values.from, to: values.to, force: values.force }
-    : { mode: 'daily', force: values.force };
-  if (values.sources)
-    input.sources = values.sources
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+  let input: ExecutionInput;
+  try {
+    input = commandLineInput(values);
+  } catch (err) {
+    if (!(err instanceof CommandLineError)) throw err;
+    console.error(`${err.name}: ${err.message}\n\n${USAGE}`);
+    return 2;
+  }
 
+  // Loaded only now: the runner brings the CDK (for the synthesized state machine), which takes seconds to
+  // load, and a wrong command line should be told at once.
+  const { runLocal } = await import('./local-run.js');
   const finished: Record<string, number> = { Refine: 0, Consolidate: 0, Complete: 0 };
   const config = parsePipelineConfig(defaultPipelineConfig);
   const sourceCount = input.sources?.length ?? config.sources.length;
@@ -79,6 +100,7 @@ async function main(): Promise<number> {
       congregados: report.congregados,
       sample: report.sample,
       error: report.error,
+      notices: report.notices,
       durationMs: report.durationMs,
       dataDir: report.dataDir,
     }),
@@ -86,10 +108,13 @@ async function main(): Promise<number> {
   return report.outcome === 'failed' ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? `${err.name}: ${err.message}` : err);
-    process.exit(1);
-  },
-);
+if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      // The error's name and message only: each says what is wrong and what to do; a stack trace would bury it.
+      console.error(err instanceof Error ? `${err.name}: ${err.message}` : err);
+      process.exit(1);
+    },
+  );
+}

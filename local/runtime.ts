@@ -1,12 +1,13 @@
 // The steps' runtime on a laptop: dynalite state stores, a file-system lake, a JSON catalog, DuckDB,
 // and the same core functions the Lambdas run (lambdas/handlers/compose-runtime.ts).
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { documentClient } from '../lambdas/adapters/aws/dynamodb-client.js';
 import { DynamoCongregadoStore } from '../lambdas/adapters/aws/dynamodb-congregado-store.js';
 import { DynamoJourneyStore } from '../lambdas/adapters/aws/dynamodb-journey-store.js';
 import { DynamoWatermarkStore } from '../lambdas/adapters/aws/dynamodb-watermark-store.js';
 import { DynamoPartitionVersionStore } from '../lambdas/adapters/aws/dynamodb-partition-versions.js';
+import { removeLeftoverTempFiles } from '../lambdas/adapters/local/atomic-file.js';
 import { DuckDbQueryEngine } from '../lambdas/adapters/local/duckdb-query-engine.js';
 import { EnvSecretProvider, secretEnvName } from '../lambdas/adapters/local/env-secrets.js';
 import { FsObjectStore } from '../lambdas/adapters/local/fs-object-store.js';
@@ -21,6 +22,7 @@ import type { QueryRow } from '../lambdas/ports/query-engine.js';
 import type { CongregadoRecord, JourneyRecord } from '../lambdas/ports/state-stores.js';
 import type { DemoRecord } from './demo-data.js';
 import type { LocalDynamo } from './dynamo.js';
+import { asLocalProcess, localProcessGone, thisProcess } from './local-process.js';
 
 export interface LocalRuntimeOptions {
   config: PipelineConfig;
@@ -30,7 +32,12 @@ export interface LocalRuntimeOptions {
   apiToken: string;
   now: () => Date;
   progress?: IngestProgress;
+  /** What the runtime did on its own to recover (a journey of a dead process taken over, leftovers removed). */
+  onNotice?: (message: string) => void;
 }
+
+/** Temporary files younger than this may belong to a write under way (a process outside the data folder's lock). */
+const TEMP_FILE_MIN_AGE_MS = 60_000;
 
 export interface LocalRuntime extends PipelineRuntime {
   lake: { bronze: ObjectStore; silver: ObjectStore; gold: ObjectStore };
@@ -69,6 +76,22 @@ export async function localCatalog(dataDir: string, config: PipelineConfig, lake
   return catalog;
 }
 
+/**
+ * Deletes the temporary files of writes killed mid-way, older than a minute: in the lake, and the catalog's
+ * beside catalog.json. Done once as the runtime starts, under the data folder's lock, rather than on every
+ * put or list: readers already skip them, so they only take space, and a sweep at start finds all of them.
+ */
+async function removeLeftovers(dataDir: string, lake: ReturnType<typeof localLake>, onNotice?: (message: string) => void): Promise<void> {
+  const removed = await removeLeftoverTempFiles(dataDir, TEMP_FILE_MIN_AGE_MS, { recursive: false });
+  for (const store of Object.values(lake))
+    for (const key of await store.removeLeftoverTempFiles(TEMP_FILE_MIN_AGE_MS)) removed.push(join(store.root, key));
+  const shown = removed.map((path) => relative(dataDir, path));
+  if (removed.length > 0)
+    onNotice?.(
+      `Removed ${shown.length} temporary file(s) that interrupted writes left: ${shown.slice(0, 5).join(', ')}${shown.length > 5 ? ', ...' : ''}`,
+    );
+}
+
 /** DuckDB over the local catalog: file:// locations become paths. */
 export function openLocalQueryEngine(catalog: JsonCatalog): Promise<DuckDbQueryEngine> {
   return DuckDbQueryEngine.open({ catalog, resolve: (location) => (location.startsWith('file:') ? fileURLToPath(location) : location) });
@@ -77,10 +100,21 @@ export function openLocalQueryEngine(catalog: JsonCatalog): Promise<DuckDbQueryE
 export async function localRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { config, dataDir, dynamo } = options;
   const lake = localLake(dataDir);
+  await removeLeftovers(dataDir, lake, options.onNotice);
   const catalog = await localCatalog(dataDir, config, lake);
   const doc = documentClient(dynamo.client);
   const journeyStore = new DynamoJourneyStore(doc, dynamo.tables.journey);
-  const journeys = journeyController(journeyStore, config, lake.gold);
+  // Each journey records the process that began it; one whose process died is taken over at once, not after its lease.
+  const journeys = journeyController(journeyStore, config, lake.gold, {
+    ownerProcess: thisProcess(),
+    ownerGone: (journey) => {
+      const owner = asLocalProcess(journey.metadata?.owner_process);
+      const gone = owner && localProcessGone(owner);
+      if (gone)
+        options.onNotice?.(`Journey ${journey.idempotency_key} was left IN_PROGRESS, and its owner, ${gone}: it was taken over at once`);
+      return gone;
+    },
+  });
   const congregados = new DynamoCongregadoStore(doc, dynamo.tables.congregado, {
     sampleStore: lake.gold,
     maxItemBytes: congregadoItemBudget(config),

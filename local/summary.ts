@@ -11,6 +11,8 @@ export interface SummaryInput {
   congregados: CongregadoRecord[];
   sample?: { table: string; rows: Record<string, unknown>[]; total?: number };
   error?: string;
+  /** What the run did to recover from an earlier one that died. */
+  notices?: string[];
   durationMs: number;
   dataDir: string;
 }
@@ -27,6 +29,11 @@ export function formatSummary(s: SummaryInput): string {
     line(`Pipeline completed in ${seconds(s.durationMs)} (journey ${s.runId.slice(0, 12)}…)`);
   }
   if (s.window) line(`Window: ${s.window.from} .. ${s.window.to}  partitions: ${s.window.anomesdias.join(', ')}`);
+  if (s.notices?.length) {
+    line();
+    line('Recovered from an earlier run that did not finish');
+    for (const notice of s.notices) line(`  ${notice}`);
+  }
 
   // The last record of each step; Consolidate runs once per gold partition, named in its message.
   const subject = (step: StepRecord) =>

@@ -5,7 +5,7 @@ import { consolidateTable } from '../core/consolidate/consolidate-table.js';
 import type { FetchFn } from '../core/ingest/http-client.js';
 import { ingestSource } from '../core/ingest/ingest-source.js';
 import type { IngestProgress } from '../core/ingest/progress.js';
-import { JourneyController } from '../core/journey/controller.js';
+import { JourneyController, type JourneyControllerOptions } from '../core/journey/controller.js';
 import type { MetricsSink, ProcessingLogger } from '../core/processing-log.js';
 import { refineSource } from '../core/refine/refine-source.js';
 import type { Catalog } from '../ports/catalog.js';
@@ -48,12 +48,21 @@ export interface RuntimeParts {
   now: () => Date;
 }
 
-/** Journey control with the config's lease and retention; results too big for the journey item go to `results` under `_journeys/`. */
-export function journeyController(store: JourneyStore, config: PipelineConfig, results?: ObjectStore): JourneyController {
+/**
+ * Journey control with the config's lease and retention; results too big for the journey item go to `results`
+ * under `_journeys/`; `options` adds what a runtime knows of its owners (the local ownerGone).
+ */
+export function journeyController(
+  store: JourneyStore,
+  config: PipelineConfig,
+  results?: ObjectStore,
+  options: JourneyControllerOptions = {},
+): JourneyController {
   return new JourneyController(store, {
     leaseMs: config.limits.journeyLeaseSeconds * 1000,
     ttlDays: config.limits.journeyTtlDays,
     ...(results ? { results: { store: results, prefix: JOURNEY_RESULTS_PREFIX } } : {}),
+    ...options,
   });
 }
 

@@ -69,6 +69,7 @@ const EXPECTED: Record<string, 'permanent' | 'transient' | 'per instance' | 'bas
   InvalidWatermarkError: 'permanent',
   GlueCatalogError: 'permanent',
   LocalCatalogError: 'permanent',
+  LocalTableUnreadableError: 'permanent',
   ConfigFileError: 'permanent',
   GlueScriptMissingError: 'permanent',
 };

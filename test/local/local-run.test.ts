@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { localLake, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime.js';
+import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
+import { localLake, localRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime.js';
 import { runLocal } from '../../local/local-run.js';
 import { formatSummary } from '../../local/summary.js';
 import { memoryRuntime } from '../support/memory-runtime.js';
@@ -100,5 +101,51 @@ describe('runLocal', () => {
     expect(report.error).toContain('silver bucket unreachable');
     expect(report.journey?.status).toBe('FAILED');
     expect(report.journey?.idempotency_key).toBe(report.runId);
+  });
+
+  it('samples a gold table whose key column is a SQL keyword (`order`): every identifier of its SQL is quoted', async () => {
+    const config = structuredClone(defaultPipelineConfig);
+    config.sources.push({
+      name: 'pedidos',
+      kind: 'files',
+      files: { format: 'ndjson' },
+      fields: [
+        { name: 'order', type: 'string', required: true },
+        { name: 'select', type: 'integer' },
+        { name: 'updated_at', type: 'timestamp', required: true },
+      ],
+      watermarkField: 'updated_at',
+    } as never);
+    config.consolidations!.unshift({
+      database: 'db_batch',
+      tabela_consolidada: 'from',
+      origens: ['pedidos'],
+      chaves_principais: ['order'],
+      campos_decisao: ['updated_at'],
+    } as never);
+    const orders = [
+      { order: 'b', select: 1, updated_at: '2024-03-14T10:00:00Z' },
+      { order: 'a', select: 1, updated_at: '2024-03-14T09:00:00Z' },
+      { order: 'a', select: 2, updated_at: '2024-03-14T11:00:00Z' },
+      { order: 'c', select: 3, updated_at: '2024-03-14T12:00:00Z' },
+    ];
+    const report = await runLocal({
+      dataDir: mkdtempSync(join(dataDir, 'keyword-')),
+      now: new Date('2024-03-15T02:00:00Z'),
+      config,
+      input: { mode: 'daily', sources: ['pedidos'] },
+      runtime: async (o) => {
+        const rt = await localRuntime(o);
+        return { ...rt, dropFiles: (files) => rt.dropFiles({ ...files, 'pedidos-2024-03-14-1.ndjson': orders }) };
+      },
+    });
+    expect([report.outcome, report.error]).toEqual(['completed', undefined]);
+    expect(report.sample?.table).toBe('db_batch.from');
+    expect(report.sample?.total).toBe(3);
+    expect(report.sample?.rows.map((r) => [r.order, r.select])).toEqual([
+      ['a', 2],
+      ['b', 1],
+      ['c', 3],
+    ]);
   });
 });

@@ -1,11 +1,13 @@
 // The local Athena: DuckDB over the local catalog. Before each query every catalog table becomes a view
-// `database.table` over its registered partitions' Parquet files, with the partition values as columns.
+// `database.table` over its registered partitions' Parquet files, with the partition values as columns;
+// a table with an unreadable file gets no view, so that only the queries touching it fail, naming the file.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CatalogTable } from '../../ports/catalog.js';
 import type { QueryEngine, QueryRow } from '../../ports/query-engine.js';
 import { quoteIdentifier, sqlString, sqlType } from '../../core/consolidate/sql.js';
+import { LocalTableUnreadableError } from './errors.js';
 import type { JsonCatalog } from './json-catalog.js';
 
 export interface DuckDbQueryEngineOptions {
@@ -29,9 +31,18 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   async query(sql: string): Promise<QueryRow[]> {
-    await this.refreshViews();
-    const reader = await this.connection.runAndReadAll(sql);
-    return reader.getRowObjectsJS().map(plainRow);
+    const unreadable = await this.refreshViews();
+    try {
+      const reader = await this.connection.runAndReadAll(sql);
+      return reader.getRowObjectsJS().map(plainRow);
+    } catch (err) {
+      // The query named a table left without a view: say which file keeps it from being read.
+      const message = (err as Error).message;
+      const hit = message.startsWith('Catalog Error')
+        ? unreadable.find((u) => new RegExp(`\\b${u.table}\\b`, 'i').test(message))
+        : undefined;
+      throw hit ?? err;
+    }
   }
 
   close(): void {
@@ -39,33 +50,57 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.instance.closeSync();
   }
 
-  private async refreshViews(): Promise<void> {
-    const statements: string[] = [];
+  /** Creates or replaces each table's view, one at a time; returns the tables whose files cannot be read (and drops their views). */
+  private async refreshViews(): Promise<LocalTableUnreadableError[]> {
+    const unreadable: LocalTableUnreadableError[] = [];
+    const schemas = new Set<string>();
     for (const table of await this.options.catalog.tables()) {
-      statements.push(`CREATE SCHEMA IF NOT EXISTS ${q(table.database)};`);
-      statements.push(`CREATE OR REPLACE VIEW ${q(table.database)}.${q(table.name)} AS ${await this.viewSql(table)};`);
+      const view = `${q(table.database)}.${q(table.name)}`;
+      if (!schemas.has(table.database)) await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${q(table.database)}`);
+      schemas.add(table.database);
+      const { sql, files } = await this.viewSql(table);
+      try {
+        await this.connection.run(`CREATE OR REPLACE VIEW ${view} AS ${sql}`);
+      } catch (err) {
+        await this.connection.run(`DROP VIEW IF EXISTS ${view}`);
+        unreadable.push(new LocalTableUnreadableError(table.database, table.name, await this.firstUnreadable(files, err), { cause: err }));
+      }
     }
-    if (statements.length > 0) await this.connection.run(statements.join('\n'));
+    return unreadable;
   }
 
-  private async viewSql(table: CatalogTable): Promise<string> {
+  /** The first file DuckDB cannot read as Parquet, with its reason; or the view's own error when each file reads alone. */
+  private async firstUnreadable(files: string[], viewError: unknown): Promise<{ file?: string; reason: string }> {
+    for (const file of files) {
+      try {
+        await this.connection.run(`SELECT 1 FROM parquet_metadata(${sqlString(file)}) LIMIT 1`);
+      } catch (err) {
+        return { file, reason: firstLine(err) };
+      }
+    }
+    return { reason: firstLine(viewError) };
+  }
+
+  private async viewSql(table: CatalogTable): Promise<{ sql: string; files: string[] }> {
     const dataColumns = table.columns.filter((c) => !table.partitionKeys.includes(c.name));
     const selects: string[] = [];
+    const all: string[] = [];
     for (const partition of await this.options.catalog.partitions(table.database, table.name)) {
       const files = await parquetFiles(this.options.resolve(partition.location));
       if (files.length === 0) continue;
+      all.push(...files);
       const values = table.partitionKeys.map((k) => `${sqlString(partition.values[k] ?? '')} AS ${q(k)}`);
       selects.push(
         `SELECT ${[...dataColumns.map((c) => q(c.name)), ...values].join(', ')} FROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`,
       );
     }
-    if (selects.length > 0) return selects.join(' UNION ALL ');
+    if (selects.length > 0) return { sql: selects.join(' UNION ALL '), files: all };
     // No partition yet: an empty view with the declared columns, so queries still bind.
     const empty = [
       ...dataColumns.map((c) => `CAST(NULL AS ${sqlType(c, 'duckdb')}) AS ${q(c.name)}`),
       ...table.partitionKeys.map((k) => `CAST(NULL AS VARCHAR) AS ${q(k)}`),
     ];
-    return `SELECT ${empty.join(', ')} WHERE false`;
+    return { sql: `SELECT ${empty.join(', ')} WHERE false`, files: [] };
   }
 }
 
@@ -81,6 +116,8 @@ async function parquetFiles(folder: string): Promise<string[]> {
     throw err;
   }
 }
+
+const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
 /** DuckDB's JS values made plain: bigints as numbers (strings beyond 2^53), decimals as numbers, timestamps as Dates. */
 function plainRow(row: Record<string, unknown>): QueryRow {

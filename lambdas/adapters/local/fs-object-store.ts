@@ -1,10 +1,10 @@
 // A folder of the local lake as an ObjectStore: keys are relative paths under the root folder.
-import { mkdir, readFile, rename, rm, stat, readdir, writeFile, copyFile, open } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, readdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { randomUUID } from 'node:crypto';
 import type { ObjectInfo, ObjectStore, PutOptions } from '../../ports/object-store.js';
 import { InvalidObjectKeyError, ObjectExistsError, ObjectNotFoundError } from '../../ports/errors.js';
+import { removeLeftoverTempFiles, TEMP_SUFFIX, writeFileAtomic } from './atomic-file.js';
 
 export class FsObjectStore implements ObjectStore {
   constructor(readonly root: string) {}
@@ -21,23 +21,18 @@ export class FsObjectStore implements ObjectStore {
   async put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void> {
     const target = this.path(key);
     await mkdir(dirname(target), { recursive: true });
-    if (options?.ifNoneMatch) {
-      // 'wx' fails if the file exists: the local equivalent of S3's If-None-Match: *.
-      const handle = await open(target, 'wx').catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'EEXIST') throw new ObjectExistsError(this.uri(key));
-        throw err;
-      });
-      try {
-        await handle.writeFile(body);
-      } finally {
-        await handle.close();
-      }
-      return;
-    }
-    // Write then rename, so that a reader never sees a half-written object.
-    const temp = `${target}.${randomUUID()}.tmp`;
-    await writeFile(temp, body);
-    await rename(temp, target);
+    // A reader never sees a half-written object, and a crash mid-write leaves only a temporary file; with
+    // ifNoneMatch the object is linked into place, which fails if it exists: S3's If-None-Match: *.
+    if (!(await writeFileAtomic(target, body, { exclusive: options?.ifNoneMatch }))) throw new ObjectExistsError(this.uri(key));
+  }
+
+  /**
+   * Deletes the temporary files that writes killed mid-way left (older than `olderThanMs`, so that a write
+   * under way is spared); they are never listed, but they take space. Returns their keys.
+   */
+  async removeLeftoverTempFiles(olderThanMs = 60_000): Promise<string[]> {
+    const removed = await removeLeftoverTempFiles(this.root, olderThanMs);
+    return removed.map((path) => relative(this.root, path).split(sep).join('/'));
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -82,7 +77,7 @@ export class FsObjectStore implements ObjectStore {
       const key = relative(this.root, full).split(sep).join('/');
       if (entry.isDirectory()) {
         if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await this.walk(full, prefix, out);
-      } else if (entry.isFile() && key.startsWith(prefix) && !entry.name.endsWith('.tmp')) {
+      } else if (entry.isFile() && key.startsWith(prefix) && !entry.name.endsWith(TEMP_SUFFIX)) {
         const s = await stat(full);
         out.push({ key, size: s.size, lastModified: s.mtime });
       }
@@ -93,13 +88,13 @@ export class FsObjectStore implements ObjectStore {
     const from = this.path(fromKey);
     const to = this.path(toKey);
     await mkdir(dirname(to), { recursive: true });
+    // One rename: the object is at one of its two names, whole, whenever the process dies.
     try {
-      await copyFile(from, to);
+      await rename(from, to);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ObjectNotFoundError(this.uri(fromKey));
       throw err;
     }
-    await rm(from, { force: true });
   }
 
   async delete(keys: readonly string[]): Promise<void> {

@@ -1,9 +1,11 @@
 // The local catalog: tables and partitions in one JSON file, rewritten atomically (temp file + rename).
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { randomUUID } from 'node:crypto';
+// Locations inside the catalog's folder are kept relative to it, so that the data folder can be moved.
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Catalog, CatalogTable } from '../../ports/catalog.js';
 import { CatalogTableNotFoundError } from '../../ports/errors.js';
+import { writeFileAtomic } from './atomic-file.js';
 import { LocalCatalogError } from './errors.js';
 
 interface CatalogFile {
@@ -62,9 +64,10 @@ export class JsonCatalog implements Catalog {
     return entry;
   }
 
+  /** The file with every location as a URI (relative ones resolved against the catalog's folder). */
   private async load(): Promise<CatalogFile> {
     try {
-      return JSON.parse(await readFile(this.filePath, 'utf8')) as CatalogFile;
+      return this.mapLocations(JSON.parse(await readFile(this.filePath, 'utf8')) as CatalogFile, (l) => this.absolute(l));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { tables: {} };
       throw new LocalCatalogError(
@@ -77,14 +80,41 @@ export class JsonCatalog implements Catalog {
   private update(change: (file: CatalogFile) => void): Promise<void> {
     const next = this.queue.then(async () => {
       const file = await this.load();
+      const before = JSON.stringify(file);
       change(file);
+      // Unchanged (a table already declared): no write, so that a reader such as `npm run query` never
+      // writes back an older file over the partitions a run registers meanwhile.
+      if (JSON.stringify(file) === before) return;
       await mkdir(dirname(this.filePath), { recursive: true });
-      const temp = `${this.filePath}.${randomUUID()}.tmp`;
-      await writeFile(temp, `${JSON.stringify(file, null, 2)}\n`);
-      await rename(temp, this.filePath);
+      const stored = this.mapLocations(file, (l) => this.relative(l));
+      await writeFileAtomic(this.filePath, `${JSON.stringify(stored, null, 2)}\n`);
     });
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  private mapLocations(file: CatalogFile, map: (location: string) => string): CatalogFile {
+    for (const entry of Object.values(file.tables)) {
+      entry.table.location = map(entry.table.location);
+      for (const [id, location] of Object.entries(entry.partitions)) entry.partitions[id] = map(location);
+    }
+    return file;
+  }
+
+  /** `./lake/gold/...` for a file:// location inside the catalog's folder; any other location as it is. */
+  private relative(location: string): string {
+    if (!location.startsWith('file:')) return location;
+    const path = relative(dirname(this.filePath), fileURLToPath(location));
+    if (path.startsWith('..') || isAbsolute(path)) return location;
+    const slash = location.endsWith('/') && path !== '' ? '/' : '';
+    return `./${path.split(sep).join('/')}${slash}`;
+  }
+
+  /** The URI of a stored location: a relative one is resolved against the catalog's folder; older catalogs hold file:// URIs. */
+  private absolute(location: string): string {
+    if (!location.startsWith('./')) return location;
+    const href = pathToFileURL(join(dirname(this.filePath), ...location.slice(2).split('/'))).href;
+    return location.endsWith('/') && !href.endsWith('/') ? `${href}/` : href;
   }
 }
 

@@ -22,6 +22,15 @@ export interface JourneyControllerOptions {
   clock?: () => Date;
   /** Where results too big for the journey item go (`<prefix><key>.json`); without one, such a result is only summarised. */
   results?: { store: ObjectStore; prefix: string };
+  /**
+   * Why the holder of a live lease is gone (its process no longer runs), or undefined when it may still be
+   * running; consulted only when another owner's lease is live, and a gone holder's journey is taken over at
+   * once instead of after its lease. It gets the whole journey, so that it can read what `ownerProcess`
+   * recorded. The local runtime passes one; in AWS there is none, and a lease always runs its course.
+   */
+  ownerGone?: (journey: JourneyRecord) => string | undefined;
+  /** What the caller records about itself in each journey it begins (`metadata.owner_process`), for ownerGone to read. */
+  ownerProcess?: Record<string, unknown>;
 }
 
 export interface BeginOptions {
@@ -95,6 +104,8 @@ export class JourneyController implements JourneyPort {
   private readonly ttlDays: number;
   private readonly clock: () => Date;
   private readonly results?: { store: ObjectStore; prefix: string };
+  private readonly ownerGone?: (journey: JourneyRecord) => string | undefined;
+  private readonly ownerProcess?: Record<string, unknown>;
 
   constructor(
     private readonly store: JourneyStore,
@@ -105,6 +116,8 @@ export class JourneyController implements JourneyPort {
     this.ttlDays = options.ttlDays ?? 90;
     this.clock = options.clock ?? (() => new Date());
     this.results = options.results;
+    this.ownerGone = options.ownerGone;
+    this.ownerProcess = options.ownerProcess;
   }
 
   get(key: string): Promise<JourneyRecord | undefined> {
@@ -113,9 +126,10 @@ export class JourneyController implements JourneyPort {
 
   /**
    * Begins the journey of `key`. Exactly one of many concurrent callers gets `started`; a COMPLETED journey
-   * gives `completed` (force restarts it); a live lease of another owner gives `in_progress`; an expired
-   * lease or a FAILED journey is taken over by exactly one caller. The holder's own owner may begin again
-   * while it holds the lease (a retried Plan of the same execution), which renews the lease.
+   * gives `completed` (force restarts it); a live lease of another owner gives `in_progress`, unless
+   * `ownerGone` says that owner is gone; a gone owner's journey, an expired lease or a FAILED journey is
+   * taken over by exactly one caller. The holder's own owner may begin again while it holds the lease (a
+   * retried Plan of the same execution), which renews the lease.
    */
   async begin(key: string, params: Record<string, unknown>, options: BeginOptions): Promise<BeginOutcome> {
     for (let race = 0; race < MAX_RACES; race++) {
@@ -127,6 +141,7 @@ export class JourneyController implements JourneyPort {
         continue;
       }
       const expected: JourneyExpectation = { status: existing.status, retry_count: existing.retry_count };
+      let gone: string | undefined;
       if (existing.status === 'COMPLETED' && !options.force) return { kind: 'completed', journey: existing };
       if (existing.status === 'IN_PROGRESS' || existing.status === 'PENDING') {
         const leaseLive = existing.lease_expires_at !== undefined && existing.lease_expires_at > now.toISOString();
@@ -137,13 +152,16 @@ export class JourneyController implements JourneyPort {
           if (renewed) return { kind: 'started', journey: renewed };
           continue;
         }
-        if (leaseLive) return { kind: 'in_progress', journey: existing };
+        gone = leaseLive ? this.ownerGone?.(existing) : undefined;
+        if (leaseLive && gone === undefined) return { kind: 'in_progress', journey: existing };
       }
-      // FAILED, forced COMPLETED, or a lapsed lease: restart, conditional on the state just read.
+      // FAILED, forced COMPLETED, a gone owner or a lapsed lease: restart, conditional on the state just read.
       const journey = this.fresh(key, params, options, now, existing.retry_count + 1);
       journey.started_at = now.toISOString();
       journey.attempts = [...(existing.attempts ?? []), attemptOf(existing)].slice(-JOURNEY_ATTEMPTS_KEPT);
-      if (existing.status === 'IN_PROGRESS' || existing.status === 'PENDING') {
+      if (gone !== undefined) {
+        journey.error = `Owner ${existing.owner ?? 'unknown'} is gone (${gone}); its lease until ${existing.lease_expires_at} was taken over by ${options.owner}`;
+      } else if (existing.status === 'IN_PROGRESS' || existing.status === 'PENDING') {
         journey.error = `Lease of ${existing.owner ?? 'an unknown owner'} expired at ${existing.lease_expires_at ?? '(none)'}; taken over by ${options.owner}`;
       } else if (existing.status === 'FAILED') {
         journey.error = existing.error;
@@ -259,7 +277,7 @@ export class JourneyController implements JourneyPort {
       retry_count: retryCount,
       started_at: now.toISOString(),
       owner: options.owner,
-      metadata: options.metadata,
+      metadata: this.ownerProcess ? { ...options.metadata, owner_process: this.ownerProcess } : options.metadata,
       ...this.leaseFields(now),
     };
   }

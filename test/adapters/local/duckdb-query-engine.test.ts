@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { DuckDbQueryEngine } from '../../../lambdas/adapters/local/duckdb-query-engine.js';
 import { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
 import { JsonCatalog } from '../../../lambdas/adapters/local/json-catalog.js';
+import { LocalTableUnreadableError } from '../../../lambdas/adapters/local/errors.js';
 import type { TableColumn } from '../../../lambdas/core/columnar/types.js';
 import { tableFromRows, writeParquet } from '../../support/parquet.js';
 
@@ -78,6 +79,38 @@ describe('DuckDbQueryEngine', () => {
     expect(await engine.query("SELECT num_oper FROM db_batch.tbl_x WHERE anomesdia = '20240119'")).toEqual([{ num_oper: 'old' }]);
     await partition('20240119', 'r2', [{ num_oper: 'new' }]);
     expect(await engine.query('SELECT num_oper FROM db_batch.tbl_x')).toEqual([{ num_oper: 'new' }]);
+  });
+
+  it('fails only the queries on a table with an unreadable file, naming the file, and keeps no stale view of it', async () => {
+    await catalog.ensureTable({
+      database: 'db_other',
+      name: 'tbl_y',
+      location: lake.uri('db_other/tbl_y/'),
+      columns,
+      partitionKeys: ['anomesdia'],
+    });
+    await partition('20240119', 'r1', [{ num_oper: 'A' }]);
+    await lake.put(
+      'db_other/tbl_y/anomesdia=20240119/run=r1/part-00000.parquet',
+      writeParquet(tableFromRows(columns, [{ num_oper: 'Y' }] as never)),
+    );
+    await catalog.upsertPartition('db_other', 'tbl_y', { anomesdia: '20240119' }, lake.uri('db_other/tbl_y/anomesdia=20240119/run=r1/'));
+    expect(await engine.query('SELECT num_oper FROM db_batch.tbl_x')).toEqual([{ num_oper: 'A' }]);
+
+    const bad = 'db_batch/tbl_x/anomesdia=20240119/run=r1/part-00001.parquet';
+    await lake.put(bad, 'PAR1 cut off by a crash');
+    const err = await engine.query('SELECT num_oper FROM db_batch.tbl_x').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LocalTableUnreadableError);
+    expect((err as Error).message).toContain(
+      `Table db_batch.tbl_x cannot be read: file ${fileURLToPath(lake.uri(bad))} is not readable Parquet`,
+    );
+    await expect(engine.query('SELECT t.num_oper FROM db_other.tbl_y t JOIN db_batch.tbl_x USING (num_oper)')).rejects.toThrow(
+      LocalTableUnreadableError,
+    );
+    expect(await engine.query('SELECT num_oper FROM db_other.tbl_y')).toEqual([{ num_oper: 'Y' }]);
+    await expect(engine.query('SELECT * FROM db_other.nope')).rejects.toThrow(/Catalog Error: Table with name nope does not exist/);
+    await lake.delete([bad]);
+    expect(await engine.query('SELECT num_oper FROM db_batch.tbl_x')).toEqual([{ num_oper: 'A' }]);
   });
 
   it('answers an empty result for a table without partitions, and reports SQL errors', async () => {

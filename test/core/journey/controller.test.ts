@@ -233,6 +233,53 @@ describe('JourneyController on dynalite', () => {
     });
   });
 
+  it('takes over at once, exactly once, a live lease whose owner ownerGone says is gone, and waits for any other', async () => {
+    const dead = new Set(['crashed']);
+    const asked: string[] = [];
+    const journeys = new JourneyController(store, {
+      ownerProcess: { pid: 4242, host: 'laptop' },
+      ownerGone: (journey) => {
+        asked.push(journey.owner!);
+        const process = journey.metadata?.owner_process as { pid: number } | undefined;
+        return dead.has(journey.owner!) ? `process ${process?.pid} no longer runs` : undefined;
+      },
+    });
+    const k = key();
+    const first = await journeys.begin(k, {}, { force: false, owner: 'crashed' });
+    expect(first.journey.metadata).toEqual({ owner_process: { pid: 4242, host: 'laptop' } });
+    // Its own owner renews without asking; a new journey asks nobody.
+    expect((await journeys.begin(k, {}, { force: false, owner: 'crashed' })).kind).toBe('started');
+    expect(asked).toEqual([]);
+
+    const outcomes = await Promise.all(['a', 'b', 'c', 'd'].map((owner) => journeys.begin(k, {}, { force: false, owner })));
+    const started = outcomes.filter((o) => o.kind === 'started');
+    expect(started).toHaveLength(1);
+    const stored = await journeys.get(k);
+    expect(stored).toMatchObject({ status: 'IN_PROGRESS', owner: started[0]!.journey.owner, retry_count: 1 });
+    expect(stored?.error).toMatch(/^Owner crashed is gone \(process 4242 no longer runs\); its lease until .* was taken over by [abcd]$/);
+    // The new holder is alive: the others wait for it, as they would without ownerGone.
+    expect(outcomes.filter((o) => o.kind === 'in_progress').map((o) => o.journey.owner)).toEqual(Array(3).fill(started[0]!.journey.owner));
+    expect(await journeys.begin(k, {}, { force: true, owner: 'forced' })).toMatchObject({ kind: 'in_progress' });
+  });
+
+  it('takes over a gone owner with force as without, and never asks about a lapsed lease', async () => {
+    const clock = manualClock();
+    let asked = 0;
+    const journeys = new JourneyController(store, { leaseMs: 60_000, clock, ownerGone: () => (asked++, 'gone') });
+    const k = key();
+    await journeys.begin(k, {}, { force: false, owner: 'crashed' });
+    expect(await journeys.begin(k, {}, { force: true, owner: 'forced' })).toMatchObject({ kind: 'started', journey: { retry_count: 1 } });
+    expect(asked).toBe(1);
+    clock.advance(61_000);
+    const after = await journeys.begin(k, {}, { force: false, owner: 'later' });
+    expect(after).toMatchObject({
+      kind: 'started',
+      journey: { retry_count: 2, error: expect.stringContaining('Lease of forced expired') },
+    });
+    expect(asked).toBe(1);
+    expect(after.journey.metadata).toBeUndefined();
+  });
+
   it('never turns a COMPLETED journey into FAILED', async () => {
     const journeys = new JourneyController(store);
     const k = key();
