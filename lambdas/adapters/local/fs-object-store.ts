@@ -78,8 +78,12 @@ export class FsObjectStore implements ObjectStore {
       if (entry.isDirectory()) {
         if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await this.walk(full, prefix, out);
       } else if (entry.isFile() && key.startsWith(prefix) && !entry.name.endsWith(TEMP_SUFFIX)) {
-        const s = await stat(full);
-        out.push({ key, size: s.size, lastModified: s.mtime });
+        // Deleted by another writer between the directory read and now: a listing of S3 would not show it either.
+        const s = await stat(full).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return undefined;
+          throw err;
+        });
+        if (s) out.push({ key, size: s.size, lastModified: s.mtime });
       }
     }
   }
