@@ -101,6 +101,27 @@ export interface RunOptions {
   onNotify?: (message: unknown, subject?: string) => void;
   /** Milliseconds between retries [50]: the definition's back-off is minutes, a laptop run should not wait. */
   retryDelayMs?: number;
+  /**
+   * Runs the consolidate Glue job as glue:startJobRun.sync does: resolves with the run (Glue's JobRun) once
+   * it ended, and a run that did not succeed fails the task with States.TaskFailed. Without it a Glue task
+   * fails the execution: there is no Glue locally (the local runtime has no Glue runner, so it never hands
+   * a partition to Glue).
+   */
+  glue?: (request: GlueJobRunRequest) => Promise<GlueJobRun>;
+}
+
+/** What the Glue task starts the job with: its name and arguments (`--spec_uri`). */
+export interface GlueJobRunRequest {
+  JobName: string;
+  Arguments: Record<string, string>;
+}
+
+/** The part of Glue's JobRun the state machine reads. */
+export interface GlueJobRun {
+  Id: string;
+  JobRunState: string;
+  ErrorMessage?: string;
+  [key: string]: unknown;
 }
 
 export type LocalRunOutcome =
@@ -110,7 +131,8 @@ export type LocalRunOutcome =
  * Runs one execution. Each Lambda task state is bound by its state name to the step its FunctionName
  * designates, and sees exactly what the Lambda integration would: the task's Payload in, and back out
  * an integration result `{Payload, StatusCode, ExecutedVersion}`; an error keeps its name (so Retry and
- * Catch match as in AWS) and carries Lambda's JSON cause.
+ * Catch match as in AWS) and carries Lambda's JSON cause. The SNS task goes to `onNotify`, the Glue task
+ * to `glue`. Every task's TimeoutSeconds applies as in AWS (the definition sets one on each).
  */
 export async function runPipeline(
   pipeline: SynthesizedPipeline,
@@ -140,6 +162,19 @@ export async function runPipeline(
         const { Message, Subject } = taskInput as { Message: unknown; Subject?: string };
         options.onNotify?.(Message, Subject);
         return { MessageId: randomUUID() };
+      };
+    } else if (state.Resource.endsWith(':glue:startJobRun.sync')) {
+      handlers[stateName] = async (taskInput) => {
+        const request = taskInput as unknown as GlueJobRunRequest;
+        if (!options.glue)
+          throw namedError(
+            'States.TaskFailed',
+            `State "${stateName}" starts the Glue job ${request.JobName}, and Glue is not available locally; set the consolidation's engine to "lambda" (or "auto" under its glueThreshold) to run it here`,
+          );
+        const run = await options.glue(structuredClone(request));
+        // As the .sync integration: a run that ended in any state but SUCCEEDED fails the task, with the run as the cause.
+        if (run.JobRunState !== 'SUCCEEDED') throw namedError('States.TaskFailed', JSON.stringify(run));
+        return JSON.parse(JSON.stringify(run)) as JSONValue;
       };
     } else {
       throw new Error(`State "${stateName}" uses ${state.Resource}, which the local run cannot bind`);
@@ -205,9 +240,14 @@ async function forward(events: AsyncGenerator<object>, onEvent: (e: LocalEvent, 
 /** The error a Lambda function's failure surfaces as (lambdas/handlers/lambda-handler.ts): its name, and a JSON cause like Lambda's. */
 function lambdaError(err: unknown): Error {
   const source = toStepFunctionsError(err);
-  const wrapped = new Error(JSON.stringify({ errorType: source.name, errorMessage: source.message }));
-  wrapped.name = source.name;
-  return wrapped;
+  return namedError(source.name, JSON.stringify({ errorType: source.name, errorMessage: source.message }));
+}
+
+/** An error as Step Functions names it (Retry and Catch match the name), with its cause as the message. */
+function namedError(name: string, cause: string): Error {
+  const error = new Error(cause);
+  error.name = name;
+  return error;
 }
 
 interface TaskState {

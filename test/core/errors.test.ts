@@ -47,13 +47,12 @@ const EXPECTED: Record<string, 'permanent' | 'transient' | 'per instance' | 'bas
   ConsolidationNotFoundError: 'permanent',
   UnresolvableLocationError: 'permanent',
   GlueRunnerMissingError: 'permanent',
+  GlueOutputError: 'permanent',
   ObjectNotFoundError: 'permanent',
   ObjectExistsError: 'permanent',
   InvalidObjectKeyError: 'permanent',
   CatalogTableNotFoundError: 'permanent',
   SecretNotFoundError: 'permanent',
-  GlueJobStillRunningError: 'transient',
-  GlueJobFailedError: 'permanent',
   StepEventError: 'permanent',
   MissingEnvironmentError: 'permanent',
   S3OperationError: 'per instance',
@@ -66,6 +65,7 @@ const EXPECTED: Record<string, 'permanent' | 'transient' | 'per instance' | 'bas
   LocalCatalogError: 'permanent',
   ConfigFileError: 'permanent',
   GlueScriptMissingError: 'permanent',
+  GlueJobLimitError: 'permanent',
 };
 
 /** Source modules whose exports are walked: everything but entry points that run on import. */

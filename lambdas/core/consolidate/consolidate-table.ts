@@ -1,7 +1,9 @@
 // Consolidates one gold partition in three phases: choosing the engine (the TypeScript engine in this
 // Lambda, or the Glue job above the threshold), running it (snappy Parquet under a new run folder, null-key
 // rows quarantined), and publishing (the catalog partition switched to the new folder, then the congregado
-// saved). Its processing log line and metrics go out like ingest's and refine's.
+// saved). A partition for Glue is handed back to the state machine, which runs the job and waits for it, then
+// calls again (phase 'glue-output') to read the job's output back and publish it. Its processing log line and
+// metrics go out like ingest's and refine's.
 import { findSource, PARTITION_COLUMN, type ConsolidationConfig } from '../config.js';
 import { cellAt } from '../columnar/columns.js';
 import { parquetFooter, readColumns } from '../columnar/reader.js';
@@ -13,40 +15,39 @@ import { clearFolder, folderUri, locationIn, publishPartition, withSlash } from 
 import { goldColumns, ORIGIN_COLUMN } from '../lake/tables.js';
 import { failedStepRecord, logProcessamento, toStepRecord } from '../processing-log.js';
 
-import { CatalogTableNotFoundError, GlueJobStillRunningError } from '../../ports/errors.js';
+import { CatalogTableNotFoundError, ObjectNotFoundError } from '../../ports/errors.js';
 import type { GlueConsolidationRunner, GlueConsolidationSpec } from '../../ports/glue-runner.js';
 import type { ObjectInfo, ObjectStore } from '../../ports/object-store.js';
 
 import { consolidate, type OriginTable, type QuarantinedRow } from './engine.js';
-import { ConsolidationNotFoundError, GlueRunnerMissingError, UnresolvableLocationError } from './errors.js';
+import { ConsolidationNotFoundError, GlueOutputError, GlueRunnerMissingError, UnresolvableLocationError } from './errors.js';
 import type { ConsolidationRules } from './spec.js';
 import { consolidationCountsSql, consolidationSql, quarantineSql } from './sql.js';
-import type { ConsolidateTableDeps, ConsolidateTableRequest, ConsolidateTableResult, StoreLocation } from './types.js';
+import type { ConsolidateTableDeps, ConsolidateTableRequest, ConsolidateTableResult, GlueHandoff, StoreLocation } from './types.js';
 
 /** The file name of each part written by a consolidation. */
 const PART_FILE = 'part-00000.snappy.parquet';
 const SUMMARY_FILE = '_summary.json';
 
-/** The longest one call waits on a Glue run before handing back to the state machine. */
-export const GLUE_WAIT_MS = 4 * 60_000;
-/** Time kept for what follows the wait (catalog switch, congregado) before the invocation times out. */
-const AFTER_GLUE_MS = 60_000;
-
-/** How long a Glue wait may last in this invocation: at most GLUE_WAIT_MS, and a minute short of its timeout. */
-export function glueWaitMs(remainingTimeMs?: () => number): number {
-  if (!remainingTimeMs) return GLUE_WAIT_MS;
-  return Math.max(0, Math.min(GLUE_WAIT_MS, remainingTimeMs() - AFTER_GLUE_MS));
-}
-
-export async function consolidateTable(deps: ConsolidateTableDeps, request: ConsolidateTableRequest): Promise<ConsolidateTableResult> {
+/** Consolidates a partition here, or hands it to Glue; with phase 'glue-output', publishes what the Glue run wrote. */
+export async function consolidateTable(
+  deps: ConsolidateTableDeps,
+  request: ConsolidateTableRequest,
+): Promise<ConsolidateTableResult | GlueHandoff> {
   const clock = deps.clock ?? (() => new Date());
   const started = clock();
   const source = `${request.database}.${request.tabela}`;
   try {
-    const job = await prepare(deps, request);
-    const engine = await chooseEngine(deps, job);
-    const written = engine.engine === 'glue' ? await runOnGlue(engine.glue, deps, job) : await runInLambda(deps, job, engine.loaded);
-    const result = await publish(deps, job, engine.engine, written, clock);
+    const job = target(deps, request);
+    let result: ConsolidateTableResult;
+    if (request.phase === 'glue-output') {
+      result = await publish(deps, job, 'glue', await readGlueOutput(deps, job), clock);
+    } else {
+      const engine = await chooseEngine(deps, job, await silverInputs(deps, job.consolidation, request.anomesdia));
+      // Not logged as a consolidation yet: the line goes out when the Glue output is published.
+      if (engine.engine === 'glue') return await handOffToGlue(engine.glue, deps, job);
+      result = await publish(deps, job, 'lambda', await runInLambda(deps, job, engine.loaded), clock);
+    }
     logProcessamento(
       deps.log,
       deps.metrics,
@@ -64,28 +65,25 @@ export async function consolidateTable(deps: ConsolidateTableDeps, request: Cons
     );
     return result;
   } catch (err) {
-    // A Glue run still going is not a failure: the state machine calls again.
-    if (!(err instanceof GlueJobStillRunningError))
-      logProcessamento(
-        deps.log,
-        deps.metrics,
-        failedStepRecord('consolidate', source, err, { started_at: started.toISOString(), ended_at: clock().toISOString() }),
-      );
+    logProcessamento(
+      deps.log,
+      deps.metrics,
+      failedStepRecord('consolidate', source, err, { started_at: started.toISOString(), ended_at: clock().toISOString() }),
+    );
     throw err;
   }
 }
 
-/** What one partition's consolidation works on: its config, gold columns, silver inputs and output folder. */
+/** What one partition's consolidation works on: its config, gold columns and output folder. */
 interface PartitionJob {
   request: ConsolidateTableRequest;
   consolidation: ConsolidationConfig;
   name: string;
   columns: TableColumn[];
-  inputs: InputFile[];
   output: OutputLocation;
 }
 
-async function prepare(deps: ConsolidateTableDeps, request: ConsolidateTableRequest): Promise<PartitionJob> {
+function target(deps: ConsolidateTableDeps, request: ConsolidateTableRequest): PartitionJob {
   const consolidation = deps.config.consolidations.find((c) => c.database === request.database && c.tabela_consolidada === request.tabela);
   if (!consolidation) throw new ConsolidationNotFoundError(request.database, request.tabela, deps.config);
   return {
@@ -93,7 +91,6 @@ async function prepare(deps: ConsolidateTableDeps, request: ConsolidateTableRequ
     consolidation,
     name: `${consolidation.database}.${consolidation.tabela_consolidada}`,
     columns: goldColumns(deps.config, consolidation).filter((c) => c.name !== ORIGIN_COLUMN),
-    inputs: await silverInputs(deps, consolidation, request.anomesdia),
     output: outputLocation(deps, consolidation, request),
   };
 }
@@ -110,8 +107,8 @@ interface LoadedFile {
  * Glue when the config says so, or (engine auto) when the inputs pass the glueThreshold in bytes, or in
  * rows once loaded; the Lambda engine otherwise, with the files it loaded to count the rows.
  */
-async function chooseEngine(deps: ConsolidateTableDeps, job: PartitionJob): Promise<EngineChoice> {
-  const { consolidation, inputs } = job;
+async function chooseEngine(deps: ConsolidateTableDeps, job: PartitionJob, inputs: InputFile[]): Promise<EngineChoice> {
+  const { consolidation } = job;
   const bytes = inputs.reduce((n, f) => n + f.size, 0);
   const glue = (reason: string): EngineChoice => {
     if (!deps.glue) throw new GlueRunnerMissingError(job.name, reason);
@@ -273,7 +270,7 @@ async function runInLambda(deps: ConsolidateTableDeps, job: PartitionJob, loaded
   const bytes = writeColumns(result.table);
   await output.store.put(`${output.key}${PART_FILE}`, bytes, { contentType: 'application/vnd.apache.parquet' });
   await clearFolder(output.store, output.key, new Set([`${output.key}${PART_FILE}`]));
-  if (result.quarantined.length > 0) await quarantine(deps.gold, consolidation, request, result.quarantined);
+  if (result.quarantined.length > 0) await quarantine(deps.gold, consolidation, request, columns, result.quarantined);
   return {
     rows_read: result.rows_read,
     rows_written: result.table.rowCount,
@@ -283,8 +280,8 @@ async function runInLambda(deps: ConsolidateTableDeps, job: PartitionJob, loaded
   };
 }
 
-/** The Glue job over the silver tables, running the SQL the generator writes for Spark; reads back its summary and a sample. */
-async function runOnGlue(glue: GlueConsolidationRunner, deps: ConsolidateTableDeps, job: PartitionJob): Promise<Written> {
+/** The Glue job over the silver tables, running the SQL the generator writes for Spark: its spec, for the state machine to start. */
+async function handOffToGlue(glue: GlueConsolidationRunner, deps: ConsolidateTableDeps, job: PartitionJob): Promise<GlueHandoff> {
   const { consolidation, columns, request, output } = job;
   const sources = consolidation.origens.map((origem) => {
     const table = silverTable(deps.config, findSource(deps.config, origem));
@@ -304,39 +301,85 @@ async function runOnGlue(glue: GlueConsolidationRunner, deps: ConsolidateTableDe
     output_location: output.uri,
     columns: [...columns.map((c) => c.name), ORIGIN_COLUMN],
   };
-  await glue.run(spec, { attempt: request.attempt, waitMs: glueWaitMs(request.remainingTimeMs) });
-  const summary = JSON.parse(new TextDecoder().decode(await output.store.get(`${output.key}${SUMMARY_FILE}`))) as {
-    rows_read: number;
-    rows_written: number;
-    rows_invalid: number;
-  };
-  // The content hash covers the job's files in key order; the sample comes from the first file.
+  return { anomesdia: request.anomesdia, engine: 'glue', glue: await glue.prepare(spec) };
+}
+
+/**
+ * Spark's rule for the files of an output folder that hold data: not a marker or a side file (`_SUCCESS`,
+ * `_summary.json`, `_temporary/`, `.part-….crc`: a name starting with `_` or `.`) nor a copy in progress.
+ */
+export function isDataFile(key: string): boolean {
+  const name = key.slice(key.lastIndexOf('/') + 1);
+  return name !== '' && !name.startsWith('_') && !name.startsWith('.') && !name.endsWith('._COPYING_');
+}
+
+/**
+ * What a succeeded Glue run wrote: its `_summary.json`, checked against the rows its Parquet files hold; the
+ * content hash over the files in key order, the sample from the first (read as the Lambda reads any Parquet).
+ */
+async function readGlueOutput(deps: ConsolidateTableDeps, job: PartitionJob): Promise<Written> {
+  const { output } = job;
+  let summaryText: string;
+  try {
+    summaryText = new TextDecoder().decode(await output.store.get(`${output.key}${SUMMARY_FILE}`));
+  } catch (err) {
+    if (err instanceof ObjectNotFoundError) throw new GlueOutputError(output.uri, `has no ${SUMMARY_FILE}, which the job writes last`);
+    throw err;
+  }
+  const summary = JSON.parse(summaryText) as { rows_read: number; rows_written: number; rows_invalid: number };
   const hash: string[] = [];
   let sample: Record<string, unknown>[] = [];
-  for await (const object of output.store.list(output.key)) {
-    if (!object.key.endsWith('.parquet')) continue;
-    const bytes = await output.store.get(object.key);
+  let rows = 0;
+  const files: string[] = [];
+  // The folder's own files only: `_temporary/` (a commit in progress or abandoned) and any subfolder hold no committed data.
+  for await (const object of output.store.list(output.key))
+    if (!object.key.slice(output.key.length).includes('/') && isDataFile(object.key)) files.push(object.key);
+  for (const key of files.sort()) {
+    const bytes = await output.store.get(key);
+    const file = output.store.uri(key);
+    rows += Number(parquetFooter(bytes, file).num_rows);
     hash.push(sha256Hex(bytes));
-    if (sample.length === 0) {
-      const table = readColumns(bytes, { file: output.store.uri(object.key) });
-      sample = sampleRows(table, deps.config.limits.congregadoSampleRows);
-    }
+    if (sample.length === 0) sample = sampleRows(readColumns(bytes, { file }), deps.config.limits.congregadoSampleRows);
   }
+  if (rows !== summary.rows_written)
+    throw new GlueOutputError(
+      output.uri,
+      `holds ${rows} rows in ${files.length} Parquet file(s), but its ${SUMMARY_FILE} says ${summary.rows_written}`,
+    );
   return { ...summary, content_hash: sha256Hex(hash.join('\n')), sample };
 }
 
+/**
+ * The null-key rows as JSON lines, one `{origem, reason, row}` a line, in `<quarantinePrefix>/part-00000.json`;
+ * the Glue job writes the same lines into the same folder (glue-scripts/consolidate_job.py, quarantine_rows).
+ */
 async function quarantine(
   gold: ObjectStore,
   consolidation: ConsolidationConfig,
   request: ConsolidateTableRequest,
+  columns: TableColumn[],
   rows: QuarantinedRow[],
 ): Promise<void> {
-  const key = `${quarantinePrefix(consolidation, request)}.ndjson`;
-  const lines = rows.map((q) => JSON.stringify({ origem: q.origem, reason: q.reason, row: jsonRow(q.row, undefined) }));
+  const key = `${quarantinePrefix(consolidation, request)}/part-00000.json`;
+  const lines = rows.map((q) => JSON.stringify({ origem: q.origem, reason: q.reason, row: quarantineRow(q.row, columns) }));
   await gold.put(key, `${lines.join('\n')}\n`, { contentType: 'application/x-ndjson' });
 }
 
-/** `_quarantine/<database>/<tabela>/anomesdia=<day>/run=<runId>`: `.ndjson` from the Lambda, a folder of JSON parts from Glue. */
+/**
+ * A quarantined row as both engines write it: every gold column in order, null kept; timestamps as
+ * ISO-8601 UTC to the millisecond (`2024-03-14T10:15:30.123Z`), dates as `YYYY-MM-DD`, numbers as JSON numbers.
+ */
+export function quarantineRow(row: Record<string, CellValue>, columns: TableColumn[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of columns) {
+    const v = row[c.name] ?? null;
+    const ms = v instanceof Date ? v.getTime() : typeof v === 'number' && (c.type === 'timestamp' || c.type === 'date') ? v : undefined;
+    out[c.name] = ms === undefined ? v : c.type === 'date' ? new Date(ms).toISOString().slice(0, 10) : new Date(ms).toISOString();
+  }
+  return out;
+}
+
+/** `_quarantine/<database>/<tabela>/anomesdia=<day>/run=<runId>`: the folder of the partition's null-key rows, from either engine. */
 function quarantinePrefix(consolidation: ConsolidationConfig, request: ConsolidateTableRequest): string {
   return `_quarantine/${consolidation.database}/${consolidation.tabela_consolidada}/${PARTITION_COLUMN}=${request.anomesdia}/run=${request.runId}`;
 }
@@ -361,10 +404,10 @@ function sampleRows(table: FlatTable, limit: number): Record<string, unknown>[] 
   return rows;
 }
 
-function jsonRow(row: Record<string, CellValue>, types: Map<string, string> | undefined): Record<string, unknown> {
+function jsonRow(row: Record<string, CellValue>, types: Map<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) {
-    const type = types?.get(k);
+    const type = types.get(k);
     out[k] =
       v instanceof Date
         ? v.toISOString()

@@ -1,7 +1,7 @@
 // The consolidation stage's inputs, dependencies and results.
 import type { Catalog } from '../../ports/catalog.js';
 import type { CongregadoStore } from '../../ports/state-stores.js';
-import type { GlueConsolidationRunner } from '../../ports/glue-runner.js';
+import type { GlueConsolidationRunner, GlueRunRequest } from '../../ports/glue-runner.js';
 import type { MetricsSink, ProcessingLogger } from '../processing-log.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { PipelineConfig } from '../config.js';
@@ -25,10 +25,18 @@ export interface ConsolidateTableRequest {
   database: string;
   tabela: string;
   anomesdia: string;
-  /** The attempt (execution) this call belongs to: a retry of it resumes the Glue run it started. */
-  attempt?: string;
-  /** Milliseconds left in this invocation, when a Lambda runs it: bounds the wait on a Glue run. */
-  remainingTimeMs?: () => number;
+  /**
+   * 'consolidate' [default]: consolidate in this Lambda, or hand the partition to Glue (a GlueHandoff);
+   * 'glue-output': the Glue run the handoff asked for succeeded, read its output back and publish it.
+   */
+  phase?: 'consolidate' | 'glue-output';
+}
+
+/** A partition handed to Glue: the state machine starts the run with `glue`, waits, then asks for phase 'glue-output'. */
+export interface GlueHandoff {
+  anomesdia: string;
+  engine: 'glue';
+  glue: GlueRunRequest;
 }
 
 export interface ConsolidateTableResult {
