@@ -124,8 +124,16 @@ export interface GlueJobRun {
   [key: string]: unknown;
 }
 
-export type LocalRunOutcome =
-  { status: 'SUCCEEDED'; output: unknown; executionId: string } | { status: 'FAILED'; error: string; cause: string; executionId: string };
+/** The largest payload one state carried: its input, its output, or a task's raw result (a Lambda's response, say). */
+export interface LargestState {
+  state: string;
+  what: 'input' | 'output' | 'task result';
+  bytes: number;
+}
+
+export type LocalRunOutcome = (
+  { status: 'SUCCEEDED'; output: unknown; executionId: string } | { status: 'FAILED'; error: string; cause: string; executionId: string }
+) & { largestState?: LargestState };
 
 /**
  * Runs one execution. Each Lambda task state is bound by its state name to the step its FunctionName
@@ -141,6 +149,21 @@ export async function runPipeline(
   options: RunOptions = {},
 ): Promise<LocalRunOutcome> {
   const machine = new StateMachine(pipeline.definition);
+  // Step Functions fails an execution whose state input or output, or a task's result, is above 256 KB: so does the local run.
+  let overLimit: { error: string; cause: string } | undefined;
+  let largestState: LargestState | undefined;
+  let abort = () => {};
+  const measure = (state: string, what: LargestState['what'], data: unknown) => {
+    const bytes = Buffer.byteLength(JSON.stringify(data ?? null), 'utf8');
+    if (!largestState || bytes > largestState.bytes) largestState = { state, what, bytes };
+    if (!overLimit && bytes > STATE_DATA_LIMIT_BYTES) {
+      overLimit = {
+        error: 'States.DataLimitExceeded',
+        cause: `The ${what} of state "${state}" is ${bytes} bytes, above the ${STATE_DATA_LIMIT_BYTES} bytes Step Functions allows`,
+      };
+      abort();
+    }
+  };
   const handlers: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
   for (const [stateName, state] of allTaskStates(pipeline.definition)) {
@@ -152,7 +175,13 @@ export async function runPipeline(
         if (!step) throw new Error(`State "${stateName}" invokes ${FunctionName}, which is not a pipeline step`);
         try {
           const result = await STEPS[step](structuredClone(Payload), runtime);
-          return { ExecutedVersion: '$LATEST', StatusCode: 200, Payload: JSON.parse(JSON.stringify(result ?? null)) } as JSONValue;
+          const integration = {
+            ExecutedVersion: '$LATEST',
+            StatusCode: 200,
+            Payload: JSON.parse(JSON.stringify(result ?? null)) as unknown,
+          };
+          measure(stateName, 'task result', integration);
+          return integration as JSONValue;
         } catch (err) {
           throw lambdaError(err);
         }
@@ -185,33 +214,24 @@ export async function runPipeline(
     overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
     context: { Execution: { Id: executionId, Name: executionId.split(':').at(-1) } },
   });
-  let overLimit: { error: string; cause: string } | undefined;
+  abort = () => execution.abort();
   const listening = forward(execution.eventLogs, (event, raw) => {
-    // Step Functions fails an execution whose state input or output is above 256 KB: so does the local run.
     const state = raw.state as { name?: string; input?: unknown; output?: unknown } | undefined;
-    if (!overLimit && state && (event.type === 'StateEntered' || event.type === 'StateExited')) {
-      const [what, data] = event.type === 'StateEntered' ? ['input', state.input] : ['output', state.output];
-      const bytes = Buffer.byteLength(JSON.stringify(data ?? null), 'utf8');
-      if (bytes > STATE_DATA_LIMIT_BYTES) {
-        overLimit = {
-          error: 'States.DataLimitExceeded',
-          cause: `The ${what} of state "${state.name}" is ${bytes} bytes, above the ${STATE_DATA_LIMIT_BYTES} bytes Step Functions allows`,
-        };
-        execution.abort();
-      }
-    }
+    if (state?.name && event.type === 'StateEntered') measure(state.name, 'input', state.input);
+    if (state?.name && event.type === 'StateExited') measure(state.name, 'output', state.output);
     options.onEvent?.(event);
   });
   try {
     const output = await execution.result;
     await listening;
-    return { status: 'SUCCEEDED', output, executionId };
+    if (overLimit) return { status: 'FAILED', ...overLimit, executionId, largestState };
+    return { status: 'SUCCEEDED', output, executionId, largestState };
   } catch (err) {
     await listening.catch(() => undefined);
-    if (overLimit) return { status: 'FAILED', ...overLimit, executionId };
+    if (overLimit) return { status: 'FAILED', ...overLimit, executionId, largestState };
     if (err instanceof ExecutionError) {
       const cause = (err as Error & { cause?: { name?: string; message?: string } }).cause;
-      return { status: 'FAILED', error: cause?.name ?? 'Error', cause: cause?.message ?? err.message, executionId };
+      return { status: 'FAILED', error: cause?.name ?? 'Error', cause: cause?.message ?? err.message, executionId, largestState };
     }
     throw err;
   }

@@ -215,7 +215,7 @@ describe('the synthesized definition run locally', () => {
     const outcome = await runPipeline(pipeline, runtime, { mode: 'daily', sources: ['sor'] });
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
     expect((outcome as { cause: string }).cause).toMatch(
-      /^The output of state "Ingest" is \d+ bytes, above the 262144 bytes Step Functions allows$/,
+      /^The task result of state "Ingest" is \d+ bytes, above the 262144 bytes Step Functions allows$/,
     );
   });
 

@@ -22,34 +22,7 @@ import { goldColumns } from '../../../lambdas/core/lake/tables.js';
 import type { GlueHandoff } from '../../../lambdas/core/consolidate/types.js';
 import { keyIn, readSpec, writeGlueRun } from '../../support/glue-run.js';
 import type { SparkTimestampType } from '../../support/spark-parquet.js';
-import type { CongregadoInput, CongregadoRecord, CongregadoStore } from '../../../lambdas/ports/state-stores.js';
-
-class MemoryCongregados implements CongregadoStore {
-  readonly saved: CongregadoInput[] = [];
-  private records = new Map<string, CongregadoRecord>();
-  async save(input: CongregadoInput) {
-    this.saved.push(input);
-    const id = `${input.database}_${input.tabela_consolidada}`;
-    const previous = this.records.get(id);
-    const record: CongregadoRecord = {
-      ...input,
-      id,
-      idempotency_key: input.content_hash,
-      version: (previous?.version ?? 0) + 1,
-      created_at: 'x',
-      updated_at: 'x',
-      metadata: input.metadata ?? {},
-    };
-    this.records.set(id, record);
-    return { record, created: true };
-  }
-  async get(id: string) {
-    return this.records.get(id);
-  }
-  async list() {
-    return [...this.records.values()];
-  }
-}
+import { MemoryCongregados } from '../../support/memory-congregados.js';
 
 const DAY = '20240119';
 const GOLD = { db: 'db_batch', table: 'tbl_processado_operacao_consolidada_n1' };
