@@ -130,10 +130,10 @@ export class PipelineFunctionsConstruct extends Construct {
       complete: make('complete', 512, Duration.seconds(60)),
       fail: make('fail', 256, Duration.seconds(30)),
     };
-    this.grant(config, lake, props.glueJob);
+    this.grant(config, lake);
   }
 
-  private grant(config: PipelineConfig, lake: PipelineDataLake, glueJob: ConsolidateGlueJobRef | undefined): void {
+  private grant(config: PipelineConfig, lake: PipelineDataLake): void {
     const f = this.functions;
     for (const fn of Object.values(f)) lake.journeyTable.grantReadWriteData(fn);
     lake.watermarkTable.grantReadData(f.plan);
@@ -188,14 +188,8 @@ export class PipelineFunctionsConstruct extends Construct {
         }),
       );
     }
-    if (glueJob) {
-      f.consolidate.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'],
-          resources: [glueJob.jobArn],
-        }),
-      );
-    }
+    // No Glue job action for the consolidate function: it only writes a run's spec (into the gold bucket), and the
+    // state machine starts the run and waits for it (glue:startJobRun.sync, granted to the state machine's role).
 
     const secrets = [...new Set(config.sources.flatMap((s) => (s.http?.authSecretName ? [s.http.authSecretName] : [])))];
     if (secrets.length > 0) {
