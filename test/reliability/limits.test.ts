@@ -55,32 +55,25 @@ async function runLargest(config: PipelineConfig): Promise<LocalRunOutcome> {
   // Late events: Refine writes a few partitions outside the window, and each gets its gold partition too.
   const late = Array.from({ length: 5 }, (_, i) => addDays(from, -1 - i).replaceAll('-', ''));
   const base = memoryRuntime(config);
+  // The largest summary a source step returns: every count at nine digits, the most objects it lists, a long message.
+  const summary = (layer: string, source: string, window: { anomesdias: string[] }, anomesdias: string[]) => ({
+    source,
+    rows_read: 987_654_321,
+    rows_written: 987_654_000,
+    rows_invalid: 321,
+    anomesdias,
+    objects: Array.from({ length: MAX_OBJECTS_LISTED }, (_, i) => uri(layer, source, window.anomesdias[i]!, i)),
+    objects_total: days * 3,
+    duration_ms: 899_999,
+    message: text(300),
+  });
   const { runtime } = memoryRuntime(config, {
     async ingest(request) {
-      const summary = await base.runtime.ingest(request);
-      return {
-        ...summary,
-        rows_read: 987_654_321,
-        rows_written: 987_654_321,
-        anomesdias: request.window.anomesdias,
-        objects: Array.from({ length: MAX_OBJECTS_LISTED }, (_, i) => uri('bronze', request.source, request.window.anomesdias[i]!, i)),
-        objects_total: days * 3,
-        duration_ms: 899_999,
-        message: text(300),
-      };
+      const { watermark_candidate } = await base.runtime.ingest(request);
+      return { ...summary('bronze', request.source, request.window, request.window.anomesdias), watermark_candidate };
     },
     async refine(request) {
-      return {
-        source: request.source,
-        rows_read: 987_654_321,
-        rows_written: 987_654_000,
-        rows_invalid: 321,
-        anomesdias: [...late, ...(request.ingest.anomesdias ?? [])],
-        objects: Array.from({ length: MAX_OBJECTS_LISTED }, (_, i) => uri('silver', request.source, request.window.anomesdias[i]!, i)),
-        objects_total: days * 2,
-        duration_ms: 899_999,
-        message: text(300),
-      };
+      return summary('silver', request.source, request.window, [...late, ...(request.ingest.anomesdias ?? [])]);
     },
     async consolidatePartition(request) {
       return {
