@@ -35,9 +35,9 @@ export interface PipelineStackProps extends StackProps {
   readonly glueWorkers?: Pick<ConsolidateGlueJobProps, 'workerType' | 'numberOfWorkers'>;
 }
 
-/** Whether some consolidation may run on Glue, so that the stack needs the Glue job. */
-function needsGlueJob(config: PipelineConfig): boolean {
-  return config.consolidations.some((c) => c.engine === 'glue' || c.engine === 'auto');
+/** Whether a consolidation may run on Glue; when one may, the stack needs the Glue job. */
+function mayRunOnGlue(c: PipelineConfig['consolidations'][number]): boolean {
+  return c.engine === 'glue' || c.engine === 'auto';
 }
 
 const REPOSITORY_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -67,7 +67,7 @@ export class PipelineStack extends Stack {
       enforceSSL: true,
     });
 
-    if (needsGlueJob(config)) {
+    if (config.consolidations.some(mayRunOnGlue)) {
       const root = props.projectRoot ?? REPOSITORY_ROOT;
       this.glueJob = new ConsolidateGlueJob(this, 'ConsolidateJob', {
         config,
@@ -75,6 +75,8 @@ export class PipelineStack extends Stack {
         silverBucket: props.dataLake.silverBucket,
         goldBucket: props.dataLake.goldBucket,
         silverDatabase: props.dataLake.silverDatabase,
+        timeout: Duration.minutes(config.limits.glueJobTimeoutMinutes),
+        maxConcurrentRuns: config.limits.glueMaxConcurrentRuns,
         ...props.glueWorkers,
       });
     }
@@ -84,15 +86,29 @@ export class PipelineStack extends Stack {
       glueJob: this.glueJob,
       projectRoot: props.projectRoot,
     });
+    const fns = this.functions.functions;
     this.pipeline = new PipelineStateMachine(this, 'StateMachine', {
-      functions: this.functions.functions,
+      functions: fns,
+      functionTimeouts: {
+        plan: fns.plan.timeout!,
+        ingest: fns.ingest.timeout!,
+        refine: fns.refine.timeout!,
+        consolidate: fns.consolidate.timeout!,
+        complete: fns.complete.timeout!,
+        fail: fns.fail.timeout!,
+      },
       topic: this.topic,
       concurrency: config.limits.sourceConcurrency,
       partitionConcurrency: config.limits.partitionConcurrency,
       disposable: config.storage.disposable,
       timeout: Duration.hours(6),
-      // Called again every minute while a Glue run goes on, for as long as the job's own timeout.
-      glueWait: this.glueJob ? { interval: Duration.minutes(1), maxAttempts: Math.ceil(this.glueJob.timeout.toMinutes()) + 1 } : undefined,
+      // The state machine runs the job and waits for it; synth fails if one execution may ask for more runs than it allows.
+      glue: this.glueJob && {
+        jobName: this.glueJob.jobName,
+        timeout: this.glueJob.timeout,
+        maxConcurrentRuns: this.glueJob.maxConcurrentRuns,
+        consolidations: config.consolidations.filter(mayRunOnGlue).length,
+      },
     });
     key.grant(this.pipeline.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey*');
 

@@ -101,16 +101,46 @@ export interface RunOptions {
   onNotify?: (message: unknown, subject?: string) => void;
   /** Milliseconds between retries [50]: the definition's back-off is minutes, a laptop run should not wait. */
   retryDelayMs?: number;
+  /**
+   * Runs the consolidate Glue job as glue:startJobRun.sync does: resolves with the run (Glue's JobRun) once
+   * it ended, and a run that did not succeed fails the task with States.TaskFailed. Without it a Glue task
+   * fails the execution: there is no Glue locally (the local runtime has no Glue runner, so it never hands
+   * a partition to Glue).
+   */
+  glue?: (request: GlueJobRunRequest) => Promise<GlueJobRun>;
 }
 
-export type LocalRunOutcome =
-  { status: 'SUCCEEDED'; output: unknown; executionId: string } | { status: 'FAILED'; error: string; cause: string; executionId: string };
+/** What the Glue task starts the job with: its name and arguments (`--spec_uri`). */
+export interface GlueJobRunRequest {
+  JobName: string;
+  Arguments: Record<string, string>;
+}
+
+/** The part of Glue's JobRun the state machine reads. */
+export interface GlueJobRun {
+  Id: string;
+  JobRunState: string;
+  ErrorMessage?: string;
+  [key: string]: unknown;
+}
+
+/** The largest payload one state carried: its input, its output, or a task's raw result (a Lambda's response, say). */
+export interface LargestState {
+  state: string;
+  what: 'input' | 'output' | 'task result';
+  bytes: number;
+}
+
+export type LocalRunOutcome = (
+  { status: 'SUCCEEDED'; output: unknown; executionId: string } | { status: 'FAILED'; error: string; cause: string; executionId: string }
+) & { largestState?: LargestState };
 
 /**
  * Runs one execution. Each Lambda task state is bound by its state name to the step its FunctionName
  * designates, and sees exactly what the Lambda integration would: the task's Payload in, and back out
  * an integration result `{Payload, StatusCode, ExecutedVersion}`; an error keeps its name (so Retry and
- * Catch match as in AWS) and carries Lambda's JSON cause.
+ * Catch match as in AWS) and carries Lambda's JSON cause. The SNS task goes to `onNotify`, the Glue task
+ * to `glue`. Every task's TimeoutSeconds applies as in AWS (the definition sets one on each).
  */
 export async function runPipeline(
   pipeline: SynthesizedPipeline,
@@ -119,6 +149,21 @@ export async function runPipeline(
   options: RunOptions = {},
 ): Promise<LocalRunOutcome> {
   const machine = new StateMachine(pipeline.definition);
+  // Step Functions fails an execution whose state input or output, or a task's result, is above 256 KB: so does the local run.
+  let overLimit: { error: string; cause: string } | undefined;
+  let largestState: LargestState | undefined;
+  let abort = () => {};
+  const measure = (state: string, what: LargestState['what'], data: unknown) => {
+    const bytes = Buffer.byteLength(JSON.stringify(data ?? null), 'utf8');
+    if (!largestState || bytes > largestState.bytes) largestState = { state, what, bytes };
+    if (!overLimit && bytes > STATE_DATA_LIMIT_BYTES) {
+      overLimit = {
+        error: 'States.DataLimitExceeded',
+        cause: `The ${what} of state "${state}" is ${bytes} bytes, above the ${STATE_DATA_LIMIT_BYTES} bytes Step Functions allows`,
+      };
+      abort();
+    }
+  };
   const handlers: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
   // A failed branch of a Map ends the execution while other branches' steps still run, as in AWS, where
   // their Lambdas finish on their own: the run returns only once they have, so nothing writes after it.
@@ -136,7 +181,13 @@ export async function runPipeline(
         inFlight.add(call);
         try {
           const result = await call;
-          return { ExecutedVersion: '$LATEST', StatusCode: 200, Payload: JSON.parse(JSON.stringify(result ?? null)) } as JSONValue;
+          const integration = {
+            ExecutedVersion: '$LATEST',
+            StatusCode: 200,
+            Payload: JSON.parse(JSON.stringify(result ?? null)) as unknown,
+          };
+          measure(stateName, 'task result', integration);
+          return integration as JSONValue;
         } catch (err) {
           throw lambdaError(err);
         } finally {
@@ -149,6 +200,19 @@ export async function runPipeline(
         options.onNotify?.(Message, Subject);
         return { MessageId: randomUUID() };
       };
+    } else if (state.Resource.endsWith(':glue:startJobRun.sync')) {
+      handlers[stateName] = async (taskInput) => {
+        const request = taskInput as unknown as GlueJobRunRequest;
+        if (!options.glue)
+          throw namedError(
+            'States.TaskFailed',
+            `State "${stateName}" starts the Glue job ${request.JobName}, and Glue is not available locally; set the consolidation's engine to "lambda" (or "auto" under its glueThreshold) to run it here`,
+          );
+        const run = await options.glue(structuredClone(request));
+        // As the .sync integration: a run that ended in any state but SUCCEEDED fails the task, with the run as the cause.
+        if (run.JobRunState !== 'SUCCEEDED') throw namedError('States.TaskFailed', JSON.stringify(run));
+        return JSON.parse(JSON.stringify(run)) as JSONValue;
+      };
     } else {
       throw new Error(`State "${stateName}" uses ${state.Resource}, which the local run cannot bind`);
     }
@@ -158,35 +222,26 @@ export async function runPipeline(
     overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
     context: { Execution: { Id: executionId, Name: executionId.split(':').at(-1) } },
   });
-  let overLimit: { error: string; cause: string } | undefined;
+  abort = () => execution.abort();
   const listening = forward(execution.eventLogs, (event, raw) => {
-    // Step Functions fails an execution whose state input or output is above 256 KB: so does the local run.
     const state = raw.state as { name?: string; input?: unknown; output?: unknown } | undefined;
-    if (!overLimit && state && (event.type === 'StateEntered' || event.type === 'StateExited')) {
-      const [what, data] = event.type === 'StateEntered' ? ['input', state.input] : ['output', state.output];
-      const bytes = Buffer.byteLength(JSON.stringify(data ?? null), 'utf8');
-      if (bytes > STATE_DATA_LIMIT_BYTES) {
-        overLimit = {
-          error: 'States.DataLimitExceeded',
-          cause: `The ${what} of state "${state.name}" is ${bytes} bytes, above the ${STATE_DATA_LIMIT_BYTES} bytes Step Functions allows`,
-        };
-        execution.abort();
-      }
-    }
+    if (state?.name && event.type === 'StateEntered') measure(state.name, 'input', state.input);
+    if (state?.name && event.type === 'StateExited') measure(state.name, 'output', state.output);
     options.onEvent?.(event);
   });
   try {
     const output = await execution.result;
     await listening;
     await settled();
-    return { status: 'SUCCEEDED', output, executionId };
+    if (overLimit) return { status: 'FAILED', ...overLimit, executionId, largestState };
+    return { status: 'SUCCEEDED', output, executionId, largestState };
   } catch (err) {
     await listening.catch(() => undefined);
     await settled();
-    if (overLimit) return { status: 'FAILED', ...overLimit, executionId };
+    if (overLimit) return { status: 'FAILED', ...overLimit, executionId, largestState };
     if (err instanceof ExecutionError) {
       const cause = (err as Error & { cause?: { name?: string; message?: string } }).cause;
-      return { status: 'FAILED', error: cause?.name ?? 'Error', cause: cause?.message ?? err.message, executionId };
+      return { status: 'FAILED', error: cause?.name ?? 'Error', cause: cause?.message ?? err.message, executionId, largestState };
     }
     throw err;
   }
@@ -215,9 +270,14 @@ async function forward(events: AsyncGenerator<object>, onEvent: (e: LocalEvent, 
 /** The error a Lambda function's failure surfaces as (lambdas/handlers/lambda-handler.ts): its name, and a JSON cause like Lambda's. */
 function lambdaError(err: unknown): Error {
   const source = toStepFunctionsError(err);
-  const wrapped = new Error(JSON.stringify({ errorType: source.name, errorMessage: source.message }));
-  wrapped.name = source.name;
-  return wrapped;
+  return namedError(source.name, JSON.stringify({ errorType: source.name, errorMessage: source.message }));
+}
+
+/** An error as Step Functions names it (Retry and Catch match the name), with its cause as the message. */
+function namedError(name: string, cause: string): Error {
+  const error = new Error(cause);
+  error.name = name;
+  return error;
 }
 
 interface TaskState {

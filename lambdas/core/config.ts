@@ -3,6 +3,14 @@
 import { z } from 'zod';
 import { PermanentError } from './errors.js';
 
+/**
+ * The largest execution the state machine carries within Step Functions' 256 KB a state: these many sources
+ * and consolidations, and sources x maxBackfillDays source-days (test/reliability/limits.test.ts plans it).
+ */
+export const MAX_SOURCES = 40;
+export const MAX_CONSOLIDATIONS = 20;
+export const MAX_SOURCE_DAYS = 10_000;
+
 /** Cross-field checks run even when another part is malformed, so one run lists every error. */
 const ALWAYS = { when: () => true };
 
@@ -239,8 +247,21 @@ export const LimitsSchema = z
      * 256 KB payload and its ingestion runs in one Lambda call per source. Split longer ones.
      */
     maxBackfillDays: z.number().int().min(1).max(1000).default(366),
-    /** Gold partitions of one consolidation consolidated at once (each in its own Lambda call). */
+    /**
+     * Gold partitions of one consolidation consolidated at once (each in its own Lambda call). With
+     * sourceConcurrency it bounds the Glue runs one execution may start at once: see glueMaxConcurrentRuns.
+     */
     partitionConcurrency: z.number().int().min(1).max(40).default(4),
+    /**
+     * Minutes a consolidation's Glue run may take before Glue stops it (the job's Timeout); the state machine's
+     * Glue task waits as long, and the execution (6 hours) longer.
+     */
+    glueJobTimeoutMinutes: z.number().int().min(5).max(300).default(120),
+    /**
+     * Runs of the consolidate Glue job at once (its MaxConcurrentRuns). Synth fails when one execution may ask
+     * for more: min(sourceConcurrency, consolidations that may run on Glue) x partitionConcurrency.
+     */
+    glueMaxConcurrentRuns: z.number().int().min(1).max(1000).default(16),
     httpTimeoutMs: z.number().int().positive().default(30_000),
     httpPagesInFlight: z.number().int().min(1).max(64).default(8),
     /** Guard against endless pagination. */
@@ -299,8 +320,17 @@ export const PipelineConfigSchema = z
   .object({
     /** Deployment stage, e.g. dev or prod; part of stack names. */
     stage: identifier.default('dev'),
-    sources: z.array(SourceSchema).min(1),
-    consolidations: z.array(ConsolidationSchema).default([]),
+    sources: z
+      .array(SourceSchema)
+      .min(1)
+      .max(
+        MAX_SOURCES,
+        `at most ${MAX_SOURCES} sources (the state machine's Map runs at most 40 at once); split the rest into another pipeline`,
+      ),
+    consolidations: z
+      .array(ConsolidationSchema)
+      .max(MAX_CONSOLIDATIONS, `at most ${MAX_CONSOLIDATIONS} consolidations; split the rest into another pipeline`)
+      .default([]),
     schedules: SchedulesSchema.default({
       hourly: { enabled: true, expression: 'cron(5 * * * ? *)', lagMinutes: 5 },
       daily: { enabled: true, expression: 'cron(0 2 * * ? *)' },
@@ -313,6 +343,15 @@ export const PipelineConfigSchema = z
   .superRefine((c, ctx) => {
     // Runs even when parts of the config are malformed (ALWAYS), so it reads defensively.
     if (!Array.isArray(c.sources) || !Array.isArray(c.consolidations)) return;
+    const days = c.limits?.maxBackfillDays;
+    if (typeof days === 'number' && c.sources.length * days > MAX_SOURCE_DAYS)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['limits', 'maxBackfillDays'],
+        message:
+          `${c.sources.length} sources x ${days} days is ${c.sources.length * days} source-days, above ${MAX_SOURCE_DAYS}: each source's partitions of a ` +
+          `backfill travel in the state machine's 256 KB payload; lower maxBackfillDays to ${Math.floor(MAX_SOURCE_DAYS / c.sources.length)} or split the sources into another pipeline`,
+      });
     const sources = new Map(c.sources.map((s) => [s.name, s]));
     c.sources.forEach((s, i) => {
       if (c.sources.findIndex((o) => o.name === s.name) !== i)

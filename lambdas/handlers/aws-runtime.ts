@@ -85,9 +85,8 @@ export function awsRuntime(
       sampleStore: lake.gold,
       maxItemBytes: congregadoItemBudget(config),
     }),
-    glue: jobName
-      ? new GlueJobRunner(glue, { jobName, specStore: bucket(ENV.glueSpecBucket), specPrefix: env[ENV.glueSpecPrefix] })
-      : undefined,
+    // The job is deployed (its name set) when some consolidation may run on Glue; the state machine starts its runs.
+    glue: jobName ? new GlueJobRunner({ specStore: bucket(ENV.glueSpecBucket), specPrefix: env[ENV.glueSpecPrefix] }) : undefined,
     // An output_path outside the lake is a bucket of its own (the stack grants the function its prefix).
     resolveOutput: (uri) => {
       const { bucket: name, key } = parseS3Uri(uri);

@@ -3,4 +3,4 @@ import { consolidateFunctionStep } from '../steps/consolidate.js';
 import { containerRuntime } from './aws-runtime.js';
 import { lambdaHandler } from './lambda-handler.js';
 
-export const handler = lambdaHandler('consolidate', (event, context) => consolidateFunctionStep(event, containerRuntime(), context));
+export const handler = lambdaHandler('consolidate', (event) => consolidateFunctionStep(event, containerRuntime()));

@@ -2,7 +2,6 @@
 // passed to the step, and every error surfaced to Step Functions in the one error model's form.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { describeError, isRetryable, toStepFunctionsError } from '../core/errors.js';
-import { GlueJobStillRunningError } from '../ports/errors.js';
 import type { StepContext } from '../steps/types.js';
 
 // The deployment sets POWERTOOLS_SERVICE_NAME to serviceName(config) (lib/constructs/pipeline-functions.ts).
@@ -21,12 +20,7 @@ export function lambdaHandler<T>(
       return result;
     } catch (err) {
       // Logged once here; the state machine receives the error as the function's result.
-      if (err instanceof GlueJobStillRunningError)
-        logger.info('step waiting on a Glue run; the state machine calls it again', {
-          duration_ms: Date.now() - started,
-          detail: err.message,
-        });
-      else logger.error('step failed', { duration_ms: Date.now() - started, error: describeError(err), retryable: isRetryable(err) });
+      logger.error('step failed', { duration_ms: Date.now() - started, error: describeError(err), retryable: isRetryable(err) });
       throw toStepFunctionsError(err);
     }
   };

@@ -1,4 +1,5 @@
-// The GlueConsolidationRunner port: runs a consolidation too big for a Lambda as a Glue (Spark) job.
+// The GlueConsolidationRunner port: prepares a Glue (Spark) run of a consolidation too big for a Lambda. The
+// state machine starts the run (glue:startJobRun.sync) and waits for it; no Lambda is billed while it runs.
 
 /** What the Glue job needs; written as JSON to S3 and passed as `--spec_uri` (see glue-scripts/consolidate_job.py). */
 export interface GlueConsolidationSpec {
@@ -8,9 +9,12 @@ export interface GlueConsolidationSpec {
   sql: string;
   /** Spark SQL returning one row `rows_read, rows_invalid` over the same inputs (consolidationCountsSql). */
   counts_sql: string;
-  /** Spark SQL returning the null-key rows with `origem` and `reason` (quarantineSql). */
+  /** Spark SQL returning the null-key rows: the gold columns, `origem` and `reason` (quarantineSql). */
   quarantine_sql: string;
-  /** Folder (s3://...) that receives the quarantined rows as JSON lines. */
+  /**
+   * Folder (s3://...) that receives the quarantined rows as JSON lines, one `{origem, reason, row}` object a
+   * line: the shape the Lambda engine writes too (docs/operations.md, "Gold quarantine").
+   */
   quarantine_location: string;
   /** Target gold table (physical database name) and partition. */
   database: string;
@@ -25,27 +29,15 @@ export interface GlueConsolidationSpec {
   columns: string[];
 }
 
-export interface GlueConsolidationRun {
-  jobRunId: string;
-  /** Seconds the job ran, as Glue reports it. */
-  executionTimeSeconds?: number;
-}
-
-export interface GlueRunOptions {
-  /**
-   * What this attempt belongs to (the Step Functions execution): a call with the same spec and attempt
-   * resumes the run an earlier call started instead of starting another.
-   */
-  attempt?: string;
-  /** How long this call may wait for the run before it hands back with GlueJobStillRunningError [the runner's default]. */
-  waitMs?: number;
+/** What the state machine starts the job with: the spec's URI, as the job's `--spec_uri` argument. */
+export interface GlueRunRequest {
+  spec_uri: string;
 }
 
 export interface GlueConsolidationRunner {
   /**
-   * Starts the job (or resumes waiting on the run an earlier call of the same attempt started) and waits
-   * for it. Throws GlueJobFailedError when it ends in any state but SUCCEEDED, and
-   * GlueJobStillRunningError when it is still running after the wait the runner allows: call again later.
+   * Writes the spec where the job reads it and returns what a run is started with. Writing the same spec
+   * again (a retried step) starts nothing: only the state machine starts runs.
    */
-  run(spec: GlueConsolidationSpec, options?: GlueRunOptions): Promise<GlueConsolidationRun>;
+  prepare(spec: GlueConsolidationSpec): Promise<GlueRunRequest>;
 }

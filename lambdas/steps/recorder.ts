@@ -1,14 +1,13 @@
 // The one step recorder: runs a step and records it in its journey (seed 002's log_processamento entry)
 // with the processing log's own builder, so that the journey, the log line and the metrics agree.
 import { listedObjects, stepRecord, type StageName, type StepCounts } from '../core/processing-log.js';
-import { GlueJobStillRunningError } from '../ports/errors.js';
 import type { JourneyPort } from '../ports/state-stores.js';
 import type { SourceStepSummary } from './types.js';
 
 /**
- * Runs `work` for the journey's holder `owner` and appends its step to the journey: SUCCEEDED with the
- * counts `countsOf` picks from the result, FAILED with the error, or WAITING while a Glue run goes on
- * (once, by the call that started it). The lease is renewed first, so a stale holder (another execution
+ * Runs `work` for the journey's holder `owner` and appends its step to the journey: SUCCEEDED (or the
+ * status `statusOf` gives the result: WAITING for a partition handed to Glue) with the counts `countsOf` picks
+ * from the result, or FAILED with the error. The lease is renewed first, so a stale holder (another execution
  * took the journey over) stops before it works. A failure to record a failure never hides the step's own
  * error, which the state machine retries or reports.
  */
@@ -18,6 +17,7 @@ export async function recorded<T>(
   step: { name: StageName; source: string },
   work: () => Promise<T>,
   countsOf: (result: T) => Omit<StepCounts, 'source'>,
+  statusOf: (result: T) => 'SUCCEEDED' | 'WAITING' = () => 'SUCCEEDED',
 ): Promise<T> {
   const { runId, owner } = journey;
   await journeys.renew(runId, owner);
@@ -25,13 +25,11 @@ export async function recorded<T>(
   try {
     const result = await work();
     const counts = { ...countsOf(result), source: step.source, duration_ms: undefined };
-    await journeys.recordStep(runId, owner, stepRecord(step.name, 'SUCCEEDED', counts, timing(started)));
+    await journeys.recordStep(runId, owner, stepRecord(step.name, statusOf(result), counts, timing(started)));
     return result;
   } catch (err) {
-    if (err instanceof GlueJobStillRunningError && err.resumed) throw err;
-    const status = err instanceof GlueJobStillRunningError ? 'WAITING' : 'FAILED';
     await journeys
-      .recordStep(runId, owner, stepRecord(step.name, status, { source: step.source }, timing(started), err))
+      .recordStep(runId, owner, stepRecord(step.name, 'FAILED', { source: step.source }, timing(started), err))
       .catch(() => undefined);
     throw err;
   }

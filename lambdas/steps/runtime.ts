@@ -14,7 +14,7 @@ import type { ObjectStore } from '../ports/object-store.js';
 import type { PartitionVersionStore } from '../ports/partition-versions.js';
 import type { SecretProvider } from '../ports/secrets.js';
 import type { CongregadoStore, JourneyPort, JourneyStore, WatermarkStore } from '../ports/state-stores.js';
-import type { PartitionRequest, PartitionSummary, SourceRequest, SourceStepSummary } from './types.js';
+import type { PartitionOutcome, PartitionRequest, SourceRequest, SourceStepSummary } from './types.js';
 
 /** Everything the steps use; built once per container (handlers/aws-runtime.ts) or once per local run (local/). */
 export interface PipelineRuntime {
@@ -23,7 +23,8 @@ export interface PipelineRuntime {
   watermarks: WatermarkStore;
   ingest(request: SourceRequest): Promise<SourceStepSummary>;
   refine(request: SourceRequest & { ingest: SourceStepSummary }): Promise<SourceStepSummary>;
-  consolidatePartition(request: PartitionRequest): Promise<PartitionSummary>;
+  /** Consolidates a partition, or hands it to Glue; with phase 'glue-output', publishes the Glue run's output. */
+  consolidatePartition(request: PartitionRequest): Promise<PartitionOutcome>;
   /** The instant runs are planned at. */
   now(): Date;
 }
@@ -37,7 +38,7 @@ export interface RuntimeParts {
   watermarks: WatermarkStore;
   congregados: CongregadoStore;
   versions: PartitionVersionStore;
-  /** Runs consolidations too big for one Lambda; absent locally, where every partition runs in-process. */
+  /** Prepares Glue runs of consolidations too big for one Lambda; absent locally, where every partition runs in-process. */
   glue?: GlueConsolidationRunner;
   /** Resolves an `output_path` outside the lake (another bucket) to a store and key. */
   resolveOutput?: (uri: string) => { store: ObjectStore; key: string } | undefined;

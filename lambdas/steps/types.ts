@@ -19,20 +19,39 @@ export interface SourceStepSummary {
   message?: string;
 }
 
-/** One consolidated gold partition. */
+/** One consolidated gold partition: what each partition leaves in its Map's result (so, small). */
 export interface PartitionSummary {
   anomesdia: string;
   rows_read: number;
   rows_written: number;
+  rows_invalid?: number;
+  engine?: 'lambda' | 'glue';
   congregado_version?: number;
-  location?: string;
 }
 
+/** A gold partition handed to Glue: the state machine starts the run with `glue.spec_uri` and waits for it. */
+export interface PartitionHandoff {
+  anomesdia: string;
+  glue: { spec_uri: string };
+  /** Each origin's silver version the run reads; "Publish Glue output" gets them back to publish against. */
+  inputs: Record<string, number>;
+  expected_rows?: number;
+}
+
+export type PartitionOutcome = PartitionSummary | PartitionHandoff;
+
+/** One consolidation's partitions, counted: the per-partition summaries stay behind in its Map. */
 export interface ConsolidationStepSummary {
   consolidation: string;
-  partitions: PartitionSummary[];
+  partitions: number;
+  /** Of them, consolidated by a Glue run. */
+  on_glue: number;
   rows_read: number;
   rows_written: number;
+  rows_invalid: number;
+  /** The first and last partition consolidated, when there was one. */
+  first_anomesdia?: string;
+  last_anomesdia?: string;
 }
 
 /** A source step's request, as the state machine's Map item sends it. */
@@ -48,11 +67,12 @@ export interface PartitionRequest {
   database: string;
   tabela: string;
   anomesdia: string;
-  window: RunWindow;
-  /** The Step Functions execution: a retry of the step resumes the Glue run this execution started. */
+  /** 'consolidate' [default]: here or handed to Glue; 'glue-output': publish what the Glue run wrote. */
+  phase?: 'consolidate' | 'glue-output';
+  /** The Step Functions execution this call belongs to. */
   attempt?: string;
-  /** Milliseconds left in this invocation, when a Lambda runs the step. */
-  remainingTimeMs?: () => number;
+  /** With phase 'glue-output': the handoff the Glue run was started from. */
+  handoff?: Pick<PartitionHandoff, 'inputs' | 'expected_rows'>;
 }
 
 /** The part of the invocation a step reads: Lambda's context, or nothing when the local runner calls it. */

@@ -79,6 +79,8 @@ export class ConsolidateGlueJob extends Construct implements ConsolidateGlueJobR
   readonly timeout: Duration;
   /** The continuous, output and error log groups the job writes to, and no other. */
   readonly logGroups: logs.LogGroup[];
+  /** Runs of the job at once (its MaxConcurrentRuns); the state machine checks what an execution may ask against it. */
+  readonly maxConcurrentRuns: number;
 
   constructor(scope: Construct, id: string, props: ConsolidateGlueJobProps) {
     super(scope, id);
@@ -86,6 +88,7 @@ export class ConsolidateGlueJob extends Construct implements ConsolidateGlueJobR
     const stack = Stack.of(this);
     this.specBucket = props.goldBucket;
     this.timeout = props.timeout ?? Duration.hours(2);
+    this.maxConcurrentRuns = props.maxConcurrentRuns ?? 10;
     if (existsSync(props.scriptPath)) {
       this.script = new s3assets.Asset(this, 'Script', { path: props.scriptPath });
     } else if (stack.bundlingRequired) {
@@ -157,7 +160,7 @@ export class ConsolidateGlueJob extends Construct implements ConsolidateGlueJobR
       numberOfWorkers: props.numberOfWorkers ?? 10,
       timeout: this.timeout.toMinutes(),
       maxRetries: 0,
-      executionProperty: { maxConcurrentRuns: props.maxConcurrentRuns ?? 10 },
+      executionProperty: { maxConcurrentRuns: this.maxConcurrentRuns },
       securityConfiguration: this.securityConfiguration.ref,
       defaultArguments: {
         '--job-language': 'python',

@@ -197,11 +197,8 @@ export class PipelineFunctionsConstruct extends Construct {
         }),
       );
     }
-    if (glueJob) {
-      f.consolidate.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['glue:StartJobRun', 'glue:GetJobRun'], resources: [glueJob.jobArn] }),
-      );
-    }
+    // No Glue job action for the consolidate function: it only writes a run's spec (into the gold bucket), and the
+    // state machine starts the run and waits for it (glue:startJobRun.sync, granted to the state machine's role).
 
     const secrets = [...new Set(config.sources.flatMap((s) => (s.http?.authSecretName ? [s.http.authSecretName] : [])))];
     if (secrets.length > 0) {

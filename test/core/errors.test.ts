@@ -52,13 +52,12 @@ const EXPECTED: Record<string, 'permanent' | 'transient' | 'per instance' | 'bas
   ConsolidationNotFoundError: 'permanent',
   UnresolvableLocationError: 'permanent',
   GlueRunnerMissingError: 'permanent',
+  GlueOutputError: 'permanent',
   ObjectNotFoundError: 'permanent',
   ObjectExistsError: 'permanent',
   InvalidObjectKeyError: 'permanent',
   CatalogTableNotFoundError: 'permanent',
   SecretNotFoundError: 'permanent',
-  GlueJobStillRunningError: 'transient',
-  GlueJobFailedError: 'permanent',
   StepEventError: 'permanent',
   MissingEnvironmentError: 'permanent',
   S3OperationError: 'per instance',
@@ -72,6 +71,7 @@ const EXPECTED: Record<string, 'permanent' | 'transient' | 'per instance' | 'bas
   LocalTableUnreadableError: 'permanent',
   ConfigFileError: 'permanent',
   GlueScriptMissingError: 'permanent',
+  GlueJobLimitError: 'permanent',
 };
 
 /** Source modules whose exports are walked: everything but entry points that run on import. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,6 +54,37 @@ describe('glue-scripts/consolidate_job.py', () => {
     expect(specError({ ...spec, output_location: 's3://gold/x' })).toContain("must be a folder ending in '/'");
     expect(specError({ ...spec, quarantine_location: 'gold/q/' })).toContain("not an s3:// URI: 'gold/q/'");
     expect(specError({ ...spec, columns: ['num_oper'] })).toContain("spec.columns must end with 'origem'");
+  });
+
+  it('pins what the Lambda reads back: TIMESTAMP_MICROS (not Spark\'s INT96 default), proleptic Gregorian dates, UTC', () => {
+    expect(JSON.parse(python('print(json.dumps(job.SPARK_CONF))'))).toEqual({
+      'spark.sql.parquet.outputTimestampType': 'TIMESTAMP_MICROS',
+      'spark.sql.parquet.datetimeRebaseModeInWrite': 'CORRECTED',
+      'spark.sql.parquet.int96RebaseModeInWrite': 'CORRECTED',
+      'spark.sql.parquet.datetimeRebaseModeInRead': 'CORRECTED',
+      'spark.sql.parquet.int96RebaseModeInRead': 'CORRECTED',
+      'spark.sql.session.timeZone': 'UTC',
+    });
+    // Set on the session before any read or write.
+    const source = readFileSync(join(scripts, 'consolidate_job.py'), 'utf8');
+    const main = source.slice(source.indexOf('def main('));
+    expect(main.indexOf('spark.conf.set(key, value)')).toBeGreaterThan(0);
+    expect(main.indexOf('spark.conf.set(key, value)')).toBeLessThan(main.indexOf('spark.sql('));
+  });
+
+  it('writes quarantine lines in the shape the Lambda writes: origem, reason, then the row with every gold column, nulls kept', () => {
+    const withColumns = { ...spec, columns: ['num_oper', 'dat`a', 'origem'] };
+    expect(JSON.parse(python(`print(json.dumps(job.quarantine_columns(${JSON.stringify(withColumns)})))`))).toEqual([
+      '`origem`',
+      '`reason`',
+      'struct(`num_oper`, `dat``a`) AS `row`',
+    ]);
+    expect(JSON.parse(python('print(json.dumps(job.QUARANTINE_JSON_OPTIONS))'))).toEqual({
+      ignoreNullFields: 'false',
+      timestampFormat: "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
+      dateFormat: 'yyyy-MM-dd',
+      compression: 'none',
+    });
   });
 
   it('writes the summary the Lambda reads', () => {

@@ -128,20 +128,18 @@ async function runDaily() {
   for (const anomesdia of anomesdias)
     partitions.push(
       (await consolidateFunctionStep(
-        { runId: plan.runId, consolidation: TABLE, anomesdia, window: plan.window, execution: 'exec-1' },
+        { runId: plan.runId, execution: 'exec-1', consolidation: TABLE, anomesdia },
         runtime,
       )) as PartitionSummary,
     );
-  const result = await completeStep(
-    { runId: plan.runId, execution: 'exec-1', sources, consolidations: [{ consolidation: TABLE, partitions }] },
-    runtime,
-  );
-  return { plan, result, consolidation: result.consolidations[0] };
+  const counted = await consolidateFunctionStep({ step: 'consolidation-result', consolidation: TABLE, partitions }, runtime);
+  const result = await completeStep({ runId: plan.runId, execution: 'exec-1', sources, consolidations: [counted] }, runtime);
+  return { plan, result, partitions, consolidation: result.consolidations[0] };
 }
 
 describe('the Lambda runtime on S3 and DynamoDB emulators', () => {
   it('runs plan, ingest, refine, consolidate and complete into gold, registered in the catalog', async () => {
-    const { plan, consolidation, result } = await runDaily();
+    const { plan, consolidation, partitions: consolidated, result } = await runDaily();
     expect(plan.status).toBe('started');
 
     const invalid = new Set([...(dataset.invalid.sor ?? []), ...(dataset.invalid.sot ?? [])].map((i) => i.record));
@@ -152,7 +150,8 @@ describe('the Lambda runtime on S3 and DynamoDB emulators', () => {
 
     // Every gold partition the catalog points at is Parquet in the gold bucket, one row per key.
     let goldRows = 0;
-    for (const p of consolidation!.partitions) {
+    expect(consolidation!.partitions).toBe(consolidated!.length);
+    for (const p of consolidated!) {
       const sd = partitions.get(`${TABLE}/${p.anomesdia}`);
       expect(sd?.Location).toMatch(new RegExp(`^s3://gold/db_batch/tbl_processado_operacao_consolidada_n1/anomesdia=${p.anomesdia}/run=`));
       const prefix = sd!.Location!.replace('s3://gold/', '');

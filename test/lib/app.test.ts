@@ -194,10 +194,14 @@ describe('the consolidate Glue job', () => {
     expect(text(statements)).not.toMatch(/cdk-hnb659fds-assets-[^\]]*"\/\*"/);
   });
 
-  it('is started only by the consolidate function, which is told its name and where to put specs', () => {
+  it('is started only by the state machine; the consolidate function is told its name and where to put specs', () => {
     const start = allStatements(pipeline).filter((s) => [s.Action].flat().includes('glue:StartJobRun'));
     expect(start).toHaveLength(1);
     expect(text(start[0]!.Resource)).toContain(':job/acme-MedallionQaPipeline-consolidate');
+    const policy = Object.values(pipeline.findResources('AWS::IAM::Policy')).find((p: any) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('glue:StartJobRun'),
+    ) as any;
+    expect(JSON.stringify(policy.Properties.Roles)).toContain('StateMachineRole');
     pipeline.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({

@@ -77,6 +77,16 @@ function resolveJoin(value: any): string {
   return parts.map((p: any) => (typeof p === 'string' ? p : 'TOKEN')).join(sep);
 }
 
+/** Every state of the definition, Map iterations included, by name. */
+function allStates(states: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = {};
+  for (const [name, state] of Object.entries(states)) {
+    out[name] = state;
+    if (state.ItemProcessor) Object.assign(out, allStates(state.ItemProcessor.States));
+  }
+  return out;
+}
+
 describe('state machine', () => {
   it('plans, short-circuits a completed journey, maps sources and consolidations, then completes', () => {
     expect(definition.StartAt).toBe(STATE_NAMES.plan);
@@ -87,35 +97,68 @@ describe('state machine', () => {
       StringEquals: 'completed',
       Next: STATE_NAMES.skipped,
     });
-    expect(s[STATE_NAMES.alreadyCompleted].Default).toBe(STATE_NAMES.ingestSources);
+    expect(s[STATE_NAMES.alreadyCompleted].Default).toBe(STATE_NAMES.runPlan);
+    expect(s[STATE_NAMES.runPlan]).toMatchObject({ Type: 'Pass', Next: STATE_NAMES.ingestSources });
     const map = s[STATE_NAMES.ingestSources];
     expect(map).toMatchObject({
       Type: 'Map',
-      ItemsPath: '$.plan.value.sources',
+      ItemsPath: '$.sources',
+      ResultPath: '$.sources',
       MaxConcurrency: config.limits.sourceConcurrency,
       Next: STATE_NAMES.consolidateTables,
     });
     expect(map.ItemProcessor.StartAt).toBe(STATE_NAMES.ingest);
     expect(map.ItemProcessor.States[STATE_NAMES.ingest].Next).toBe(STATE_NAMES.refine);
+    expect(map.ItemProcessor.States[STATE_NAMES.refine].Next).toBe(STATE_NAMES.sourceResult);
+    // What a source leaves in the run's state: its summaries without the lists only the steps need.
+    expect(map.ItemProcessor.States[STATE_NAMES.sourceResult]).toMatchObject({
+      Type: 'Pass',
+      End: true,
+      Parameters: {
+        'source.$': '$.source',
+        ingest: { 'value.$': 'States.JsonMerge($.ingest.value, $.omit.ingest, false)' },
+        refine: { 'value.$': 'States.JsonMerge($.refine.value, $.omit.refine, false)' },
+      },
+    });
     expect(s[STATE_NAMES.consolidateTables]).toMatchObject({
       Type: 'Map',
       ItemsPath: '$.plan.value.consolidations',
+      ResultPath: '$.consolidations',
       Next: STATE_NAMES.complete,
     });
-    // Per table: list its partitions, consolidate each in its own call (bounded), then gather the results.
+    // Per table: list its partitions, consolidate each in its own call (bounded), then count the results.
     const perTable = s[STATE_NAMES.consolidateTables].ItemProcessor;
     expect(perTable.StartAt).toBe(STATE_NAMES.goldPartitions);
     expect(perTable.States[STATE_NAMES.goldPartitions]).toMatchObject({
       Next: STATE_NAMES.consolidatePartitions,
       Parameters: { Payload: { step: 'gold-partitions' } },
+      OutputPath: '$.partitions.value',
     });
     expect(perTable.States[STATE_NAMES.consolidatePartitions]).toMatchObject({
       Type: 'Map',
-      ItemsPath: '$.partitions.value.anomesdias',
+      ItemsPath: '$.anomesdias',
       MaxConcurrency: config.limits.partitionConcurrency,
       Next: STATE_NAMES.consolidationResult,
     });
-    expect(perTable.States[STATE_NAMES.consolidationResult]).toMatchObject({ Type: 'Pass', End: true });
+    expect(perTable.States[STATE_NAMES.consolidationResult]).toMatchObject({
+      Type: 'Task',
+      Parameters: { Payload: { step: 'consolidation-result', 'partitions.$': '$.partitionResults' } },
+      OutputPath: '$.result.value',
+      End: true,
+    });
+    const perPartition = perTable.States[STATE_NAMES.consolidatePartitions].ItemProcessor;
+    expect(perPartition.StartAt).toBe(STATE_NAMES.consolidate);
+    expect(perPartition.States[STATE_NAMES.consolidate].Next).toBe(STATE_NAMES.onGlue);
+    expect(perPartition.States[STATE_NAMES.onGlue]).toMatchObject({
+      Choices: [{ Variable: '$.consolidate.value.glue', IsPresent: true, Next: STATE_NAMES.glueRun }],
+      Default: STATE_NAMES.partitionDone,
+    });
+    expect(perPartition.States[STATE_NAMES.glueRun].Next).toBe(STATE_NAMES.glueOutput);
+    expect(perPartition.States[STATE_NAMES.glueOutput]).toMatchObject({
+      Next: STATE_NAMES.partitionDone,
+      Parameters: { Payload: { step: 'glue-output', 'jobRunId.$': '$.glueRun.jobRunId' } },
+    });
+    expect(perPartition.States[STATE_NAMES.partitionDone]).toMatchObject({ Type: 'Pass', OutputPath: '$.consolidate.value', End: true });
     expect(s[STATE_NAMES.complete].Next).toBe(STATE_NAMES.succeeded);
     expect(s[STATE_NAMES.recordFailure].Next).toBe(STATE_NAMES.notify);
     expect(s[STATE_NAMES.notify]).toMatchObject({ Resource: 'arn:TOKEN:states:::sns:publish', Next: STATE_NAMES.failed });
@@ -123,53 +166,94 @@ describe('state machine', () => {
   });
 
   it('retries every Lambda step with backoff and jitter, but never a permanent error', () => {
-    const perTable = definition.States[STATE_NAMES.consolidateTables].ItemProcessor.States;
-    const tasks = {
-      ...definition.States,
-      ...definition.States[STATE_NAMES.ingestSources].ItemProcessor.States,
-      ...perTable,
-      ...perTable[STATE_NAMES.consolidatePartitions].ItemProcessor.States,
-    };
-    for (const name of [
-      STATE_NAMES.plan,
-      STATE_NAMES.ingest,
-      STATE_NAMES.refine,
-      STATE_NAMES.goldPartitions,
-      STATE_NAMES.consolidate,
-      STATE_NAMES.complete,
-      STATE_NAMES.recordFailure,
-    ]) {
-      const retry = tasks[name].Retry as any[];
+    const states = allStates(definition.States);
+    const lambdaTasks = Object.entries(states).filter(([, st]) => st.Type === 'Task' && st.Resource.endsWith(':lambda:invoke'));
+    expect(lambdaTasks.map(([name]) => name).sort()).toEqual(
+      [
+        STATE_NAMES.plan,
+        STATE_NAMES.ingest,
+        STATE_NAMES.refine,
+        STATE_NAMES.goldPartitions,
+        STATE_NAMES.consolidate,
+        STATE_NAMES.glueOutput,
+        STATE_NAMES.consolidationResult,
+        STATE_NAMES.complete,
+        STATE_NAMES.recordFailure,
+      ].sort(),
+    );
+    for (const [, task] of lambdaTasks) {
+      const retry = task.Retry as any[];
       // Lambda's own service errors, then every permanent error at once (never retried), then the rest with backoff.
-      const own = retry.filter((r) => !r.ErrorEquals.includes('GlueJobStillRunningError'));
-      expect(own.map((r) => r.ErrorEquals)).toEqual([
+      expect(retry.map((r) => r.ErrorEquals)).toEqual([
         ['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'],
         ['PermanentError'],
         ['States.ALL'],
       ]);
-      expect(own[1]).toEqual({ ErrorEquals: ['PermanentError'], MaxAttempts: 0 });
-      expect(retry.find((r) => r.ErrorEquals[0] === 'States.ALL')).toMatchObject({
-        BackoffRate: 2,
-        JitterStrategy: 'FULL',
-        MaxAttempts: 3,
-      });
-      // States.ALL must come last, or Step Functions rejects the definition.
-      expect(retry.at(-1).ErrorEquals).toEqual(['States.ALL']);
+      expect(retry[1]).toEqual({ ErrorEquals: ['PermanentError'], MaxAttempts: 0 });
+      expect(retry[2]).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', MaxAttempts: 3 });
     }
   });
 
-  it('calls Consolidate again every minute while a Glue run goes on, for as long as the job may run, resuming the same run', () => {
-    const consolidate =
-      definition.States[STATE_NAMES.consolidateTables].ItemProcessor.States[STATE_NAMES.consolidatePartitions].ItemProcessor.States[
-        STATE_NAMES.consolidate
-      ];
-    const retries = consolidate.Retry as { ErrorEquals: string[] }[];
-    const wait = retries.findIndex((r) => r.ErrorEquals.includes('GlueJobStillRunningError'));
-    expect(retries[wait]).toEqual({ ErrorEquals: ['GlueJobStillRunningError'], IntervalSeconds: 60, MaxAttempts: 121, BackoffRate: 1 });
-    // Before States.ALL, which would otherwise catch the error and give up after 3 retries.
-    expect(wait).toBeLessThan(retries.findIndex((r) => r.ErrorEquals.includes('States.ALL')));
-    expect(consolidate.Parameters.Payload['execution.$']).toBe('$$.Execution.Id');
-    template.hasResourceProperties('AWS::Glue::Job', { Timeout: 120 });
+  it('sets a timeout on every Task: its function timeout and a minute, the job timeout and five minutes for Glue', () => {
+    const states = allStates(definition.States);
+    const seconds = (step: 'plan' | 'complete' | 'fail' | 'heavy') =>
+      ({ plan: 30, complete: 60, fail: 30, heavy: config.limits.lambdaTimeoutSeconds })[step] + 60;
+    const expected: Record<string, number> = {
+      [STATE_NAMES.plan]: seconds('plan'),
+      [STATE_NAMES.ingest]: seconds('heavy'),
+      [STATE_NAMES.refine]: seconds('heavy'),
+      [STATE_NAMES.goldPartitions]: seconds('heavy'),
+      [STATE_NAMES.consolidate]: seconds('heavy'),
+      [STATE_NAMES.glueOutput]: seconds('heavy'),
+      [STATE_NAMES.consolidationResult]: seconds('heavy'),
+      [STATE_NAMES.complete]: seconds('complete'),
+      [STATE_NAMES.recordFailure]: seconds('fail'),
+      [STATE_NAMES.notify]: 60,
+      [STATE_NAMES.glueRun]: (config.limits.glueJobTimeoutMinutes + 5) * 60,
+    };
+    const tasks = Object.entries(states).filter(([, st]) => st.Type === 'Task');
+    expect(Object.fromEntries(tasks.map(([name, st]) => [name, st.TimeoutSeconds]))).toEqual(expected);
+  });
+
+  it('runs a Glue partition with glue:startJobRun.sync and retries only a start Glue refused, never a run', () => {
+    const states = allStates(definition.States);
+    expect(states[STATE_NAMES.glueRun]).toEqual({
+      Type: 'Task',
+      Resource: 'arn:TOKEN:states:::glue:startJobRun.sync',
+      Parameters: { JobName: 'Pipeline-consolidate', Arguments: { '--spec_uri.$': '$.consolidate.value.glue.spec_uri' } },
+      ResultSelector: { 'jobRunId.$': '$.Id', 'state.$': '$.JobRunState' },
+      ResultPath: '$.glueRun',
+      TimeoutSeconds: (config.limits.glueJobTimeoutMinutes + 5) * 60,
+      Retry: [
+        {
+          ErrorEquals: ['Glue.ConcurrentRunsExceededException'],
+          IntervalSeconds: 60,
+          MaxAttempts: 10,
+          BackoffRate: 1.5,
+          MaxDelaySeconds: 600,
+          JitterStrategy: 'FULL',
+        },
+      ],
+      Next: STATE_NAMES.glueOutput,
+    });
+    template.hasResourceProperties('AWS::Glue::Job', {
+      Timeout: config.limits.glueJobTimeoutMinutes,
+      ExecutionProperty: { MaxConcurrentRuns: config.limits.glueMaxConcurrentRuns },
+    });
+    // The state machine starts and watches the runs; the consolidate function only writes their specs.
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
+    const glueActions = (role: string) =>
+      policies
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(role))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement)
+        .flatMap((st: any) => [st.Action].flat())
+        .filter((a: string) => a.startsWith('glue:') && a.includes('JobRun'));
+    expect(glueActions('StateMachineRole').sort()).toEqual([
+      'glue:BatchStopJobRun',
+      'glue:GetJobRun',
+      'glue:GetJobRuns',
+      'glue:StartJobRun',
+    ]);
   });
 
   it('sends every failure after the input is read to the failure handler, with the error', () => {

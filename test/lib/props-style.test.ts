@@ -53,7 +53,8 @@ describe('lib interfaces', () => {
 
   it('are found (the parser reads the construct props)', () => {
     expect(found.some((m) => m.where.endsWith('PipelineStackProps.config'))).toBe(true);
-    expect(found.some((m) => m.where.endsWith('PipelineStateMachineProps.glueWait.interval'))).toBe(true);
+    expect(found.some((m) => m.where.endsWith('PipelineStateMachineProps.functionTimeouts'))).toBe(true);
+    expect(found.some((m) => m.where.endsWith('PipelineGlueJob.consolidations'))).toBe(true);
   });
 
   it('declare every member readonly', () => {

@@ -196,10 +196,15 @@ describe('the step functions', () => {
     );
   });
 
-  it('start and poll only the consolidate Glue job', () => {
-    const glue = statementsOf(roleOf('consolidate')).filter((s) => actionsOf(s).some((a) => a.includes('JobRun')));
-    expect(glue.map(actionsOf)).toEqual([['glue:StartJobRun', 'glue:GetJobRun']]);
-    expect(JSON.stringify(glue[0]!.Resource)).toContain(':job/MedallionDevPipeline-consolidate');
+  it('never start a Glue run: only the state machine does (glue:startJobRun.sync)', () => {
+    for (const step of STEPS) {
+      const glue = statementsOf(roleOf(step)).filter((s) => actionsOf(s).some((a) => a.includes('JobRun')));
+      expect(glue, step).toEqual([]);
+    }
+    const machineRole = logicalId(built.pipeline.pipeline.stateMachine.role as never);
+    const runs = statementsOf(machineRole).filter((s) => actionsOf(s).some((a) => a.includes('JobRun')));
+    expect(runs.flatMap(actionsOf).sort()).toEqual(['glue:BatchStopJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:StartJobRun']);
+    for (const s of runs) expect(JSON.stringify(s.Resource)).toContain(':job/MedallionDevPipeline-consolidate');
   });
 });
 

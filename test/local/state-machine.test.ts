@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parsePipelineConfig } from '../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
-import { runPipeline, synthesizePipeline, type SynthesizedPipeline } from '../../local/state-machine.js';
-import { GlueJobStillRunningError } from '../../lambdas/ports/errors.js';
+import { runPipeline, synthesizePipeline, type GlueJobRunRequest, type SynthesizedPipeline } from '../../local/state-machine.js';
 import { memoryRuntime } from '../support/memory-runtime.js';
 
 const config = parsePipelineConfig(defaultPipelineConfig);
@@ -37,7 +36,24 @@ describe('the synthesized definition run locally', () => {
     expect(journey!.steps.map((s) => `${s.name} ${s.source} ${s.status}`)).toContain('refine sor SUCCEEDED');
     expect(watermarks.get('sor')?.watermark).toBe('2024-03-15T00:00:00.000Z');
     const output = (outcome as { output: any }).output;
-    expect(output.consolidations[0]).toMatchObject({ consolidation: 'db_batch.tbl_processado_operacao_consolidada_n1', rows_written: 12 });
+    expect(output.consolidations).toEqual([
+      {
+        consolidation: 'db_batch.tbl_processado_operacao_consolidada_n1',
+        partitions: 1,
+        on_glue: 0,
+        rows_read: 16,
+        rows_written: 12,
+        rows_invalid: 0,
+        first_anomesdia: '20240314',
+        last_anomesdia: '20240314',
+      },
+    ]);
+    expect(output.sources.find((s: any) => s.source === 'sor')).toEqual({
+      source: 'sor',
+      ingest: { rows_read: 10, rows_written: 8 },
+      refine: { rows_read: 10, rows_written: 8, rows_invalid: 2, partitions: 1 },
+      watermark: '2024-03-15T00:00:00.000Z',
+    });
   });
 
   it('short-circuits a completed journey and reruns it with force', async () => {
@@ -52,25 +68,92 @@ describe('the synthesized definition run locally', () => {
     expect(calls.length).toBeGreaterThan(0);
   });
 
-  it('calls Consolidate again while its Glue run goes on, with the execution that lets it resume the run, and records the wait once', async () => {
-    const attempts: (string | undefined)[] = [];
-    const base = memoryRuntime(config);
-    const { runtime, journeys } = memoryRuntime(config, {
-      async consolidatePartition(request) {
-        attempts.push(request.attempt);
-        // The first call starts the run, the next ones resume it.
-        if (attempts.length <= 3) throw new GlueJobStillRunningError('consolidate', 'jr_1', 'RUNNING', 240, attempts.length > 1);
-        return base.runtime.consolidatePartition(request);
-      },
+  describe('a partition on Glue', () => {
+    const spec_uri = 's3://gold/_glue-specs/db_batch/tbl/anomesdia=20240314/run=r.json';
+    /** Consolidate hands every partition to Glue; after the run, it publishes what the run wrote. */
+    function onGlue() {
+      const phases: (string | undefined)[] = [];
+      const base = memoryRuntime(config);
+      const built = memoryRuntime(config, {
+        async consolidatePartition(request) {
+          phases.push(request.phase);
+          if (request.phase !== 'glue-output')
+            return { anomesdia: request.anomesdia, glue: { spec_uri }, inputs: { sor: 1 }, expected_rows: 0 };
+          return { ...(await base.runtime.consolidatePartition(request)), engine: 'glue' as const };
+        },
+      });
+      return { ...built, phases };
+    }
+
+    it('hands it over, runs the job once and waits in Step Functions, then publishes its output; the journey records the wait', async () => {
+      const { runtime, journeys, phases } = onGlue();
+      const runs: GlueJobRunRequest[] = [];
+      const outcome = await runPipeline(
+        pipeline,
+        runtime,
+        { mode: 'daily', sources: ['sor', 'sot'] },
+        { glue: async (request) => (runs.push(request), { Id: 'jr_1', JobRunState: 'SUCCEEDED', ExecutionTime: 5400 }) },
+      );
+      expect(outcome.status).toBe('SUCCEEDED');
+      expect(runs).toEqual([{ JobName: 'LocalPipeline-consolidate', Arguments: { '--spec_uri': spec_uri } }]);
+      expect(phases).toEqual([undefined, 'glue-output']);
+      expect((outcome as { output: any }).output.consolidations[0]).toMatchObject({ partitions: 1, on_glue: 1, rows_written: 12 });
+      const steps = [...journeys.values()][0]!.steps.filter((s) => s.name === 'consolidate');
+      expect(steps.map((s) => `${s.status} ${s.message}`)).toEqual([
+        `WAITING anomesdia 20240314 handed to Glue (spec ${spec_uri})`,
+        'SUCCEEDED anomesdia 20240314 (glue run jr_1)',
+      ]);
     });
-    const outcome = await runPipeline(pipeline, runtime, { mode: 'daily', sources: ['sor', 'sot'] });
-    expect(outcome.status).toBe('SUCCEEDED');
-    expect(attempts).toHaveLength(4);
-    expect(attempts[0]).toMatch(/^arn:aws:states:.*:execution:/);
-    expect(new Set(attempts).size).toBe(1);
-    const steps = [...journeys.values()][0]!.steps.filter((s) => s.name === 'consolidate');
-    expect(steps.map((s) => s.status)).toEqual(['WAITING', 'SUCCEEDED']);
-    expect(steps[0]!.error).toContain('Glue job consolidate run jr_1 is still RUNNING');
+
+    it('fails the execution when the run fails, without starting a second run or publishing anything', async () => {
+      const notes: unknown[] = [];
+      const { runtime, journeys, phases } = onGlue();
+      let runs = 0;
+      const outcome = await runPipeline(
+        pipeline,
+        runtime,
+        { mode: 'daily', sources: ['sor'] },
+        {
+          onNotify: (m) => notes.push(m),
+          glue: async () => (runs++, { Id: 'jr_1', JobRunState: 'FAILED', ErrorMessage: 'Executor lost' }),
+        },
+      );
+      expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.TaskFailed' });
+      expect(runs).toBe(1);
+      expect(phases).toEqual([undefined]);
+      const journey = [...journeys.values()][0]!;
+      expect(journey.status).toBe('FAILED');
+      expect(journey.error).toContain('Executor lost');
+      expect(JSON.stringify(notes)).toContain('jr_1');
+    });
+
+    it('tries a start Glue refused for too many runs again, which started no run', async () => {
+      const { runtime } = onGlue();
+      const attempts: string[] = [];
+      const outcome = await runPipeline(
+        pipeline,
+        runtime,
+        { mode: 'daily', sources: ['sor'] },
+        {
+          glue: async () => {
+            if (attempts.push('start') === 1)
+              throw Object.assign(new Error('Concurrent runs exceeded for LocalPipeline-consolidate'), {
+                name: 'Glue.ConcurrentRunsExceededException',
+              });
+            return { Id: 'jr_2', JobRunState: 'SUCCEEDED' };
+          },
+        },
+      );
+      expect(outcome.status).toBe('SUCCEEDED');
+      expect(attempts).toHaveLength(2);
+    });
+
+    it('fails with a clear error when the local run reaches Glue, which it does not have', async () => {
+      const { runtime } = onGlue();
+      const outcome = await runPipeline(pipeline, runtime, { mode: 'daily', sources: ['sor'] });
+      expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.TaskFailed' });
+      expect((outcome as { cause: string }).cause).toContain('Glue is not available locally');
+    });
   });
 
   it('runs a year-long backfill within the 256 KB Step Functions allows a state, each gold partition in its own call', async () => {
@@ -113,11 +196,13 @@ describe('the synthesized definition run locally', () => {
     expect(outcome.status).toBe('SUCCEEDED');
     expect(base.calls.filter((c) => c.startsWith('consolidate'))).toHaveLength(366);
     const result = (outcome as { output: any }).output;
-    expect(result.consolidations[0].partitions).toHaveLength(366);
-    expect(result.consolidations[0].rows_written).toBe(366 * 12);
-    const refined = result.sources.find((s: any) => s.source === 'sor').refine;
-    expect(refined.objects).toHaveLength(20);
-    expect(refined.objects_total).toBe(732);
+    expect(result.consolidations[0]).toMatchObject({ partitions: 366, rows_written: 366 * 12, first_anomesdia: '20230315' });
+    expect(result.sources.find((s: any) => s.source === 'sor').refine).toEqual({
+      rows_read: 1000,
+      rows_written: 990,
+      rows_invalid: 10,
+      partitions: 366,
+    });
     expect([...journeys.values()][0]!.steps.filter((s) => s.name === 'consolidate')).toHaveLength(366);
   });
 
@@ -131,7 +216,7 @@ describe('the synthesized definition run locally', () => {
     const outcome = await runPipeline(pipeline, runtime, { mode: 'daily', sources: ['sor'] });
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
     expect((outcome as { cause: string }).cause).toMatch(
-      /^The output of state "Ingest" is \d+ bytes, above the 262144 bytes Step Functions allows$/,
+      /^The task result of state "Ingest" is \d+ bytes, above the 262144 bytes Step Functions allows$/,
     );
   });
 

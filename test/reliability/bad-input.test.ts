@@ -10,7 +10,6 @@ import { ingestSource, readRunManifests } from '../../lambdas/core/ingest/ingest
 import { HttpNetworkError, HttpStatusError, MalformedPageError } from '../../lambdas/core/ingest/errors.js';
 import { refineSource } from '../../lambdas/core/refine/refine-source.js';
 import type { QuarantineEntry } from '../../lambdas/core/refine/types.js';
-import { consolidateTable } from '../../lambdas/core/consolidate/consolidate-table.js';
 import { SilverFileSchemaError } from '../../lambdas/core/consolidate/errors.js';
 import { ParquetFormatError } from '../../lambdas/core/columnar/errors.js';
 import { writeColumns } from '../../lambdas/core/columnar/writer.js';
@@ -19,7 +18,7 @@ import { goldLayout, silverTable } from '../../lambdas/core/lake/layout.js';
 import type { FsObjectStore } from '../../lambdas/adapters/local/fs-object-store.js';
 import { MemoryCatalog } from '../support/memory-catalog.js';
 import { readParquet, rowsFromTable, tableFromRows } from '../support/parquet.js';
-import { silverOp as op, startConsolidationLake, type ConsolidationLake } from '../support/consolidation-lake.js';
+import { consolidateHere, silverOp as op, startConsolidationLake, type ConsolidationLake } from '../support/consolidation-lake.js';
 import { startTestDynamo, type TestDynamo } from '../support/dynalite.js';
 import { MemoryPartitionVersions } from '../support/memory-partition-versions.js';
 import { locationIn } from '../../lambdas/core/lake/publication.js';
@@ -397,7 +396,7 @@ describe('bad silver files', () => {
   });
   afterEach(() => lake.stop());
 
-  const run = () => consolidateTable(lake.deps, { runId: 'run-1', database: GOLD.database, tabela: GOLD.tabela, anomesdia: DAY });
+  const run = () => consolidateHere(lake.deps, { runId: 'run-1', database: GOLD.database, tabela: GOLD.tabela, anomesdia: DAY });
   async function expectNothingPublished() {
     await expect(lake.deps.catalog.getTable(GOLD.database, GOLD.tabela)).rejects.toThrow('is not in the catalog');
     expect(await listKeys(lake.deps.gold, goldLayout.tablePrefix(GOLD.database, GOLD.tabela))).toEqual([]);

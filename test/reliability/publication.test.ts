@@ -10,7 +10,7 @@ import { DynamoPartitionVersionStore } from '../../lambdas/adapters/aws/dynamodb
 import { FsObjectStore } from '../../lambdas/adapters/local/fs-object-store.js';
 import { JsonCatalog } from '../../lambdas/adapters/local/json-catalog.js';
 import { parsePipelineConfig, type PipelineConfig } from '../../lambdas/core/config.js';
-import { consolidateTable } from '../../lambdas/core/consolidate/consolidate-table.js';
+import { consolidateHere } from '../support/consolidation-lake.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { armFault, disarmFaults } from '../../lambdas/core/faults.js';
 import { BronzeWriter } from '../../lambdas/core/ingest/bronze-writer.js';
@@ -94,7 +94,7 @@ async function lake(trial: string, overrides: { graceMinutes?: number } = {}) {
         { runId, source, window: WINDOW, anomesdias: [DAY] },
       ),
     consolidate: (runId: string) =>
-      consolidateTable(
+      consolidateHere(
         { config, silver: stores.silver, gold: stores.gold, catalog, versions, congregados },
         { runId, database: consolidation.database, tabela: consolidation.tabela_consolidada, anomesdia: DAY },
       ),

@@ -6,13 +6,12 @@ import { parsePipelineConfig } from '../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import type { MetricsSink } from '../../lambdas/core/processing-log.js';
 import { composeRuntime } from '../../lambdas/steps/runtime.js';
-import { GlueJobStillRunningError } from '../../lambdas/ports/errors.js';
+import { GlueJobRunner } from '../../lambdas/adapters/aws/glue-job-runner.js';
 import { localCatalog, localLake } from '../../local/runtime.js';
 import { MemoryPartitionVersions } from '../support/memory-partition-versions.js';
 
 const config = parsePipelineConfig(defaultPipelineConfig);
 const table = config.consolidations[0]!;
-const window = { mode: 'daily' as const, from: '2024-03-14T00:00:00.000Z', to: '2024-03-15T00:00:00.000Z', anomesdias: ['20240314'] };
 
 describe('composeRuntime: consolidation in the processing log', () => {
   let dir: string;
@@ -26,7 +25,7 @@ describe('composeRuntime: consolidation in the processing log', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  async function runtime(consolidateThrows?: Error) {
+  async function runtime(consolidateThrows?: Error, onGlue = false) {
     const lake = localLake(dir);
     const sink: MetricsSink = { add: (name, _unit, value, dimensions) => void metrics.push({ name, value, dimensions }) };
     const log =
@@ -36,8 +35,9 @@ describe('composeRuntime: consolidation in the processing log', () => {
     const catalog = await localCatalog(dir, config, lake);
     if (consolidateThrows) catalog.getPartitionLocation = async () => Promise.reject(consolidateThrows);
     return composeRuntime({
-      config,
+      config: onGlue ? { ...config, consolidations: [{ ...table, engine: 'glue' }] } : config,
       lake,
+      glue: onGlue ? new GlueJobRunner({ specStore: lake.gold }) : undefined,
       catalog,
       secrets: { getSecret: async () => 'token' },
       journeys: {} as never,
@@ -61,8 +61,8 @@ describe('composeRuntime: consolidation in the processing log', () => {
       database: table.database,
       tabela: table.tabela_consolidada,
       anomesdia: '20240314',
-      window,
     });
+    if (!('rows_written' in result)) throw new Error('expected a consolidation in the Lambda');
     const source = `${table.database}.${table.tabela_consolidada}`;
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 'info', message: `consolidate ${source} succeeded` });
@@ -77,7 +77,7 @@ describe('composeRuntime: consolidation in the processing log', () => {
     for (const m of metrics) expect(m.dimensions).toEqual({ step: 'consolidate', source });
   });
 
-  it('logs a failed consolidation with StepFailed, and a Glue run still going as nothing at all', async () => {
+  it('logs a failed consolidation with StepFailed, and a partition handed to Glue as nothing yet (it is logged once published)', async () => {
     const failing = await runtime(new Error('catalog unreachable'));
     await expect(
       failing.consolidatePartition({
@@ -85,7 +85,6 @@ describe('composeRuntime: consolidation in the processing log', () => {
         database: table.database,
         tabela: table.tabela_consolidada,
         anomesdia: '20240314',
-        window,
       }),
     ).rejects.toThrow('catalog unreachable');
     expect(lines.map((l) => [l.level, l.message])).toEqual([['error', `consolidate ${table.database}.${table.tabela_consolidada} failed`]]);
@@ -93,16 +92,14 @@ describe('composeRuntime: consolidation in the processing log', () => {
 
     lines = [];
     metrics = [];
-    const waiting = await runtime(new GlueJobStillRunningError('consolidate', 'jr_1', 'RUNNING', 240));
-    await expect(
-      waiting.consolidatePartition({
-        runId: 'r1',
-        database: table.database,
-        tabela: table.tabela_consolidada,
-        anomesdia: '20240314',
-        window,
-      }),
-    ).rejects.toThrow(GlueJobStillRunningError);
+    const onGlue = await runtime(undefined, true);
+    const handoff = await onGlue.consolidatePartition({
+      runId: 'r1',
+      database: table.database,
+      tabela: table.tabela_consolidada,
+      anomesdia: '20240314',
+    });
+    expect(handoff).toMatchObject({ anomesdia: '20240314', glue: { spec_uri: expect.stringContaining('_glue-specs/') } });
     expect(lines).toEqual([]);
     expect(metrics).toEqual([]);
   });

@@ -83,12 +83,12 @@ describe('source and consolidation steps', () => {
       },
       runtime,
     );
-    expect(listed).toEqual({ consolidation: table, anomesdias: ['20240313', '20240314'] });
+    expect(listed).toEqual({ runId: 'r', consolidation: table, anomesdias: ['20240313', '20240314'] });
     const none = await consolidateFunctionStep(
       { step: 'gold-partitions', runId: 'r', consolidation: table, window, sources: [sourceResult('sor', [])] },
       runtime,
     );
-    expect(none).toEqual({ consolidation: table, anomesdias: window.anomesdias });
+    expect(none).toEqual({ runId: 'r', consolidation: table, anomesdias: window.anomesdias });
   });
 
   it('consolidates one partition per call, recording the step, and names an undeclared consolidation or a bad anomesdia', async () => {
@@ -96,10 +96,10 @@ describe('source and consolidation steps', () => {
     const plan = await planStep({ input: { mode: 'daily' }, execution: 'exec-1' }, runtime);
     const table = 'db_batch.tbl_processado_operacao_consolidada_n1';
     const out = await consolidateFunctionStep(
-      { runId: plan.runId, consolidation: table, anomesdia: '20240313', window, execution: 'exec-1' },
+      { runId: plan.runId, execution: 'exec-1', consolidation: table, anomesdia: '20240313' },
       runtime,
     );
-    expect(out).toEqual({ anomesdia: '20240313', rows_read: 16, rows_written: 12 });
+    expect(out).toEqual({ anomesdia: '20240313', rows_read: 16, rows_written: 12, rows_invalid: 0 });
     expect(calls).toEqual([`consolidate ${table} 20240313`]);
     expect(journeys.get(plan.runId)!.steps.at(-1)).toMatchObject({
       name: 'consolidate',
@@ -108,12 +108,38 @@ describe('source and consolidation steps', () => {
       rows_written: 12,
       message: 'anomesdia 20240313',
     });
-    await expect(consolidateStep({ runId: plan.runId, consolidation: 'db.nope', anomesdia: '20240313', window }, runtime)).rejects.toThrow(
-      '"db.nope" is not a declared consolidation',
-    );
-    await expect(consolidateStep({ runId: plan.runId, consolidation: table, anomesdia: '2024-03-13', window }, runtime)).rejects.toThrow(
-      'anomesdia: expected yyyymmdd',
-    );
+    await expect(
+      consolidateStep({ runId: plan.runId, execution: 'exec-1', consolidation: 'db.nope', anomesdia: '20240313' }, runtime),
+    ).rejects.toThrow('"db.nope" is not a declared consolidation');
+    await expect(
+      consolidateStep({ runId: plan.runId, execution: 'exec-1', consolidation: table, anomesdia: '2024-03-13' }, runtime),
+    ).rejects.toThrow('anomesdia: expected yyyymmdd');
+  });
+
+  it("counts a consolidation's partitions, so that only the totals travel on", async () => {
+    const { runtime } = memoryRuntime(config);
+    const partitions = [
+      { anomesdia: '20240314', rows_read: 16, rows_written: 12, rows_invalid: 1, engine: 'glue' },
+      { anomesdia: '20240312', rows_read: 5, rows_written: 4, engine: 'lambda' },
+    ];
+    expect(await consolidateFunctionStep({ step: 'consolidation-result', consolidation: 'db.t', partitions }, runtime)).toEqual({
+      consolidation: 'db.t',
+      partitions: 2,
+      on_glue: 1,
+      rows_read: 21,
+      rows_written: 16,
+      rows_invalid: 1,
+      first_anomesdia: '20240312',
+      last_anomesdia: '20240314',
+    });
+    expect(await consolidateFunctionStep({ step: 'consolidation-result', consolidation: 'db.t', partitions: [] }, runtime)).toEqual({
+      consolidation: 'db.t',
+      partitions: 0,
+      on_glue: 0,
+      rows_read: 0,
+      rows_written: 0,
+      rows_invalid: 0,
+    });
   });
 });
 

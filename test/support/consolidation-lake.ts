@@ -10,11 +10,15 @@ import { FsObjectStore } from '../../lambdas/adapters/local/fs-object-store.js';
 import { JsonCatalog } from '../../lambdas/adapters/local/json-catalog.js';
 import type { PipelineConfig } from '../../lambdas/core/config.js';
 import type { CellValue } from '../../lambdas/core/columnar/types.js';
-import type { ConsolidateTableDeps } from '../../lambdas/core/consolidate/types.js';
+import type { ConsolidateTableDeps, ConsolidateTableRequest, ConsolidateTableResult } from '../../lambdas/core/consolidate/types.js';
+import { consolidateTable } from '../../lambdas/core/consolidate/consolidate-table.js';
 import { silverLayout, silverTable } from '../../lambdas/core/lake/layout.js';
 import { startTestDynamo, type TestDynamo } from './dynalite.js';
 import { DynamoPartitionVersionStore } from '../../lambdas/adapters/aws/dynamodb-partition-versions.js';
-import { folderUri } from '../../lambdas/core/lake/publication.js';
+import { folderUri, partitionKey, publishPartition, versionFile } from '../../lambdas/core/lake/publication.js';
+import { silverColumns } from '../../lambdas/core/lake/tables.js';
+import { writeColumns } from '../../lambdas/core/columnar/writer.js';
+import { tableFromRows } from './parquet.js';
 
 /** An instant on 2024-01-19 (UTC), at the given hour. */
 export const jan19At = (h: number) => new Date(Date.UTC(2024, 0, 19, h));
@@ -35,6 +39,61 @@ export const silverOp = (num_oper: string | null, hour: number, extra: Record<st
   _run_id: 'refine',
   ...extra,
 });
+
+let silverVersions = 0;
+/**
+ * Writes an origin's silver partition as a Refine version and publishes it, as Refine does; `register:
+ * 'catalog'` only registers its folder in the catalog (as before versions were recorded), `false` does neither.
+ */
+export async function publishSilver(
+  deps: Pick<ConsolidateTableDeps, 'config' | 'silver' | 'catalog' | 'versions' | 'clock'>,
+  anomesdia: string,
+  origem: string,
+  rows: Record<string, CellValue>[],
+  options: { runId?: string; register?: false | 'catalog' } = {},
+): Promise<void> {
+  const { config } = deps;
+  const source = config.sources.find((s) => s.name === origem)!;
+  const runId = options.runId ?? 'r1';
+  const prefix = silverLayout.versionPrefix(origem, anomesdia, runId, `v${++silverVersions}`);
+  const bytes = writeColumns(tableFromRows(silverColumns(source), rows));
+  await deps.silver.put(`${prefix}part-0.parquet`, bytes);
+  if (options.register === false) return;
+  const table = silverTable(config, source);
+  await deps.catalog.ensureTable({
+    database: table.database,
+    name: table.name,
+    location: deps.silver.uri(table.prefix),
+    columns: table.columns,
+    partitionKeys: table.partitionKeys,
+  });
+  const values = { anomesdia };
+  if (options.register === 'catalog') {
+    await deps.catalog.upsertPartition(table.database, table.name, values, deps.silver.uri(prefix));
+    return;
+  }
+  await publishPartition(
+    { catalog: deps.catalog, versions: deps.versions, store: deps.silver, clock: deps.clock ?? (() => new Date()), graceMs: 0 },
+    {
+      partition: partitionKey('silver', table.database, table.name, values),
+      database: table.database,
+      table: table.name,
+      values,
+      partitionPrefix: silverLayout.partitionPrefix(origem, anomesdia),
+      versionPrefix: prefix,
+      runId,
+      inputs: { bronze_commits: silverVersions },
+      files: [versionFile(`${prefix}part-0.parquet`, bytes, rows.length)],
+    },
+  );
+}
+
+/** Consolidates a partition that must stay in the Lambda (no Glue runner, or under the threshold): a Glue handoff fails the test. */
+export async function consolidateHere(deps: ConsolidateTableDeps, request: ConsolidateTableRequest): Promise<ConsolidateTableResult> {
+  const result = await consolidateTable(deps, request);
+  if ('glue' in result) throw new Error(`expected a consolidation in the Lambda, got a Glue handoff ${JSON.stringify(result)}`);
+  return result;
+}
 
 export interface ConsolidationLake {
   deps: ConsolidateTableDeps & { silver: FsObjectStore; gold: FsObjectStore; catalog: JsonCatalog };

@@ -26,12 +26,19 @@ import type { CellValue, FlatColumnData, FlatTable, NumericColumn, TableColumn }
 const uncompress = snappyUncompressor();
 const DAY_MS = 86_400_000;
 
-// Timestamps stay epoch milliseconds (no Date per cell); long columns become numbers below.
+/** a / b rounded toward minus infinity: an instant before 1970 keeps its millisecond, as Math.floor does on PLAIN pages. */
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b < 0n ? q - 1n : q;
+}
+
+// Timestamps stay epoch milliseconds (no Date per cell), floored like the PLAIN INT64 path below, so that
+// dictionary and PLAIN pages (and INT96, Spark's default timestamp type) agree; long columns become numbers below.
 const parsers = {
   ...DEFAULT_PARSERS,
   timestampFromMilliseconds: (ms: bigint) => Number(ms),
-  timestampFromMicroseconds: (us: bigint) => Number(us / 1000n),
-  timestampFromNanoseconds: (ns: bigint) => Number(ns / 1_000_000n),
+  timestampFromMicroseconds: (us: bigint) => Number(floorDiv(us, 1000n)),
+  timestampFromNanoseconds: (ns: bigint) => Number(floorDiv(ns, 1_000_000n)),
   dateFromDays: (days: number) => new Date(days * DAY_MS),
 };
 
@@ -62,7 +69,8 @@ export function readFlatParquet(
 ): FlatColumns<FlatColumnData> {
   const topLevel: FileMetaData['schema'] = [];
   for (let i = 1; i < metadata.schema.length; i = afterElement(metadata.schema, i)) topLevel.push(metadata.schema[i]!);
-  const columns = topLevel.map(tableColumnFromSchema).filter((c) => !names || names.includes(c.name));
+  // Filtered before mapping: a column the pipeline cannot read only fails a read that asks for it.
+  const columns = topLevel.filter((e) => !names || names.includes(e.name)).map(tableColumnFromSchema);
   const rowCount = Number(metadata.num_rows);
   const data: Record<string, FlatColumnData> = {};
   for (const column of columns) {
@@ -76,6 +84,10 @@ export function readFlatParquet(
       : holdsNumbers(column)
         ? numericColumn(rowCount)
         : new Utf8ColumnBuilder(rowCount, utf8Capacity(metadata, column.name));
+    // Decimals are decoded unscaled and scaled once below, the same way on every page kind (hyparquet's own
+    // conversion multiplies by 10^-scale, which a dictionary page would then not share with a PLAIN one).
+    const scale = column.type === 'decimal' ? (column.scale ?? 0) : undefined;
+    const element = scale === undefined ? leaf : { ...leaf, converted_type: undefined, logical_type: undefined };
     let row = 0;
     for (const group of metadata.row_groups) {
       const chunk = group.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column.name);
@@ -83,13 +95,13 @@ export function readFlatParquet(
       const decoder: ColumnDecoder = {
         pathInSchema: [column.name],
         type: chunk.meta_data.type,
-        element: leaf,
+        element,
         schemaPath,
         codec: chunk.meta_data.codec,
         parsers,
         compressors: { SNAPPY: uncompress },
       };
-      row = readChunk(bytes, chunk, decoder, maxDefinition, column.type, out, row, row + Number(group.num_rows));
+      row = readChunk(bytes, chunk, decoder, maxDefinition, column.type, scale, out, row, row + Number(group.num_rows));
     }
     data[column.name] = out instanceof Utf8ColumnBuilder ? out.build() : out;
   }
@@ -115,6 +127,7 @@ function readChunk(
   decoder: ColumnDecoder,
   maxDefinition: number,
   type: TableColumn['type'],
+  scale: number | undefined,
   out: Sink,
   row: number,
   end: number,
@@ -140,20 +153,21 @@ function readChunk(
         decoder.element.type_length,
       );
       dictionary = convert(plain, decoder);
+      if (scale !== undefined) dictionary = scaled(dictionary, scale);
       continue;
     } else if (header.type === 'DATA_PAGE' && header.data_page_header!.encoding === 'PLAIN' && maxDefinition <= 1) {
       const page = decompressPage(compressed, Number(header.uncompressed_page_size), decoder.codec, decoder.compressors);
-      row = readPlainPage(page, header.data_page_header!.num_values, decoder, maxDefinition, type, out, row);
+      row = readPlainPage(page, header.data_page_header!.num_values, decoder, maxDefinition, type, scale, out, row);
       continue;
     } else if (header.type === 'DATA_PAGE') {
       const page = decompressPage(compressed, Number(header.uncompressed_page_size), decoder.codec, decoder.compressors);
       const read = readDataPage(page, header.data_page_header!, decoder);
       definitionLevels = read.definitionLevels ?? [];
-      values = decodeValues(read.dataPage, dictionary, header.data_page_header!.encoding, decoder);
+      values = decodeValues(read.dataPage, dictionary, header.data_page_header!.encoding, decoder, scale);
     } else if (header.type === 'DATA_PAGE_V2') {
       const read = readDataPageV2(compressed, header, decoder);
       definitionLevels = read.definitionLevels ?? [];
-      values = decodeValues(read.dataPage, dictionary, header.data_page_header_v2!.encoding, decoder);
+      values = decodeValues(read.dataPage, dictionary, header.data_page_header_v2!.encoding, decoder, scale);
     } else {
       continue;
     }
@@ -223,6 +237,7 @@ function readPlainPage(
   decoder: ColumnDecoder,
   maxDefinition: number,
   type: TableColumn['type'],
+  scale: number | undefined,
   out: Sink,
   row: number,
 ): number {
@@ -268,7 +283,13 @@ function readPlainPage(
     else for (let i = 0; i < numValues; i++) out[row++] = levels[i] ? next() : null;
     return row;
   }
-  const values = decodeValues(readPlain({ view, offset }, decoder.type, present, decoder.element.type_length), undefined, 'PLAIN', decoder);
+  const values = decodeValues(
+    readPlain({ view, offset }, decoder.type, present, decoder.element.type_length),
+    undefined,
+    'PLAIN',
+    decoder,
+    scale,
+  );
   if (out instanceof Utf8ColumnBuilder) return putTexts(out, row, values, levels, 1);
   if (isNumericColumn(out)) return putNumbers(out, row, values, levels, 1);
   let v = 0;
@@ -315,15 +336,23 @@ function bitWidthOneLevels(page: Uint8Array, start: number, end: number, count: 
   return levels;
 }
 
-/** Page values as cells; plain INT64 pages become numbers through two 32-bit halves, with no BigInt per value. */
+/**
+ * Page values as cells; plain INT64 pages become numbers through two 32-bit halves, with no BigInt per value.
+ * A decimal column (`scale` given) arrives unscaled (its element stripped of the annotation) and leaves scaled.
+ */
 function decodeValues(
   page: DecodedArray,
   dictionary: DecodedArray | undefined,
   encoding: Parameters<typeof convertWithDictionary>[2],
   decoder: ColumnDecoder,
+  scale: number | undefined,
 ): DecodedArray {
-  if (!(page instanceof BigInt64Array) || (dictionary && encoding.endsWith('DICTIONARY')))
-    return convertWithDictionary(page, dictionary, encoding, decoder);
+  // Dictionary values were converted (and scaled) when the dictionary page was read.
+  if (dictionary && encoding.endsWith('DICTIONARY')) return convertWithDictionary(page, dictionary, encoding, decoder);
+  if (!(page instanceof BigInt64Array)) {
+    const values = convertWithDictionary(page, undefined, encoding, decoder);
+    return scale === undefined ? values : scaled(values, scale);
+  }
   const { element } = decoder;
   const unit =
     element.logical_type?.type === 'TIMESTAMP'
@@ -333,21 +362,35 @@ function decodeValues(
         : element.converted_type === 'TIMESTAMP_MILLIS'
           ? 'MILLIS'
           : undefined;
-  const divisor =
-    unit === 'MICROS'
-      ? 1000
-      : unit === 'NANOS'
-        ? 1_000_000
-        : element.converted_type === 'DECIMAL' || element.logical_type?.type === 'DECIMAL'
-          ? 10 ** (element.scale ?? 0)
-          : 1;
+  const divisor = unit === 'MICROS' ? 1000 : unit === 'NANOS' ? 1_000_000 : scale !== undefined ? 10 ** scale : 1;
   const halves = new Int32Array(page.buffer, page.byteOffset, page.length * 2);
   const out = new Float64Array(page.length);
   for (let i = 0; i < page.length; i++) {
+    // hi * 2^32 is exact and the sum rounds once: the nearest double, as Number(bigint) gives.
     const n = halves[2 * i + 1]! * 4294967296 + (halves[2 * i]! >>> 0);
     out[i] = divisor === 1 ? n : unit ? Math.floor(n / divisor) : n / divisor;
   }
   return out;
+}
+
+/**
+ * Unscaled decimals (INT32 numbers, INT64 bigints, FIXED_LEN_BYTE_ARRAY big-endian two's complement) as
+ * numbers: one division by 10^scale, the nearest double to the decimal while the unscaled value is below 2^53.
+ */
+function scaled(values: DecodedArray, scale: number): Float64Array {
+  const divisor = 10 ** scale;
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number | bigint | Uint8Array;
+    out[i] = (v instanceof Uint8Array ? Number(twosComplement(v)) : Number(v)) / divisor;
+  }
+  return out;
+}
+
+function twosComplement(bytes: Uint8Array): bigint {
+  let value = 0n;
+  for (const b of bytes) value = (value << 8n) | BigInt(b);
+  return bytes.length > 0 && bytes[0]! >= 0x80 ? value - (1n << BigInt(bytes.length * 8)) : value;
 }
 
 function cell(value: unknown, isLong: boolean): CellValue {

@@ -67,6 +67,9 @@ export function tableColumnFromSchema(element: SchemaElement): TableColumn {
       return { name, type: 'boolean' };
     case 'BYTE_ARRAY':
       return { name, type: 'string' };
+    case 'INT96':
+      // Spark's default timestamp (spark.sql.parquet.outputTimestampType=INT96) carries no annotation at all.
+      return { name, type: 'timestamp' };
     default:
       throw new ParquetSchemaError(name, `has type ${element.type}, which the pipeline does not read`);
   }

@@ -1,7 +1,9 @@
 // Consolidates one gold partition in three phases: choosing the engine (the TypeScript engine in this
-// Lambda, or the Glue job above the threshold), running it (snappy Parquet under a new run folder, null-key
-// rows quarantined), and publishing (the catalog partition switched to the new folder, then the congregado
-// saved). Its processing log line and metrics go out like ingest's and refine's.
+// Lambda, or the Glue job above the threshold), running it (snappy Parquet in a new version folder, null-key
+// rows quarantined), and publishing (the version published, then the congregado saved). A partition for Glue
+// is handed back to the state machine, which runs the job and waits for it, then calls again (phase
+// 'glue-output') to read the job's output back and publish it. Its processing log line and metrics go out
+// like ingest's and refine's.
 import { findSource, PARTITION_COLUMN, type ConsolidationConfig } from '../config.js';
 import { cellAt } from '../columnar/columns.js';
 import { parquetFooter, readColumns } from '../columnar/reader.js';
@@ -24,44 +26,54 @@ import type { VersionFile } from '../../ports/partition-versions.js';
 import { goldColumns, ORIGIN_COLUMN } from '../lake/tables.js';
 import { failedStepRecord, logProcessamento, toStepRecord } from '../processing-log.js';
 
-import { CatalogTableNotFoundError, GlueJobStillRunningError, ObjectNotFoundError } from '../../ports/errors.js';
+import { CatalogTableNotFoundError, ObjectNotFoundError } from '../../ports/errors.js';
 import type { GlueConsolidationRunner, GlueConsolidationSpec } from '../../ports/glue-runner.js';
 import type { ObjectInfo, ObjectStore } from '../../ports/object-store.js';
 
 import { consolidate, type OriginTable, type QuarantinedRow } from './engine.js';
-import { ConsolidationNotFoundError, GlueRunnerMissingError, UnresolvableLocationError } from './errors.js';
+import { ConsolidationNotFoundError, GlueOutputError, GlueRunnerMissingError, UnresolvableLocationError } from './errors.js';
 import type { ConsolidationRules } from './spec.js';
 import { consolidationCountsSql, consolidationSql, quarantineSql } from './sql.js';
 import { requireSilverColumns } from './silver-schema.js';
-import type { ConsolidateTableDeps, ConsolidateTableRequest, ConsolidateTableResult, StoreLocation } from './types.js';
+import type { ConsolidateTableDeps, ConsolidateTableRequest, ConsolidateTableResult, GlueHandoff, StoreLocation } from './types.js';
 import { faultPoint } from '../faults.js';
 
 /** The file name of each part written by a consolidation. */
 const PART_FILE = 'part-00000.snappy.parquet';
 const SUMMARY_FILE = '_summary.json';
 
-/** The longest one call waits on a Glue run before handing back to the state machine. */
-export const GLUE_WAIT_MS = 4 * 60_000;
-/** Time kept for what follows the wait (catalog switch, congregado) before the invocation times out. */
-const AFTER_GLUE_MS = 60_000;
-
-/** How long a Glue wait may last in this invocation: at most GLUE_WAIT_MS, and a minute short of its timeout. */
-export function glueWaitMs(remainingTimeMs?: () => number): number {
-  if (!remainingTimeMs) return GLUE_WAIT_MS;
-  return Math.max(0, Math.min(GLUE_WAIT_MS, remainingTimeMs() - AFTER_GLUE_MS));
-}
-
-export async function consolidateTable(deps: ConsolidateTableDeps, request: ConsolidateTableRequest): Promise<ConsolidateTableResult> {
+/** Consolidates a partition here, or hands it to Glue; with phase 'glue-output', publishes what the Glue run wrote. */
+export async function consolidateTable(
+  deps: ConsolidateTableDeps,
+  request: ConsolidateTableRequest,
+): Promise<ConsolidateTableResult | GlueHandoff> {
   const clock = deps.clock ?? (() => new Date());
   const started = clock();
   const source = `${request.database}.${request.tabela}`;
   try {
     const job = await prepare(deps, request);
-    const engine = await chooseEngine(deps, job);
-    job.output = outputLocation(deps, job.consolidation, request, versionIdFor(engine.engine, request, clock));
-    const written = engine.engine === 'glue' ? await runOnGlue(engine.glue, deps, job) : await runInLambda(deps, job, engine.loaded);
+    let engine: 'lambda' | 'glue';
+    let written: Written;
+    if (request.phase === 'glue-output') {
+      await faultPoint('consolidate:during-glue');
+      engine = 'glue';
+      job.output = outputLocation(deps, job.consolidation, request, versionIdFor('glue', request, clock));
+      written = await readGlueOutput(deps, job);
+      // The run read the silver versions the catalog named when it started: those the handoff read, unless
+      // an origin was republished meanwhile (then the ones read now, if they hold the rows it read).
+      const handed = request.handoff;
+      if (handed && handed.expected_rows === written.rows_read)
+        Object.assign(job, { versions: handed.inputs, expectedRows: handed.expected_rows });
+    } else {
+      const choice = await chooseEngine(deps, job);
+      job.output = outputLocation(deps, job.consolidation, request, versionIdFor(choice.engine, request, clock));
+      // Not logged as a consolidation yet: the line goes out when the Glue output is published.
+      if (choice.engine === 'glue') return await handOffToGlue(choice.glue, deps, job);
+      engine = 'lambda';
+      written = await runInLambda(deps, job, choice.loaded);
+    }
     checkBooks(job, written);
-    const result = await publish(deps, job, engine.engine, written, clock);
+    const result = await publish(deps, job, engine, written, clock);
     logProcessamento(
       deps.log,
       deps.metrics,
@@ -79,13 +91,11 @@ export async function consolidateTable(deps: ConsolidateTableDeps, request: Cons
     );
     return result;
   } catch (err) {
-    // A Glue run still going is not a failure: the state machine calls again.
-    if (!(err instanceof GlueJobStillRunningError))
-      logProcessamento(
-        deps.log,
-        deps.metrics,
-        failedStepRecord('consolidate', source, err, { started_at: started.toISOString(), ended_at: clock().toISOString() }),
-      );
+    logProcessamento(
+      deps.log,
+      deps.metrics,
+      failedStepRecord('consolidate', source, err, { started_at: started.toISOString(), ended_at: clock().toISOString() }),
+    );
     throw err;
   }
 }
@@ -119,8 +129,8 @@ async function prepare(deps: ConsolidateTableDeps, request: ConsolidateTableRequ
 }
 
 /**
- * The new version's folder name: fresh for each Lambda consolidation; for a Glue run the same for every
- * call of one execution, so that a call that resumes the run finds its output where the run writes it.
+ * The new version's folder name: fresh for each Lambda consolidation; for a Glue run the same for the
+ * handoff and the publication of one execution (`attempt`), so that the publication finds what the run wrote.
  */
 function versionIdFor(engine: 'lambda' | 'glue', request: ConsolidateTableRequest, clock: () => Date): string {
   return engine === 'glue' ? `g${sha256Hex(request.attempt ?? request.runId).slice(0, 16)}` : newVersionId(clock);
@@ -434,8 +444,8 @@ async function runInLambda(deps: ConsolidateTableDeps, job: PartitionJob, loaded
   };
 }
 
-/** The Glue job over the silver tables, running the SQL the generator writes for Spark; reads back its summary and a sample. */
-async function runOnGlue(glue: GlueConsolidationRunner, deps: ConsolidateTableDeps, job: PartitionJob): Promise<Written> {
+/** The Glue job over the silver tables, running the SQL the generator writes for Spark: its spec, for the state machine to start. */
+async function handOffToGlue(glue: GlueConsolidationRunner, deps: ConsolidateTableDeps, job: PartitionJob): Promise<GlueHandoff> {
   const { consolidation, columns, request, output } = job;
   const sources = consolidation.origens.map((origem) => {
     const table = silverTable(deps.config, findSource(deps.config, origem));
@@ -455,44 +465,92 @@ async function runOnGlue(glue: GlueConsolidationRunner, deps: ConsolidateTableDe
     output_location: output.uri,
     columns: [...columns.map((c) => c.name), ORIGIN_COLUMN],
   };
-  await glue.run(spec, { attempt: request.attempt, waitMs: glueWaitMs(request.remainingTimeMs) });
-  await faultPoint('consolidate:during-glue');
-  const summary = JSON.parse(new TextDecoder().decode(await output.store.get(`${output.key}${SUMMARY_FILE}`))) as {
-    rows_read: number;
-    rows_written: number;
-    rows_invalid: number;
+  return {
+    anomesdia: request.anomesdia,
+    engine: 'glue',
+    glue: await glue.prepare(spec),
+    inputs: job.versions,
+    ...(job.expectedRows !== undefined ? { expected_rows: job.expectedRows } : {}),
   };
-  // The content hash covers the job's files in key order; the sample comes from the first file.
-  const hash: string[] = [];
-  const files: VersionFile[] = [];
-  let sample: Record<string, unknown>[] = [];
-  for await (const object of output.store.list(output.key)) {
-    if (!object.key.endsWith('.parquet')) continue;
-    const bytes = await output.store.get(object.key);
-    hash.push(sha256Hex(bytes));
-    files.push(versionFile(object.key, bytes, Number(parquetFooter(bytes, output.store.uri(object.key)).num_rows)));
-    if (sample.length === 0) {
-      const table = readColumns(bytes, { file: output.store.uri(object.key) });
-      sample = sampleRows(table, deps.config.limits.congregadoSampleRows);
-    }
-  }
-  const extra: string[] = [];
-  for await (const object of deps.gold.list(`${quarantinePrefix(job)}/`)) extra.push(object.key);
-  return { ...summary, content_hash: sha256Hex(hash.join('\n')), sample, files, extra };
 }
 
-/** Writes the null-key rows left out of the version; returns the key. */
+/**
+ * Spark's rule for the files of an output folder that hold data: not a marker or a side file (`_SUCCESS`,
+ * `_summary.json`, `_temporary/`, `.part-….crc`: a name starting with `_` or `.`) nor a copy in progress.
+ */
+export function isDataFile(key: string): boolean {
+  const name = key.slice(key.lastIndexOf('/') + 1);
+  return name !== '' && !name.startsWith('_') && !name.startsWith('.') && !name.endsWith('._COPYING_');
+}
+
+/**
+ * What a succeeded Glue run wrote: its `_summary.json`, checked against the rows its Parquet files hold; the
+ * content hash over the files in key order, the sample from the first (read as the Lambda reads any Parquet).
+ */
+async function readGlueOutput(deps: ConsolidateTableDeps, job: PartitionJob): Promise<Written> {
+  const { output } = job;
+  let summaryText: string;
+  try {
+    summaryText = new TextDecoder().decode(await output.store.get(`${output.key}${SUMMARY_FILE}`));
+  } catch (err) {
+    if (err instanceof ObjectNotFoundError) throw new GlueOutputError(output.uri, `has no ${SUMMARY_FILE}, which the job writes last`);
+    throw err;
+  }
+  const summary = JSON.parse(summaryText) as { rows_read: number; rows_written: number; rows_invalid: number };
+  const hash: string[] = [];
+  let sample: Record<string, unknown>[] = [];
+  let rows = 0;
+  const files: string[] = [];
+  const recorded: VersionFile[] = [];
+  // The folder's own files only: `_temporary/` (a commit in progress or abandoned) and any subfolder hold no committed data.
+  for await (const object of output.store.list(output.key))
+    if (!object.key.slice(output.key.length).includes('/') && isDataFile(object.key)) files.push(object.key);
+  for (const key of files.sort()) {
+    const bytes = await output.store.get(key);
+    const file = output.store.uri(key);
+    const fileRows = Number(parquetFooter(bytes, file).num_rows);
+    rows += fileRows;
+    hash.push(sha256Hex(bytes));
+    recorded.push(versionFile(key, bytes, fileRows));
+    if (sample.length === 0) sample = sampleRows(readColumns(bytes, { file }), deps.config.limits.congregadoSampleRows);
+  }
+  if (rows !== summary.rows_written)
+    throw new GlueOutputError(
+      output.uri,
+      `holds ${rows} rows in ${files.length} Parquet file(s), but its ${SUMMARY_FILE} says ${summary.rows_written}`,
+    );
+  const extra: string[] = [];
+  for await (const object of deps.gold.list(`${quarantinePrefix(job)}/`)) if (isDataFile(object.key)) extra.push(object.key);
+  return { ...summary, content_hash: sha256Hex(hash.join('\n')), sample, files: recorded, extra };
+}
+
+/**
+ * The null-key rows as JSON lines, one `{origem, reason, row}` a line, in `<quarantinePrefix>/part-00000.json`;
+ * the Glue job writes the same lines into the same folder (glue-scripts/consolidate_job.py, quarantine_rows).
+ * Returns the key.
+ */
 async function quarantine(gold: ObjectStore, job: PartitionJob, rows: QuarantinedRow[]): Promise<string> {
-  const key = `${quarantinePrefix(job)}.ndjson`;
-  const lines = rows.map((q) => JSON.stringify({ origem: q.origem, reason: q.reason, row: jsonRow(q.row, undefined) }));
+  const key = `${quarantinePrefix(job)}/part-00000.json`;
+  const lines = rows.map((q) => JSON.stringify({ origem: q.origem, reason: q.reason, row: quarantineRow(q.row, job.columns) }));
   await gold.put(key, `${lines.join('\n')}\n`, { contentType: 'application/x-ndjson' });
   return key;
 }
 
 /**
- * `_quarantine/<database>/<tabela>/anomesdia=<day>/run=<runId>/v=<version>`: `.ndjson` from the Lambda, a
- * folder of JSON parts from Glue.
+ * A quarantined row as both engines write it: every gold column in order, null kept; timestamps as
+ * ISO-8601 UTC to the millisecond (`2024-03-14T10:15:30.123Z`), dates as `YYYY-MM-DD`, numbers as JSON numbers.
  */
+export function quarantineRow(row: Record<string, CellValue>, columns: TableColumn[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of columns) {
+    const v = row[c.name] ?? null;
+    const ms = v instanceof Date ? v.getTime() : typeof v === 'number' && (c.type === 'timestamp' || c.type === 'date') ? v : undefined;
+    out[c.name] = ms === undefined ? v : c.type === 'date' ? new Date(ms).toISOString().slice(0, 10) : new Date(ms).toISOString();
+  }
+  return out;
+}
+
+/** `_quarantine/<database>/<tabela>/anomesdia=<day>/run=<runId>/v=<version>`: the folder of the version's null-key rows, from either engine. */
 function quarantinePrefix(job: PartitionJob): string {
   const { consolidation, request } = job;
   const version = /\/v=([^/]+)\/$/.exec(job.output.key)?.[1] ?? 'output';

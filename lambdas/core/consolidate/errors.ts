@@ -80,3 +80,16 @@ export class SilverFileSchemaError extends PermanentError {
     );
   }
 }
+
+/** A succeeded Glue run whose output folder is not what the job writes: publishing it could lose rows silently. */
+export class GlueOutputError extends PermanentError {
+  constructor(
+    readonly location: string,
+    detail: string,
+  ) {
+    super(
+      'GlueOutputError',
+      `The Glue run's output ${location} ${detail}; the partition was not published. Check the run in the Glue console, then rerun the partition (a new execution)`,
+    );
+  }
+}

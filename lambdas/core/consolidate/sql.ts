@@ -118,8 +118,11 @@ export function quarantineSql(spec: ConsolidationSqlSpec, dialect: SqlDialect): 
   const q = (name: string) => quoteIdentifier(name, dialect);
   const outputs = spec.columns.filter((c) => c.name !== ORIGIN_COLUMN);
   const nullKeys = spec.chaves_principais.map((k) => `CASE WHEN ${q(k)} IS NULL THEN ${sqlString(`"${k}"`)} END`);
+  const nullCount = spec.chaves_principais.map((k) => `CASE WHEN ${q(k)} IS NULL THEN 1 ELSE 0 END`).join(' + ');
+  // The engine's reason, word for word (engine.ts): `null key column "a"`, `null key columns "a", "b"`.
+  const reason = `concat('null key column', CASE WHEN ${nullCount} > 1 THEN 's ' ELSE ' ' END, concat_ws(', ', ${nullKeys.join(', ')}))`;
   return [
-    `SELECT ${[...outputs.map((c) => q(c.name)), q(ORIGIN_COLUMN)].join(', ')}, concat('null key column(s) ', concat_ws(', ', ${nullKeys.join(', ')})) AS ${q('reason')}`,
+    `SELECT ${[...outputs.map((c) => q(c.name)), q(ORIGIN_COLUMN)].join(', ')}, ${reason} AS ${q('reason')}`,
     'FROM (',
     originsUnion(spec, dialect, outputs),
     `) ${q('origens')}`,

@@ -2,7 +2,7 @@
 import type { Catalog } from '../../ports/catalog.js';
 import type { PartitionVersionStore } from '../../ports/partition-versions.js';
 import type { CongregadoStore } from '../../ports/state-stores.js';
-import type { GlueConsolidationRunner } from '../../ports/glue-runner.js';
+import type { GlueConsolidationRunner, GlueRunRequest } from '../../ports/glue-runner.js';
 import type { MetricsSink, ProcessingLogger } from '../processing-log.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { PipelineConfig } from '../config.js';
@@ -28,10 +28,25 @@ export interface ConsolidateTableRequest {
   database: string;
   tabela: string;
   anomesdia: string;
-  /** The attempt (execution) this call belongs to: a retry of it resumes the Glue run it started. */
+  /**
+   * 'consolidate' [default]: consolidate in this Lambda, or hand the partition to Glue (a GlueHandoff);
+   * 'glue-output': the Glue run the handoff asked for succeeded, read its output back and publish it.
+   */
+  phase?: 'consolidate' | 'glue-output';
+  /** The execution this call belongs to: a Glue run's handoff and its publication name the same version folder. */
   attempt?: string;
-  /** Milliseconds left in this invocation, when a Lambda runs it: bounds the wait on a Glue run. */
-  remainingTimeMs?: () => number;
+  /** With phase 'glue-output': what the handoff read, the silver versions the run was asked to consolidate. */
+  handoff?: Pick<GlueHandoff, 'inputs' | 'expected_rows'>;
+}
+
+/** A partition handed to Glue: the state machine starts the run with `glue`, waits, then asks for phase 'glue-output'. */
+export interface GlueHandoff {
+  anomesdia: string;
+  engine: 'glue';
+  glue: GlueRunRequest;
+  /** Each origin's silver version when the partition was handed over, and the rows they hold. */
+  inputs: Record<string, number>;
+  expected_rows?: number;
 }
 
 export interface ConsolidateTableResult {

@@ -89,6 +89,12 @@ export async function publishPartition(deps: PublicationDeps, v: NewVersion): Pr
   const files = [...v.files].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (let race = 0; race < MAX_RACES; race++) {
     const current = await versions.get(v.partition);
+    if (current?.prefix === v.versionPrefix) {
+      // This version is already the published one (a retried Glue publication whose first call got that far):
+      // publishing it again would list its own folder as superseded, and the collector would delete it.
+      await syncCatalog(deps, v);
+      return { published: true, record: current };
+    }
     if (current && !dominates(v.inputs, current.inputs)) {
       // Never published, so nobody reads it: it goes at once.
       await deleteKeys(store, [...files.map((f) => f.key), ...(v.extra ?? [])]);

@@ -8,45 +8,22 @@ import { consolidateTable } from '../../../lambdas/core/consolidate/consolidate-
 import type { ConsolidateTableDeps } from '../../../lambdas/core/consolidate/types.js';
 import { locationIn } from '../../../lambdas/core/lake/publication.js';
 import { ConsolidationNotFoundError, GlueRunnerMissingError } from '../../../lambdas/core/consolidate/errors.js';
-import { writeColumns } from '../../../lambdas/core/columnar/writer.js';
-import { goldLayout, silverLayout, silverTable } from '../../../lambdas/core/lake/layout.js';
+import { goldLayout } from '../../../lambdas/core/lake/layout.js';
 import type { CellValue } from '../../../lambdas/core/columnar/types.js';
-import { readParquet, rowsFromTable, tableFromRows } from '../../support/parquet.js';
-import { silverColumns } from '../../../lambdas/core/lake/tables.js';
+import { readParquet, rowsFromTable } from '../../support/parquet.js';
 import { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
-import { jan19At as at, silverOp as op } from '../../support/consolidation-lake.js';
+import { consolidateHere, jan19At as at, publishSilver, silverOp as op } from '../../support/consolidation-lake.js';
 import { JsonCatalog } from '../../../lambdas/adapters/local/json-catalog.js';
 import { MemoryPartitionVersions } from '../../support/memory-partition-versions.js';
-import { folderUri, partitionKey, publishPartition, versionFile } from '../../../lambdas/core/lake/publication.js';
-import type { GlueConsolidationRunner, GlueConsolidationSpec } from '../../../lambdas/ports/glue-runner.js';
-import type { CongregadoInput, CongregadoRecord, CongregadoStore } from '../../../lambdas/ports/state-stores.js';
-
-class MemoryCongregados implements CongregadoStore {
-  readonly saved: CongregadoInput[] = [];
-  private records = new Map<string, CongregadoRecord>();
-  async save(input: CongregadoInput) {
-    this.saved.push(input);
-    const id = `${input.database}_${input.tabela_consolidada}`;
-    const previous = this.records.get(id);
-    const record: CongregadoRecord = {
-      ...input,
-      id,
-      idempotency_key: input.content_hash,
-      version: (previous?.version ?? 0) + 1,
-      created_at: 'x',
-      updated_at: 'x',
-      metadata: input.metadata ?? {},
-    };
-    this.records.set(id, record);
-    return { record, created: true };
-  }
-  async get(id: string) {
-    return this.records.get(id);
-  }
-  async list() {
-    return [...this.records.values()];
-  }
-}
+import { folderUri } from '../../../lambdas/core/lake/publication.js';
+import { GlueJobRunner } from '../../../lambdas/adapters/aws/glue-job-runner.js';
+import { GlueOutputError } from '../../../lambdas/core/consolidate/errors.js';
+import { sha256Hex } from '../../../lambdas/core/hashing.js';
+import { goldColumns } from '../../../lambdas/core/lake/tables.js';
+import type { GlueHandoff } from '../../../lambdas/core/consolidate/types.js';
+import { keyIn, readSpec, writeGlueRun } from '../../support/glue-run.js';
+import type { SparkTimestampType } from '../../support/spark-parquet.js';
+import { MemoryCongregados } from '../../support/memory-congregados.js';
 
 const DAY = '20240119';
 const GOLD = { db: 'db_batch', table: 'tbl_processado_operacao_consolidada_n1' };
@@ -71,53 +48,16 @@ describe('consolidateTable', () => {
   });
   afterEach(async () => rm(dir, { recursive: true, force: true }));
 
-  let silverVersions = 0;
-  /**
-   * Writes an origin's silver partition as a Refine version and publishes it; `register: 'catalog'` only
-   * registers its folder in the catalog (as before versions were recorded), `false` does neither.
-   */
-  async function silver(origem: string, rows: Record<string, CellValue>[], options: { runId?: string; register?: false | 'catalog' } = {}) {
-    const source = config.sources.find((s) => s.name === origem)!;
-    const runId = options.runId ?? 'r1';
-    const prefix = silverLayout.versionPrefix(origem, DAY, runId, `v${++silverVersions}`);
-    const bytes = writeColumns(tableFromRows(silverColumns(source), rows));
-    await deps.silver.put(`${prefix}part-0.parquet`, bytes);
-    if (options.register === false) return;
-    const table = silverTable(config, source);
-    await deps.catalog.ensureTable({
-      database: table.database,
-      name: table.name,
-      location: deps.silver.uri(table.prefix),
-      columns: table.columns,
-      partitionKeys: table.partitionKeys,
-    });
-    if (options.register === 'catalog') {
-      await deps.catalog.upsertPartition(table.database, table.name, { anomesdia: DAY }, deps.silver.uri(prefix));
-      return;
-    }
-    const values = { anomesdia: DAY };
-    await publishPartition(
-      { catalog: deps.catalog, versions: deps.versions, store: deps.silver, clock: deps.clock!, graceMs: 0 },
-      {
-        partition: partitionKey('silver', table.database, table.name, values),
-        database: table.database,
-        table: table.name,
-        values,
-        partitionPrefix: silverLayout.partitionPrefix(origem, DAY),
-        versionPrefix: prefix,
-        runId,
-        inputs: { bronze_commits: silverVersions },
-        files: [versionFile(`${prefix}part-0.parquet`, bytes, rows.length)],
-      },
-    );
-  }
+  const silver = (origem: string, rows: Record<string, CellValue>[], options: { runId?: string; register?: false | 'catalog' } = {}) =>
+    publishSilver(deps, DAY, origem, rows, options);
 
   async function goldRows(location: string) {
     const key = locationIn(deps.gold, location)!;
     return rowsFromTable(await readParquet(await deps.gold.get(`${key}part-00000.snappy.parquet`)));
   }
 
-  const run = (runId: string) => consolidateTable(deps, { runId, database: GOLD.db, tabela: GOLD.table, anomesdia: DAY });
+  /** Consolidates the partition in this Lambda (no Glue runner, or under the threshold). */
+  const run = (runId: string) => consolidateHere(deps, { runId, database: GOLD.db, tabela: GOLD.table, anomesdia: DAY });
 
   it('writes the gold partition as a version under its run folder, registers it in the catalog and saves the congregado', async () => {
     await silver('sor', [op('A', 1), op('B', 5), op(null, 9)]);
@@ -156,14 +96,27 @@ describe('consolidateTable', () => {
     expect(saved.sample_data[0]).toMatchObject({ num_oper: 'A', dat_vlr_even_oper: '2024-01-19T03:00:00.000Z', origem: 'sot' });
     const version = /\/(v=[0-9a-z]+)\/$/.exec(result.location!)![1]!;
     const quarantine = await readFile(
-      join(dir, 'gold', '_quarantine', GOLD.db, GOLD.table, `anomesdia=${DAY}`, 'run=run-1', `${version}.ndjson`),
+      join(dir, 'gold', '_quarantine', GOLD.db, GOLD.table, `anomesdia=${DAY}`, 'run=run-1', version, 'part-00000.json'),
       'utf8',
     );
-    expect(JSON.parse(quarantine.trim())).toMatchObject({
-      origem: 'sor',
-      reason: 'null key column "num_oper"',
-      row: { des_stat_oper: 'h9' },
-    });
+    // The one shape both engines write (docs/operations.md): every gold column, nulls kept, timestamps ISO to the millisecond.
+    expect(quarantine).toBe(
+      `${JSON.stringify({
+        origem: 'sor',
+        reason: 'null key column "num_oper"',
+        row: {
+          num_oper: null,
+          cod_idef_ver_oper: 1,
+          dat_vlr_even_oper: '2024-01-19T09:00:00.000Z',
+          num_prio_even_oper: 1,
+          dat_recm_even_oper: '2024-01-19T09:00:00.000Z',
+          vlr_oper: 10.5,
+          cod_moed: 'BRL',
+          des_stat_oper: 'h9',
+          updated_at: '2024-01-19T09:00:00.000Z',
+        },
+      })}\n`,
+    );
   });
 
   it('replaces the partition on a rerun: the catalog moves to the new run and the old files are removed (no grace period)', async () => {
@@ -220,54 +173,184 @@ describe('consolidateTable', () => {
     await expect(deps.catalog.getTable(GOLD.db, GOLD.table)).rejects.toThrow('is not in the catalog');
   });
 
-  it('delegates to the Glue runner with the Spark SQL, then switches the catalog to the job output', async () => {
-    config.consolidations[0]!.engine = 'auto';
-    config.consolidations[0]!.glueThreshold = { rows: 2, bytes: 1e9 };
-    await silver('sor', [op('A', 1), op('B', 1), op('C', 1)]);
-    const specs: GlueConsolidationSpec[] = [];
-    const glue: GlueConsolidationRunner = {
-      async run(spec) {
-        specs.push(spec);
-        const key = locationIn(deps.gold, spec.output_location)!;
-        await deps.gold.put(
-          `${key}part-0.parquet`,
-          writeColumns(
-            tableFromRows(
-              [
-                { name: 'num_oper', type: 'string' },
-                { name: 'origem', type: 'string' },
-              ],
-              [{ num_oper: 'A', origem: 'sor' }],
-            ),
-          ),
-        );
-        await deps.gold.put(`${key}_summary.json`, JSON.stringify({ rows_read: 3, rows_written: 1, rows_invalid: 0 }));
-        return { jobRunId: 'jr-1' };
-      },
-    };
-    const result = await consolidateTable({ ...deps, glue }, { runId: 'run-g', database: GOLD.db, tabela: GOLD.table, anomesdia: DAY });
-    expect(result).toMatchObject({ engine: 'glue', rows_read: 3, rows_written: 1 });
-    expect(specs[0]).toMatchObject({ database: GOLD.db, tabela_consolidada: GOLD.table, anomesdia: DAY, output_location: result.location });
-    expect(specs[0]!.sql).toContain("FROM `db_silver`.`sor` WHERE `anomesdia` = '20240119'");
-    expect(specs[0]!.columns.at(-1)).toBe('origem');
-    expect(specs[0]!.counts_sql).toContain('AS `rows_invalid`');
-    expect(specs[0]!.quarantine_sql).toContain('WHERE `num_oper` IS NULL OR `cod_idef_ver_oper` IS NULL');
-    expect(specs[0]!.quarantine_location).toMatch(
-      new RegExp(`^${folderUri(deps.gold, `_quarantine/${GOLD.db}/${GOLD.table}/anomesdia=${DAY}/run=run-g/`)}v=g[0-9a-f]{16}/$`),
-    );
-    expect(await deps.catalog.getPartitionLocation(GOLD.db, GOLD.table, { anomesdia: DAY })).toBe(result.location);
-    expect(deps.congregados.saved[0]).toMatchObject({
-      processor_type: 'glue',
-      record_count: 1,
-      sample_data: [{ num_oper: 'A', origem: 'sor' }],
-    });
-  });
-
   it('refuses to run on Glue without a runner, and names an unknown consolidation', async () => {
     config.consolidations[0]!.engine = 'glue';
     await expect(run('run-1')).rejects.toThrow(GlueRunnerMissingError);
     await expect(consolidateTable(deps, { runId: 'r', database: 'db_batch', tabela: 'nope', anomesdia: DAY })).rejects.toThrow(
       ConsolidationNotFoundError,
     );
+  });
+});
+
+describe('consolidateTable on Glue', () => {
+  let dir: string;
+  let deps: ConsolidateTableDeps & { congregados: MemoryCongregados; catalog: JsonCatalog; versions: MemoryPartitionVersions };
+  let config: PipelineConfig;
+  const TABLE = { db: 'db_batch', table: 'tbl_contas' };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'consolidate-glue-'));
+    // A table with every physical shape a Spark decimal takes (INT32, INT64, FIXED_LEN_BYTE_ARRAY) and dates before 1970.
+    config = parsePipelineConfig({
+      ...defaultPipelineConfig,
+      sources: [
+        ...defaultPipelineConfig.sources,
+        {
+          name: 'contas',
+          kind: 'files',
+          files: { format: 'ndjson' },
+          fields: [
+            { name: 'id', type: 'long', required: true },
+            { name: 'ts', type: 'timestamp', required: true },
+            { name: 'valor', type: 'decimal', precision: 9, scale: 2 },
+            { name: 'saldo', type: 'decimal', precision: 18, scale: 4 },
+            { name: 'grande', type: 'decimal', precision: 38, scale: 10 },
+            { name: 'dia', type: 'date' },
+            { name: 'nome', type: 'string' },
+          ],
+          watermarkField: 'ts',
+        },
+      ],
+      consolidations: [
+        {
+          database: TABLE.db,
+          tabela_consolidada: TABLE.table,
+          origens: ['contas'],
+          chaves_principais: ['id'],
+          campos_decisao: ['ts'],
+          engine: 'glue',
+        },
+      ],
+    });
+    const gold = new FsObjectStore(join(dir, 'gold'));
+    deps = {
+      config,
+      silver: new FsObjectStore(join(dir, 'silver')),
+      gold,
+      catalog: new JsonCatalog(join(dir, 'catalog.json')),
+      versions: new MemoryPartitionVersions(),
+      congregados: new MemoryCongregados(),
+      clock: () => new Date('2024-01-20T02:00:00Z'),
+      glue: new GlueJobRunner({ specStore: gold, specPrefix: '_glue-specs/' }),
+    };
+    // The silver version the run is asked to consolidate: four rows, which the run's summary reports read.
+    const at = (i: number) => new Date(Date.UTC(2024, 0, 19, i));
+    await publishSilver(
+      deps,
+      DAY,
+      'contas',
+      [1, 2, 3, 4].map((i) => ({ id: i, ts: at(i), _content_hash: `h${i}`, _ingested_at: at(23), _run_id: 'r' })),
+    );
+  });
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+  const request = { runId: 'run-g', database: TABLE.db, tabela: TABLE.table, anomesdia: DAY };
+  const columns = () => goldColumns(config, config.consolidations[0]!);
+  const rows = [
+    [
+      {
+        id: 1n,
+        ts: '2024-01-19T10:15:30.123456Z',
+        valor: '1234567.89',
+        saldo: '-99999999999999.9999',
+        grande: '12345678.1234567891',
+        dia: '1969-07-20',
+        nome: 'São Paulo',
+        origem: 'contas',
+      },
+      { id: 2n, ts: '1969-12-31T23:59:59.999999Z', valor: null, saldo: '0.0001', grande: '-1.5', dia: null, nome: null, origem: 'contas' },
+    ],
+    [{ id: 3n, ts: '2024-01-19T00:00:00Z', valor: '-0.01', saldo: null, grande: null, dia: '2024-01-19', nome: '東京', origem: 'contas' }],
+  ];
+  /** The sample the congregado keeps of the first part file: what the Lambda reads back, exactly. */
+  const sample = [
+    {
+      id: 1,
+      ts: '2024-01-19T10:15:30.123Z',
+      valor: 1234567.89,
+      saldo: Number('-99999999999999.9999'),
+      grande: Number('12345678.1234567891'),
+      dia: '1969-07-20T00:00:00.000Z',
+      nome: 'São Paulo',
+      origem: 'contas',
+    },
+    { id: 2, ts: '1969-12-31T23:59:59.999Z', valor: null, saldo: 0.0001, grande: -1.5, dia: null, nome: null, origem: 'contas' },
+  ];
+
+  async function handOff(): Promise<GlueHandoff> {
+    const handoff = await consolidateTable(deps, request);
+    if (!('glue' in handoff)) throw new Error(`expected a Glue handoff, got ${JSON.stringify(handoff)}`);
+    return handoff;
+  }
+
+  for (const timestamps of ['TIMESTAMP_MICROS', 'INT96'] as SparkTimestampType[]) {
+    it(`hands the partition to Glue with its spec, then publishes what a Spark run wrote (${timestamps} timestamps)`, async () => {
+      const handoff = await handOff();
+      expect(handoff).toEqual({
+        anomesdia: DAY,
+        engine: 'glue',
+        glue: { spec_uri: deps.gold.uri(`_glue-specs/${TABLE.db}/${TABLE.table}/anomesdia=${DAY}/run=run-g.json`) },
+        inputs: { contas: 1 },
+        expected_rows: 4,
+      });
+      const spec = await readSpec(deps.gold, handoff.glue.spec_uri);
+      expect(spec).toMatchObject({ version: 1, run_id: 'run-g', database: TABLE.db, tabela_consolidada: TABLE.table, anomesdia: DAY });
+      expect(spec.sql).toContain("FROM `db_silver`.`contas` WHERE `anomesdia` = '20240119'");
+      expect(spec.columns).toEqual(['id', 'ts', 'valor', 'saldo', 'grande', 'dia', 'nome', 'origem']);
+      expect(spec.quarantine_location).toMatch(
+        new RegExp(`^${deps.gold.uri(`_quarantine/${TABLE.db}/${TABLE.table}/anomesdia=${DAY}/run=run-g`)}/v=g[0-9a-f]{16}/$`),
+      );
+      // Nothing is published before the run: no catalog partition, no congregado.
+      expect(deps.congregados.saved).toHaveLength(0);
+
+      // The run leaves checksum siblings (a local write) and an abandoned _temporary/ attempt: neither is data.
+      const keys = await writeGlueRun(deps.gold, spec, {
+        columns: columns(),
+        parts: rows,
+        rows_read: 4,
+        timestamps,
+        output: { localChecksums: true },
+      });
+      const folder = keyIn(deps.gold, spec.output_location);
+      await deps.gold.put(`${folder}_temporary/0/part-00009-x-c000.snappy.parquet`, 'not parquet');
+      const parts = keys.filter((k) => /\/part-0000\d-[0-9a-f-]+-c000\.snappy\.parquet$/.test(k)).sort();
+      expect(parts).toHaveLength(2);
+      expect(keys).toContain(`${folder}_SUCCESS`);
+
+      const publish = () => consolidateTable(deps, { ...request, phase: 'glue-output', handoff });
+      const result = await publish();
+      expect(result).toMatchObject({
+        anomesdia: DAY,
+        rows_read: 4,
+        rows_written: 3,
+        rows_invalid: 0,
+        congregado_version: 1,
+        location: spec.output_location,
+        engine: 'glue',
+      });
+      expect(await deps.catalog.getPartitionLocation(TABLE.db, TABLE.table, { anomesdia: DAY })).toBe(spec.output_location);
+      const hashes = await Promise.all(parts.map(async (k) => sha256Hex(await deps.gold.get(k))));
+      expect(deps.congregados.saved[0]).toMatchObject({
+        processor_type: 'glue',
+        record_count: 3,
+        content_hash: sha256Hex(hashes.join('\n')),
+        sample_data: sample,
+      });
+      // A retried publication (its Lambda timed out after publishing) finds its version published and keeps it.
+      config.limits.supersededGraceMinutes = 0;
+      expect(await publish()).toMatchObject({ location: spec.output_location, rows_written: 3 });
+      expect(await deps.catalog.getPartitionLocation(TABLE.db, TABLE.table, { anomesdia: DAY })).toBe(spec.output_location);
+      for (const key of parts) expect(await deps.gold.head(key), key).toBeDefined();
+    });
+  }
+
+  it('refuses to publish a run whose files do not hold the rows its summary counts, or that wrote no summary', async () => {
+    const spec = await readSpec(deps.gold, (await handOff()).glue.spec_uri);
+    await expect(consolidateTable(deps, { ...request, phase: 'glue-output' })).rejects.toThrow(GlueOutputError);
+    await writeGlueRun(deps.gold, spec, { columns: columns(), parts: rows, rows_read: 4, reportedRowsWritten: 5 });
+    await expect(consolidateTable(deps, { ...request, phase: 'glue-output' })).rejects.toThrow(
+      /holds 3 rows in 2 Parquet file\(s\), but its _summary.json says 5; the partition was not published/,
+    );
+    expect(deps.congregados.saved).toHaveLength(0);
   });
 });

@@ -8,7 +8,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePipelineConfig } from '../../../lambdas/core/config.js';
-import { consolidateTable } from '../../../lambdas/core/consolidate/consolidate-table.js';
 import { consolidate, originTable } from '../../../lambdas/core/consolidate/engine.js';
 import { goldNamedQueries } from '../../../lambdas/core/consolidate/gold-queries.js';
 import {
@@ -26,7 +25,8 @@ import { locationIn } from '../../../lambdas/core/lake/publication.js';
 import { goldColumns, silverColumns } from '../../../lambdas/core/lake/tables.js';
 import { silverTable } from '../../../lambdas/core/lake/layout.js';
 import { readParquet, rowsFromTable, tableFromRows } from '../../support/parquet.js';
-import { startConsolidationLake, type ConsolidationLake } from '../../support/consolidation-lake.js';
+import { consolidateHere, startConsolidationLake, type ConsolidationLake } from '../../support/consolidation-lake.js';
+import type { ConsolidateTableResult } from '../../../lambdas/core/consolidate/types.js';
 
 const fields = [
   { name: 'group', type: 'string', required: true },
@@ -81,7 +81,7 @@ function plain(row: Record<string, unknown>): Record<string, unknown> {
 describe('SQL with identifiers that are keywords', () => {
   let lake: ConsolidationLake;
   let gold: Record<string, unknown>[];
-  let result: Awaited<ReturnType<typeof consolidateTable>>;
+  let result: ConsolidateTableResult;
 
   beforeAll(async () => {
     lake = await startConsolidationLake(config);
@@ -89,7 +89,7 @@ describe('SQL with identifiers that are keywords', () => {
       const source = config.sources.find((s) => s.name === origem)!;
       await lake.putSilver(origem, DAY, writeColumns(tableFromRows(silverColumns(source), rows(i))));
     }
-    result = await consolidateTable(lake.deps, { runId: 'run-1', database: 'group', tabela: 'select', anomesdia: DAY });
+    result = await consolidateHere(lake.deps, { runId: 'run-1', database: 'group', tabela: 'select', anomesdia: DAY });
     const key = locationIn(lake.deps.gold, result.location!)!;
     gold = rowsFromTable(await readParquet(await lake.deps.gold.get(`${key}part-00000.snappy.parquet`))).map(plain);
   });
@@ -124,7 +124,7 @@ describe('SQL with identifiers that are keywords', () => {
       ]);
       const quarantined = await lake.engine.query(quarantineSql(spec(), dialect));
       expect(quarantined).toHaveLength(result.rows_invalid);
-      for (const r of quarantined) expect(r.reason).toBe('null key column(s) "group"');
+      for (const r of quarantined) expect(r.reason).toBe('null key column "group"');
     }
   });
 

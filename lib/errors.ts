@@ -1,0 +1,9 @@
+// Errors of the CDK app that stop a synth: a deployment the pipeline's limits say cannot work.
+import { PermanentError } from '../lambdas/core/errors.js';
+
+/** One execution could ask Glue for more runs at once than the job allows, or wait on a run longer than it may last. */
+export class GlueJobLimitError extends PermanentError {
+  constructor(message: string) {
+    super('GlueJobLimitError', message);
+  }
+}
