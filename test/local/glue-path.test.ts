@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { armFault, disarmFaults } from '../../lambdas/core/faults.js';
 import { GlueJobRunner } from '../../lambdas/adapters/aws/glue-job-runner.js';
 import { parsePipelineConfig, type PipelineConfig } from '../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
@@ -74,9 +75,9 @@ describe('the Glue path run locally', () => {
   });
   afterEach(async () => rm(dir, { recursive: true, force: true }));
 
-  it('hands the partition to Glue, waits on the run in the state machine, then publishes what Spark wrote', async () => {
-    const runs: GlueJobRunRequest[] = [];
-    const glue = async (request: GlueJobRunRequest) => {
+  /** The Glue task played as the job would: Spark-shaped output for the spec it is given, recorded in runs. */
+  function playGlue(runs: GlueJobRunRequest[]) {
+    return async (request: GlueJobRunRequest) => {
       runs.push(request);
       const spec = await readSpec(lake.gold, request.Arguments['--spec_uri']!);
       await writeGlueRun(lake.gold, spec, {
@@ -85,8 +86,27 @@ describe('the Glue path run locally', () => {
         rows_read: 4,
         quarantine: [{ origem: 'sor', reason: 'null key column "num_oper"', row: { num_oper: null } }],
       });
-      return { Id: 'jr_local', JobRunState: 'SUCCEEDED', ExecutionTime: 61 };
+      return { Id: `jr_local${runs.length}`, JobRunState: 'SUCCEEDED', ExecutionTime: 61 };
     };
+  }
+
+  async function goldRows() {
+    const engine = await openLocalQueryEngine(catalog);
+    try {
+      return await engine.query(`SELECT num_oper, des_stat_oper, origem, vlr_oper FROM ${TABLE} ORDER BY num_oper`);
+    } finally {
+      engine.close();
+    }
+  }
+
+  const GOLD_ROWS = [
+    { num_oper: 'A', des_stat_oper: 'sot wins', origem: 'sot', vlr_oper: 1234.56 },
+    { num_oper: 'B', des_stat_oper: 'only sor', origem: 'sor', vlr_oper: 1234.56 },
+  ];
+
+  it('hands the partition to Glue, waits on the run in the state machine, then publishes what Spark wrote', async () => {
+    const runs: GlueJobRunRequest[] = [];
+    const glue = playGlue(runs);
     const outcome = await runPipeline(synthesizePipeline(config), runtime, { mode: 'daily', sources: ['sor', 'sot'] }, { glue });
     expect(outcome, JSON.stringify(outcome)).toMatchObject({ status: 'SUCCEEDED' });
     expect(runs).toHaveLength(1);
@@ -130,27 +150,49 @@ describe('the Glue path run locally', () => {
     const steps = [...memory.journeys.values()][0]!.steps.filter((s) => s.name === 'consolidate');
     expect(steps.map((s) => [s.status, s.message])).toEqual([
       ['WAITING', `anomesdia 20240314 handed to Glue (spec ${runs[0]!.Arguments['--spec_uri']})`],
-      ['SUCCEEDED', 'anomesdia 20240314 (glue run jr_local)'],
+      ['SUCCEEDED', 'anomesdia 20240314 (glue run jr_local1)'],
     ]);
     // The quarantine the job wrote sits where the Lambda writes its own.
     const quarantine = keyIn(lake.gold, spec.quarantine_location);
     expect(quarantine).toMatch(new RegExp(`^_quarantine/${database}/${table}/anomesdia=20240314/run=${spec.run_id}/v=g[0-9a-f]{16}/$`));
 
     // The gold table reads back in DuckDB from the Spark-shaped files, markers and summary skipped.
-    const engine = await openLocalQueryEngine(catalog);
-    try {
-      const rows = await engine.query(`SELECT num_oper, des_stat_oper, origem, vlr_oper FROM ${TABLE} ORDER BY num_oper`);
-      expect(rows).toEqual([
-        { num_oper: 'A', des_stat_oper: 'sot wins', origem: 'sot', vlr_oper: 1234.56 },
-        { num_oper: 'B', des_stat_oper: 'only sor', origem: 'sor', vlr_oper: 1234.56 },
-      ]);
-    } finally {
-      engine.close();
-    }
+    expect(await goldRows()).toEqual(GOLD_ROWS);
     expect(JSON.parse(await readFile(join(dir, 'lake', 'gold', keyIn(lake.gold, spec.output_location), '_summary.json'), 'utf8'))).toEqual({
       rows_read: 4,
       rows_written: 2,
       rows_invalid: 1,
     });
+  });
+
+  it('recovers from a crash while the Glue job runs: the rerun starts one new run and publishes one complete version', async () => {
+    const runs: GlueJobRunRequest[] = [];
+    const glue = playGlue(runs);
+    const input = { mode: 'daily', sources: ['sor', 'sot'] } as const;
+    armFault('consolidate:during-glue');
+    try {
+      const crashed = await runPipeline(synthesizePipeline(config), runtime, input, { glue });
+      expect(crashed, JSON.stringify(crashed)).toMatchObject({ status: 'FAILED' });
+    } finally {
+      disarmFaults();
+    }
+    // Nothing of the crashed run is visible: no partition, no congregado, the journey FAILED with the crash.
+    const [database, table] = TABLE.split('.') as [string, string];
+    expect(await catalog.getPartitionLocation(database, table, { anomesdia: '20240314' })).toBeUndefined();
+    expect(congregados.saved).toHaveLength(0);
+    const journey = () => [...memory.journeys.values()][0]!;
+    expect(journey().status).toBe('FAILED');
+    expect(JSON.stringify(journey())).toContain('consolidate:during-glue');
+
+    const rerun = await runPipeline(synthesizePipeline(config), runtime, input, { glue });
+    expect(rerun, JSON.stringify(rerun)).toMatchObject({ status: 'SUCCEEDED' });
+    // One Glue run per execution (the crash did not start another by itself); the rerun's output is published.
+    expect(runs).toHaveLength(2);
+    const spec = await readSpec(lake.gold, runs[1]!.Arguments['--spec_uri']!);
+    expect(await catalog.getPartitionLocation(database, table, { anomesdia: '20240314' })).toBe(spec.output_location);
+    expect(await goldRows()).toEqual(GOLD_ROWS);
+    expect(congregados.saved).toHaveLength(1);
+    // The journey recorded the crash (above) and now the recovery, as its second attempt.
+    expect(journey()).toMatchObject({ status: 'COMPLETED', retry_count: 1 });
   });
 });
