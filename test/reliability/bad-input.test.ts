@@ -1,6 +1,6 @@
 // Bad input across the pipeline that no other test covers: config fields, HTTP pages, dropped files,
 // record values and silver files. Each test shows the error or quarantine reason and where the data went;
-// docs/reliability.md ("Bad input") lists every kind with the test that shows it.
+// The README (Reliability > Bad input) lists every kind with the test that shows it.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
