@@ -139,7 +139,11 @@ export function planRun(config: PipelineConfig, rawInput: unknown, context: Plan
     sources = sourceNames.map((name) => {
       const from = context.watermarks[name] ?? firstStart;
       // A watermark at or past the end gives an empty window rather than a reversed one.
-      return { name, window: makeWindow('hourly', from < to ? from : to, to, tz) };
+      if (from >= to) return { name, window: makeWindow('hourly', to, to, tz) };
+      // A watermark far behind (the schedule was off for months) catches up maxBackfillDays business days a
+      // run, as a backfill would, so that the run's summaries still fit Step Functions' 256 KB state.
+      const cap = startOfBusinessDay(addDays(businessDate(new Date(from), tz), config.limits.maxBackfillDays), tz);
+      return { name, window: makeWindow('hourly', from, cap < to ? cap : to, tz) };
     });
     // An hourly run is identified by where it ends: its starts come from the watermarks it advances.
     jobParams = { mode: 'hourly', until: to, sources: sourceNames, consolidations };
@@ -153,13 +157,15 @@ export function planRun(config: PipelineConfig, rawInput: unknown, context: Plan
     // A daily run and a one-day backfill of the same day are the same journey.
     jobParams = { days: { from: firstDay, to: lastDay }, sources: sourceNames, consolidations };
   }
+  // The run's window spans its sources' windows; its days are theirs (a capped hourly window leaves a gap).
   const from = sources.map((s) => s.window.from).reduce((a, b) => (b < a ? b : a));
-  const to = sources[0]!.window.to;
+  const to = sources.map((s) => s.window.to).reduce((a, b) => (b > a ? b : a));
+  const anomesdias = [...new Set(sources.flatMap((s) => s.window.anomesdias))].sort();
   return {
     runId: idempotencyKey(PIPELINE_JOB_NAME, jobParams),
     jobParams,
     force: input.force,
-    window: makeWindow(input.mode, from, to, tz),
+    window: { mode: input.mode, from, to, anomesdias },
     sources,
     consolidations,
   };

@@ -18,7 +18,7 @@ export type JourneyStatus = 'PENDING' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
 export interface StepRecord {
   /** e.g. `ingest`, `refine`, `consolidate`, `complete` */
   name: string;
-  /** WAITING: the step handed back while an external job (a Glue run) goes on; the state machine calls it again. */
+  /** WAITING: the step handed its partition to a Glue run, which the state machine waits on; the publishing step records the end. */
   status: 'STARTED' | 'SUCCEEDED' | 'FAILED' | 'WAITING';
   /** Source or consolidation the step worked on (seed 002's tipo_payload). */
   source?: string;

@@ -139,6 +139,33 @@ describe('planRun hourly', () => {
     expect(plan.sources[0]!.window).toMatchObject({ from: '2024-03-15T10:00:00.000Z', to: '2024-03-15T10:00:00.000Z', anomesdias: [] });
   });
 
+  it('catches a watermark far behind up maxBackfillDays business days a run, the next run going on from there', () => {
+    const capped = parsePipelineConfig({ ...defaultPipelineConfig, limits: { maxBackfillDays: 3 } });
+    const now = new Date('2024-03-15T10:05:00Z');
+    const plan = planRun(capped, { sources: ['sor'] }, { now, watermarks: { sor: '2024-01-10T06:00:00.000Z' } });
+    expect(plan.sources[0]!.window).toEqual({
+      mode: 'hourly',
+      from: '2024-01-10T06:00:00.000Z',
+      to: '2024-01-13T00:00:00.000Z',
+      anomesdias: ['20240110', '20240111', '20240112'],
+    });
+    const next = planRun(capped, { sources: ['sor'] }, { now, watermarks: { sor: plan.sources[0]!.window.to } });
+    expect(next.sources[0]!.window).toMatchObject({ from: '2024-01-13T00:00:00.000Z', to: '2024-01-16T00:00:00.000Z' });
+    // Within the cap the window runs to now minus the lag, as before; the run's days are its sources' days.
+    const both = planRun(
+      capped,
+      { sources: ['sor', 'sot'] },
+      { now, watermarks: { sor: '2024-01-10T06:00:00.000Z', sot: '2024-03-14T23:00:00.000Z' } },
+    );
+    expect(both.sources[1]!.window.to).toBe('2024-03-15T10:00:00.000Z');
+    expect(both.window).toEqual({
+      mode: 'hourly',
+      from: '2024-01-10T06:00:00.000Z',
+      to: '2024-03-15T10:00:00.000Z',
+      anomesdias: ['20240110', '20240111', '20240112', '20240314', '20240315'],
+    });
+  });
+
   it('uses the input now over the clock', () => {
     const plan = planRun(config, { mode: 'daily', now: '2024-01-10T12:00:00Z' }, noWatermarks);
     expect(plan.window.anomesdias).toEqual(['20240109']);
