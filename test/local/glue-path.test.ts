@@ -168,7 +168,7 @@ describe('the Glue path run locally', () => {
   it('recovers from a crash while the Glue job runs: the rerun starts one new run and publishes one complete version', async () => {
     const runs: GlueJobRunRequest[] = [];
     const glue = playGlue(runs);
-    const input = { mode: 'daily', sources: ['sor', 'sot'] } as const;
+    const input = { mode: 'daily', sources: ['sor', 'sot'] };
     armFault('consolidate:during-glue');
     try {
       const crashed = await runPipeline(synthesizePipeline(config), runtime, input, { glue });
