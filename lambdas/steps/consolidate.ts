@@ -77,7 +77,7 @@ function recordedPartition<T>(
   };
   return recorded(
     rt.journeys,
-    { runId: e.runId, owner: e.execution },
+    e,
     { name: 'consolidate', source: e.consolidation },
     async () => travel(await rt.consolidatePartition(request)),
     countsOf,

@@ -6,11 +6,5 @@ import type { SourceStepSummary } from './types.js';
 
 export async function ingestStep(event: unknown, rt: PipelineRuntime): Promise<SourceStepSummary> {
   const e = parseEvent('Ingest', SourceEventSchema, event);
-  return recorded(
-    rt.journeys,
-    { runId: e.runId, owner: e.execution },
-    { name: 'ingest', source: e.source },
-    async () => boundedSummary(await rt.ingest(e)),
-    summaryCounts,
-  );
+  return recorded(rt.journeys, e, { name: 'ingest', source: e.source }, async () => boundedSummary(await rt.ingest(e)), summaryCounts);
 }

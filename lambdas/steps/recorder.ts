@@ -5,7 +5,7 @@ import type { JourneyPort } from '../ports/state-stores.js';
 import type { SourceStepSummary } from './types.js';
 
 /**
- * Runs `work` for the journey's holder `owner` and appends its step to the journey: SUCCEEDED (or the
+ * Runs `work` for the journey's holder (the event's execution) and appends its step to the journey: SUCCEEDED (or the
  * status `statusOf` gives the result: WAITING for a partition handed to Glue) with the counts `countsOf` picks
  * from the result, or FAILED with the error. The lease is renewed first, so a stale holder (another execution
  * took the journey over) stops before it works. A failure to record a failure never hides the step's own
@@ -13,13 +13,13 @@ import type { SourceStepSummary } from './types.js';
  */
 export async function recorded<T>(
   journeys: JourneyPort,
-  journey: { runId: string; owner: string },
+  event: { runId: string; execution: string },
   step: { name: StageName; source: string },
   work: () => Promise<T>,
   countsOf: (result: T) => Omit<StepCounts, 'source'>,
   statusOf: (result: T) => 'SUCCEEDED' | 'WAITING' = () => 'SUCCEEDED',
 ): Promise<T> {
-  const { runId, owner } = journey;
+  const { runId, execution: owner } = event;
   await journeys.renew(runId, owner);
   const started = new Date();
   try {

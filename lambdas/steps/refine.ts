@@ -10,7 +10,7 @@ export async function refineStep(event: unknown, rt: PipelineRuntime): Promise<S
   const e = parseEvent('Refine', RefineEventSchema, event);
   return recorded(
     rt.journeys,
-    { runId: e.runId, owner: e.execution },
+    e,
     { name: 'refine', source: e.source },
     async () => boundedSummary(await rt.refine({ ...e, ingest: e.ingest as SourceStepSummary })),
     summaryCounts,

@@ -1,6 +1,7 @@
 // What the steps hand each other through the state machine: small summaries (Step Functions carries at
 // most 256 KB of state), and the invocation context a step may read.
 import type { RunWindow } from '../core/window.js';
+import type { ConsolidateTableRequest } from '../core/consolidate/types.js';
 
 /** A source step's summary (Ingest or Refine). */
 export interface SourceStepSummary {
@@ -61,19 +62,8 @@ export interface SourceRequest {
   window: RunWindow;
 }
 
-/** What one gold partition's consolidation is asked to do. */
-export interface PartitionRequest {
-  runId: string;
-  database: string;
-  tabela: string;
-  anomesdia: string;
-  /** 'consolidate' [default]: here or handed to Glue; 'glue-output': publish what the Glue run wrote. */
-  phase?: 'consolidate' | 'glue-output';
-  /** The Step Functions execution this call belongs to. */
-  attempt?: string;
-  /** With phase 'glue-output': the handoff the Glue run was started from. */
-  handoff?: Pick<PartitionHandoff, 'inputs' | 'expected_rows'>;
-}
+/** What one gold partition's consolidation is asked to do: the core's request, as the state machine sends it. */
+export type PartitionRequest = ConsolidateTableRequest;
 
 /** The part of the invocation a step reads: Lambda's context, or nothing when the local runner calls it. */
 export interface StepContext {

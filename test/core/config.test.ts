@@ -2,6 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { parsePipelineConfig, PipelineConfigError, serviceName } from '../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 
+/** The PipelineConfigError a config raises (fails the test if it parses). */
+function configError(raw: unknown): PipelineConfigError {
+  try {
+    parsePipelineConfig(raw);
+  } catch (e) {
+    return e as PipelineConfigError;
+  }
+  throw new Error('expected an error');
+}
+
 function clone<T>(v: T): T {
   return structuredClone(v);
 }
@@ -75,14 +85,7 @@ describe('pipeline config', () => {
     const raw = clone(defaultPipelineConfig) as any;
     delete raw.sources[0].fields[5].precision;
     delete raw.sources[2].http;
-    const err = (() => {
-      try {
-        parsePipelineConfig(raw);
-      } catch (e) {
-        return e as PipelineConfigError;
-      }
-      throw new Error('expected an error');
-    })();
+    const err = configError(raw);
     expect(err.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['sources[0].fields[5].precision', 'sources[2].http']));
   });
 
@@ -90,14 +93,7 @@ describe('pipeline config', () => {
     const raw = clone(defaultPipelineConfig) as any;
     raw.sources[0].http.endpoint = 'http://api.example.com/sor/operacoes';
     raw.sources[3].http.endpoint = 'http://api.example.com/cotacoes';
-    const err = (() => {
-      try {
-        parsePipelineConfig(raw);
-      } catch (e) {
-        return e as PipelineConfigError;
-      }
-      throw new Error('expected an error');
-    })();
+    const err = configError(raw);
     // cotacoes sends no token: plain http:// is its own business.
     expect(err.issues).toEqual([
       {

@@ -7,15 +7,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoPartitionVersionStore } from '../../lambdas/adapters/aws/dynamodb-partition-versions.js';
-import { FsObjectStore } from '../../lambdas/adapters/local/fs-object-store.js';
-import { JsonCatalog } from '../../lambdas/adapters/local/json-catalog.js';
+import { localCatalog, localLake } from '../../local/runtime.js';
 import { parsePipelineConfig, type PipelineConfig } from '../../lambdas/core/config.js';
 import { consolidateHere } from '../support/consolidation-lake.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { armFault, disarmFaults } from '../../lambdas/core/faults.js';
 import { BronzeWriter } from '../../lambdas/core/ingest/bronze-writer.js';
 import { ConservationError } from '../../lambdas/core/lake/errors.js';
-import { goldTable, lakeTables, silverTable } from '../../lambdas/core/lake/layout.js';
+import { goldTable, silverTable } from '../../lambdas/core/lake/layout.js';
 import { partitionKey, UNPUBLISHED_SWEEP_MS } from '../../lambdas/core/lake/publication.js';
 import { refineSource } from '../../lambdas/core/refine/refine-source.js';
 import type { CongregadoStore } from '../../lambdas/ports/state-stores.js';
@@ -48,21 +47,8 @@ async function lake(trial: string, overrides: { graceMinutes?: number } = {}) {
   raw.consolidations[0].database = `gold_${trial}`;
   const config: PipelineConfig = parsePipelineConfig(raw);
   config.limits.supersededGraceMinutes = overrides.graceMinutes ?? 0;
-  const stores = {
-    bronze: new FsObjectStore(join(dir, 'bronze')),
-    silver: new FsObjectStore(join(dir, 'silver')),
-    gold: new FsObjectStore(join(dir, 'gold')),
-  };
-  const catalog = new JsonCatalog(join(dir, 'catalog.json'));
-  for (const t of lakeTables(config)) {
-    await catalog.ensureTable({
-      database: t.database,
-      name: t.name,
-      location: stores[t.layer].uri(t.prefix),
-      columns: t.columns,
-      partitionKeys: t.partitionKeys,
-    });
-  }
+  const stores = localLake(dir);
+  const catalog = await localCatalog(dir, config, stores);
   const saved: unknown[] = [];
   const congregados: CongregadoStore = {
     save: async (input) => (saved.push(input), { record: { ...input, version: saved.length } as never, created: true }),

@@ -810,19 +810,11 @@ function rawSize(layout: Layout, v: Physical): number {
   }
 }
 
-/** DictionaryValuesWriter.dictionaryByteSize per new entry. */
+/** DictionaryValuesWriter.dictionaryByteSize per new entry: as rawSize, but a fixed-length value counts its bytes only. */
 function dictionaryEntrySize(layout: Layout, v: Physical): number {
-  switch (layout.type) {
-    case 'INT32':
-      return 4;
-    case 'INT64':
-    case 'DOUBLE':
-      return 8;
-    case 'BYTE_ARRAY':
-      return (v as Uint8Array).length + 4;
-    default:
-      return (v as Uint8Array).length;
-  }
+  return layout.type === 'INT32' || layout.type === 'INT64' || layout.type === 'DOUBLE' || layout.type === 'BYTE_ARRAY'
+    ? rawSize(layout, v)
+    : (v as Uint8Array).length;
 }
 
 function dictionaryKey(layout: Layout, v: Physical): string | number | bigint {

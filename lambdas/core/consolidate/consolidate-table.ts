@@ -19,6 +19,7 @@ import {
   newVersionId,
   partitionKey,
   publishPartition,
+  publicationDeps,
   versionFile,
   withSlash,
 } from '../lake/publication.js';
@@ -257,28 +258,19 @@ async function publish(
     });
     const values = { [PARTITION_COLUMN]: request.anomesdia };
     await faultPoint('consolidate:before-publish');
-    const outcome = await publishPartition(
-      {
-        catalog: deps.catalog,
-        versions: deps.versions,
-        store: deps.gold,
-        clock,
-        graceMs: deps.config.limits.supersededGraceMinutes * 60_000,
-      },
-      {
-        partition: partitionKey('gold', table.database, table.name, values),
-        database: table.database,
-        table: table.name,
-        values,
-        partitionPrefix: goldLayout.partitionPrefix(consolidation.database, consolidation.tabela_consolidada, request.anomesdia),
-        versionPrefix: output.key,
-        runId: request.runId,
-        inputs: job.versions,
-        files: written.files,
-        ...(written.extra?.length ? { extra: written.extra } : {}),
-        extraPrefix: goldLayout.quarantinePartitionPrefix(consolidation.database, consolidation.tabela_consolidada, request.anomesdia),
-      },
-    );
+    const outcome = await publishPartition(publicationDeps(deps, deps.gold, clock), {
+      partition: partitionKey('gold', table.database, table.name, values),
+      database: table.database,
+      table: table.name,
+      values,
+      partitionPrefix: goldLayout.partitionPrefix(consolidation.database, consolidation.tabela_consolidada, request.anomesdia),
+      versionPrefix: output.key,
+      runId: request.runId,
+      inputs: job.versions,
+      files: written.files,
+      ...(written.extra?.length ? { extra: written.extra } : {}),
+      extraPrefix: goldLayout.quarantinePartitionPrefix(consolidation.database, consolidation.tabela_consolidada, request.anomesdia),
+    });
     if (!outcome.published)
       return {
         ...base,

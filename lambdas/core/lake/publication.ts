@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { Catalog } from '../../ports/catalog.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { PartitionVersionRecord, PartitionVersionStore, SupersededVersion, VersionFile } from '../../ports/partition-versions.js';
+import type { PipelineConfig } from '../config.js';
 import { sha256Hex } from '../hashing.js';
 import { PublicationContentionError } from './errors.js';
 
@@ -25,6 +26,15 @@ export interface PublicationDeps {
   clock: () => Date;
   /** How long a superseded version's files stay after it stops being current. */
   graceMs: number;
+}
+
+/** A stage's publication deps: its catalog and version table, the bucket it writes, the config's grace period. */
+export function publicationDeps(
+  deps: { catalog: Catalog; versions: PartitionVersionStore; config: PipelineConfig },
+  store: ObjectStore,
+  clock: () => Date,
+): PublicationDeps {
+  return { catalog: deps.catalog, versions: deps.versions, store, clock, graceMs: deps.config.limits.supersededGraceMinutes * 60_000 };
 }
 
 export interface NewVersion {

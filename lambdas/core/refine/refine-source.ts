@@ -6,7 +6,7 @@
 import { PARTITION_COLUMN, findSource, type SourceConfig } from '../config.js';
 import { silverLayout, silverTable } from '../lake/layout.js';
 import { ConservationError } from '../lake/errors.js';
-import { newVersionId, partitionKey, publishPartition, versionFile } from '../lake/publication.js';
+import { newVersionId, partitionKey, publishPartition, publicationDeps, versionFile } from '../lake/publication.js';
 import type { VersionFile } from '../../ports/partition-versions.js';
 import { silverColumns } from '../lake/tables.js';
 
@@ -126,28 +126,19 @@ async function refinePartition(
   const table = silverTable(deps.config, source);
   const values = { [PARTITION_COLUMN]: anomesdia };
   await faultPoint('refine:before-publish');
-  const outcome = await publishPartition(
-    {
-      catalog: deps.catalog,
-      versions: deps.versions,
-      store: deps.silver,
-      clock,
-      graceMs: deps.config.limits.supersededGraceMinutes * 60_000,
-    },
-    {
-      partition: partitionKey('silver', table.database, table.name, values),
-      database: table.database,
-      table: table.name,
-      values,
-      partitionPrefix: silverLayout.partitionPrefix(source.name, anomesdia),
-      versionPrefix: silverLayout.versionPrefix(source.name, anomesdia, runId, versionId),
-      runId,
-      inputs: { bronze_commits: opened.commits },
-      files,
-      ...(valid.quarantine.length > 0 ? { extra: [quarantineKey] } : {}),
-      extraPrefix: silverLayout.quarantinePartitionPrefix(source.name, anomesdia),
-    },
-  );
+  const outcome = await publishPartition(publicationDeps(deps, deps.silver, clock), {
+    partition: partitionKey('silver', table.database, table.name, values),
+    database: table.database,
+    table: table.name,
+    values,
+    partitionPrefix: silverLayout.partitionPrefix(source.name, anomesdia),
+    versionPrefix: silverLayout.versionPrefix(source.name, anomesdia, runId, versionId),
+    runId,
+    inputs: { bronze_commits: opened.commits },
+    files,
+    ...(valid.quarantine.length > 0 ? { extra: [quarantineKey] } : {}),
+    extraPrefix: silverLayout.quarantinePartitionPrefix(source.name, anomesdia),
+  });
   const objects = files.map((f) => f.key);
   if (!outcome.published) {
     // Another execution published a version built from more bronze meanwhile: that one stands.
