@@ -20,6 +20,7 @@ import {
   partitionKey,
   publishPartition,
   publicationDeps,
+  tablePartition,
   versionFile,
   withSlash,
 } from '../lake/publication.js';
@@ -256,13 +257,9 @@ async function publish(
       columns: table.columns,
       partitionKeys: table.partitionKeys,
     });
-    const values = { [PARTITION_COLUMN]: request.anomesdia };
     await faultPoint('consolidate:before-publish');
     const outcome = await publishPartition(publicationDeps(deps, deps.gold, clock), {
-      partition: partitionKey('gold', table.database, table.name, values),
-      database: table.database,
-      table: table.name,
-      values,
+      ...tablePartition('gold', table, { [PARTITION_COLUMN]: request.anomesdia }),
       partitionPrefix: goldLayout.partitionPrefix(consolidation.database, consolidation.tabela_consolidada, request.anomesdia),
       versionPrefix: output.key,
       runId: request.runId,

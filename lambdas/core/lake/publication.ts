@@ -72,6 +72,15 @@ const MAX_RACES = 20;
 export const UNPUBLISHED_SWEEP_MS = 7 * 3_600_000;
 
 /** The record key of a partition: `<layer>/<database>.<table>/<key>=<value>...`. */
+/** Which partition a new version is of: its record key, its catalog table and its values. */
+export function tablePartition(
+  layer: 'silver' | 'gold',
+  table: { database: string; name: string },
+  values: Record<string, string>,
+): Pick<NewVersion, 'partition' | 'database' | 'table' | 'values'> {
+  return { partition: partitionKey(layer, table.database, table.name, values), database: table.database, table: table.name, values };
+}
+
 export function partitionKey(layer: 'silver' | 'gold', database: string, table: string, values: Record<string, string>): string {
   return `${layer}/${database}.${table}/${Object.entries(values)
     .map(([k, v]) => `${k}=${v}`)

@@ -6,7 +6,7 @@
 import { PARTITION_COLUMN, findSource, type SourceConfig } from '../config.js';
 import { silverLayout, silverTable } from '../lake/layout.js';
 import { ConservationError } from '../lake/errors.js';
-import { newVersionId, partitionKey, publishPartition, publicationDeps, versionFile } from '../lake/publication.js';
+import { newVersionId, publishPartition, publicationDeps, tablePartition, versionFile } from '../lake/publication.js';
 import type { VersionFile } from '../../ports/partition-versions.js';
 import { silverColumns } from '../lake/tables.js';
 
@@ -124,13 +124,9 @@ async function refinePartition(
   if (valid.quarantine.length > 0)
     await deps.silver.put(quarantineKey, valid.quarantine.join('\n') + '\n', { contentType: 'application/x-ndjson' });
   const table = silverTable(deps.config, source);
-  const values = { [PARTITION_COLUMN]: anomesdia };
   await faultPoint('refine:before-publish');
   const outcome = await publishPartition(publicationDeps(deps, deps.silver, clock), {
-    partition: partitionKey('silver', table.database, table.name, values),
-    database: table.database,
-    table: table.name,
-    values,
+    ...tablePartition('silver', table, { [PARTITION_COLUMN]: anomesdia }),
     partitionPrefix: silverLayout.partitionPrefix(source.name, anomesdia),
     versionPrefix: silverLayout.versionPrefix(source.name, anomesdia, runId, versionId),
     runId,
