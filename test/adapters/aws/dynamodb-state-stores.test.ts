@@ -5,10 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCongregadoStore } from '../../../lambdas/adapters/aws/dynamodb-congregado-store.js';
+import { DynamoPartitionVersionStore } from '../../../lambdas/adapters/aws/dynamodb-partition-versions.js';
 import { DynamoWatermarkStore } from '../../../lambdas/adapters/aws/dynamodb-watermark-store.js';
 import { InvalidWatermarkError } from '../../../lambdas/adapters/aws/errors.js';
 import { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
 import { contentHash } from '../../../lambdas/core/hashing.js';
+import type { PartitionVersionRecord } from '../../../lambdas/ports/partition-versions.js';
 import type { CongregadoInput } from '../../../lambdas/ports/state-stores.js';
 import type { TestDynamo } from '../../support/dynalite.js';
 import { checkJava, STATE_EMULATORS } from '../../support/dynamodb-local.js';
@@ -67,6 +69,41 @@ describe.each(STATE_EMULATORS)('on $name', (emulator) => {
       const watermarks = new DynamoWatermarkStore(dynamo.doc, dynamo.tables.watermark);
       await expect(watermarks.advance('sor', 'yesterday')).rejects.toThrow(InvalidWatermarkError);
       await expect(watermarks.advance('sor', 'yesterday')).rejects.toThrow(/"yesterday" of source "sor"/);
+    });
+  });
+
+  describe('DynamoPartitionVersionStore', () => {
+    const version = (n: number, run: string): PartitionVersionRecord => ({
+      partition: 'silver/db_silver.sor/anomesdia=20240314',
+      version: n,
+      prefix: `silver/sor/anomesdia=20240314/v=${n}/`,
+      location: `s3://lake/silver/sor/anomesdia=20240314/v=${n}/`,
+      run_id: run,
+      published_at: '2024-03-15T02:00:00.000Z',
+      inputs: { 'bronze/sor': n },
+      files: [{ key: `silver/sor/anomesdia=20240314/v=${n}/part-0.parquet`, rows: 3, bytes: 900, sha256: 'a'.repeat(64) }],
+      rows: 3,
+      checksum: 'b'.repeat(64),
+      superseded:
+        n > 1 ? [{ version: n - 1, prefix: `silver/sor/anomesdia=20240314/v=${n - 1}/`, superseded_at: '2024-03-15T02:00:00.000Z' }] : [],
+    });
+
+    it('publishes the first version once, then lets exactly one of concurrent writers replace the version they read', async () => {
+      const versions = new DynamoPartitionVersionStore(dynamo.doc, dynamo.tables.partitions);
+      expect(await versions.get(version(1, 'r').partition)).toBeUndefined();
+      const firsts = await Promise.all(['r1', 'r2', 'r3'].map((run) => versions.put(version(1, run), undefined)));
+      expect(firsts.filter(Boolean)).toHaveLength(1);
+      const winner = ['r1', 'r2', 'r3'][firsts.indexOf(true)]!;
+      expect(await versions.get(version(1, 'r').partition)).toEqual(version(1, winner));
+
+      const seconds = await Promise.all(['s1', 's2', 's3', 's4', 's5'].map((run) => versions.put(version(2, run), 1)));
+      expect(seconds.filter(Boolean)).toHaveLength(1);
+      const stored = await versions.get(version(1, 'r').partition);
+      expect(stored).toMatchObject({ version: 2, run_id: `s${seconds.indexOf(true) + 1}` });
+      // A writer that read version 1 late, or expects no record, changes nothing.
+      expect(await versions.put(version(2, 'late'), 1)).toBe(false);
+      expect(await versions.put(version(1, 'late'), undefined)).toBe(false);
+      expect(await versions.get(version(1, 'r').partition)).toEqual(stored);
     });
   });
 
