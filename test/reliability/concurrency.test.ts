@@ -4,6 +4,7 @@
 // file-system lake, the JSON catalog), so their steps interleave at every await. Under them, the journey's
 // conditional begin is raced round after round on dynalite and on AWS's DynamoDB Local.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +76,9 @@ async function lake() {
     async stop() {
       await runtime.close();
       await dynamo.stop();
+      // Each lake goes as soon as its trial ends: removing fifty at the end outlasted the hook timeout on a loaded machine.
+      await rm(dataDir, { recursive: true, force: true });
+      roots.splice(roots.indexOf(dataDir), 1);
     },
   };
 }
