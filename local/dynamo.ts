@@ -35,6 +35,20 @@ export async function startLocalDynamo(config: PipelineConfig, path?: string): P
   });
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint, region: 'local-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const tables = await createStateTables(client, config);
+  return {
+    endpoint,
+    client,
+    tables,
+    async stop() {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Creates the journey, congregado, watermark and partition version tables that do not exist yet (on any DynamoDB API). */
+export async function createStateTables(client: DynamoDBClient, config: PipelineConfig): Promise<LocalDynamo['tables']> {
   const t = config.storage.tables;
   const tables = {
     journey: physicalName(config, t.journey),
@@ -64,13 +78,5 @@ export async function startLocalDynamo(config: PipelineConfig, path?: string): P
   await create(tables.congregado, STATE_KEYS.congregado, STATE_KEYS.congregadoIndex);
   await create(tables.watermark, STATE_KEYS.watermark);
   await create(tables.partitions, STATE_KEYS.partitions);
-  return {
-    endpoint,
-    client,
-    tables,
-    async stop() {
-      client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return tables;
 }

@@ -1,20 +1,26 @@
 // Overlapping executions on one lake, as a deployment sees them: the hourly schedule, the daily one and a
 // console backfill start at once and share partitions; ten deliveries of one schedule event race for one
 // journey. Each runs the synthesized state machine in-process on shared stand-ins (dynalite, the
-// file-system lake, the JSON catalog), so their steps interleave at every await.
+// file-system lake, the JSON catalog), so their steps interleave at every await. Under them, the journey's
+// conditional begin is raced round after round on dynalite and on AWS's DynamoDB Local.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoJourneyStore } from '../../lambdas/adapters/aws/dynamodb-journey-store.js';
 import { parsePipelineConfig, type PipelineConfig } from '../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
-import { addDays, businessDate } from '../../lambdas/core/plan.js';
+import { JourneyController } from '../../lambdas/core/journey/controller.js';
+import { addDays, businessDate, planRun } from '../../lambdas/core/plan.js';
 import { demoDataset, type DemoDataset } from '../../local/demo-data.js';
 import { startDemoApi, type DemoApi } from '../../local/demo-api.js';
 import { startLocalDynamo } from '../../local/dynamo.js';
 import { localConfig } from '../../local/local-run.js';
 import { localRuntime } from '../../local/runtime.js';
 import { runPipeline, synthesizePipeline, type LocalRunOutcome, type SynthesizedPipeline } from '../../local/state-machine.js';
+import type { TestDynamo } from '../support/dynalite.js';
+import { STATE_EMULATORS } from '../support/dynamodb-local.js';
 
 const NOW = new Date('2024-03-15T02:00:00Z');
 const GOLD = 'db_batch.tbl_processado_operacao_consolidada_n1';
@@ -22,6 +28,7 @@ const base = parsePipelineConfig(defaultPipelineConfig);
 const D1 = addDays(businessDate(NOW, base.schedules.businessTimezone), -1);
 const D2 = addDays(D1, -1);
 const TRIALS = Number(process.env.MEDALLION_RACE_TRIALS ?? 50);
+const BEGIN_ROUNDS = Number(process.env.MEDALLION_BEGIN_ROUNDS ?? 100);
 
 let api: DemoApi;
 let config: PipelineConfig;
@@ -69,6 +76,9 @@ async function lake() {
     async stop() {
       await runtime.close();
       await dynamo.stop();
+      // Each lake goes as soon as its trial ends: removing fifty at the end outlasted the hook timeout on a loaded machine.
+      await rm(dataDir, { recursive: true, force: true });
+      roots.splice(roots.indexOf(dataDir), 1);
     },
   };
 }
@@ -80,6 +90,37 @@ function line(row: Record<string, unknown>): string {
 const HOURLY = { mode: 'hourly' };
 const DAILY = { mode: 'daily' };
 const BACKFILL = { mode: 'backfill', from: D2, to: D1 };
+
+describe.each(STATE_EMULATORS)(`ten begins of one window's journey at once on $name (${BEGIN_ROUNDS} rounds)`, (emulator) => {
+  let dynamo: TestDynamo;
+  beforeAll(async () => {
+    dynamo = await emulator.start();
+  });
+  afterAll(async () => dynamo?.stop());
+
+  it('let exactly one start, every round, and exactly one again when they retry a failed journey', async () => {
+    const journeys = new JourneyController(new DynamoJourneyStore(dynamo.doc, dynamo.tables.journey));
+    const race = (runId: string, params: Record<string, unknown>, round: number, attempt: string) =>
+      Promise.all(Array.from({ length: 10 }, (_, i) => journeys.begin(runId, params, { force: false, owner: `${attempt}-${round}-${i}` })));
+    for (let round = 0; round < BEGIN_ROUNDS; round++) {
+      // Each round is the daily run of another day: the journey key and parameters the Plan step begins.
+      const now = new Date(NOW.getTime() - round * 86_400_000);
+      const plan = planRun(base, { mode: 'daily' }, { now, watermarks: {} });
+      const params = { ...plan.jobParams, window: plan.window };
+      const first = await race(plan.runId, params, round, 'first');
+      const started = first.filter((o) => o.kind === 'started');
+      expect(started, `round ${round}: started`).toHaveLength(1);
+      expect(first.filter((o) => o.kind === 'in_progress' && o.journey.owner === started[0]!.journey.owner)).toHaveLength(9);
+      if (round % 5 !== 0) continue;
+      // Every fifth round the winner fails and the ten retry: taking over the FAILED journey is as exclusive as the first begin.
+      await journeys.fail(plan.runId, started[0]!.journey.owner!, 'SourceUnavailableError: down');
+      const retry = await race(plan.runId, params, round, 'retry');
+      const restarted = retry.filter((o) => o.kind === 'started');
+      expect(restarted, `round ${round}: restarted`).toHaveLength(1);
+      expect(await journeys.get(plan.runId)).toMatchObject({ status: 'IN_PROGRESS', owner: restarted[0]!.journey.owner, retry_count: 1 });
+    }
+  }, 300_000);
+});
 
 describe('ten executions of one window at once', () => {
   it('let exactly one do the work; the others end as in progress or complete, and gold is what one run writes', async () => {

@@ -1,6 +1,6 @@
-// itemSizeUpperBound against the sizes AWS's DynamoDB Local 1.25.1 charged for each case (measured once by
-// the largest padding with which PutItem still succeeded, recorded below: DynamoDB Local is not open
-// source, so it is not a dependency), against dynalite live, and the congregado store at the config's maxima.
+// itemSizeUpperBound against the sizes AWS's DynamoDB Local 1.25.1 and dynalite charge for each case, measured
+// live (the longest padding with which PutItem still succeeds), and the congregado store at the config's maxima.
+// The table of sizes once measured by hand on DynamoDB Local is gone: each run now measures them exactly.
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,8 +13,9 @@ import { InvariantError } from '../../../lambdas/core/errors.js';
 import { congregadoItemBudget } from '../../../lambdas/steps/runtime.js';
 import { parsePipelineConfig } from '../../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../../lambdas/core/default-config.js';
-import { startTestDynamo, type TestDynamo } from '../../support/dynalite.js';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { TestDynamo } from '../../support/dynalite.js';
+import { STATE_EMULATORS } from '../../support/dynamodb-local.js';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 
 type Item = Record<string, unknown>;
 
@@ -25,6 +26,10 @@ interface Case {
   imprecise?: boolean;
   /** how much the estimate may exceed the measured size (0 = exact) */
   slack?: number;
+  /** holds non-ASCII text, which dynalite counts in UTF-16 units: it charges less than DynamoDB */
+  text?: true;
+  /** bytes dynalite charges beyond DynamoDB (its rule for numbers of 38 digits and an odd exponent) */
+  dynaliteExtra?: number;
 }
 
 /** rows x 80 copies of v: the shape of a batch of 80-column rows stored in one item */
@@ -43,70 +48,28 @@ const CASES: Case[] = [
   { name: '100 x 80 of 123456789012345678 (JS number)', rest: grid(Number('123456789012345678')), imprecise: true },
   { name: '100 x 80 of -123456789012345678n (bigint)', rest: grid(-123456789012345678n) },
   { name: '100 x 80 of NumberValue, 38 digits', rest: grid(NumberValue.from('-12345678901234567890123456789012345678')) },
-  { name: '100 x 80 of NumberValue, 38 digits, odd exponent', rest: grid(NumberValue.from('-1234567890123456789012345678901234567.8')) },
+  {
+    name: '100 x 80 of NumberValue, 38 digits, odd exponent',
+    rest: grid(NumberValue.from('-1234567890123456789012345678901234567.8')),
+    dynaliteExtra: 8000,
+  },
   { name: '1000 top-level attributes of -1.5', rest: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`n${i}`, -1.5])) },
   { name: 'number set', rest: { ns: new Set(Array.from({ length: 5000 }, (_, i) => i * 7 - 15_000)) } },
-  { name: "'é' x 150,000", rest: { s: 'é'.repeat(150_000) } },
-  { name: "'😀' x 80,000", rest: { s: '😀'.repeat(80_000) } },
-  { name: "'中' x 100,000", rest: { s: '中'.repeat(100_000) } },
-  { name: 'non-ASCII attribute names', rest: Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`clé😀${i}`, 'ü'])) },
+  { name: "'é' x 150,000", rest: { s: 'é'.repeat(150_000) }, text: true },
+  { name: "'😀' x 80,000", rest: { s: '😀'.repeat(80_000) }, text: true },
+  { name: "'中' x 100,000", rest: { s: '中'.repeat(100_000) }, text: true },
+  { name: 'non-ASCII attribute names', rest: Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`clé😀${i}`, 'ü'])), text: true },
   // A lone surrogate is 3 bytes (U+FFFD) in Node's UTF-8 but 1 byte ('?') in Java's.
-  { name: 'lone surrogates', rest: { s: '\ud800'.repeat(1000) }, slack: 2000 },
+  { name: 'lone surrogates', rest: { s: '\ud800'.repeat(1000) }, slack: 2000, text: true },
   { name: 'list of maps', rest: { l: Array.from({ length: 3000 }, () => ({ a: 1, b: 'x', c: [true, null], d: {} })) } },
-  { name: 'nested 30 levels', rest: { d: nest(30) } },
+  { name: 'nested 30 levels', rest: { d: nest(30) }, text: true },
   { name: 'empty containers and values', rest: { m: {}, l: [], s: '', b: new Uint8Array(0), ll: [[], {}, ''] } },
   { name: 'Map instance', rest: { m: new Map(Array.from({ length: 2000 }, (_, i) => [`k${i}`, i % 2 === 0])) } },
   { name: 'binary and binary set', rest: { b: new Uint8Array(200_000), bs: new Set([new Uint8Array(10), Buffer.alloc(20, 1)]) } },
-  { name: 'string set', rest: { ss: new Set(['é', 'a', '😀']) } },
+  { name: 'string set', rest: { ss: new Set(['é', 'a', '😀']) }, text: true },
   { name: 'undefined values are dropped', rest: { a: undefined, m: { x: undefined, y: 1 }, l: [undefined, 2] } },
   { name: 'booleans and nulls', rest: { l: Array.from({ length: 20_000 }, (_, i) => (i % 3 ? i % 2 === 0 : null)) } },
 ];
-
-/**
- * What DynamoDB Local 1.25.1 measured for each case (bytes of the case's attributes, found by
- * binary search on the padding; see README.md). Checked offline always, and re-measured live when
- * DynamoDB Local is installed.
- */
-const MEASURED: Record<string, number> = {
-  'key only': 0,
-  '1000 x 80 of -1.5': 404007,
-  '1000 x 80 of 0': 164007,
-  '700 x 80 of 1234567.5 (1000 rows would be 564,007 bytes)': 394807,
-  '100 x 80 of -1': 32407,
-  '100 x 80 of 1': 24407,
-  '100 x 80 of 12': 24407,
-  '100 x 80 of 123': 32407,
-  '100 x 80 of 0.1': 24407,
-  '100 x 80 of 100': 24407,
-  '100 x 80 of -0.000123': 40407,
-  '100 x 80 of 1.5e-10': 32407,
-  '100 x 80 of -0.5': 32407,
-  '100 x 80 of 3.141592653589793': 88407,
-  '100 x 80 of -2.718281828459045': 96407,
-  '100 x 80 of -9007199254740991': 88407,
-  '100 x 80 of -1e-7': 32407,
-  '100 x 80 of 1e20 (allowImpreciseNumbers)': 24407,
-  '100 x 80 of 1e21, sent as "1e+21"': 24407,
-  '100 x 80 of 123456789012345678 (JS number)': 88407,
-  '100 x 80 of -123456789012345678n (bigint)': 96407,
-  '100 x 80 of NumberValue, 38 digits': 176407,
-  '100 x 80 of NumberValue, 38 digits, odd exponent': 176407,
-  '1000 top-level attributes of -1.5': 7890,
-  'number set': 19209,
-  "'é' x 150,000": 300001,
-  "'😀' x 80,000": 320001,
-  "'中' x 100,000": 300001,
-  'non-ASCII attribute names': 40890,
-  'lone surrogates': 1001,
-  'list of maps': 75004,
-  'nested 30 levels': 286,
-  'empty containers and values': 24,
-  'Map instance': 12894,
-  'binary and binary set': 200033,
-  'string set': 9,
-  'undefined values are dropped': 15,
-  'booleans and nulls': 40004,
-};
 
 function nest(levels: number): unknown {
   let v: unknown = { leaf: 'x', n: -1.5 };
@@ -139,16 +102,6 @@ describe('numberSize', () => {
   });
 });
 
-describe('itemSizeUpperBound against the recorded DynamoDB Local measurements', () => {
-  it.each(CASES.map((c) => [c.name, c] as const))('%s', (name, c) => {
-    const measured = MEASURED[name];
-    expect(measured, `no recorded measurement for ${name}`).toBeTypeOf('number');
-    const estimate = itemSizeUpperBound(c.rest);
-    expect(estimate).toBeGreaterThanOrEqual(measured!);
-    expect(estimate - measured!).toBeLessThanOrEqual(c.slack ?? 0);
-  });
-});
-
 describe('itemSizeUpperBound without DynamoDB', () => {
   it('follows the marshaller', () => {
     expect(itemSizeUpperBound({ a: undefined, f: () => 1, s: 'é' })).toBe(1 + 2);
@@ -161,16 +114,53 @@ describe('itemSizeUpperBound without DynamoDB', () => {
   });
 });
 
-describe('against dynalite', () => {
+/** What an item of the key and an empty padding costs: `id`, `k`, `pad`. */
+const BASE = itemSizeUpperBound({ id: 'k', pad: '' });
+
+/**
+ * Whether the emulator charges at most `size` bytes for `rest`: it accepts { id: 'k', ...rest, pad } with the
+ * padding that leaves exactly `size` bytes of the 409,600 for `rest`. Two calls, at s and s - 1, measure a size.
+ */
+async function chargesAtMost(doc: DynamoDBDocumentClient, table: string, rest: Item, size: number): Promise<boolean> {
+  try {
+    await doc.send(
+      new PutCommand({ TableName: table, Item: { id: 'k', ...rest, pad: 'x'.repeat(DYNAMODB_MAX_ITEM_BYTES - BASE - size) } }),
+    );
+    return true;
+  } catch (err) {
+    if ((err as Error).name === 'ValidationException' && /size/i.test((err as Error).message)) return false;
+    throw err;
+  }
+}
+
+describe.each(STATE_EMULATORS)('on $name', (emulator) => {
   let dynamo: TestDynamo;
+  let imprecise: DynamoDBDocumentClient;
   let dir: string;
   beforeAll(async () => {
-    dynamo = await startTestDynamo();
+    dynamo = await emulator.start();
+    imprecise = DynamoDBDocumentClient.from(dynamo.client, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true, allowImpreciseNumbers: true },
+    });
     dir = await mkdtemp(join(tmpdir(), 'item-size-'));
   });
   afterAll(async () => {
-    await dynamo.stop();
-    await rm(dir, { recursive: true, force: true });
+    await dynamo?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(CASES.map((c) => [c.name, c] as const))('itemSizeUpperBound against what it charges for %s', async (_name, c) => {
+    const estimate = itemSizeUpperBound(c.rest);
+    const atMost = (size: number) => chargesAtMost(c.imprecise ? imprecise : dynamo.doc, dynamo.tables.congregado, c.rest, size);
+    if (emulator.name === 'dynalite') {
+      const charged = estimate + (c.dynaliteExtra ?? 0);
+      expect(await atMost(charged), 'dynalite charges at most the estimate').toBe(true);
+      expect(await atMost(charged - 1), 'dynalite charges exactly the estimate').toBe(c.text ?? false);
+    } else {
+      // DynamoDB Local counts as DynamoDB does: the estimate is an upper bound, exact but for the declared slack.
+      expect(await atMost(estimate), 'the estimate is an upper bound').toBe(true);
+      if (estimate > 0) expect(await atMost(estimate - (c.slack ?? 0) - 1), 'the estimate is tight').toBe(false);
+    }
   });
 
   it('accepts every item the estimate says fits, padded to the limit', async () => {

@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JourneyLeaseLostError, JourneyNotFoundError } from '../../../lambdas/core/journey/errors.js';
 import type { JourneyPort, StepRecord } from '../../../lambdas/ports/state-stores.js';
-import { startTestDynamo, type TestDynamo } from '../../support/dynalite.js';
+import type { TestDynamo } from '../../support/dynalite.js';
+import { STATE_EMULATORS } from '../../support/dynamodb-local.js';
 
-let dynamo: TestDynamo;
-let store: DynamoJourneyStore;
 let n = 0;
 const key = () => `journey-${++n}-${Date.now()}`;
 
@@ -22,13 +21,15 @@ function manualClock(start = '2024-03-15T02:00:00.000Z') {
   return clock;
 }
 
-beforeAll(async () => {
-  dynamo = await startTestDynamo();
-  store = new DynamoJourneyStore(dynamo.doc, dynamo.tables.journey);
-});
-afterAll(async () => dynamo?.stop());
+describe.each(STATE_EMULATORS)('JourneyController on $name', (emulator) => {
+  let dynamo: TestDynamo;
+  let store: DynamoJourneyStore;
+  beforeAll(async () => {
+    dynamo = await emulator.start();
+    store = new DynamoJourneyStore(dynamo.doc, dynamo.tables.journey);
+  });
+  afterAll(async () => dynamo?.stop());
 
-describe('JourneyController on dynalite', () => {
   it("serves as the steps' JourneyPort", () => {
     // lambdas/core may not import the handlers, so the controller meets the port structurally.
     const port: JourneyPort = new JourneyController(store);
