@@ -115,6 +115,7 @@ export class PipelineStack extends Stack {
     const schedules = new PipelineSchedules(this, 'Schedules', {
       stateMachine: this.pipeline.stateMachine,
       schedules: config.schedules,
+      sources: config.sources.some((s) => !s.enabled) ? config.sources.filter((s) => s.enabled).map((s) => s.name) : undefined,
       disposable: config.storage.disposable,
     });
     new PipelineAlarms(this, 'Alarms', {

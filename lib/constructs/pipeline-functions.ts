@@ -10,7 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serviceName, type PipelineConfig } from '../../lambdas/core/config.js';
+import { serviceName, sourceSecretNames, type PipelineConfig } from '../../lambdas/core/config.js';
 import { ENV } from '../../lambdas/handlers/env.js';
 import { lakeTables, type LakeTable } from '../../lambdas/core/lake/layout.js';
 import { grantItemActions, grantPrefixes } from './lake-grants.js';
@@ -200,7 +200,7 @@ export class PipelineFunctionsConstruct extends Construct {
     // No Glue job action for the consolidate function: it only writes a run's spec (into the gold bucket), and the
     // state machine starts the run and waits for it (glue:startJobRun.sync, granted to the state machine's role).
 
-    const secrets = [...new Set(config.sources.flatMap((s) => (s.http?.authSecretName ? [s.http.authSecretName] : [])))];
+    const secrets = [...new Set(config.sources.flatMap((s) => sourceSecretNames(s.http)))];
     if (secrets.length > 0) {
       f.ingest.addToRolePolicy(
         new iam.PolicyStatement({
