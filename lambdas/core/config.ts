@@ -107,8 +107,10 @@ export const TagsSchema = z.record(
 /** Subnets and security groups, by id, of the functions that reach the sources (private APIs); looked up offline at synth. */
 export const VpcSchema = z
   .object({
-    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'use a subnet id such as subnet-0123abcd')).min(1),
-    securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'use a security group id such as sg-0123abcd')).min(1),
+    subnetIds: z.array(z.string().regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, 'use a subnet id: subnet- and 8 or 17 hex digits')).min(1),
+    securityGroupIds: z
+      .array(z.string().regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, 'use a security group id: sg- and 8 or 17 hex digits'))
+      .min(1),
   })
   .strict();
 export type VpcConfig = z.infer<typeof VpcSchema>;
