@@ -1,5 +1,5 @@
 // Builds the CDK app from the pipeline config: the stateful DataLakeStack, the stateless PipelineStack, cdk-nag.
-import { App, Validations, type AppProps } from 'aws-cdk-lib';
+import { App, Tags, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { PipelineConfig } from '../lambdas/core/config.js';
 import { CONFIG_CONTEXT_KEY, ConfigFileError, loadPipelineConfig } from './config-loader.js';
@@ -68,6 +68,10 @@ export function buildApp(options: BuildAppOptions = {}): PipelineApp {
     ...options.pipeline,
   });
   pipeline.addStackDependency(dataLake);
+  // On the app, so every taggable resource of both stacks carries them (and the stacks themselves, for cost allocation).
+  // Not the dashboard: aws-cdk-lib would tag it, but CloudFormation's AWS::CloudWatch::Dashboard schema has no Tags (cfn-lint E3002).
+  for (const [key, value] of Object.entries(config.tags))
+    Tags.of(app).add(key, value, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return { app, config, dataLake, pipeline };
 }

@@ -21,6 +21,11 @@ const WILDCARDS: WildcardRule[] = [
       "The action groups of aws-cdk-lib bucket grants, for the Glue job's role only: Spark's S3 file system needs the silver and gold buckets whole.",
   },
   {
+    test: (f) => /^Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface\/\*$/.test(f),
+    reason:
+      "The network interfaces Lambda creates for a function in a VPC (lib/constructs/function-vpc.ts): their ids are Lambda's, known only once created; creation is bound to the configured subnets and security groups.",
+  },
+  {
     test: (f) => /^Resource::.+\/\*$/.test(f) && !f.includes('Resource::*'),
     reason:
       'Objects under a key prefix the lake layout defines (lib/constructs/step-access.ts): the keys below it depend on the data (anomesdia, run, file name).',
@@ -68,12 +73,13 @@ export function acknowledgeJustifiedWildcards(scope: IConstruct): void {
 
 const XRAY: WildcardRule = {
   test: () => true,
-  reason: 'X-Ray trace writes and Step Functions log delivery set-up (logs:*LogDelivery*, resource policies) accept no resource but "*".',
+  reason:
+    'X-Ray trace writes, Step Functions log delivery set-up (logs:*LogDelivery*, resource policies) and the EC2 Describe calls of a function in a VPC accept no resource but "*".',
 };
 
 /** Actions that IAM defines without resource-level permissions. */
 const RESOURCELESS =
-  /^(xray:|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$)/;
+  /^(xray:|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$|ec2:(DescribeNetworkInterfaces|DescribeSubnets)$)/;
 
 function onlyResourcelessActionsOnStar(policy: iam.CfnPolicy): boolean {
   const doc = Stack.of(policy).resolve(policy.policyDocument) as { Statement?: { Action: string | string[]; Resource: unknown }[] };
@@ -105,11 +111,11 @@ export function acknowledgeFunctionFindings(fns: lambda.IFunction[]): void {
   }
 }
 
-/** The schedules' dead-letter queue is itself the last stop of an undelivered event. */
+/** A dead-letter queue (of the schedules, of the file-drop events) is itself the last stop of an undelivered event. */
 export function acknowledgeDeadLetterQueue(queue: sqs.IQueue): void {
   Validations.of(queue).acknowledge({
     id: 'AwsSolutions-SQS3',
     reason:
-      'This queue is the dead-letter queue of the EventBridge schedule targets; an alarm watches it, and a dead-letter queue takes none of its own.',
+      'This queue is a dead-letter queue (of EventBridge targets, or of the file-drop queue); an alarm watches it, and a dead-letter queue takes none of its own.',
   });
 }

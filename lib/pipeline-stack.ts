@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { serviceName, type PipelineConfig } from '../lambdas/core/config.js';
 import { PipelineAlarms } from './constructs/alarms.js';
 import { PipelineDashboard } from './constructs/dashboard.js';
+import { FileDropTrigger, triggeredSources } from './constructs/file-drop-trigger.js';
 import { ConsolidateGlueJob, type ConsolidateGlueJobProps } from './constructs/consolidate-glue-job.js';
 import { PipelineFunctionsConstruct, type PipelineDataLake } from './constructs/pipeline-functions.js';
 import { PipelineStateMachine } from './constructs/pipeline-state-machine.js';
@@ -47,6 +48,8 @@ export class PipelineStack extends Stack {
   readonly pipeline: PipelineStateMachine;
   readonly functions: PipelineFunctionsConstruct;
   readonly dashboard: PipelineDashboard;
+  /** Absent when no enabled source is a file drop. */
+  readonly fileDrop?: FileDropTrigger;
   /** Absent when every consolidation runs on Lambda. */
   readonly glueJob?: ConsolidateGlueJob;
 
@@ -115,14 +118,23 @@ export class PipelineStack extends Stack {
     const schedules = new PipelineSchedules(this, 'Schedules', {
       stateMachine: this.pipeline.stateMachine,
       schedules: config.schedules,
+      sources: config.sources.some((s) => !s.enabled) ? config.sources.filter((s) => s.enabled).map((s) => s.name) : undefined,
       disposable: config.storage.disposable,
     });
+    if (triggeredSources(config).length > 0)
+      this.fileDrop = new FileDropTrigger(this, 'FileDrop', {
+        config,
+        bronzeBucket: props.dataLake.bronzeBucket,
+        stateMachine: this.pipeline.stateMachine,
+        projectRoot: props.projectRoot ?? REPOSITORY_ROOT,
+      });
     new PipelineAlarms(this, 'Alarms', {
       config,
       stateMachine: this.pipeline.stateMachine,
       functions: this.functions.functions,
       topic: this.topic,
       scheduleDeadLetters: schedules.deadLetterQueue,
+      fileDrop: this.fileDrop && { deadLetters: this.fileDrop.deadLetterQueue, function: this.fileDrop.function },
     });
     this.dashboard = new PipelineDashboard(this, 'Dashboard', {
       config,
@@ -133,8 +145,13 @@ export class PipelineStack extends Stack {
       value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${serviceName(config)}`,
       description: 'CloudWatch dashboard: executions, rows and invalid rows per source, step durations, Lambda errors',
     });
-    acknowledgeFunctionFindings(Object.values(this.functions.functions));
+    new CfnOutput(this, 'StateMachineArn', {
+      value: this.pipeline.stateMachine.stateMachineArn,
+      description: 'The pipeline state machine: aws stepfunctions start-execution --state-machine-arn <this> --input ...',
+    });
+    acknowledgeFunctionFindings([...Object.values(this.functions.functions), ...(this.fileDrop ? [this.fileDrop.function] : [])]);
     acknowledgeDeadLetterQueue(schedules.deadLetterQueue);
+    if (this.fileDrop) acknowledgeDeadLetterQueue(this.fileDrop.deadLetterQueue);
     acknowledgeJustifiedWildcards(this);
   }
 }

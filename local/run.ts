@@ -95,6 +95,7 @@ async function main(): Promise<number> {
       outcome: report.outcome,
       runId: report.runId,
       window: report.journey?.params.window as { from: string; to: string; anomesdias: string[] } | undefined,
+      skipped: report.journey?.params.skipped as string[] | undefined,
       result: report.result,
       steps: report.journey?.steps ?? [],
       congregados: report.congregados,

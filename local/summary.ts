@@ -11,6 +11,8 @@ export interface SummaryInput {
   congregados: CongregadoRecord[];
   sample?: { table: string; rows: Record<string, unknown>[]; total?: number };
   error?: string;
+  /** Declared sources the run left out because they are disabled (`enabled: false`). */
+  skipped?: string[];
   /** What the run did to recover from an earlier one that died. */
   notices?: string[];
   durationMs: number;
@@ -29,6 +31,7 @@ export function formatSummary(s: SummaryInput): string {
     line(`Pipeline completed in ${seconds(s.durationMs)} (journey ${s.runId.slice(0, 12)}…)`);
   }
   if (s.window) line(`Window: ${s.window.from} .. ${s.window.to}  partitions: ${s.window.anomesdias.join(', ')}`);
+  if (s.skipped?.length) line(`Skipped (enabled: false in the config): ${s.skipped.join(', ')}`);
   if (s.notices?.length) {
     line();
     line('Recovered from an earlier run that did not finish');

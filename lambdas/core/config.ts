@@ -88,6 +88,40 @@ export type PaginationConfig = z.infer<typeof PaginationSchema>;
 /** Hosts that never leave the machine: tests and the local demo serve their APIs there over http://. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+// ---- HTTP source extras, tags and VPC (issue 12, items 6 and 7) ----
+
+/** A static header value, or one read from a secret (Secrets Manager in AWS, an environment variable locally) as the token is. */
+export const HeaderValueSchema = z.union([z.string(), z.object({ secretName: z.string().min(1), prefix: z.string().optional() }).strict()]);
+/** How window bounds are written into the query: ISO instants, business dates (YYYY-MM-DD), or epoch seconds or milliseconds. */
+export const WINDOW_FORMATS = ['iso', 'date', 'epochSeconds', 'epochMillis'] as const;
+export type WindowFormat = (typeof WINDOW_FORMATS)[number];
+/** AWS tag keys and values: at most 128 and 256 characters, and not in the `aws:` namespace AWS keeps for itself. */
+export const TagsSchema = z.record(
+  z
+    .string()
+    .min(1)
+    .max(128)
+    .refine((k) => !k.toLowerCase().startsWith('aws:'), 'tag keys starting with aws: are reserved by AWS'),
+  z.string().max(256),
+);
+/** Subnets and security groups, by id, of the functions that reach the sources (private APIs); looked up offline at synth. */
+export const VpcSchema = z
+  .object({
+    subnetIds: z.array(z.string().regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, 'use a subnet id: subnet- and 8 or 17 hex digits')).min(1),
+    securityGroupIds: z
+      .array(z.string().regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, 'use a security group id: sg- and 8 or 17 hex digits'))
+      .min(1),
+  })
+  .strict();
+export type VpcConfig = z.infer<typeof VpcSchema>;
+
+/** Every secret an HTTP source reads: its token and the headers that name a secret. */
+export function sourceSecretNames(http: Pick<HttpSourceConfig, 'authSecretName' | 'headers'> | undefined): string[] {
+  if (!http) return [];
+  const fromHeaders = Object.values(http.headers ?? {}).flatMap((v) => (typeof v === 'string' ? [] : [v.secretName]));
+  return [...(http.authSecretName ? [http.authSecretName] : []), ...fromHeaders];
+}
+
 export const HttpSourceSchema = z
   .object({
     endpoint: z.string().url(),
@@ -106,18 +140,40 @@ export const HttpSourceSchema = z
     timeoutMs: z.number().int().positive().optional(),
     maxPages: z.number().int().positive().optional(),
     pagesInFlight: z.number().int().positive().optional(),
+    /** Static query parameters sent with every page request. */
+    query: z.record(z.string().min(1), z.string()).default({}),
+    /** Static headers sent with every request; a value may name a secret ({"secretName": ..., "prefix": ...}). */
+    headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'not a valid HTTP header name'), HeaderValueSchema).default({}),
+    /** How windowParams carry the window: iso (default), date (business days, both inclusive), epochSeconds, epochMillis. */
+    windowFormat: z.enum(WINDOW_FORMATS).default('iso'),
   })
   .strict()
   .superRefine((h, ctx) => {
     // A token sent over plain HTTP can be read on the way; only this machine's own loopback is spared.
     const url = URL.canParse(h.endpoint) ? new URL(h.endpoint) : undefined;
-    if (h.authSecretName !== undefined && url?.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname))
+    if (sourceSecretNames(h).length > 0 && url?.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+      const sender = h.authSecretName !== undefined ? 'authSecretName sends a token' : 'a header read from a secret sends it';
       ctx.addIssue({
         code: 'custom',
         path: ['endpoint'],
-        message: `${h.endpoint} is plain http:// but authSecretName sends a token with every request, readable on the way; use https:// (http:// is taken only for 127.0.0.1 and localhost)`,
+        message: `${h.endpoint} is plain http:// but ${sender} with every request, readable on the way; use https:// (http:// is taken only for 127.0.0.1 and localhost)`,
       });
-  });
+    }
+    // A static parameter the pipeline also sets would be silently overwritten on every page.
+    const p = h.pagination as Record<string, unknown> | undefined;
+    const owned = [
+      h.windowParams?.from,
+      h.windowParams?.to,
+      ...['pageParam', 'pageSizeParam', 'offsetParam', 'limitParam', 'cursorParam'].map((k) => p?.[k]),
+    ];
+    for (const name of Object.keys(h.query ?? {}))
+      if (owned.includes(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['query', name],
+          message: `"${name}" is also a window or pagination parameter, which the pipeline sets on every page; rename it or drop it from query`,
+        });
+  }, ALWAYS);
 export type HttpSourceConfig = z.infer<typeof HttpSourceSchema>;
 
 export const FilesSourceSchema = z
@@ -131,6 +187,8 @@ export const SourceSchema = z
     name: identifier,
     description: z.string().optional(),
     kind: z.enum(['http', 'files']),
+    /** false: the source keeps its tables but schedules, file drops and plans skip it (naming it as skipped). */
+    enabled: z.boolean().default(true),
     http: HttpSourceSchema.optional(),
     files: FilesSourceSchema.optional(),
     fields: z.array(FieldSchema).min(1),
@@ -338,6 +396,10 @@ export const PipelineConfigSchema = z
     }),
     limits: LimitsSchema.default(LimitsSchema.parse({})),
     storage: StorageSchema.default(StorageSchema.parse({})),
+    /** Tags applied to every resource of both stacks (cost allocation). */
+    tags: TagsSchema.default({}),
+    /** Run the ingest function in these subnets and security groups, to reach private APIs [no VPC]. */
+    vpc: VpcSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

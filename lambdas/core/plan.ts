@@ -62,6 +62,13 @@ export interface RunPlan {
   sources: PlannedSource[];
   /** `database.tabela_consolidada` names. */
   consolidations: string[];
+  /** Declared sources this run leaves out because they are disabled (`enabled: false`). */
+  skipped: string[];
+}
+
+/** The sources the config keeps but no schedule, file drop or default plan runs. */
+export function disabledSources(config: PipelineConfig): string[] {
+  return config.sources.filter((s) => !s.enabled).map((s) => s.name);
 }
 
 export interface PlanContext {
@@ -81,7 +88,14 @@ export function parseExecutionInput(config: PipelineConfig, raw: unknown): z.out
   input.sources?.forEach((s, i) => {
     if (!declared.includes(s))
       issues.push({ path: `sources[${i}]`, message: `"${s}" is not a declared source; declared: ${declared.join(', ')}` });
+    else if (disabledSources(config).includes(s))
+      issues.push({
+        path: `sources[${i}]`,
+        message: `"${s}" is disabled (enabled: false in the config); set it to true to run the source, or leave it out`,
+      });
   });
+  if (input.sources === undefined && config.sources.every((s) => !s.enabled))
+    issues.push({ path: 'sources', message: 'every source is disabled (enabled: false); enable one to run the pipeline' });
   const tables = config.consolidations.map((c) => `${c.database}.${c.tabela_consolidada}`);
   input.consolidations?.forEach((c, i) => {
     if (!tables.includes(c))
@@ -122,7 +136,7 @@ export function planRun(config: PipelineConfig, rawInput: unknown, context: Plan
   const now = input.now !== undefined ? new Date(input.now) : context.now;
   const sourceNames = input.sources
     ? config.sources.map((s) => s.name).filter((n) => input.sources!.includes(n))
-    : config.sources.map((s) => s.name);
+    : config.sources.filter((s) => s.enabled).map((s) => s.name);
   const consolidations = (
     input.consolidations ??
     config.consolidations.filter((c) => c.origens.some((o) => sourceNames.includes(o))).map((c) => `${c.database}.${c.tabela_consolidada}`)
@@ -168,6 +182,7 @@ export function planRun(config: PipelineConfig, rawInput: unknown, context: Plan
     window: { mode: input.mode, from, to, anomesdias },
     sources,
     consolidations,
+    skipped: disabledSources(config),
   };
 }
 

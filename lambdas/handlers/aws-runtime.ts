@@ -44,7 +44,7 @@ const processingLogger: ProcessingLogger = {
 };
 
 /** The config this bundle was built with; the default config outside a bundle (tests, tsx). */
-function bundledConfig(): PipelineConfig {
+export function bundledConfig(): PipelineConfig {
   const raw =
     typeof __PIPELINE_CONFIG_B64__ === 'string'
       ? JSON.parse(Buffer.from(__PIPELINE_CONFIG_B64__, 'base64').toString('utf8'))

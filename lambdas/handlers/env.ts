@@ -15,6 +15,8 @@ export const ENV = {
   glueJobName: 'GLUE_JOB_NAME',
   glueSpecBucket: 'GLUE_SPEC_BUCKET',
   glueSpecPrefix: 'GLUE_SPEC_PREFIX',
+  /** The file-drop trigger's state machine. */
+  stateMachineArn: 'STATE_MACHINE_ARN',
 } as const;
 
 /** A required environment variable is missing: the stack did not set it, or the function runs outside it. */

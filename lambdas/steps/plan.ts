@@ -15,6 +15,8 @@ export interface PlanOutput {
   sources: PlannedSource[];
   consolidations: string[];
   force: boolean;
+  /** Declared sources left out because they are disabled. */
+  skipped: string[];
   /** The stored result of a journey that already completed. */
   result?: unknown;
 }
@@ -25,9 +27,20 @@ export async function planStep(event: unknown, rt: PipelineRuntime): Promise<Pla
   const watermarks: Record<string, string | undefined> = {};
   await Promise.all(rt.config.sources.map(async (s) => (watermarks[s.name] = (await rt.watermarks.get(s.name))?.watermark)));
   const plan = planRun(rt.config, input, { now: rt.now(), watermarks });
-  const outcome = await rt.journeys.begin(plan.runId, { ...plan.jobParams, window: plan.window }, { force: plan.force, owner: execution });
+  const outcome = await rt.journeys.begin(
+    plan.runId,
+    { ...plan.jobParams, window: plan.window, skipped: plan.skipped },
+    { force: plan.force, owner: execution },
+  );
   if (outcome.kind === 'in_progress') throw new JourneyInProgressError(plan.runId, outcome.journey.owner, outcome.journey.lease_expires_at);
-  const base = { runId: plan.runId, window: plan.window, sources: plan.sources, consolidations: plan.consolidations, force: plan.force };
+  const base = {
+    runId: plan.runId,
+    window: plan.window,
+    sources: plan.sources,
+    consolidations: plan.consolidations,
+    force: plan.force,
+    skipped: plan.skipped,
+  };
   if (outcome.kind === 'completed') return { status: 'completed', ...base, result: outcome.journey.result };
   return { status: 'started', ...base };
 }

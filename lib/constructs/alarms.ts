@@ -22,6 +22,11 @@ export interface PipelineAlarmsProps {
    * @default - no alarm on undelivered schedule events
    */
   readonly scheduleDeadLetters?: sqs.IQueue;
+  /**
+   * The file-drop trigger: its dead-letter queue holds drops that started no run; its function's errors are starts that failed.
+   * @default - no file-drop trigger, no alarm on it
+   */
+  readonly fileDrop?: { readonly deadLetters: sqs.IQueue; readonly function: lambda.IFunction };
 }
 
 export class PipelineAlarms extends Construct {
@@ -57,7 +62,15 @@ export class PipelineAlarms extends Construct {
         `A scheduled run could not be started after EventBridge's retries; its event is in queue ${props.scheduleDeadLetters.queueName} (start the run by hand, then delete the message).`,
       );
     }
-    for (const [step, fn] of Object.entries(props.functions) as [string, lambda.IFunction][]) {
+    if (props.fileDrop) {
+      add(
+        'FileDropDeadLetters',
+        props.fileDrop.deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        `A dropped file's event started no run after its retries; it is in queue ${props.fileDrop.deadLetters.queueName} (the next hourly run still ingests the file; delete the message once it has).`,
+      );
+    }
+    const watched = { ...props.functions, ...(props.fileDrop ? { fileDropTrigger: props.fileDrop.function } : {}) };
+    for (const [step, fn] of Object.entries(watched) as [string, lambda.IFunction][]) {
       add(
         `${step}Errors`,
         fn.metricErrors({ period, statistic: 'Sum' }),

@@ -10,9 +10,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serviceName, type PipelineConfig } from '../../lambdas/core/config.js';
+import { serviceName, sourceSecretNames, type PipelineConfig } from '../../lambdas/core/config.js';
 import { ENV } from '../../lambdas/handlers/env.js';
 import { lakeTables, type LakeTable } from '../../lambdas/core/lake/layout.js';
+import { attachToVpc } from './function-vpc.js';
 import { grantItemActions, grantPrefixes } from './lake-grants.js';
 import { outputLocations, STEP_STATE_ACCESS, stepLakeAccess } from './step-access.js';
 import type { StepName } from '../../lambdas/steps/index.js';
@@ -57,6 +58,69 @@ export interface PipelineFunctionsProps {
   readonly projectRoot?: string;
 }
 
+export interface PipelineFunctionOptions {
+  readonly config: PipelineConfig;
+  /** Project root holding `lambdas/` and the lock file. */
+  readonly root: string;
+  readonly environment: Record<string, string>;
+  readonly memoryMb: number;
+  readonly timeout: Duration;
+  /** What the function is, for its role's description. */
+  readonly description: string;
+  /**
+   * The handler's file name under `lambdas/handlers/`, without `.ts`.
+   * @default - the function's id
+   */
+  readonly handlerFile?: string;
+}
+
+/**
+ * One bundled function of the pipeline (a step, or the file-drop trigger): `lambdas/handlers/<id>.ts` with its own log
+ * group, a role of its own and the validated config inside the bundle.
+ */
+export function pipelineFunction(scope: Construct, id: string, o: PipelineFunctionOptions): nodejs.NodejsFunction {
+  const { config } = o;
+  // The validated config travels inside the bundle, not in an environment variable (4 KB limit, visible
+  // in the console). Base64 keeps it free of characters that the bundling command line would need quoted.
+  const configB64 = Buffer.from(JSON.stringify(config)).toString('base64');
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+    retention: logs.RetentionDays.THREE_MONTHS,
+    removalPolicy: config.storage.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+  });
+  // A role of its own with no managed policy: the function writes only to its own log group (and X-Ray,
+  // which Lambda's tracing grants and which accepts no resource), plus what grant() gives it.
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `${o.description} of ${serviceName(config)}`,
+  });
+  logGroup.grantWrite(role);
+  return new nodejs.NodejsFunction(scope, id, {
+    entry: join(o.root, 'lambdas', 'handlers', `${o.handlerFile ?? id}.ts`),
+    projectRoot: o.root,
+    depsLockFilePath: join(o.root, 'package-lock.json'),
+    handler: 'handler',
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: o.memoryMb,
+    timeout: o.timeout,
+    tracing: lambda.Tracing.ACTIVE,
+    logGroup,
+    role,
+    environment: o.environment,
+    bundling: {
+      format: nodejs.OutputFormat.ESM,
+      target: 'node22',
+      minify: true,
+      sourceMap: true,
+      mainFields: ['module', 'main'],
+      externalModules: ['@aws-sdk/*'],
+      // Some dependencies still call require(); an ESM bundle needs one.
+      banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      define: { __PIPELINE_CONFIG_B64__: JSON.stringify(configB64) },
+    },
+  });
+}
+
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 export class PipelineFunctionsConstruct extends Construct {
@@ -87,48 +151,8 @@ export class PipelineFunctionsConstruct extends Construct {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
     };
-    // The validated config travels inside the bundle, not in an environment variable (4 KB limit, visible
-    // in the console). Base64 keeps it free of characters that the bundling command line would need quoted.
-    const configB64 = Buffer.from(JSON.stringify(config)).toString('base64');
-
-    const make = (step: StepName, memoryMb: number, timeout: Duration) => {
-      const logGroup = new logs.LogGroup(this, `${step}Logs`, {
-        retention: logs.RetentionDays.THREE_MONTHS,
-        removalPolicy: config.storage.disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-      });
-      // A role of its own with no managed policy: the function writes only to its own log group (and X-Ray,
-      // which Lambda's tracing grants and which accepts no resource), plus what grant() gives it.
-      const role = new iam.Role(this, `${step}Role`, {
-        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        description: `The ${step} step function of ${serviceName(config)}`,
-      });
-      logGroup.grantWrite(role);
-      return new nodejs.NodejsFunction(this, step, {
-        entry: join(root, 'lambdas', 'handlers', `${step}.ts`),
-        projectRoot: root,
-        depsLockFilePath: join(root, 'package-lock.json'),
-        handler: 'handler',
-        runtime: lambda.Runtime.NODEJS_22_X,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize: memoryMb,
-        timeout,
-        tracing: lambda.Tracing.ACTIVE,
-        logGroup,
-        role,
-        environment,
-        bundling: {
-          format: nodejs.OutputFormat.ESM,
-          target: 'node22',
-          minify: true,
-          sourceMap: true,
-          mainFields: ['module', 'main'],
-          externalModules: ['@aws-sdk/*'],
-          // Some dependencies still call require(); an ESM bundle needs one.
-          banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-          define: { __PIPELINE_CONFIG_B64__: JSON.stringify(configB64) },
-        },
-      });
-    };
+    const make = (step: StepName, memoryMb: number, timeout: Duration) =>
+      pipelineFunction(this, step, { config, root, environment, memoryMb, timeout, description: `The ${step} step function` });
     const heavy = Duration.seconds(config.limits.lambdaTimeoutSeconds);
     this.functions = {
       plan: make('plan', 512, Duration.seconds(30)),
@@ -138,6 +162,8 @@ export class PipelineFunctionsConstruct extends Construct {
       complete: make('complete', 512, Duration.seconds(60)),
       fail: make('fail', 256, Duration.seconds(30)),
     };
+    // Only ingest calls the sources' APIs; the other steps reach AWS alone and stay outside the VPC.
+    if (config.vpc) attachToVpc(this.functions.ingest, config.vpc);
     this.grant(config, lake, props.glueJob);
   }
 
@@ -200,7 +226,7 @@ export class PipelineFunctionsConstruct extends Construct {
     // No Glue job action for the consolidate function: it only writes a run's spec (into the gold bucket), and the
     // state machine starts the run and waits for it (glue:startJobRun.sync, granted to the state machine's role).
 
-    const secrets = [...new Set(config.sources.flatMap((s) => (s.http?.authSecretName ? [s.http.authSecretName] : [])))];
+    const secrets = [...new Set(config.sources.flatMap((s) => sourceSecretNames(s.http)))];
     if (secrets.length > 0) {
       f.ingest.addToRolePolicy(
         new iam.PolicyStatement({

@@ -12,6 +12,11 @@ export interface PipelineSchedulesProps {
   readonly stateMachine: sfn.IStateMachine;
   readonly schedules: SchedulesConfig;
   /**
+   * The sources the schedules run, when the config disables some (`enabled: false`); none leaves both rules disabled.
+   * @default - every source (the plan's default)
+   */
+  readonly sources?: string[];
+  /**
    * Destroy the dead-letter queue, and the undelivered starts it holds, with the stack.
    * @default false
    */
@@ -46,7 +51,8 @@ export class PipelineSchedules extends Construct {
     });
     const target = (mode: 'hourly' | 'daily') =>
       new targets.SfnStateMachine(props.stateMachine, {
-        input: events.RuleTargetInput.fromObject({ mode }),
+        // The enabled sources named in the input, so that the template shows which sources a schedule skips.
+        input: events.RuleTargetInput.fromObject(props.sources ? { mode, sources: props.sources } : { mode }),
         retryAttempts: props.retryAttempts ?? 4,
         maxEventAge: props.maxEventAge ?? Duration.hours(1),
         deadLetterQueue: this.deadLetterQueue,
@@ -56,7 +62,7 @@ export class PipelineSchedules extends Construct {
         description,
         schedule: events.Schedule.expression(schedule.expression),
         // A disabled schedule stays deployed, so a stage can switch it on without a new deploy.
-        enabled: schedule.enabled,
+        enabled: schedule.enabled && props.sources?.length !== 0,
         targets: [target(mode)],
       });
     this.hourly = rule('hourly', props.schedules.hourly, 'Hourly incremental run: each source from its watermark to now minus the lag');

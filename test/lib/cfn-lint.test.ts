@@ -1,23 +1,13 @@
 // AWS's cfn-lint (Python, on PATH) over the synthesized DataLake and Pipeline templates: no error, and no warning
 // but the one aws-cdk-lib's Lambda and Step Functions constructs cause.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePipelineConfig } from '../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { buildApp } from '../../lib/app.js';
-import { FAST_APP, glueScriptForTests } from './cdk-fixtures.js';
-
-interface Finding {
-  Level: 'Error' | 'Warning' | 'Informational';
-  Message: string;
-  Filename: string;
-  Rule: { Id: string };
-  Location: { Path: (string | number)[] };
-}
+import { FAST_APP, cfnLint, glueScriptForTests, type CfnLintFinding as Finding } from './cdk-fixtures.js';
 
 const glueScript = glueScriptForTests();
 const outdir = mkdtempSync(join(tmpdir(), 'cfn-lint-'));
@@ -37,14 +27,7 @@ beforeAll(async () => {
   });
   app.synth();
   templates = [dataLake, pipeline].map((s) => join(outdir, s.templateFile));
-  // cfn-lint exits non-zero when it finds anything; its JSON report is on stdout either way.
-  const run = await promisify(execFile)('cfn-lint', ['--format', 'json', ...templates], { maxBuffer: 16 * 1024 * 1024 }).catch(
-    (err: { stdout?: string; stderr?: string; code?: unknown }) => {
-      if (!err.stdout) throw new Error(`cfn-lint did not run (exit ${String(err.code)}): ${err.stderr ?? ''}`);
-      return { stdout: err.stdout };
-    },
-  );
-  findings = JSON.parse(run.stdout) as Finding[];
+  findings = await cfnLint(templates);
   // About 10 s of CPU (synth, cdk-nag, cfn-lint on two templates); far longer in wall time on a loaded machine.
 }, 180_000);
 

@@ -274,11 +274,11 @@ describe('state machine', () => {
 });
 
 describe('functions', () => {
-  it('runs six step functions on Node.js 22 and arm64 with tracing', () => {
+  it('runs six step functions and the file-drop trigger on Node.js 22 and arm64 with tracing', () => {
     const fns = template.findResources('AWS::Lambda::Function', {
       Properties: { Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } },
     });
-    expect(Object.keys(fns)).toHaveLength(6);
+    expect(Object.keys(fns)).toHaveLength(7);
   });
 
   it('tells each function its buckets and tables by name', () => {
@@ -352,10 +352,10 @@ describe('alarms and notifications', () => {
     }
     expect(
       Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } })),
-    ).toHaveLength(6);
+    ).toHaveLength(7);
     expect(
       Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Throttles', Namespace: 'AWS/Lambda' } })),
-    ).toHaveLength(6);
+    ).toHaveLength(7);
   });
 
   it('alarms, per source, when refine quarantines invalidRowsAlarmPercent of its rows or more in an hour', () => {

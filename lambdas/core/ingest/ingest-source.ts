@@ -97,6 +97,10 @@ async function ingestHttp(
   const http = source.http!;
   const limits = config.limits;
   const headers: Record<string, string> = { accept: 'application/json' };
+  for (const [name, value] of Object.entries(http.headers))
+    headers[name.toLowerCase()] =
+      typeof value === 'string' ? value : `${value.prefix ?? ''}${await deps.secrets.getSecret(value.secretName)}`;
+  // The token last: an auth header set statically as well is the secret's, not the config's literal.
   if (http.authSecretName) {
     const token = await deps.secrets.getSecret(http.authSecretName);
     headers[http.authHeader.toLowerCase()] = http.authScheme ? `${http.authScheme} ${token}` : token;
@@ -121,6 +125,7 @@ async function ingestHttp(
     retry: limits.retry,
     pagesInFlight: http.pagesInFlight ?? limits.httpPagesInFlight,
     maxPages: http.maxPages ?? limits.maxPagesPerRun,
+    timezone: config.schedules.businessTimezone,
     onRetry: (n) => deps.log?.warn(`ingest ${source.name}: retrying page`, { ...n }),
   })) {
     pages++;

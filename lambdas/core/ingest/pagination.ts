@@ -2,7 +2,8 @@
 // fetched several at a time (bounded), delivered in order; cursor and next-link pages can only be
 // fetched one after another. A guard stops pagination that never ends.
 import { z } from 'zod';
-import type { HttpSourceConfig, RetryConfig } from '../config.js';
+import type { HttpSourceConfig, RetryConfig, WindowFormat } from '../config.js';
+import { businessDate } from '../plan.js';
 import type { RunWindow } from '../window.js';
 import { ForeignLinkError, MalformedPageError, PaginationLimitError, PaginationLoopError } from './errors.js';
 import { getJson, type FetchFn, type JsonResponse, type RetryNotice } from './http-client.js';
@@ -29,6 +30,8 @@ export interface PaginateOptions {
   retry: RetryConfig;
   pagesInFlight: number;
   maxPages: number;
+  /** The business timezone, in which a `date` window format counts days [UTC]. */
+  timezone?: string;
   signal?: AbortSignal;
   onRetry?: (notice: RetryNotice) => void;
 }
@@ -45,9 +48,35 @@ export async function* paginate(options: PaginateOptions): AsyncGenerator<Page> 
 
 function baseUrl(options: PaginateOptions): URL {
   const url = new URL(options.http.endpoint);
-  url.searchParams.set(options.http.windowParams.from, options.window.from);
-  url.searchParams.set(options.http.windowParams.to, options.window.to);
+  for (const [k, v] of Object.entries(options.http.query ?? {})) url.searchParams.set(k, v);
+  const { from, to } = windowParamValues(options.window, options.http.windowFormat ?? 'iso', options.timezone ?? 'UTC');
+  url.searchParams.set(options.http.windowParams.from, from);
+  url.searchParams.set(options.http.windowParams.to, to);
   return url;
+}
+
+/**
+ * The window's bounds as the API wants them. iso, epochSeconds and epochMillis write [from, to) exactly (windows
+ * are cut at whole minutes, so seconds lose nothing); date writes the first and last business day the window
+ * touches, both inclusive, as a date-only API cannot cut inside a day (bronze drops the rows seen twice).
+ */
+export function windowParamValues(
+  window: Pick<RunWindow, 'from' | 'to'>,
+  format: WindowFormat,
+  timezone: string,
+): { from: string; to: string } {
+  const from = Date.parse(window.from);
+  const to = Date.parse(window.to);
+  switch (format) {
+    case 'iso':
+      return { from: window.from, to: window.to };
+    case 'epochSeconds':
+      return { from: String(Math.floor(from / 1000)), to: String(Math.floor(to / 1000)) };
+    case 'epochMillis':
+      return { from: String(from), to: String(to) };
+    case 'date':
+      return { from: businessDate(new Date(from), timezone), to: businessDate(new Date(Math.max(from, to - 1)), timezone) };
+  }
 }
 
 function withParams(base: URL, params: Record<string, string | number>): string {

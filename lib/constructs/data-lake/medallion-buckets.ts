@@ -73,6 +73,9 @@ export class MedallionBuckets extends Construct {
             },
           ],
     );
+    // Bronze tells EventBridge of its objects: a file dropped under pending/ starts its run (FileDropTrigger). Set on
+    // the template itself: the `eventBridgeEnabled` prop would add a custom-resource Lambda to do what CloudFormation does.
+    (this.bronze.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
     this.silver = dataBucket('silver');
     this.gold = dataBucket('gold');
     this.queryResults = new s3.Bucket(this, 'QueryResults', {
