@@ -90,17 +90,18 @@ describe('pipeline config', () => {
     const raw = clone(defaultPipelineConfig) as any;
     raw.sources[0].fields[0].format = 'epoch_millis';
     raw.sources[0].fields[2].format = 'epoch_seconds';
-    const err = (() => {
+    expect(raw.sources[0].fields[2].type).toBe('timestamp');
+    let issues: PipelineConfigError['issues'] = [];
+    expect(() => {
       try {
         parsePipelineConfig(raw);
       } catch (e) {
-        return e as PipelineConfigError;
+        issues = (e as PipelineConfigError).issues;
+        throw e;
       }
-      throw new Error('expected an error');
-    })();
-    expect(raw.sources[0].fields[2].type).toBe('timestamp');
-    expect(err.issues).toContainEqual({ path: 'sources[0].fields[0].format', message: 'format applies only to timestamp fields, not string' });
-    expect(err.issues.filter((i) => i.path.endsWith('fields[2].format'))).toEqual([]);
+    }).toThrow(PipelineConfigError);
+    expect(issues).toContainEqual({ path: 'sources[0].fields[0].format', message: 'format applies only to timestamp fields, not string' });
+    expect(issues.filter((i) => i.path.endsWith('fields[2].format'))).toEqual([]);
   });
 
   it('refuses an http:// endpoint that would carry the token in clear text, naming the field, and takes one on the loopback', () => {
