@@ -116,13 +116,13 @@ describe('the Glue path run locally', () => {
         {
           num_oper: 'A',
           cod_idef_ver_oper: 1,
-          dat_vlr_even_oper: '2024-03-14T10:00:00.123Z',
+          dat_vlr_even_oper: '2024-03-14T10:00:00.123456Z',
           num_prio_even_oper: 1,
           dat_recm_even_oper: null,
-          vlr_oper: 1234.56,
+          vlr_oper: '1234.56',
           cod_moed: 'BRL',
           des_stat_oper: 'sot wins',
-          updated_at: '1969-12-31T23:59:59.999Z',
+          updated_at: '1969-12-31T23:59:59.999999Z',
           origem: 'sot',
         },
       ],
@@ -141,8 +141,8 @@ describe('the Glue path run locally', () => {
     try {
       const rows = await engine.query(`SELECT num_oper, des_stat_oper, origem, vlr_oper FROM ${TABLE} ORDER BY num_oper`);
       expect(rows).toEqual([
-        { num_oper: 'A', des_stat_oper: 'sot wins', origem: 'sot', vlr_oper: 1234.56 },
-        { num_oper: 'B', des_stat_oper: 'only sor', origem: 'sor', vlr_oper: 1234.56 },
+        { num_oper: 'A', des_stat_oper: 'sot wins', origem: 'sot', vlr_oper: '1234.56' },
+        { num_oper: 'B', des_stat_oper: 'only sor', origem: 'sor', vlr_oper: '1234.56' },
       ]);
     } finally {
       engine.close();
