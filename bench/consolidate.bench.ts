@@ -45,13 +45,14 @@ function originColumns(o: number, rows: number): Record<string, CellValue[]> {
     const key = rnd() < 0.3 ? Math.floor(rnd() * shared) : shared + o * rows + i;
     data.num_oper![i] = `OP${String(key).padStart(10, '0')}`;
     data.cod_idef_ver_oper![i] = key % 3;
-    data.dat_vlr_even_oper![i] = base + Math.floor(rnd() * 24) * 3_600_000;
+    // Timestamps in epoch microseconds, decimals as unscaled bigints (cents), as silver holds them.
+    data.dat_vlr_even_oper![i] = (base + Math.floor(rnd() * 24) * 3_600_000) * 1000;
     data.num_prio_even_oper![i] = rnd() < 0.1 ? null : Math.floor(rnd() * 5);
-    data.dat_recm_even_oper![i] = base + Math.floor(rnd() * 86_400) * 1000;
-    data.vlr_oper![i] = Math.round(rnd() * 1e8) / 100;
+    data.dat_recm_even_oper![i] = (base + Math.floor(rnd() * 86_400) * 1000) * 1000 + Math.floor(rnd() * 1000);
+    data.vlr_oper![i] = BigInt(Math.round(rnd() * 1e8));
     data.cod_moed![i] = moedas[i % 3]!;
     data.des_stat_oper![i] = `${status[i % 4]} ${Math.floor(rnd() * 1e6)}`;
-    data.updated_at![i] = base + 86_400_000 + i;
+    data.updated_at![i] = (base + 86_400_000 + i) * 1000;
   }
   return data;
 }

@@ -58,7 +58,8 @@ async function withFlatWriter(file: string): Promise<void> {
 /** Rows read back (with hyparquet) that differ from the rows written: 0 for a writer that is right. */
 async function differences(file: string): Promise<number> {
   const back = rowsFromTable(await readParquet(new Uint8Array(await readFile(file))));
-  const ms = (v: unknown) => (v instanceof Date ? v.getTime() : v);
+  // Timestamps are read back as epoch microseconds.
+  const ms = (v: unknown) => (v instanceof Date ? v.getTime() * 1000 : v);
   let wrong = Math.abs(back.length - rows.length);
   for (let i = 0; i < Math.min(back.length, rows.length); i++) {
     if (columns.some((c) => ms(back[i]![c.name]) !== ms((rows[i] as Record<string, unknown>)[c.name]))) wrong++;

@@ -10,7 +10,8 @@ switches the catalog partition to it and removes the previous files, exactly as 
 Lambda itself.
 
 What the Lambda reads back is pinned here rather than left to Spark's defaults (SPARK_CONF): timestamps as
-TIMESTAMP_MICROS (Spark's default is INT96), dates and timestamps written and read as proleptic Gregorian
+TIMESTAMP_MICROS (Spark's default is INT96), decimals in the spec's physical types (INT32 to 9 digits, INT64
+to 18, FIXED_LEN_BYTE_ARRAY above: writeLegacyFormat off, the DecimalType(p,s) of the catalog kept), dates and timestamps written and read as proleptic Gregorian
 (CORRECTED, as the TypeScript side writes them; the default EXCEPTION fails on dates before 1582 and
 timestamps before 1900), and UTC as the session time zone of the quarantine's text timestamps.
 
@@ -92,13 +93,15 @@ SPARK_CONF = {
     "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
     "spark.sql.parquet.int96RebaseModeInRead": "CORRECTED",
     "spark.sql.session.timeZone": "UTC",
+    "spark.sql.parquet.writeLegacyFormat": "false",
 }
 
 # The quarantine's JSON lines, as the Lambda writes them (consolidate-table.ts, quarantineRow): nulls kept,
-# timestamps ISO-8601 UTC to the millisecond ("2024-03-14T10:15:30.123Z"), dates YYYY-MM-DD, no compression.
+# timestamps ISO-8601 UTC to the microsecond ("2024-03-14T10:15:30.123456Z"), dates YYYY-MM-DD, longs and
+# decimals as exact text (quarantine_columns casts them), no compression.
 QUARANTINE_JSON_OPTIONS = {
     "ignoreNullFields": "false",
-    "timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
+    "timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX",
     "dateFormat": "yyyy-MM-dd",
     "compression": "none",
 }
@@ -109,9 +112,20 @@ def quote(name):
     return "`%s`" % name.replace("`", "``")
 
 
-def quarantine_columns(spec):
-    """The select expressions of a quarantine line: origem, reason, then row, a struct of every gold column in order."""
-    data = [quote(c) for c in spec["columns"] if c != "origem"]
+def quarantine_columns(spec, types=None):
+    """The select expressions of a quarantine line: origem, reason, then row, a struct of every gold column in order.
+
+    `types` maps a column to its Spark type name (DataFrame.dtypes): bigint and decimal columns become their
+    exact text, as the Lambda writes them (a JSON number would be read back as a double)."""
+    types = types or {}
+
+    def expression(name):
+        kind = types.get(name, "")
+        if kind == "bigint" or kind.startswith("decimal"):
+            return "CAST(%s AS STRING) AS %s" % (quote(name), quote(name))
+        return quote(name)
+
+    data = [expression(c) for c in spec["columns"] if c != "origem"]
     return [quote("origem"), quote("reason"), "struct(%s) AS %s" % (", ".join(data), quote("row"))]
 
 
@@ -140,7 +154,8 @@ def main(argv):
     rows_written = spark.read.parquet(spec["output_location"]).count()
     if counts["rows_invalid"]:
         # Null-key rows are never dropped silently: JSON lines {origem, reason, row}, as the Lambda writes them.
-        quarantined = spark.sql(spec["quarantine_sql"]).selectExpr(*quarantine_columns(spec))
+        rows = spark.sql(spec["quarantine_sql"])
+        quarantined = rows.selectExpr(*quarantine_columns(spec, dict(rows.dtypes)))
         quarantined.write.mode("overwrite").options(**QUARANTINE_JSON_OPTIONS).json(spec["quarantine_location"])
 
     out_bucket, out_prefix = split_s3_uri(spec["output_location"])

@@ -2,6 +2,7 @@
 // It imports nothing of the CDK or the AWS SDK so that Lambda bundles stay small.
 import { z } from 'zod';
 import { PermanentError } from './errors.js';
+import { TIMESTAMP_FORMATS } from './instant.js';
 
 /**
  * The largest execution the state machine carries within Step Functions' 256 KB a state: these many sources
@@ -29,6 +30,8 @@ export const FieldSchema = z
     precision: z.number().int().min(1).max(38).optional(),
     /** decimal only */
     scale: z.number().int().min(0).max(38).optional(),
+    /** timestamp only: how a number is read (without it a numeric timestamp is invalid). */
+    format: z.enum(TIMESTAMP_FORMATS).optional(),
     description: z.string().optional(),
   })
   .strict()
@@ -41,6 +44,8 @@ export const FieldSchema = z
     } else if (f.precision !== undefined || f.scale !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['precision'], message: `precision and scale apply only to decimal fields, not ${f.type}` });
     }
+    if (f.format !== undefined && f.type !== 'timestamp')
+      ctx.addIssue({ code: 'custom', path: ['format'], message: `format applies only to timestamp fields, not ${f.type}` });
   });
 export type FieldConfig = z.infer<typeof FieldSchema>;
 

@@ -89,6 +89,24 @@ describe('pipeline config', () => {
     expect(err.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['sources[0].fields[5].precision', 'sources[2].http']));
   });
 
+  it('takes a numeric format on timestamp fields only, naming the field of any other type', () => {
+    const raw = clone(defaultPipelineConfig) as any;
+    raw.sources[0].fields[0].format = 'epoch_millis';
+    raw.sources[0].fields[2].format = 'epoch_seconds';
+    expect(raw.sources[0].fields[2].type).toBe('timestamp');
+    let issues: PipelineConfigError['issues'] = [];
+    expect(() => {
+      try {
+        parsePipelineConfig(raw);
+      } catch (e) {
+        issues = (e as PipelineConfigError).issues;
+        throw e;
+      }
+    }).toThrow(PipelineConfigError);
+    expect(issues).toContainEqual({ path: 'sources[0].fields[0].format', message: 'format applies only to timestamp fields, not string' });
+    expect(issues.filter((i) => i.path.endsWith('fields[2].format'))).toEqual([]);
+  });
+
   it('refuses an http:// endpoint that would carry the token in clear text, naming the field, and takes one on the loopback', () => {
     const raw = clone(defaultPipelineConfig) as any;
     raw.sources[0].http.endpoint = 'http://api.example.com/sor/operacoes';

@@ -64,6 +64,7 @@ describe('glue-scripts/consolidate_job.py', () => {
       'spark.sql.parquet.datetimeRebaseModeInRead': 'CORRECTED',
       'spark.sql.parquet.int96RebaseModeInRead': 'CORRECTED',
       'spark.sql.session.timeZone': 'UTC',
+      'spark.sql.parquet.writeLegacyFormat': 'false',
     });
     // Set on the session before any read or write.
     const source = readFileSync(join(scripts, 'consolidate_job.py'), 'utf8');
@@ -81,10 +82,20 @@ describe('glue-scripts/consolidate_job.py', () => {
     ]);
     expect(JSON.parse(python('print(json.dumps(job.QUARANTINE_JSON_OPTIONS))'))).toEqual({
       ignoreNullFields: 'false',
-      timestampFormat: "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
+      timestampFormat: "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX",
       dateFormat: 'yyyy-MM-dd',
       compression: 'none',
     });
+  });
+
+  it('writes longs and decimals of a quarantine line as exact text, as the Lambda does', () => {
+    const withColumns = { ...spec, columns: ['num_oper', 'vlr_oper', 'seq', 'dat_vlr_even_oper', 'origem'] };
+    const types = { num_oper: 'string', vlr_oper: 'decimal(38,10)', seq: 'bigint', dat_vlr_even_oper: 'timestamp' };
+    expect(JSON.parse(python(`print(json.dumps(job.quarantine_columns(${JSON.stringify(withColumns)}, ${JSON.stringify(types)})))`))).toEqual([
+      '`origem`',
+      '`reason`',
+      'struct(`num_oper`, CAST(`vlr_oper` AS STRING) AS `vlr_oper`, CAST(`seq` AS STRING) AS `seq`, `dat_vlr_even_oper`) AS `row`',
+    ]);
   });
 
   it('writes the summary the Lambda reads', () => {

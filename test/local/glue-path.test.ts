@@ -100,8 +100,8 @@ describe('the Glue path run locally', () => {
   }
 
   const GOLD_ROWS = [
-    { num_oper: 'A', des_stat_oper: 'sot wins', origem: 'sot', vlr_oper: 1234.56 },
-    { num_oper: 'B', des_stat_oper: 'only sor', origem: 'sor', vlr_oper: 1234.56 },
+    { num_oper: 'A', des_stat_oper: 'sot wins', origem: 'sot', vlr_oper: '1234.56' },
+    { num_oper: 'B', des_stat_oper: 'only sor', origem: 'sor', vlr_oper: '1234.56' },
   ];
 
   it('hands the partition to Glue, waits on the run in the state machine, then publishes what Spark wrote', async () => {
@@ -136,13 +136,13 @@ describe('the Glue path run locally', () => {
         {
           num_oper: 'A',
           cod_idef_ver_oper: 1,
-          dat_vlr_even_oper: '2024-03-14T10:00:00.123Z',
+          dat_vlr_even_oper: '2024-03-14T10:00:00.123456Z',
           num_prio_even_oper: 1,
           dat_recm_even_oper: null,
-          vlr_oper: 1234.56,
+          vlr_oper: '1234.56',
           cod_moed: 'BRL',
           des_stat_oper: 'sot wins',
-          updated_at: '1969-12-31T23:59:59.999Z',
+          updated_at: '1969-12-31T23:59:59.999999Z',
           origem: 'sot',
         },
       ],

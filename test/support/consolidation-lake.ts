@@ -20,8 +20,8 @@ import { silverColumns } from '../../lambdas/core/lake/tables.js';
 import { writeColumns } from '../../lambdas/core/columnar/writer.js';
 import { tableFromRows } from './parquet.js';
 
-/** An instant on 2024-01-19 (UTC), at the given hour. */
-export const jan19At = (h: number) => new Date(Date.UTC(2024, 0, 19, h));
+/** An instant on 2024-01-19 (UTC), at the given hour, as a timestamp cell (epoch µs). */
+export const jan19At = (h: number) => Date.UTC(2024, 0, 19, h) * 1000;
 
 /** A silver row of the default config's operation sources (sor, sot), with its decision times at `hour`. */
 export const silverOp = (num_oper: string | null, hour: number, extra: Record<string, CellValue> = {}) => ({
@@ -30,7 +30,7 @@ export const silverOp = (num_oper: string | null, hour: number, extra: Record<st
   dat_vlr_even_oper: jan19At(hour),
   num_prio_even_oper: 1,
   dat_recm_even_oper: jan19At(hour),
-  vlr_oper: 10.5,
+  vlr_oper: 1050n,
   cod_moed: 'BRL',
   des_stat_oper: `h${hour}`,
   updated_at: jan19At(hour),

@@ -1,6 +1,7 @@
 // Tests' independent Parquet paths: hyparquet's generic reader and hyparquet-writer's generic writer (not
 // the pipeline's flat reader and writer), and row objects to and from column tables.
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import { cellAt, cellsOf } from '../../lambdas/core/columnar/columns.js';
 import { parquetSchemaElement, tableColumnFromSchema } from '../../lambdas/core/columnar/schema.js';
@@ -64,12 +65,29 @@ export function writeParquet(table: ColumnTable, options: WriteParquetOptions = 
   return new Uint8Array(buffer);
 }
 
-/** Reads Parquet bytes into a column table through hyparquet's generic reader, typed by the file's schema (or `columns`). */
+/**
+ * Reads Parquet bytes into a column table through hyparquet's generic reader, typed by the file's schema (or
+ * `columns`), in the pipeline's cell forms: decimals as unscaled bigints (hyparquet is handed their raw
+ * integers: its own conversion is a double), longs as bigints, timestamps as epoch microseconds.
+ */
 export async function readParquet(bytes: Uint8Array, columns?: TableColumn[]): Promise<ColumnTable> {
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const metadata = parquetMetadata(file);
-  const fileColumns = columns ?? metadata.schema.slice(1).map(tableColumnFromSchema);
-  const rows = (await parquetReadObjects({ file, metadata, columns: fileColumns.map((c) => c.name) })) as Record<string, unknown>[];
+  const parsed = parquetMetadata(file);
+  const fileColumns = columns ?? parsed.schema.slice(1).map(tableColumnFromSchema);
+  const metadata = {
+    ...parsed,
+    schema: parsed.schema.map((e) => (e.converted_type === 'DECIMAL' ? { ...e, converted_type: undefined, logical_type: undefined } : e)),
+  };
+  const parsers = {
+    ...DEFAULT_PARSERS,
+    timestampFromMilliseconds: (ms: bigint) => Number(ms) * 1000,
+    timestampFromMicroseconds: (us: bigint) => Number(us),
+    timestampFromNanoseconds: (ns: bigint) => Number(ns / 1000n),
+  };
+  const rows = (await parquetReadObjects({ file, metadata, parsers, columns: fileColumns.map((c) => c.name) })) as Record<
+    string,
+    unknown
+  >[];
   const data: Record<string, CellValue[]> = {};
   for (const c of fileColumns) {
     const values = new Array<CellValue>(rows.length);
@@ -81,6 +99,16 @@ export async function readParquet(bytes: Uint8Array, columns?: TableColumn[]): P
 
 function normaliseCell(value: unknown, type: FieldType): CellValue {
   if (value === undefined || value === null) return null;
+  if (type === 'decimal' || type === 'long') {
+    if (typeof value === 'bigint') return value;
+    if (value instanceof Uint8Array) {
+      let n = 0n;
+      for (const b of value) n = (n << 8n) | BigInt(b);
+      return value[0]! >= 0x80 ? n - (1n << BigInt(value.length * 8)) : n;
+    }
+    return BigInt(value as number);
+  }
+  if (type === 'timestamp' && value instanceof Date) return value.getTime() * 1000;
   if (typeof value === 'bigint') return Number(value);
   if (type === 'date' && !(value instanceof Date)) return new Date(Number(value) * 86_400_000);
   return value as CellValue;

@@ -1,7 +1,14 @@
 // The local Athena: DuckDB over the local catalog. Before each query every catalog table becomes a view
 // `database.table` over its registered partitions' Parquet files, with the partition values as columns;
 // a table with an unreadable file gets no view, so that only the queries touching it fail, naming the file.
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import {
+  DuckDBInstance,
+  DuckDBTypeId,
+  JSDuckDBValueConverter,
+  type DuckDBConnection,
+  type DuckDBValueConverter,
+  type JS,
+} from '@duckdb/node-api';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CatalogTable } from '../../ports/catalog.js';
@@ -34,7 +41,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     const unreadable = await this.refreshViews();
     try {
       const reader = await this.connection.runAndReadAll(sql);
-      return reader.getRowObjectsJS().map(plainRow);
+      return reader.convertRowObjects(exactValues).map(plainRow);
     } catch (err) {
       // The query named a table left without a view: say which file keeps it from being read.
       const message = (err as Error).message;
@@ -119,7 +126,11 @@ async function parquetFiles(folder: string): Promise<string[]> {
 
 const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
-/** DuckDB's JS values made plain: bigints as numbers (strings beyond 2^53), decimals as numbers, timestamps as Dates. */
+/** DuckDB's JS values, but a DECIMAL as its exact text ("1234567890123456.78"): the JS default is a double, which rounds past 15 digits. */
+const exactValues: DuckDBValueConverter<JS> = (value, type, converter) =>
+  type.typeId === DuckDBTypeId.DECIMAL && value !== null ? value.toString() : JSDuckDBValueConverter(value, type, converter);
+
+/** DuckDB's JS values made plain: bigints as numbers (strings beyond 2^53), decimals as exact text, timestamps as Dates. */
 function plainRow(row: Record<string, unknown>): QueryRow {
   const out: QueryRow = {};
   for (const [k, v] of Object.entries(row)) {

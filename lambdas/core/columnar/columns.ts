@@ -1,5 +1,5 @@
-// Column values as silver and consolidation hold them: an array of cells; for numeric types, numbers in a
-// Float64Array with a presence byte per row; for strings, their UTF-8 bytes in one buffer. A million
+// Column values as silver and consolidation hold them: an array of cells (bigints for longs and decimals); for
+// other numeric types, numbers in a Float64Array with a presence byte per row; for strings, their UTF-8 bytes in one buffer. A million
 // timestamps or strings held so are a few objects; in a plain array they are a million boxed numbers or
 // strings that the garbage collector has to mark and move.
 import type { CellValue, FlatColumnData, NumericColumn, TableColumn, Utf8Column } from './types.js';
@@ -13,9 +13,24 @@ export function isUtf8Column(data: FlatColumnData): data is Utf8Column {
   return (data as Utf8Column).lengths instanceof Int32Array;
 }
 
-/** Types whose values a NumericColumn holds without loss (a number per row). */
+/** Types whose values a NumericColumn holds without loss (a number per row): not strings, nor longs and decimals (bigint cells). */
 export function holdsNumbers(column: TableColumn): boolean {
-  return column.type !== 'string';
+  return column.type !== 'string' && column.type !== 'long' && column.type !== 'decimal';
+}
+
+/** Epoch microseconds as ISO-8601 UTC to the microsecond: 2024-03-14T10:15:30.123456Z. */
+export function timestampText(micros: number): string {
+  const ms = Math.floor(micros / 1000);
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, -1)}${String(micros - ms * 1000).padStart(3, '0')}Z`;
+}
+
+/** An unscaled decimal as exact text at its scale: 123456n at scale 2 is "1234.56". */
+export function decimalText(unscaled: bigint, scale: number): string {
+  if (scale === 0) return unscaled.toString();
+  const negative = unscaled < 0n;
+  const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
+  return `${negative ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
 }
 
 export function numericColumn(rows: number): NumericColumn {

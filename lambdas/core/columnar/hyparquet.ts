@@ -1,6 +1,6 @@
 // Every import of hyparquet, hyparquet-writer and hysnappy, internals included, in one place: the flat
-// reader uses hyparquet's page decoders, the flat writer hyparquet-writer's thrift code, and the
-// fallback writer hyparquet-writer itself. An upgrade of either library is checked against this file.
+// reader uses hyparquet's page decoders, the flat writer hyparquet-writer's thrift code. An upgrade of
+// either library is checked against this file.
 export { parquetMetadata } from 'hyparquet';
 export type { ColumnChunk, DecodedArray, FileMetaData, RowGroup, SchemaElement, Statistics } from 'hyparquet';
 export { parquetHeader } from 'hyparquet/src/column.js';
@@ -9,8 +9,7 @@ export { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/data
 export { readPlain } from 'hyparquet/src/plain.js';
 export { getSchemaPath } from 'hyparquet/src/schema.js';
 export type { ColumnDecoder } from 'hyparquet/src/types.js';
-export { ByteWriter, parquetWriteBuffer } from 'hyparquet-writer';
-export type { ColumnSource } from 'hyparquet-writer';
+export { ByteWriter } from 'hyparquet-writer';
 export { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 export { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 export { snappyCompressor, snappyUncompressor } from 'hysnappy';

@@ -32,13 +32,13 @@ function floorDiv(a: bigint, b: bigint): bigint {
   return a % b < 0n ? q - 1n : q;
 }
 
-// Timestamps stay epoch milliseconds (no Date per cell), floored like the PLAIN INT64 path below, so that
-// dictionary and PLAIN pages (and INT96, Spark's default timestamp type) agree; long columns become numbers below.
+// Timestamps become epoch microseconds (no Date per cell), nanoseconds floored like the PLAIN INT64 path
+// below, so that dictionary and PLAIN pages (and INT96, Spark's default timestamp type) agree.
 const parsers = {
   ...DEFAULT_PARSERS,
-  timestampFromMilliseconds: (ms: bigint) => Number(ms),
-  timestampFromMicroseconds: (us: bigint) => Number(floorDiv(us, 1000n)),
-  timestampFromNanoseconds: (ns: bigint) => Number(floorDiv(ns, 1_000_000n)),
+  timestampFromMilliseconds: (ms: bigint) => Number(ms) * 1000,
+  timestampFromMicroseconds: (us: bigint) => Number(us),
+  timestampFromNanoseconds: (ns: bigint) => Number(floorDiv(ns, 1000n)),
   dateFromDays: (days: number) => new Date(days * DAY_MS),
 };
 
@@ -79,15 +79,16 @@ export function readFlatParquet(
     if (schemaPath.length !== 2 || leaf.num_children)
       throw new ParquetSchemaError(column.name, 'is nested; the pipeline reads flat columns only');
     const maxDefinition = leaf.repetition_type === 'REQUIRED' ? 0 : 1;
-    const out: Sink = !options.typed
-      ? new Array<CellValue>(rowCount)
-      : holdsNumbers(column)
+    const out: Sink =
+      options.typed && holdsNumbers(column)
         ? numericColumn(rowCount)
-        : new Utf8ColumnBuilder(rowCount, utf8Capacity(metadata, column.name));
-    // Decimals are decoded unscaled and scaled once below, the same way on every page kind (hyparquet's own
-    // conversion multiplies by 10^-scale, which a dictionary page would then not share with a PLAIN one).
-    const scale = column.type === 'decimal' ? (column.scale ?? 0) : undefined;
-    const element = scale === undefined ? leaf : { ...leaf, converted_type: undefined, logical_type: undefined };
+        : options.typed && column.type === 'string'
+          ? new Utf8ColumnBuilder(rowCount, utf8Capacity(metadata, column.name))
+          : new Array<CellValue>(rowCount);
+    // Longs and decimals are decoded as their raw integers and become bigint cells below, the same way on
+    // every page kind (hyparquet's own conversion turns a decimal into a double).
+    const exact = column.type === 'decimal' || column.type === 'long';
+    const element = exact ? { ...leaf, converted_type: undefined, logical_type: undefined } : leaf;
     let row = 0;
     for (const group of metadata.row_groups) {
       const chunk = group.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column.name);
@@ -101,7 +102,7 @@ export function readFlatParquet(
         parsers,
         compressors: { SNAPPY: uncompress },
       };
-      row = readChunk(bytes, chunk, decoder, maxDefinition, column.type, scale, out, row, row + Number(group.num_rows));
+      row = readChunk(bytes, chunk, decoder, maxDefinition, column.type, exact, out, row, row + Number(group.num_rows));
     }
     data[column.name] = out instanceof Utf8ColumnBuilder ? out.build() : out;
   }
@@ -127,12 +128,11 @@ function readChunk(
   decoder: ColumnDecoder,
   maxDefinition: number,
   type: TableColumn['type'],
-  scale: number | undefined,
+  exact: boolean,
   out: Sink,
   row: number,
   end: number,
 ): number {
-  const isLong = type === 'long';
   const meta = chunk.meta_data!;
   const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
   const view = new DataView(bytes.buffer, bytes.byteOffset + start, Number(meta.total_compressed_size));
@@ -153,21 +153,21 @@ function readChunk(
         decoder.element.type_length,
       );
       dictionary = convert(plain, decoder);
-      if (scale !== undefined) dictionary = scaled(dictionary, scale);
+      if (exact) dictionary = bigintCells(dictionary);
       continue;
     } else if (header.type === 'DATA_PAGE' && header.data_page_header!.encoding === 'PLAIN' && maxDefinition <= 1) {
       const page = decompressPage(compressed, Number(header.uncompressed_page_size), decoder.codec, decoder.compressors);
-      row = readPlainPage(page, header.data_page_header!.num_values, decoder, maxDefinition, type, scale, out, row);
+      row = readPlainPage(page, header.data_page_header!.num_values, decoder, maxDefinition, type, exact, out, row);
       continue;
     } else if (header.type === 'DATA_PAGE') {
       const page = decompressPage(compressed, Number(header.uncompressed_page_size), decoder.codec, decoder.compressors);
       const read = readDataPage(page, header.data_page_header!, decoder);
       definitionLevels = read.definitionLevels ?? [];
-      values = decodeValues(read.dataPage, dictionary, header.data_page_header!.encoding, decoder, scale);
+      values = decodeValues(read.dataPage, dictionary, header.data_page_header!.encoding, decoder, exact);
     } else if (header.type === 'DATA_PAGE_V2') {
       const read = readDataPageV2(compressed, header, decoder);
       definitionLevels = read.definitionLevels ?? [];
-      values = decodeValues(read.dataPage, dictionary, header.data_page_header_v2!.encoding, decoder, scale);
+      values = decodeValues(read.dataPage, dictionary, header.data_page_header_v2!.encoding, decoder, exact);
     } else {
       continue;
     }
@@ -176,11 +176,10 @@ function readChunk(
     } else if (isNumericColumn(out)) {
       row = putNumbers(out, row, values, definitionLevels, maxDefinition);
     } else if (maxDefinition === 0 || definitionLevels.length === 0) {
-      for (let i = 0; i < values.length; i++) out[row++] = cell(values[i], isLong);
+      for (let i = 0; i < values.length; i++) out[row++] = cell(values[i]);
     } else {
       let v = 0;
-      for (let i = 0; i < definitionLevels.length; i++)
-        out[row++] = definitionLevels[i] === maxDefinition ? cell(values[v++], isLong) : null;
+      for (let i = 0; i < definitionLevels.length; i++) out[row++] = definitionLevels[i] === maxDefinition ? cell(values[v++]) : null;
     }
   }
   return row;
@@ -237,7 +236,7 @@ function readPlainPage(
   decoder: ColumnDecoder,
   maxDefinition: number,
   type: TableColumn['type'],
-  scale: number | undefined,
+  exact: boolean,
   out: Sink,
   row: number,
 ): number {
@@ -288,7 +287,7 @@ function readPlainPage(
     undefined,
     'PLAIN',
     decoder,
-    scale,
+    exact,
   );
   if (out instanceof Utf8ColumnBuilder) return putTexts(out, row, values, levels, 1);
   if (isNumericColumn(out)) return putNumbers(out, row, values, levels, 1);
@@ -299,9 +298,8 @@ function readPlainPage(
     else for (let i = 0; i < numValues; i++) out[row++] = levels[i] ? values[v++]! : null;
     return row;
   }
-  const isLong = type === 'long';
-  if (!levels) for (let i = 0; i < numValues; i++) out[row++] = cell(values[i], isLong);
-  else for (let i = 0; i < numValues; i++) out[row++] = levels[i] ? cell(values[v++], isLong) : null;
+  if (!levels) for (let i = 0; i < numValues; i++) out[row++] = cell(values[i]);
+  else for (let i = 0; i < numValues; i++) out[row++] = levels[i] ? cell(values[v++]) : null;
   return row;
 }
 
@@ -337,22 +335,21 @@ function bitWidthOneLevels(page: Uint8Array, start: number, end: number, count: 
 }
 
 /**
- * Page values as cells; plain INT64 pages become numbers through two 32-bit halves, with no BigInt per value.
- * A decimal column (`scale` given) arrives unscaled (its element stripped of the annotation) and leaves scaled.
+ * Page values as cells; plain INT64 pages become numbers through two 32-bit halves, with no BigInt per
+ * value, except in a long or decimal column (`exact`): there every value becomes a bigint cell, decimals
+ * unscaled (their element stripped of the annotation).
  */
 function decodeValues(
   page: DecodedArray,
   dictionary: DecodedArray | undefined,
   encoding: Parameters<typeof convertWithDictionary>[2],
   decoder: ColumnDecoder,
-  scale: number | undefined,
+  exact: boolean,
 ): DecodedArray {
-  // Dictionary values were converted (and scaled) when the dictionary page was read.
+  // Dictionary values were converted (to bigints where exact) when the dictionary page was read.
   if (dictionary && encoding.endsWith('DICTIONARY')) return convertWithDictionary(page, dictionary, encoding, decoder);
-  if (!(page instanceof BigInt64Array)) {
-    const values = convertWithDictionary(page, undefined, encoding, decoder);
-    return scale === undefined ? values : scaled(values, scale);
-  }
+  if (exact) return bigintCells(convertWithDictionary(page, undefined, encoding, decoder));
+  if (!(page instanceof BigInt64Array)) return convertWithDictionary(page, undefined, encoding, decoder);
   const { element } = decoder;
   const unit =
     element.logical_type?.type === 'TIMESTAMP'
@@ -362,27 +359,22 @@ function decodeValues(
         : element.converted_type === 'TIMESTAMP_MILLIS'
           ? 'MILLIS'
           : undefined;
-  const divisor = unit === 'MICROS' ? 1000 : unit === 'NANOS' ? 1_000_000 : scale !== undefined ? 10 ** scale : 1;
   const halves = new Int32Array(page.buffer, page.byteOffset, page.length * 2);
   const out = new Float64Array(page.length);
   for (let i = 0; i < page.length; i++) {
     // hi * 2^32 is exact and the sum rounds once: the nearest double, as Number(bigint) gives.
     const n = halves[2 * i + 1]! * 4294967296 + (halves[2 * i]! >>> 0);
-    out[i] = divisor === 1 ? n : unit ? Math.floor(n / divisor) : n / divisor;
+    out[i] = unit === 'MILLIS' ? n * 1000 : unit === 'NANOS' ? Math.floor(n / 1000) : n;
   }
   return out;
 }
 
-/**
- * Unscaled decimals (INT32 numbers, INT64 bigints, FIXED_LEN_BYTE_ARRAY big-endian two's complement) as
- * numbers: one division by 10^scale, the nearest double to the decimal while the unscaled value is below 2^53.
- */
-function scaled(values: DecodedArray, scale: number): Float64Array {
-  const divisor = 10 ** scale;
-  const out = new Float64Array(values.length);
+/** Raw integers (INT32 numbers, INT64 bigints, FIXED_LEN_BYTE_ARRAY big-endian two's complement) as bigint cells. */
+function bigintCells(values: DecodedArray): bigint[] {
+  const out = new Array<bigint>(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number | bigint | Uint8Array;
-    out[i] = (v instanceof Uint8Array ? Number(twosComplement(v)) : Number(v)) / divisor;
+    out[i] = typeof v === 'bigint' ? v : v instanceof Uint8Array ? twosComplement(v) : BigInt(v);
   }
   return out;
 }
@@ -393,9 +385,8 @@ function twosComplement(bytes: Uint8Array): bigint {
   return bytes.length > 0 && bytes[0]! >= 0x80 ? value - (1n << BigInt(bytes.length * 8)) : value;
 }
 
-function cell(value: unknown, isLong: boolean): CellValue {
+function cell(value: unknown): CellValue {
   if (value === undefined || value === null) return null;
-  if (isLong || typeof value === 'bigint') return Number(value);
   return value as CellValue;
 }
 

@@ -23,27 +23,29 @@ export function parquetSchemaElement(column: TableColumn): SchemaElement {
     case 'date':
       return { ...base, type: 'INT32', converted_type: 'DATE' };
     case 'timestamp':
-      // TIMESTAMP_MILLIS reads as TIMESTAMP in DuckDB, Athena (Trino) and Spark alike.
-      return { ...base, type: 'INT64', converted_type: 'TIMESTAMP_MILLIS' };
+      // Microseconds, the unit Athena (Trino) and Spark use. The converted type TIMESTAMP_MICROS is by the spec
+      // an instant adjusted to UTC; no LogicalType beside it, because DuckDB reads that one as TIMESTAMPTZ,
+      // whose text and date parts follow the session's time zone, while this reads as TIMESTAMP (UTC) everywhere.
+      return { ...base, type: 'INT64', converted_type: 'TIMESTAMP_MICROS' };
     case 'decimal': {
+      // The physical type the Parquet spec gives a precision: INT32 to 9 digits, INT64 to 18, then fixed bytes.
       const precision = column.precision ?? 18;
       const scale = column.scale ?? 0;
-      if (precision <= 9) return { ...base, type: 'INT32', converted_type: 'DECIMAL', precision, scale };
-      if (precision <= 18) return { ...base, type: 'INT64', converted_type: 'DECIMAL', precision, scale };
-      return {
-        ...base,
-        type: 'FIXED_LEN_BYTE_ARRAY',
-        type_length: decimalByteLength(precision),
-        converted_type: 'DECIMAL',
+      const decimal = {
+        converted_type: 'DECIMAL' as const,
+        logical_type: { type: 'DECIMAL' as const, precision, scale },
         precision,
         scale,
       };
+      if (precision <= 9) return { ...base, type: 'INT32', ...decimal };
+      if (precision <= 18) return { ...base, type: 'INT64', ...decimal };
+      return { ...base, type: 'FIXED_LEN_BYTE_ARRAY', type_length: decimalByteLength(precision), ...decimal };
     }
   }
 }
 
 /** The bytes a FIXED_LEN_BYTE_ARRAY decimal of this precision takes: the smallest n with 2^(8n-1) > 10^precision. */
-function decimalByteLength(precision: number): number {
+export function decimalByteLength(precision: number): number {
   return Math.ceil((precision * Math.log2(10) + 1) / 8);
 }
 

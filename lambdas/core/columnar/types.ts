@@ -10,11 +10,12 @@ export interface TableColumn {
 }
 
 /**
- * In-memory value per field type: string -> string; integer, double, decimal -> number
- * (decimal is exact up to 15 significant digits); long -> number (safe up to 2^53);
- * boolean -> boolean; date, timestamp -> Date (UTC) or epoch milliseconds. null for a missing value.
+ * In-memory value per field type: string -> string; integer, double -> number; long -> bigint (exact to
+ * 2^63); decimal -> bigint, its unscaled integer at the column's scale (12.30 in decimal(18,2) is 1230n),
+ * exact to precision 38; boolean -> boolean; date -> Date (UTC) or epoch milliseconds; timestamp -> epoch
+ * microseconds as a number (exact for years 1685-2255, see lambdas/core/instant.ts). null for a missing value.
  */
-export type CellValue = string | number | boolean | Date | null;
+export type CellValue = string | number | bigint | boolean | Date | null;
 
 /** A table held column by column as cells: `data[name][row]`. */
 export interface ColumnTable {
@@ -25,7 +26,8 @@ export interface ColumnTable {
 
 /**
  * A numeric column held in typed arrays: the value of row i is numbers[i] when present[i] is 1, else
- * null (booleans as 1/0, dates and timestamps as epoch milliseconds). Writing it boxes no value.
+ * null (booleans as 1/0, dates as epoch milliseconds, timestamps as epoch microseconds). Writing it boxes
+ * no value. Longs and decimals are never held so: a double cannot hold them exactly.
  */
 export interface NumericColumn {
   numbers: Float64Array;

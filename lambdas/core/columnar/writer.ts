@@ -2,23 +2,21 @@
 // growing buffer (no per-value objects, no BigInt), definition levels bit-packed, DATA_PAGE v1 pages
 // compressed with snappy (hysnappy, WebAssembly), min/max statistics per column chunk (so that Athena,
 // Spark and DuckDB skip row groups: gold is sorted by key, silver by time). Page headers and the footer
-// are serialised by hyparquet-writer's own thrift code. Columns it does not handle (decimals above 18
-// digits) go through the one fallback, hyparquet-writer itself (writeColumns picks).
-import { cellsOf, copyBytes, isNumericColumn, isUtf8Column, utf8Compare, utf8Text } from './columns.js';
+// are serialised by hyparquet-writer's own thrift code. Longs and decimals arrive as bigint cells and are
+// written exactly: decimals unscaled, as INT32, INT64 or big-endian FIXED_LEN_BYTE_ARRAY by precision.
+import { copyBytes, isNumericColumn, isUtf8Column, utf8Compare, utf8Text } from './columns.js';
 import { ColumnTypeError } from './errors.js';
 import {
   ByteWriter,
-  parquetWriteBuffer,
   snappyCompressor,
   writeMetadata,
   writePageHeader,
   type ColumnChunk,
-  type ColumnSource,
   type FileMetaData,
   type RowGroup,
   type Statistics,
 } from './hyparquet.js';
-import { parquetSchemaElement } from './schema.js';
+import { decimalByteLength, parquetSchemaElement, typeName } from './schema.js';
 import type { CellValue, FlatColumnData, FlatTable, NumericColumn, TableColumn, Utf8Column } from './types.js';
 
 type MinMaxType = NonNullable<Statistics['min_value']>;
@@ -34,10 +32,6 @@ export interface WriteColumnsOptions {
   /** Rows per data page [50,000]. */
   pageRows?: number;
   kvMetadata?: { key: string; value: string }[];
-}
-
-export function flatParquetSupports(columns: readonly TableColumn[]): boolean {
-  return columns.every((c) => c.type !== 'decimal' || (c.precision ?? 18) <= 18);
 }
 
 /** A growable little-endian byte buffer. */
@@ -93,8 +87,8 @@ const SURROGATE = /[\uD800-\uDFFF]/;
  * which readers take as "may hold anything".
  */
 class ChunkStats {
-  min: number | string | undefined;
-  max: number | string | undefined;
+  min: number | bigint | string | undefined;
+  max: number | bigint | string | undefined;
   exact = true;
   nulls = 0;
   /** The column and rows of the least and greatest UTF-8 value, compared as bytes, decoded once at the end. */
@@ -108,6 +102,11 @@ class ChunkStats {
       if (this.min === undefined || n < (this.min as number)) this.min = n;
       if (this.max === undefined || n > (this.max as number)) this.max = n;
     }
+  }
+
+  bigint(n: bigint): void {
+    if (this.min === undefined || n < (this.min as bigint)) this.min = n;
+    if (this.max === undefined || n > (this.max as bigint)) this.max = n;
   }
 
   string(s: string, ascii: boolean): void {
@@ -170,9 +169,11 @@ function writeNumericValues(
   stats: ChunkStats,
 ): void {
   const type = column.type;
-  const scale = 10 ** (column.scale ?? 0);
-  if (type === 'string')
-    throw new ColumnTypeError(column.name, `column ${column.name} is a string column; it cannot be written from numbers`);
+  if (type === 'string' || type === 'long' || type === 'decimal')
+    throw new ColumnTypeError(
+      column.name,
+      `column ${column.name} is a ${type} column; it cannot be written from a float64 array (${type === 'string' ? 'strings' : 'bigint cells'} are its form)`,
+    );
   if (type === 'boolean') writeBooleans(out, start, end, (i) => (present[i] === 0 ? undefined : numbers[i] !== 0), stats);
   else if (type === 'double') {
     out.ensure((end - start) * 8);
@@ -182,29 +183,76 @@ function writeNumericValues(
       out.view.setFloat64(out.offset, numbers[i]!, true);
       out.offset += 8;
     }
-  } else if (type === 'integer' || type === 'date' || (type === 'decimal' && (column.precision ?? 18) <= 9)) {
+  } else if (type === 'integer' || type === 'date') {
     out.ensure((end - start) * 4);
     const divide = type === 'date' ? DAY_MS : 1;
-    const multiply = type === 'decimal' ? scale : 1;
     for (let i = start; i < end; i++) {
       if (present[i] === 0) continue;
-      const n = divide === 1 ? Math.round(numbers[i]! * multiply) : Math.floor(numbers[i]! / divide);
+      const n = divide === 1 ? numbers[i]! : Math.floor(numbers[i]! / divide);
       stats.number(n);
       out.view.setInt32(out.offset, n, true);
       out.offset += 4;
     }
   } else {
+    // Timestamps: epoch microseconds, integers below 2^53, written as two 32-bit halves.
     out.ensure((end - start) * 8);
-    const multiply = type === 'decimal' ? scale : 1;
     for (let i = start; i < end; i++) {
       if (present[i] === 0) continue;
-      const n = multiply === 1 ? numbers[i]! : Math.round(numbers[i]! * multiply);
+      const n = numbers[i]!;
       stats.number(n);
       const hi = Math.floor(n / TWO_32);
       out.view.setUint32(out.offset, n - hi * TWO_32, true);
       out.view.setInt32(out.offset + 4, hi, true);
       out.offset += 8;
     }
+  }
+}
+
+/** A long or decimal cell as the bigint it must be (a long may also be a number that is an exact integer). */
+function bigintCell(column: TableColumn, v: CellValue): bigint {
+  if (typeof v === 'bigint') return v;
+  if (column.type === 'long' && typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  throw new ColumnTypeError(
+    column.name,
+    `column ${column.name} is ${typeName(column)}: its values must be bigint${column.type === 'decimal' ? ' (unscaled at the column scale)' : ''}, got ${typeof v} ${String(v)}`,
+  );
+}
+
+/** Bigint cells of a long or decimal column in PLAIN encoding; a decimal beyond its precision is an error, never a wrapped value. */
+function writeBigints(
+  out: Buffer,
+  column: TableColumn,
+  values: ArrayLike<CellValue | undefined>,
+  start: number,
+  end: number,
+  stats: ChunkStats,
+): void {
+  const precision = column.precision ?? 18;
+  const isLong = column.type === 'long';
+  // Longs: -2^63 <= n < 2^63; decimals: |n| < 10^precision.
+  const max = isLong ? 2n ** 63n - 1n : 10n ** BigInt(precision) - 1n;
+  const min = isLong ? -(2n ** 63n) : -max;
+  const width = isLong ? 8 : precision <= 9 ? 4 : precision <= 18 ? 8 : decimalByteLength(precision);
+  // Fixed-length decimals have no statistics here: their byte order is not the numeric one readers would need.
+  if (width > 8) stats.exact = false;
+  out.ensure((end - start) * width);
+  for (let i = start; i < end; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    const n = bigintCell(column, v);
+    if (n > max || n < min) throw new ColumnTypeError(column.name, `column ${column.name} value ${n} does not fit ${typeName(column)}`);
+    if (width <= 8) stats.bigint(n);
+    if (width === 4) out.view.setInt32(out.offset, Number(n), true);
+    else if (width === 8) out.view.setBigInt64(out.offset, n, true);
+    else {
+      // Big-endian two's complement, as the spec stores FIXED_LEN_BYTE_ARRAY decimals.
+      let rest = BigInt.asUintN(width * 8, n);
+      for (let b = width - 1; b >= 0; b--) {
+        out.bytes[out.offset + b] = Number(rest & 0xffn);
+        rest >>= 8n;
+      }
+    }
+    out.offset += width;
   }
 }
 
@@ -233,9 +281,8 @@ function writeValues(
   stats: ChunkStats,
 ): void {
   const type = column.type;
-  const scale = 10 ** (column.scale ?? 0);
-  const int32 = type === 'integer' || type === 'date' || (type === 'decimal' && (column.precision ?? 18) <= 9);
-  if (type === 'string') {
+  if (type === 'long' || type === 'decimal') writeBigints(out, column, values, start, end, stats);
+  else if (type === 'string') {
     for (let i = start; i < end; i++) {
       const v = values[i];
       if (v === null || v === undefined) continue;
@@ -274,28 +321,23 @@ function writeValues(
       out.view.setFloat64(out.offset, v as number, true);
       out.offset += 8;
     }
-  } else if (int32) {
+  } else if (type === 'integer' || type === 'date') {
     out.ensure((end - start) * 4);
     for (let i = start; i < end; i++) {
       const v = values[i];
       if (v === null || v === undefined) continue;
-      const n =
-        type === 'date'
-          ? Math.floor((v instanceof Date ? v.getTime() : (v as number)) / DAY_MS)
-          : type === 'decimal'
-            ? Math.round((v as number) * scale)
-            : (v as number);
+      const n = type === 'date' ? Math.floor((v instanceof Date ? v.getTime() : (v as number)) / DAY_MS) : (v as number);
       stats.number(n);
       out.view.setInt32(out.offset, n, true);
       out.offset += 4;
     }
   } else {
-    // long, timestamp (epoch ms) and decimals up to 18 digits: INT64 written as two 32-bit halves.
+    // Timestamps: epoch microseconds (a Date to its millisecond), INT64 written as two 32-bit halves.
     out.ensure((end - start) * 8);
     for (let i = start; i < end; i++) {
       const v = values[i];
       if (v === null || v === undefined) continue;
-      const n = v instanceof Date ? v.getTime() : type === 'decimal' ? Math.round((v as number) * scale) : (v as number);
+      const n = v instanceof Date ? v.getTime() * 1000 : (v as number);
       stats.number(n);
       const hi = Math.floor(n / TWO_32);
       out.view.setUint32(out.offset, n - hi * TWO_32, true);
@@ -350,11 +392,6 @@ function writeLevels(out: Buffer, values: FlatColumnData, start: number, end: nu
 
 /** The table as a snappy Parquet file. */
 export function writeFlatParquet(table: FlatTable, options: WriteColumnsOptions = {}): Uint8Array {
-  if (!flatParquetSupports(table.columns))
-    throw new ColumnTypeError(
-      table.columns.find((c) => !flatParquetSupports([c]))!.name,
-      'writeFlatParquet handles decimals up to 18 digits only; use writeColumns',
-    );
   const rowGroupSize = options.rowGroupSize ?? 250_000;
   const pageRows = options.pageRows ?? 50_000;
   const file = new FileParts();
@@ -438,42 +475,7 @@ export function writeFlatParquet(table: FlatTable, options: WriteColumnsOptions 
   return file.concat();
 }
 
-/** Writes a table as snappy Parquet with the pipeline's type mapping (schema.ts): the flat writer when it can, else hyparquet-writer. */
+/** Writes a table as snappy Parquet with the pipeline's type mapping (schema.ts). */
 export function writeColumns(table: FlatTable, options: WriteColumnsOptions = {}): Uint8Array {
-  if (flatParquetSupports(table.columns)) return writeFlatParquet(table, options);
-  return writeWithHyparquet(table, options);
-}
-
-/** The one fallback: hyparquet-writer, for what the flat writer does not write (decimals above 18 digits). */
-function writeWithHyparquet(table: FlatTable, options: WriteColumnsOptions): Uint8Array {
-  const columnData: ColumnSource[] = table.columns.map((c) => {
-    const data = table.data[c.name];
-    const values = data === undefined ? new Array<CellValue>(table.rowCount).fill(null) : Array.from(cellsOf(c, data), (v) => v ?? null);
-    return {
-      name: c.name,
-      data: c.type === 'long' ? values.map((v) => (v === null ? null : BigInt(v as number))) : values,
-      // Statistics on every string cost a compare per value; readers of a consolidated partition scan it whole.
-      statistics: c.type !== 'string',
-      // A dictionary attempt on a mostly distinct column is thrown away after building it: skip it.
-      ...(mostlyDistinct(values) ? { encoding: 'PLAIN' as const } : {}),
-    };
-  });
-  const buffer = parquetWriteBuffer({
-    columnData,
-    schema: [{ name: 'root', num_children: table.columns.length }, ...table.columns.map(parquetSchemaElement)],
-    codec: 'SNAPPY',
-    compressors: { SNAPPY: compress },
-    rowGroupSize: options.rowGroupSize ?? 250_000,
-    kvMetadata: options.kvMetadata,
-    createdBy: 'medallion-pipeline',
-  });
-  return new Uint8Array(buffer);
-}
-
-/** True when a sample of the column's first values is more than half distinct. */
-function mostlyDistinct(values: readonly CellValue[]): boolean {
-  const sample = Math.min(values.length, 20_000);
-  const seen = new Set<unknown>();
-  for (let i = 0; i < sample; i++) seen.add(values[i]);
-  return seen.size > sample / 2;
+  return writeFlatParquet(table, options);
 }

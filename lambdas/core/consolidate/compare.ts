@@ -1,11 +1,16 @@
 // The one total order of cell values shared by the TypeScript engine and the generated SQL: numbers
-// numerically, timestamps and dates by instant, false < true, and strings by Unicode code point
+// numerically, longs and decimals exactly (bigints), timestamps and dates by instant, false < true, and strings by Unicode code point
 // (the byte order of UTF-8, which is how DuckDB, Trino and Spark compare VARCHAR by default).
 import type { CellValue } from '../columnar/types.js';
 
-/** Compares two present values of the same column; timestamps may be Dates or epoch milliseconds. */
+/** Compares two present values of the same column; longs and decimals (bigint, unscaled at one scale) exactly. */
 export function compareValues(a: CellValue, b: CellValue): number {
   if (typeof a === 'string') return compareStrings(a, b as string);
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    const x = typeof a === 'bigint' ? a : BigInt(a as number);
+    const y = typeof b === 'bigint' ? b : BigInt(b as number);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
   const x = toNumber(a);
   const y = toNumber(b);
   return x < y ? -1 : x > y ? 1 : 0;

@@ -5,7 +5,7 @@
 // 'glue-output') to read the job's output back and publish it. Its processing log line and metrics go out
 // like ingest's and refine's.
 import { findSource, PARTITION_COLUMN, type ConsolidationConfig } from '../config.js';
-import { cellAt } from '../columnar/columns.js';
+import { cellAt, decimalText, timestampText } from '../columnar/columns.js';
 import { parquetFooter, readColumns } from '../columnar/reader.js';
 import type { CellValue, FlatTable, TableColumn } from '../columnar/types.js';
 import { writeColumns } from '../columnar/writer.js';
@@ -527,16 +527,23 @@ async function quarantine(gold: ObjectStore, job: PartitionJob, rows: Quarantine
 
 /**
  * A quarantined row as both engines write it: every gold column in order, null kept; timestamps as
- * ISO-8601 UTC to the millisecond (`2024-03-14T10:15:30.123Z`), dates as `YYYY-MM-DD`, numbers as JSON numbers.
+ * ISO-8601 UTC to the microsecond (`2024-03-14T10:15:30.123456Z`), dates as `YYYY-MM-DD`, numbers as
+ * JSON numbers, longs and decimals as their exact text.
  */
 export function quarantineRow(row: Record<string, CellValue>, columns: TableColumn[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const c of columns) {
-    const v = row[c.name] ?? null;
-    const ms = v instanceof Date ? v.getTime() : typeof v === 'number' && (c.type === 'timestamp' || c.type === 'date') ? v : undefined;
-    out[c.name] = ms === undefined ? v : c.type === 'date' ? new Date(ms).toISOString().slice(0, 10) : new Date(ms).toISOString();
-  }
+  for (const c of columns) out[c.name] = jsonCell(row[c.name] ?? null, c);
   return out;
+}
+
+/** A cell as JSON: timestamps (epoch µs) and dates as ISO-8601 (a date as its day, or its UTC midnight), bigints as exact text. */
+function jsonCell(v: CellValue, c: { type: string; scale?: number }, dateAsDay = true): unknown {
+  if (typeof v === 'bigint') return c.type === 'decimal' ? decimalText(v, c.scale ?? 0) : v.toString();
+  if (c.type === 'date' && (v instanceof Date || typeof v === 'number'))
+    return new Date(v instanceof Date ? v.getTime() : v).toISOString().slice(0, dateAsDay ? 10 : undefined);
+  if (c.type === 'timestamp' && (v instanceof Date || typeof v === 'number'))
+    return timestampText(v instanceof Date ? v.getTime() * 1000 : v);
+  return v instanceof Date ? v.toISOString() : v;
 }
 
 /** `_quarantine/<database>/<tabela>/anomesdia=<day>/run=<runId>/v=<version>`: the folder of the version's null-key rows, from either engine. */
@@ -554,28 +561,13 @@ function rulesOf(consolidation: ConsolidationConfig): ConsolidationRules {
   };
 }
 
-/** The first rows (in key order) as JSON-ready objects: timestamps and dates as ISO-8601. */
+/** The first rows (in key order) as JSON-ready objects: timestamps and dates as ISO-8601, longs and decimals as text. */
 function sampleRows(table: FlatTable, limit: number): Record<string, unknown>[] {
-  const types = new Map(table.columns.map((c) => [c.name, c.type]));
   const rows: Record<string, unknown>[] = [];
   for (let i = 0; i < Math.min(limit, table.rowCount); i++) {
-    const row: Record<string, CellValue> = {};
-    for (const c of table.columns) row[c.name] = cellAt(c.type, table.data[c.name], i);
-    rows.push(jsonRow(row, types));
+    const row: Record<string, unknown> = {};
+    for (const c of table.columns) row[c.name] = jsonCell(cellAt(c.type, table.data[c.name], i), c, false);
+    rows.push(row);
   }
   return rows;
-}
-
-function jsonRow(row: Record<string, CellValue>, types: Map<string, string> | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) {
-    const type = types?.get(k);
-    out[k] =
-      v instanceof Date
-        ? v.toISOString()
-        : typeof v === 'number' && (type === 'timestamp' || type === 'date')
-          ? new Date(v).toISOString()
-          : v;
-  }
-  return out;
 }

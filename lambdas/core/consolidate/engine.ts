@@ -15,6 +15,7 @@
 import {
   cellAt,
   cellsOf,
+  decimalText,
   isNumericColumn,
   isUtf8Column,
   numericColumn,
@@ -344,10 +345,10 @@ function valueAt(values: ColumnValues | undefined, r: number): CellValue {
   return values[r] ?? null;
 }
 
-/** A key value as hashed and compared: strings, and numbers for every other type (Dates and booleans too). */
-function keyValue(values: ColumnValues | undefined, r: number): string | number | null {
+/** A key value as hashed and compared: strings, bigints (longs, decimals), and numbers for every other type (Dates and booleans too). */
+function keyValue(values: ColumnValues | undefined, r: number): string | number | bigint | null {
   const v = valueAt(values, r);
-  if (v === null || typeof v === 'string' || typeof v === 'number') return v;
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') return v;
   return v instanceof Date ? v.getTime() : v ? 1 : 0;
 }
 
@@ -367,6 +368,10 @@ function keyHash(keyValues: (ColumnValues | undefined)[], r: number): number | n
     if (v === null) return null;
     if (typeof v === 'string') {
       for (let c = 0; c < v.length; c++) h = Math.imul(h ^ v.charCodeAt(c), 16777619);
+    } else if (typeof v === 'bigint') {
+      // Its low and high 32 bits (wider decimals differ in these too unless equal modulo 2^64: then the compare decides).
+      h = Math.imul(h ^ Number(BigInt.asIntN(32, v)), 16777619);
+      h = Math.imul(h ^ Number(BigInt.asIntN(32, v >> 32n)), 16777619);
     } else {
       h = Math.imul(h ^ (v | 0), 16777619);
       h = Math.imul(h ^ ((v / 4294967296) | 0), 16777619);
@@ -387,7 +392,7 @@ function sortedByKey(
   inputOf: Uint16Array,
   localOf: Int32Array,
 ): number[] {
-  const gather = (n: number): Utf8Column | number[] => gatherKey(keys[n]!, types[n]!, rows, inputOf, localOf);
+  const gather = (n: number): Utf8Column | (number | bigint)[] => gatherKey(keys[n]!, types[n]!, rows, inputOf, localOf);
   const firstKey = gather(0);
   // Built on first use: a prefix sort without ties never needs them (gathering reads every row's value).
   let full: ((a: number, b: number) => number) | undefined;
@@ -401,7 +406,7 @@ function sortedByKey(
 
 /**
  * One key column's values at the given rows (never null): strings as one UTF-8 column, its bytes in
- * row order (compared as bytes: code point order), other types as numbers.
+ * row order (compared as bytes: code point order), longs and decimals as bigints, other types as numbers.
  */
 function gatherKey(
   key: (ColumnValues | undefined)[],
@@ -409,10 +414,10 @@ function gatherKey(
   rows: Int32Array,
   inputOf: Uint16Array,
   localOf: Int32Array,
-): Utf8Column | number[] {
+): Utf8Column | (number | bigint)[] {
   if (type !== 'string') {
-    const numbers = new Array<number>(rows.length);
-    for (let p = 0; p < rows.length; p++) numbers[p] = keyValue(key[inputOf[rows[p]!]!], localOf[rows[p]!]!) as number;
+    const numbers = new Array<number | bigint>(rows.length);
+    for (let p = 0; p < rows.length; p++) numbers[p] = keyValue(key[inputOf[rows[p]!]!], localOf[rows[p]!]!) as number | bigint;
     return numbers;
   }
   const out = new Utf8ColumnBuilder(rows.length);
@@ -496,14 +501,23 @@ function prefixSorted(column: Utf8Column, compare: (a: number, b: number) => num
 }
 
 /** A comparator of two positions in one gathered key column. */
-function keyColumnComparator(values: Utf8Column | number[]): (a: number, b: number) => number {
-  if (Array.isArray(values)) return (a, b) => values[a]! - values[b]!;
+function keyColumnComparator(values: Utf8Column | (number | bigint)[]): (a: number, b: number) => number {
+  if (Array.isArray(values))
+    return (a, b) => {
+      const x = values[a]!;
+      const y = values[b]!;
+      return x < y ? -1 : x > y ? 1 : 0;
+    };
   return (a, b) => utf8Compare(values, a, values, b);
 }
 
+/** Row r as cells fit for JSON: longs and decimals as their exact text (JSON numbers would round them). */
 function rowOf(input: OriginTable, r: number): Record<string, CellValue> {
   const row: Record<string, CellValue> = {};
-  for (const c of input.columns) row[c.name] = cellAt(c.type, input.data[c.name], r);
+  for (const c of input.columns) {
+    const v = cellAt(c.type, input.data[c.name], r);
+    row[c.name] = typeof v !== 'bigint' ? v : c.type === 'decimal' ? decimalText(v, c.scale ?? 0) : v.toString();
+  }
   return row;
 }
 

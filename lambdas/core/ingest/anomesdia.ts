@@ -1,4 +1,5 @@
 // Which `anomesdia` (yyyymmdd in the business timezone) a record belongs to, from its partition field.
+import { parseTimestamp, parseTimestampText, validDay, type TimestampFormat, type TimestampReading } from '../instant.js';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -21,44 +22,47 @@ function yyyymmddInTimezone(instant: Date | number, timeZone: string): string {
 }
 
 const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_PREFIX = /^(\d{4})-(\d{2})-(\d{2})/;
 
 /**
- * Epoch ms of a record's time (ISO instant, calendar date, epoch ms or Date), or undefined when it is no
- * time at all. Date.parse rolls 2024-02-30 over to March 1st: a day the month lacks is no time here.
+ * Epoch ms of a record's time (ISO text through the one timestamp parse, zone-less read as UTC; epoch
+ * ms; or a Date), or undefined when it is no time at all (2024-02-30 included).
  */
 export function instantOf(value: unknown): number | undefined {
-  let ms: number;
   if (typeof value === 'string') {
-    const date = DATE_PREFIX.exec(value);
-    if (date && !validCalendarDay(Number(date[1]), Number(date[2]), Number(date[3]))) return undefined;
-    ms = Date.parse(value);
-  } else if (typeof value === 'number') ms = value;
-  else if (value instanceof Date) ms = value.getTime();
-  else return undefined;
+    const micros = parseTimestampText(value, 'UTC');
+    return micros === undefined ? undefined : Math.floor(micros / 1000);
+  }
+  const ms = typeof value === 'number' ? value : value instanceof Date ? value.getTime() : Number.NaN;
   return Number.isFinite(ms) ? ms : undefined;
 }
 // Every timezone offset in use is a multiple of 15 minutes, so a 15-minute slot lies within one business day.
 const SLOT_MS = 15 * 60_000;
 
 /**
- * Assigns partition days in one timezone. Intl formatting costs microseconds, which adds up over a
- * million records, so days are cached per 15-minute slot of time.
+ * Assigns partition days in one timezone, from the instant refine stores (the same parse, the same
+ * zone for a zone-less time, numbers only in the field's declared format). Intl formatting costs
+ * microseconds, which adds up over a million records, so days are cached per 15-minute slot of time.
  */
 export class AnomesdiaAssigner {
   private readonly slots = new Map<number, string>();
+  private readonly reading: TimestampReading;
 
-  constructor(readonly timeZone: string) {}
+  constructor(
+    readonly timeZone: string,
+    format?: TimestampFormat,
+  ) {
+    this.reading = { timeZone, format };
+  }
 
-  /** The day of a value (ISO instant, calendar date, epoch ms or Date); undefined when it is no time at all. */
+  /** The day of a value (ISO text, a calendar date, or a number in the declared format); undefined when it is no time at all. */
   of(value: unknown): string | undefined {
     if (typeof value === 'string') {
       const date = CALENDAR_DATE.exec(value);
       // A calendar date names its day already; converting it to an instant would shift it across zones.
-      if (date) return validCalendarDay(Number(date[1]), Number(date[2]), Number(date[3])) ? `${date[1]}${date[2]}${date[3]}` : undefined;
+      if (date) return validDay(Number(date[1]), Number(date[2]), Number(date[3])) ? `${date[1]}${date[2]}${date[3]}` : undefined;
     }
-    const ms = instantOf(value);
-    return ms === undefined ? undefined : this.ofInstant(ms);
+    const micros = parseTimestamp(value, this.reading);
+    return micros === undefined ? undefined : this.ofInstant(Math.floor(micros / 1000));
   }
 
   ofInstant(ms: number): string {
@@ -71,9 +75,4 @@ export class AnomesdiaAssigner {
     }
     return day;
   }
-}
-
-function validCalendarDay(y: number, m: number, d: number): boolean {
-  const date = new Date(Date.UTC(y, m - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }

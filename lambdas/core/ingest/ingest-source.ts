@@ -79,8 +79,8 @@ function validateInput(input: IngestInput): void {
 
 /** Partition days of records, with the day of the window's end for a record whose partition field is no time. */
 function partitioner(config: PipelineConfig, source: SourceConfig, window: RunWindow, now: Date) {
-  const assigner = new AnomesdiaAssigner(config.schedules.businessTimezone);
   const field = source.partitionField ?? source.watermarkField;
+  const assigner = new AnomesdiaAssigner(config.schedules.businessTimezone, source.fields.find((f) => f.name === field)?.format);
   // Refine quarantines such a record (its field is a required timestamp); it needs a partition to be found in.
   const fallback = assigner.ofInstant(Math.min(Date.parse(window.to), now.getTime()) - 1);
   return (record: Record<string, unknown>): BronzeRecordInput => ({ record, anomesdia: assigner.of(record[field]) ?? fallback });

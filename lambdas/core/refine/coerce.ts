@@ -1,12 +1,14 @@
 // Type coercion of raw bronze records to a source's declared fields: each field value becomes the
 // in-memory value of its type, or the row is invalid with the field and the reason.
 import type { FieldConfig } from '../config.js';
+import { parseTimestamp, parseTimestampText, validDay, type TimestampReading } from '../instant.js';
 
 /**
- * A coerced value before it becomes a Parquet cell: string, number (integer, long, double, decimal;
- * date and timestamp as epoch milliseconds), boolean, or null. Primitives keep dedupe keys cheap.
+ * A coerced value before it becomes a Parquet cell: string; number for integer and double, epoch
+ * microseconds for timestamp, epoch milliseconds for date; bigint for long and for decimal (its unscaled
+ * integer at the declared scale: 12.30 in decimal(18,2) is 1230n); boolean; or null.
  */
-export type PlainValue = string | number | boolean | null;
+export type PlainValue = string | number | bigint | boolean | null;
 
 export interface FieldIssue {
   field: string;
@@ -24,10 +26,13 @@ class Invalid {
 
 const INT32_MIN = -2_147_483_648;
 const INT32_MAX = 2_147_483_647;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 const INTEGER_TEXT = /^[+-]?\d+$/;
 const DECIMAL_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?$/;
 const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})/;
-const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+/** A JSON number is a double: past 2^53 its digits are no longer the ones sent. */
+const JSON_DIGITS_HINT = 'a JSON number beyond 2^53 is rounded when parsed; send it as a JSON string';
 
 function describe(value: unknown): string {
   const text =
@@ -59,10 +64,26 @@ function integerCoercer(min: number, max: number, name: string): Coerce {
   };
 }
 
+/** 64-bit integers as bigint: integer text up to 2^63 exactly, JSON numbers while they are exact (up to 2^53). */
+const longCoercer: Coerce = (value) => {
+  const name = 'a long integer (64-bit)';
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) return new Invalid(`expected ${name}, got ${describe(value)}`);
+    if (!Number.isSafeInteger(value)) return new Invalid(`${value} cannot be read exactly: ${JSON_DIGITS_HINT}`);
+    return BigInt(value);
+  }
+  if (typeof value !== 'string' || !INTEGER_TEXT.test(value.trim())) return new Invalid(`expected ${name}, got ${describe(value)}`);
+  const n = BigInt(value.trim());
+  if (n < INT64_MIN || n > INT64_MAX) return new Invalid(`${describe(value)} is outside the range of ${name} (-2^63 .. 2^63-1)`);
+  return n;
+};
+
+/** Decimals as their unscaled integer at the declared scale (bigint): exact to precision 38. */
 function decimalCoercer(precision: number, scale: number): Coerce {
   const name = `decimal(${precision},${scale})`;
+  const factor = 10 ** scale;
   return (value) => {
-    if (typeof value === 'number') return decimalOfNumber(value, precision, scale, name);
+    if (typeof value === 'number') return decimalOfNumber(value, precision, scale, factor, name);
     if (typeof value !== 'string') return new Invalid(`expected ${name}, got ${describe(value)}`);
     const text = value.trim();
     const m = DECIMAL_TEXT.exec(text);
@@ -73,99 +94,49 @@ function decimalCoercer(precision: number, scale: number): Coerce {
       return new Invalid(`${describe(value)} has ${fraction.length} decimal places, more than the scale ${scale} of ${name}`);
     if (whole.length > precision - scale)
       return new Invalid(`${describe(value)} has ${whole.length} integer digits, more than ${name} holds (${precision - scale})`);
-    return Number(`${m[1]}${whole || '0'}.${fraction || '0'}`);
+    return BigInt(`${m[1]}${whole + fraction.padEnd(scale, '0') || '0'}`);
   };
 }
 
-/** A JSON number is binary: 0.1 + 0.2 is read as 0.3 at scale 2, while 12.345 still has too many places. */
-function decimalOfNumber(value: number, precision: number, scale: number, name: string): PlainValue | Invalid {
+/**
+ * A JSON number is binary: 0.1 + 0.2 is read as 0.3 at scale 2, while 12.345 still has too many places;
+ * past 2^53 units its digits are not the ones sent, and it is refused rather than stored rounded.
+ */
+function decimalOfNumber(value: number, precision: number, scale: number, factor: number, name: string): PlainValue | Invalid {
   if (!Number.isFinite(value)) return new Invalid(`expected ${name}, got ${value}`);
-  const factor = 10 ** scale;
   const scaled = value * factor;
   const units = Math.round(scaled);
   if (Math.abs(scaled - units) > 1e-9 * Math.max(1, Math.abs(scaled)))
     return new Invalid(`${value} has more decimal places than the scale ${scale} of ${name}`);
+  if (!Number.isSafeInteger(units)) return new Invalid(`${value} cannot be read exactly as ${name}: ${JSON_DIGITS_HINT}`);
   const whole = Math.trunc(Math.abs(units) / factor);
   const digits = whole === 0 ? 0 : String(whole).length;
   if (digits > precision - scale)
     return new Invalid(`${value} has ${digits} integer digits, more than ${name} holds (${precision - scale})`);
-  return units / factor;
+  return BigInt(units);
 }
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-function validDay(y: number, m: number, d: number): boolean {
-  if (m < 1 || m > 12 || d < 1) return false;
-  if (d <= DAYS_IN_MONTH[m - 1]!) return true;
-  return m === 2 && d === 29 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-}
-
-/** The form APIs send most: UTC with seconds, e.g. 2024-01-19T10:00:00.123Z, read without a regex match array. */
-const CANONICAL_UTC = /^\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,3})?Z$/;
-
-/** The decimal number written by the ASCII digits text[from, to). */
-function digits(text: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) n = n * 10 + text.charCodeAt(i) - 48;
-  return n;
-}
-
-/** Epoch ms of an ISO-8601 text; a time without a zone is read as UTC. */
-export function parseTimestamp(text: string): number | undefined {
-  if (text.length === 24 && CANONICAL_UTC.test(text)) {
-    // yyyy-mm-ddThh:mm:ss.sssZ, the form JSON APIs write: read by position, the regex has checked it.
-    const y = digits(text, 0, 4);
-    const mo = digits(text, 5, 7);
-    const d = digits(text, 8, 10);
-    // Date.UTC reads years below 100 as 19xx: those few go through Date.parse below.
-    if (y >= 100)
-      return validDay(y, mo, d)
-        ? Date.UTC(y, mo - 1, d, digits(text, 11, 13), digits(text, 14, 16), digits(text, 17, 19), digits(text, 20, 23))
-        : undefined;
-  }
-  if (CANONICAL_UTC.test(text)) {
-    // Date.parse rolls 2024-02-30 over to March: the day is checked apart.
-    const ms = Date.parse(text);
-    return validDay(Number(text.slice(0, 4)), Number(text.slice(5, 7)), Number(text.slice(8, 10))) ? ms : undefined;
-  }
-  const m = TIMESTAMP_TEXT.exec(text.trim());
-  if (!m) return undefined;
-  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((p) => (p === undefined ? 0 : Number(p))) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  if (!validDay(y, mo, d) || h > 23 || mi > 59 || s > 59) return undefined;
-  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
-  let offset = 0;
-  const zone = m[8];
-  if (zone && zone.toUpperCase() !== 'Z') {
-    const sign = zone[0] === '-' ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    offset = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0')) * 60_000;
-  }
-  return Date.UTC(y, mo - 1, d, h, mi, s, ms) - offset;
-}
-
-const timestampCoercer: Coerce = (value) => {
-  if (typeof value === 'number')
-    return Number.isInteger(value) ? value : new Invalid(`expected a timestamp (ISO-8601 or epoch milliseconds), got ${value}`);
-  if (typeof value === 'string') {
-    const t = parseTimestamp(value);
+function timestampCoercer(reading: TimestampReading): Coerce {
+  const expected = reading.format
+    ? `a timestamp (ISO-8601, or ${reading.format === 'epoch_seconds' ? 'epoch seconds' : 'epoch milliseconds'})`
+    : 'a timestamp (ISO-8601 text)';
+  return (value) => {
+    const t = parseTimestamp(value, reading);
     if (t !== undefined) return t;
-  }
-  return new Invalid(`expected a timestamp (ISO-8601 or epoch milliseconds), got ${describe(value)}`);
-};
+    if (typeof value === 'number' && !reading.format)
+      return new Invalid(
+        `expected ${expected}, got the number ${value}; declare the field's format ("epoch_seconds" or "epoch_millis") to read numbers`,
+      );
+    return new Invalid(`expected ${expected} between the years 1685 and 2255, got ${describe(value)}`);
+  };
+}
 
 const dateCoercer: Coerce = (value) => {
   if (typeof value === 'number' && Number.isInteger(value)) return Math.floor(value / 86_400_000) * 86_400_000;
   if (typeof value === 'string') {
     // The calendar date as written: 2024-01-19T23:30-03:00 is the 19th where it was recorded.
     const m = DATE_TEXT.exec(value.trim());
-    if (m && (value.trim().length === 10 || parseTimestamp(value) !== undefined)) {
+    if (m && (value.trim().length === 10 || parseTimestampText(value, 'UTC') !== undefined)) {
       const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
       if (validDay(y, mo, d)) return Date.UTC(y, mo - 1, d);
     }
@@ -192,14 +163,14 @@ const stringCoercer: Coerce = (value) => {
 
 const doubleCoercer: Coerce = (value) => numberOf(value) ?? new Invalid(`expected a number, got ${describe(value)}`);
 
-function coercerOf(field: FieldConfig): Coerce {
+function coercerOf(field: FieldConfig, timeZone: string): Coerce {
   switch (field.type) {
     case 'string':
       return stringCoercer;
     case 'integer':
       return integerCoercer(INT32_MIN, INT32_MAX, 'an integer (32-bit)');
     case 'long':
-      return integerCoercer(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'a long integer');
+      return longCoercer;
     case 'double':
       return doubleCoercer;
     case 'decimal':
@@ -209,18 +180,25 @@ function coercerOf(field: FieldConfig): Coerce {
     case 'date':
       return dateCoercer;
     case 'timestamp':
-      return timestampCoercer;
+      return timestampCoercer({ format: field.format, timeZone });
   }
 }
 
 /**
- * A function coercing a raw record into `out` (the declared fields' values, in field order), returning
+ * A function coercing a raw record into `out`; `timeZone` is where a zone-less timestamp was written
+ * (schedules.businessTimezone, the zone partition days are counted in). (the declared fields' values, in field order), returning
  * the issues of an invalid row or undefined. One `out` array serves every row: no allocation per row.
  */
 export function compileRowCoercer(
   fields: readonly FieldConfig[],
+  timeZone = 'UTC',
 ): (record: Record<string, unknown>, out: PlainValue[]) => FieldIssue[] | undefined {
-  const compiled = fields.map((f) => ({ name: f.name, required: f.required, isString: f.type === 'string', coerce: coercerOf(f) }));
+  const compiled = fields.map((f) => ({
+    name: f.name,
+    required: f.required,
+    isString: f.type === 'string',
+    coerce: coercerOf(f, timeZone),
+  }));
   return (record, out) => {
     let issues: FieldIssue[] | undefined;
     for (let i = 0; i < compiled.length; i++) {
@@ -243,8 +221,8 @@ export function compileRowCoercer(
 }
 
 /** A function coercing a raw record to the declared fields' values, in field order. */
-export function compileCoercer(fields: readonly FieldConfig[]): (record: Record<string, unknown>) => CoercedRow {
-  const coerceInto = compileRowCoercer(fields);
+export function compileCoercer(fields: readonly FieldConfig[], timeZone = 'UTC'): (record: Record<string, unknown>) => CoercedRow {
+  const coerceInto = compileRowCoercer(fields, timeZone);
   return (record) => {
     const values = new Array<PlainValue>(fields.length);
     const issues = coerceInto(record, values);

@@ -186,7 +186,7 @@ async function readValidRows(
   anomesdia: string,
   { reader }: OpenedPartition,
 ): Promise<ValidRows> {
-  const coerce = compileRowCoercer(source.fields);
+  const coerce = compileRowCoercer(source.fields, deps.config.schedules.businessTimezone);
   const values = new Array<PlainValue>(source.fields.length).fill(null);
   const rows = new RowStore(source.fields);
   const quarantine: string[] = [];

@@ -1,8 +1,10 @@
-// The valid rows of one silver partition, held column by column: numbers (integers, decimals, dates,
-// timestamps, booleans) in typed arrays with a presence byte, strings in one array per field, lineage
+// The valid rows of one silver partition, held column by column: numbers (integers, doubles, dates,
+// timestamps, booleans) in typed arrays with a presence byte, strings and bigints (longs, decimals) in one
+// array per field, lineage
 // beside them. A million rows cost a few dozen arrays, not a million row arrays and boxed numbers that
 // the garbage collector would copy from generation to generation.
 import type { FieldConfig } from '../config.js';
+import { holdsNumbers } from '../columnar/columns.js';
 import type { FlatColumnData, NumericColumn } from '../columnar/types.js';
 import type { PlainValue } from './coerce.js';
 
@@ -11,7 +13,8 @@ export class RowStore {
   private capacity: number;
   private readonly numbers: (Float64Array | undefined)[];
   private readonly present: (Uint8Array | undefined)[];
-  private readonly strings: ((string | null)[] | undefined)[];
+  /** Per field held as cells (strings, bigints), its values; undefined for a field held in numbers. */
+  private readonly strings: ((string | bigint | null)[] | undefined)[];
   private readonly booleans: boolean[];
   /** Per row: the content hash of its bronze record, when it was ingested, the run that ingested it. */
   readonly contentHashes: string[] = [];
@@ -24,9 +27,9 @@ export class RowStore {
 
   constructor(fields: readonly FieldConfig[], capacity = 4096) {
     this.capacity = Math.max(16, capacity);
-    this.numbers = fields.map((f) => (f.type === 'string' ? undefined : new Float64Array(this.capacity)));
-    this.present = fields.map((f) => (f.type === 'string' ? undefined : new Uint8Array(this.capacity)));
-    this.strings = fields.map((f) => (f.type === 'string' ? [] : undefined));
+    this.numbers = fields.map((f) => (holdsNumbers(f) ? new Float64Array(this.capacity) : undefined));
+    this.present = fields.map((f) => (holdsNumbers(f) ? new Uint8Array(this.capacity) : undefined));
+    this.strings = fields.map((f) => (holdsNumbers(f) ? undefined : []));
     this.booleans = fields.map((f) => f.type === 'boolean');
     this.ingestedAt = new Float64Array(this.capacity);
     this.runs = new Uint32Array(this.capacity);
@@ -41,7 +44,7 @@ export class RowStore {
       const v = values[j]!;
       const strings = this.strings[j];
       if (strings !== undefined) {
-        strings.push(v as string | null);
+        strings.push(v as string | bigint | null);
         continue;
       }
       const present = this.present[j]!;
@@ -93,7 +96,7 @@ export class RowStore {
   }
 
   /** Field j of a row as a sort key: a number, a string, or null. */
-  sortKey(j: number): (row: number) => number | string | null {
+  sortKey(j: number): (row: number) => number | bigint | string | null {
     const strings = this.strings[j];
     if (strings !== undefined) return (row) => strings[row]!;
     const numbers = this.numbers[j]!;
@@ -125,7 +128,8 @@ export class RowStore {
       return out;
     }
     const out: NumericColumn = { numbers: new Float64Array(order.length), present: new Uint8Array(order.length).fill(1) };
-    for (let r = 0; r < order.length; r++) out.numbers[r] = this.ingestedAt[order[r]!]!;
+    // Epoch ms, written as the timestamp column's epoch microseconds.
+    for (let r = 0; r < order.length; r++) out.numbers[r] = this.ingestedAt[order[r]!]! * 1000;
     return out;
   }
 

@@ -47,30 +47,31 @@ describe('DuckDbQueryEngine', () => {
     await catalog.upsertPartition('db_batch', 'tbl_x', { anomesdia: day }, `${lake.uri(prefix)}/`);
   }
 
-  it('queries a catalog table by database.table over its registered partitions, with typed plain values', async () => {
+  it('queries a catalog table by database.table over its registered partitions, with typed plain values (decimals as exact text)', async () => {
     await partition('20240119', 'r1', [
       {
         num_oper: 'A',
         cod_idef_ver_oper: 1,
-        cod_cliente: 9007199254740991,
-        vlr_oper: 10.5,
+        cod_cliente: 9007199254740993n,
+        vlr_oper: 123456789012345678n,
         dat_vlr_even_oper: new Date('2024-01-19T03:00:00Z'),
       },
     ]);
     await partition('20240120', 'r1', [
-      { num_oper: 'B', cod_idef_ver_oper: 2, cod_cliente: null, vlr_oper: -1.25, dat_vlr_even_oper: null },
+      { num_oper: 'B', cod_idef_ver_oper: 2, cod_cliente: null, vlr_oper: -125n, dat_vlr_even_oper: null },
     ]);
     const rows = await engine.query('SELECT * FROM db_batch.tbl_x ORDER BY num_oper');
     expect(rows).toEqual([
       {
         num_oper: 'A',
         cod_idef_ver_oper: 1,
-        cod_cliente: 9007199254740991,
-        vlr_oper: 10.5,
+        // Past 2^53 a long comes back as its text, a decimal always.
+        cod_cliente: '9007199254740993',
+        vlr_oper: '1234567890123456.78',
         dat_vlr_even_oper: new Date('2024-01-19T03:00:00Z'),
         anomesdia: '20240119',
       },
-      { num_oper: 'B', cod_idef_ver_oper: 2, cod_cliente: null, vlr_oper: -1.25, dat_vlr_even_oper: null, anomesdia: '20240120' },
+      { num_oper: 'B', cod_idef_ver_oper: 2, cod_cliente: null, vlr_oper: '-1.25', dat_vlr_even_oper: null, anomesdia: '20240120' },
     ]);
   });
 

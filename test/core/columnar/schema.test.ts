@@ -20,12 +20,12 @@ const rows = [
   {
     num_oper: 'OP-1',
     cod_idef_ver_oper: 1,
-    cod_cliente: 9007199254740000,
-    vlr_oper: 1234.56,
+    cod_cliente: 9007199254740993n,
+    vlr_oper: 123456789012345678n,
     taxa: 0.125,
     flg_ativo: true,
     dat_nascimento: new Date('1990-05-17T00:00:00Z'),
-    dat_vlr_even_oper: new Date('2024-01-19T10:00:00.123Z'),
+    dat_vlr_even_oper: Date.parse('2024-01-19T10:00:00.123Z') * 1000 + 456,
   },
   {
     num_oper: 'OP-2',
@@ -69,7 +69,7 @@ describe('parquet', () => {
       const result = await conn.runAndReadAll(
         `SELECT CAST(vlr_oper AS VARCHAR) v, CAST(dat_vlr_even_oper AS VARCHAR) t FROM read_parquet('${file}') WHERE num_oper = 'OP-1'`,
       );
-      expect(result.getRowObjects()).toEqual([{ v: '1234.56', t: '2024-01-19 10:00:00.123' }]);
+      expect(result.getRowObjects()).toEqual([{ v: '1234567890123456.78', t: '2024-01-19 10:00:00.123456' }]);
       conn.closeSync();
       db.closeSync();
     } finally {

@@ -34,7 +34,7 @@ const rows: Record<string, SparkCell>[] = [
   },
   {
     id: 2n,
-    // Before 1970 with a sub-millisecond part: floored to ...40.123, never rounded toward zero to ...40.124.
+    // Before 1970 with a sub-millisecond part: kept to the microsecond.
     ts: '1969-07-20T20:17:40.123456Z',
     valor: '-0.01',
     saldo: '0.0001',
@@ -71,14 +71,14 @@ const rows: Record<string, SparkCell>[] = [
   },
 ];
 
-/** What the pipeline holds for the rows above: timestamps and dates as epoch ms, decimals as the nearest double. */
+/** What the pipeline holds for the rows above: timestamps as epoch µs, dates as epoch ms, longs and decimals (unscaled) as bigints. */
 const expected = [
   {
-    id: 1,
-    ts: Date.UTC(2024, 2, 14, 10, 15, 30, 123),
-    valor: 1234567.89,
-    saldo: Number('-99999999999999.9999'),
-    grande: Number('12345678.1234567891'),
+    id: 1n,
+    ts: Date.UTC(2024, 2, 14, 10, 15, 30, 123) * 1000 + 456,
+    valor: 123456789n,
+    saldo: -999999999999999999n,
+    grande: 123456781234567891n,
     dia: Date.UTC(2024, 2, 14),
     origem: 'São Paulo',
     ativo: true,
@@ -86,11 +86,11 @@ const expected = [
     taxa: 0.1,
   },
   {
-    id: 2,
-    ts: Date.UTC(1969, 6, 20, 20, 17, 40, 123),
-    valor: -0.01,
-    saldo: 0.0001,
-    grande: -1.5,
+    id: 2n,
+    ts: Date.UTC(1969, 6, 20, 20, 17, 40, 123) * 1000 + 456,
+    valor: -1n,
+    saldo: 1n,
+    grande: -15000000000n,
     dia: Date.UTC(1969, 6, 20),
     origem: '東京',
     ativo: false,
@@ -98,8 +98,8 @@ const expected = [
     taxa: -0,
   },
   {
-    id: 3,
-    ts: Date.UTC(1969, 11, 31, 23, 59, 59, 999),
+    id: 3n,
+    ts: Date.UTC(1969, 11, 31, 23, 59, 59, 999) * 1000 + 999,
     valor: null,
     saldo: null,
     grande: null,
@@ -110,11 +110,11 @@ const expected = [
     taxa: null,
   },
   {
-    id: 4,
+    id: 4n,
     ts: null,
-    valor: 9999999.99,
-    saldo: 1234567890.1234,
-    grande: 0.0000000001,
+    valor: 999999999n,
+    saldo: 12345678901234n,
+    grande: 1n,
     dia: Date.UTC(1900, 0, 1),
     origem: '',
     ativo: true,
@@ -184,13 +184,12 @@ describe('the reader on Spark-written Parquet', () => {
       const got = cells(table);
       for (const i of [0, 1, 499, 500, 1099, 1100, 2999]) {
         const ns = -1_000_000_000_123_456_000n + BigInt(i) * 1_000_001_000n;
-        const floorMs = Number(ns / 1_000_000n - (ns % 1_000_000n < 0n ? 1n : 0n));
         expect(got[i], `${timestamps} row ${i}`).toEqual({
-          id: i,
-          ts: floorMs,
-          valor: Number(`${i}.${String(i % 100).padStart(2, '0')}`),
-          saldo: Number(`-${i}.0001`),
-          grande: i + 0.5,
+          id: BigInt(i),
+          ts: Number(ns / 1000n),
+          valor: BigInt(i * 100 + (i % 100)),
+          saldo: -BigInt(i * 10000 + 1),
+          grande: BigInt(i) * 10n ** 10n + 5n * 10n ** 9n,
           dia: (i - 1500) * 86_400_000,
           origem: `origem-${i}-ação`,
           ativo: i % 2 === 0,

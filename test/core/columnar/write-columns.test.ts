@@ -9,7 +9,7 @@ function write(columns: TableColumn[], values: CellValue[][]): Uint8Array {
 }
 
 describe('writeColumns', () => {
-  it('writes plain values (times as epoch ms) that read back as the declared types', async () => {
+  it('writes plain values (times as epoch µs, longs and decimals as bigints) that read back as the declared types', async () => {
     const columns = [
       { name: 's', type: 'string' as const },
       { name: 'l', type: 'long' as const },
@@ -19,31 +19,31 @@ describe('writeColumns', () => {
     ];
     const bytes = write(columns, [
       ['é', null],
-      [9007199254740000, null],
-      [Date.UTC(2024, 0, 19, 10), null],
+      [9007199254740993n, null],
+      [Date.UTC(2024, 0, 19, 10) * 1000 + 7, null],
       [Date.UTC(1990, 4, 17), null],
-      [1234.56, null],
+      [123456n, null],
     ]);
     const back = await readParquet(bytes);
     expect(back.data).toEqual({
       s: ['é', null],
-      l: [9007199254740000, null],
-      t: [new Date(Date.UTC(2024, 0, 19, 10)), null],
+      l: [9007199254740993n, null],
+      t: [Date.UTC(2024, 0, 19, 10) * 1000 + 7, null],
       d: [new Date(Date.UTC(1990, 4, 17)), null],
-      m: [1234.56, null],
+      m: [123456n, null],
     });
   });
 
-  it('writes decimals above 18 digits too (through hyparquet-writer), reading back the same values', async () => {
+  it('writes decimals above 18 digits as FIXED_LEN_BYTE_ARRAY, reading back the same values', async () => {
     const columns = [
       { name: 'big', type: 'decimal' as const, precision: 24, scale: 2 },
       { name: 's', type: 'string' as const },
     ];
     const bytes = write(columns, [
-      [1234.56, null, -7.5],
-      ['a', 'b', null],
+      [123456n, null, -750n, -(10n ** 24n - 1n)],
+      ['a', 'b', null, 'c'],
     ]);
     const back = await readParquet(bytes);
-    expect(back.data).toEqual({ big: [1234.56, null, -7.5], s: ['a', 'b', null] });
+    expect(back.data).toEqual({ big: [123456n, null, -750n, -(10n ** 24n - 1n)], s: ['a', 'b', null, 'c'] });
   });
 });

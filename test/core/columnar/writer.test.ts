@@ -3,10 +3,10 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { numericColumn, toNumber, Utf8ColumnBuilder } from '../../../lambdas/core/columnar/columns.js';
+import { decimalText, numericColumn, toNumber, Utf8ColumnBuilder } from '../../../lambdas/core/columnar/columns.js';
 import type { FlatTable, CellValue, TableColumn } from '../../../lambdas/core/columnar/types.js';
 import { compareStrings } from '../../../lambdas/core/consolidate/compare.js';
-import { flatParquetSupports, writeFlatParquet } from '../../../lambdas/core/columnar/writer.js';
+import { writeFlatParquet } from '../../../lambdas/core/columnar/writer.js';
 import { readParquet, rowsFromTable, tableFromRows } from '../../support/parquet.js';
 
 const columns: TableColumn[] = [
@@ -19,18 +19,20 @@ const columns: TableColumn[] = [
   { name: 'ts', type: 'timestamp' },
   { name: 'dec9', type: 'decimal', precision: 9, scale: 2 },
   { name: 'dec18', type: 'decimal', precision: 18, scale: 2 },
+  { name: 'dec38', type: 'decimal', precision: 38, scale: 10 },
 ];
 const STRINGS = ['OP1', 'ação', '😀 emoji', '', 'z'];
 const rows: Record<string, CellValue>[] = Array.from({ length: 37 }, (_, n) => ({
   s: n % 6 === 5 ? null : STRINGS[n % 5]!,
   i: n % 4 === 0 ? null : n - 18,
-  l: n % 5 === 0 ? null : (n - 18) * 1e12,
+  l: n % 5 === 0 ? null : BigInt(n - 18) * 10n ** 12n + (n === 36 ? 2n ** 62n : 0n),
   d: n % 3 === 0 ? null : n / 7,
   b: n % 7 === 0 ? null : n % 2 === 0,
   dt: n % 8 === 0 ? null : new Date(Date.UTC(2024, 0, n + 1)),
-  ts: n % 9 === 0 ? null : new Date(Date.UTC(1969, 11, 31) + n * 3_600_123),
-  dec9: n % 2 === 0 ? null : (n - 18) * 1.25,
-  dec18: n % 3 === 1 ? null : Math.round((n - 18) * 123456789) / 100,
+  ts: n % 9 === 0 ? null : (Date.UTC(1969, 11, 31) + n * 3_600_123) * 1000 + n,
+  dec9: n % 2 === 0 ? null : BigInt((n - 18) * 125),
+  dec18: n % 3 === 1 ? null : (BigInt(n - 18) * 123456789012345678n) / 18n,
+  dec38: n % 4 === 3 ? null : BigInt(n - 18) * (10n ** 37n / 19n) + BigInt(n),
 }));
 
 /** Runs `test` with a DuckDB connection and a scratch folder, both gone afterwards. */
@@ -50,10 +52,7 @@ async function withDuckDb(test: (conn: DuckDBConnection, dir: string) => Promise
 describe('writeFlatParquet', () => {
   it('round-trips every column type with nulls across several pages and row groups', async () => {
     const bytes = writeFlatParquet(tableFromRows(columns, rows), { rowGroupSize: 16, pageRows: 5 });
-    // hyparquet reads a decimal as unscaled * 10^-scale, which can miss the nearest double by one ulp.
-    const cents = (r: Record<string, CellValue>) => ({ ...r, dec18: r.dec18 === null ? null : Math.round((r.dec18 as number) * 100) });
-    const back = rowsFromTable(await readParquet(bytes));
-    expect(back.map(cents)).toEqual(rows.map(cents));
+    expect(rowsFromTable(await readParquet(bytes))).toEqual(rows);
   });
 
   it('writes files DuckDB reads with the declared types and values', () =>
@@ -61,21 +60,33 @@ describe('writeFlatParquet', () => {
       const file = join(dir, 'x.parquet');
       await writeFile(file, writeFlatParquet(tableFromRows(columns, rows), { pageRows: 10 }));
       const types = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).getRowObjects().map((r) => r.column_type);
-      expect(types).toEqual(['VARCHAR', 'INTEGER', 'BIGINT', 'DOUBLE', 'BOOLEAN', 'DATE', 'TIMESTAMP', 'DECIMAL(9,2)', 'DECIMAL(18,2)']);
+      expect(types).toEqual([
+        'VARCHAR',
+        'INTEGER',
+        'BIGINT',
+        'DOUBLE',
+        'BOOLEAN',
+        'DATE',
+        'TIMESTAMP',
+        'DECIMAL(9,2)',
+        'DECIMAL(18,2)',
+        'DECIMAL(38,10)',
+      ]);
       const sums = (
         await conn.runAndReadAll(
-          `SELECT count(s)::INTEGER AS s, sum(i)::INTEGER AS i, sum(dec18)::DOUBLE AS dec18, count(ts)::INTEGER AS ts, max(s) AS smax FROM read_parquet('${file}')`,
+          `SELECT count(s)::INTEGER AS s, sum(i)::INTEGER AS i, sum(l)::VARCHAR AS l, sum(dec18)::VARCHAR AS dec18, sum(dec38)::VARCHAR AS dec38,
+             sum(epoch_us(ts))::VARCHAR AS ts, max(s) AS smax FROM read_parquet('${file}')`,
         )
       ).getRowObjectsJS();
       const present = (name: string) => rows.filter((r) => r[name] !== null);
+      const total = (name: string) => present(name).reduce((n, r) => n + BigInt(r[name] as bigint | number), 0n);
       expect(sums[0]).toEqual({
         s: present('s').length,
         i: present('i').reduce((n, r) => n + (r.i as number), 0),
-        dec18: expect.closeTo(
-          present('dec18').reduce((n, r) => n + (r.dec18 as number), 0),
-          2,
-        ),
-        ts: present('ts').length,
+        l: String(total('l')),
+        dec18: decimalText(total('dec18'), 2),
+        dec38: decimalText(total('dec38'), 10),
+        ts: String(total('ts')),
         smax: '😀 emoji',
       });
     }));
@@ -99,9 +110,15 @@ describe('writeFlatParquet', () => {
           min: text(Math.min(...values)),
           max: text(Math.max(...values)),
         });
+        const bigRange = (values: bigint[], text: (n: bigint) => string = String) => {
+          const sorted = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+          return { min: text(sorted[0]!), max: text(sorted.at(-1)!) };
+        };
         expect(stat(g, 'i')).toMatchObject(range(present('i') as number[]));
-        expect(stat(g, 'l')).toMatchObject(range(present('l') as number[]));
-        expect(stat(g, 'dec9')).toMatchObject(range(present('dec9') as number[], (n) => n.toFixed(2)));
+        expect(stat(g, 'l')).toMatchObject(bigRange(present('l') as bigint[]));
+        expect(stat(g, 'dec9')).toMatchObject(bigRange(present('dec9') as bigint[], (n) => decimalText(n, 2)));
+        expect(stat(g, 'dec18')).toMatchObject(bigRange(present('dec18') as bigint[], (n) => decimalText(n, 2)));
+        expect(stat(g, 'dec38')).toMatchObject({ min: null, max: null });
         expect(stat(g, 'dt')).toMatchObject(
           range(
             (present('dt') as Date[]).map((d) => d.getTime()),
@@ -140,6 +157,8 @@ describe('writeFlatParquet', () => {
           const builder = new Utf8ColumnBuilder(rows.length, 8);
           rows.forEach((r, i) => r[c.name] !== null && builder.text(i, r[c.name] as string));
           data[c.name] = builder.build();
+        } else if (c.type === 'long' || c.type === 'decimal') {
+          data[c.name] = cells.data[c.name]!;
         } else {
           const typed = numericColumn(rows.length);
           rows.forEach((r, i) => {
@@ -180,9 +199,14 @@ describe('writeFlatParquet', () => {
       expect(expected.some((e) => e.max === '😀 emoji')).toBe(true);
     }));
 
-  it('writes an empty table, and declines decimals above 18 digits', async () => {
+  it('writes an empty table, and refuses a decimal beyond its precision or given as a number', async () => {
     expect((await readParquet(writeFlatParquet(tableFromRows(columns, [])))).rowCount).toBe(0);
-    expect(flatParquetSupports([{ name: 'x', type: 'decimal', precision: 38, scale: 2 }])).toBe(false);
-    expect(() => writeFlatParquet(tableFromRows([{ name: 'x', type: 'decimal', precision: 38 }], []))).toThrow('decimals up to 18 digits');
+    const wide = [{ name: 'x', type: 'decimal' as const, precision: 38, scale: 2 }];
+    expect(() => writeFlatParquet(tableFromRows(wide, [{ x: 10n ** 38n }]))).toThrow(
+      'value 100000000000000000000000000000000000000 does not fit decimal(38,2)',
+    );
+    expect(() => writeFlatParquet(tableFromRows(wide, [{ x: 12.5 }]))).toThrow(
+      'its values must be bigint (unscaled at the column scale), got number 12.5',
+    );
   });
 });

@@ -93,13 +93,18 @@ describe('consolidateTable', () => {
       campos_decisao: ['dat_vlr_even_oper', 'num_prio_even_oper', 'dat_recm_even_oper'],
     });
     expect(saved.content_hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(saved.sample_data[0]).toMatchObject({ num_oper: 'A', dat_vlr_even_oper: '2024-01-19T03:00:00.000Z', origem: 'sot' });
+    expect(saved.sample_data[0]).toMatchObject({
+      num_oper: 'A',
+      dat_vlr_even_oper: '2024-01-19T03:00:00.000000Z',
+      vlr_oper: '10.50',
+      origem: 'sot',
+    });
     const version = /\/(v=[0-9a-z]+)\/$/.exec(result.location!)![1]!;
     const quarantine = await readFile(
       join(dir, 'gold', '_quarantine', GOLD.db, GOLD.table, `anomesdia=${DAY}`, 'run=run-1', version, 'part-00000.json'),
       'utf8',
     );
-    // The one shape both engines write (docs/operations.md): every gold column, nulls kept, timestamps ISO to the millisecond.
+    // The one shape both engines write (docs/operations.md): every gold column, nulls kept, timestamps ISO to the microsecond, decimals as exact text.
     expect(quarantine).toBe(
       `${JSON.stringify({
         origem: 'sor',
@@ -107,13 +112,13 @@ describe('consolidateTable', () => {
         row: {
           num_oper: null,
           cod_idef_ver_oper: 1,
-          dat_vlr_even_oper: '2024-01-19T09:00:00.000Z',
+          dat_vlr_even_oper: '2024-01-19T09:00:00.000000Z',
           num_prio_even_oper: 1,
-          dat_recm_even_oper: '2024-01-19T09:00:00.000Z',
-          vlr_oper: 10.5,
+          dat_recm_even_oper: '2024-01-19T09:00:00.000000Z',
+          vlr_oper: '10.50',
           cod_moed: 'BRL',
           des_stat_oper: 'h9',
-          updated_at: '2024-01-19T09:00:00.000Z',
+          updated_at: '2024-01-19T09:00:00.000000Z',
         },
       })}\n`,
     );
@@ -234,7 +239,7 @@ describe('consolidateTable on Glue', () => {
       glue: new GlueJobRunner({ specStore: gold, specPrefix: '_glue-specs/' }),
     };
     // The silver version the run is asked to consolidate: four rows, which the run's summary reports read.
-    const at = (i: number) => new Date(Date.UTC(2024, 0, 19, i));
+    const at = (i: number) => Date.UTC(2024, 0, 19, i) * 1000;
     await publishSilver(
       deps,
       DAY,
@@ -265,16 +270,25 @@ describe('consolidateTable on Glue', () => {
   /** The sample the congregado keeps of the first part file: what the Lambda reads back, exactly. */
   const sample = [
     {
-      id: 1,
-      ts: '2024-01-19T10:15:30.123Z',
-      valor: 1234567.89,
-      saldo: Number('-99999999999999.9999'),
-      grande: Number('12345678.1234567891'),
+      id: '1',
+      ts: '2024-01-19T10:15:30.123456Z',
+      valor: '1234567.89',
+      saldo: '-99999999999999.9999',
+      grande: '12345678.1234567891',
       dia: '1969-07-20T00:00:00.000Z',
       nome: 'São Paulo',
       origem: 'contas',
     },
-    { id: 2, ts: '1969-12-31T23:59:59.999Z', valor: null, saldo: 0.0001, grande: -1.5, dia: null, nome: null, origem: 'contas' },
+    {
+      id: '2',
+      ts: '1969-12-31T23:59:59.999999Z',
+      valor: null,
+      saldo: '0.0001',
+      grande: '-1.5000000000',
+      dia: null,
+      nome: null,
+      origem: 'contas',
+    },
   ];
 
   async function handOff(): Promise<GlueHandoff> {

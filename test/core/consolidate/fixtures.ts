@@ -47,10 +47,12 @@ export function randomRows(rnd: () => number, count: number, options: { nullRate
   return Array.from({ length: count }, () => ({
     num_oper: rnd() < 0.03 ? null : pick(STRINGS.slice(0, 6)),
     cod_idef_ver_oper: rnd() < 0.03 ? null : pick([1, 2, -3]),
-    dat_vlr_even_oper: maybe(new Date(base + pick([0, 1, 2]) * 3_600_000)),
+    // Epoch microseconds that differ in the last microsecond too.
+    dat_vlr_even_oper: maybe((base + pick([0, 1, 2]) * 3_600_000) * 1000 + pick([0, 1])),
     num_prio_even_oper: maybe(pick([1, 2])),
-    dat_recm_even_oper: maybe(new Date(base + pick([0, 1]) * 60_000)),
-    vlr_oper: maybe(pick([10.5, 10.25, -3, 0])),
+    dat_recm_even_oper: maybe((base + pick([0, 1]) * 60_000) * 1000),
+    // Unscaled at scale 2: 10.50, 10.25, -3.00, 0.00, and two 18-digit values a cent apart.
+    vlr_oper: maybe(pick([1050n, 1025n, -300n, 0n, 123456789012345678n, 123456789012345677n])),
     cod_moed: maybe(pick(STRINGS)),
     flg_ativo: maybe(pick([true, false])),
   }));

@@ -15,14 +15,22 @@ import {
 } from '../../../lambdas/core/consolidate/sql.js';
 import type { CellValue } from '../../../lambdas/core/columnar/types.js';
 import { readParquet, rowsFromTable, tableFromRows, writeParquet } from '../../support/parquet.js';
+import { exactRows } from '../../support/duckdb-rows.js';
+import { decimalText } from '../../../lambdas/core/columnar/columns.js';
 import { operationColumns, operationRules, random, randomRows } from './fixtures.js';
 
-/** Plain comparable values: instants as epoch ms, bigints and decimals as numbers. */
+/** Plain comparable values: dates as epoch ms; timestamps (epoch µs), longs and decimals (bigints) exactly as held. */
 function plain(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) out[k] = v instanceof Date ? v.getTime() : typeof v === 'bigint' ? Number(v) : v;
+  for (const [k, v] of Object.entries(row)) out[k] = v instanceof Date ? v.getTime() : v;
   return out;
 }
+
+/** A quarantined row's decimal as the engine writes it: exact text. */
+const decimalAsText = (row: Record<string, unknown>): Record<string, unknown> => ({
+  ...row,
+  vlr_oper: typeof row.vlr_oper === 'bigint' ? decimalText(row.vlr_oper, 2) : row.vlr_oper,
+});
 
 describe('consolidationSql in DuckDB', () => {
   let dir: string;
@@ -71,15 +79,20 @@ describe('consolidationSql in DuckDB', () => {
         columns: operationColumns,
         sources: origins.map((o) => ({ origem: o.origem, columns: o.columns.map((c) => c.name), relation: `read_parquet('${o.file}')` })),
       };
-      const actual = (await conn.runAndReadAll(consolidationSql(spec, 'duckdb'))).getRowObjectsJS().map(plain);
+      const actual = exactRows(await conn.runAndReadAll(consolidationSql(spec, 'duckdb'))).map(plain);
       expect(actual, `seed ${seed}`).toEqual(expected);
       expect(expected.length).toBeGreaterThan(5);
-      const counts = (await conn.runAndReadAll(consolidationCountsSql(spec, 'duckdb'))).getRowObjectsJS().map(plain);
+      const counts = (await conn.runAndReadAll(consolidationCountsSql(spec, 'duckdb'))).getRowObjectsJS().map((r) => ({
+        rows_read: Number(r.rows_read),
+        rows_invalid: Number(r.rows_invalid),
+      }));
       expect(counts, `seed ${seed}`).toEqual([{ rows_read: result.rows_read, rows_invalid: result.quarantined.length }]);
       // The Glue job quarantines what the SQL returns, and the Lambda what the engine returns: the same rows, reasons word for word.
       const line = (origem: unknown, reason: unknown, row: Record<string, unknown>) =>
         JSON.stringify({ origem, reason, row: Object.fromEntries(operationColumns.map((c) => [c.name, row[c.name] ?? null])) });
-      const quarantined = (await conn.runAndReadAll(quarantineSql(spec, 'duckdb'))).getRowObjectsJS().map(plain);
+      const quarantined = exactRows(await conn.runAndReadAll(quarantineSql(spec, 'duckdb')))
+        .map(plain)
+        .map(decimalAsText);
       expect(quarantined.map((r) => line(r.origem, r.reason, r)).sort(), `seed ${seed}`).toEqual(
         result.quarantined.map((q) => line(q.origem, q.reason, plain(q.row))).sort(),
       );
@@ -118,9 +131,7 @@ describe('consolidationSql in DuckDB', () => {
         ),
         { columns: outputs },
       );
-      const actual = (await conn.runAndReadAll(currentStateSql(`gold_${seed}`, operationRules, goldColumns, 'duckdb')))
-        .getRowObjectsJS()
-        .map(plain);
+      const actual = exactRows(await conn.runAndReadAll(currentStateSql(`gold_${seed}`, operationRules, goldColumns, 'duckdb'))).map(plain);
       expect(actual, `seed ${seed}`).toEqual(rowsFromTable(expected.table).map(plain));
       // Keys come back once each, some of them from an earlier day than the last.
       expect(new Set(actual.map((r) => `${r.num_oper}|${r.cod_idef_ver_oper}`)).size).toBe(actual.length);

@@ -27,6 +27,7 @@ import { silverTable } from '../../../lambdas/core/lake/layout.js';
 import { readParquet, rowsFromTable, tableFromRows } from '../../support/parquet.js';
 import { consolidateHere, startConsolidationLake, type ConsolidationLake } from '../../support/consolidation-lake.js';
 import type { ConsolidateTableResult } from '../../../lambdas/core/consolidate/types.js';
+import { decimalText } from '../../../lambdas/core/columnar/columns.js';
 
 const fields = [
   { name: 'group', type: 'string', required: true },
@@ -53,7 +54,7 @@ const config = parsePipelineConfig({
 });
 const consolidation = config.consolidations[0]!;
 const DAY = '20240119';
-const at = (h: number) => new Date(Date.UTC(2024, 0, 19, h));
+const at = (h: number) => Date.UTC(2024, 0, 19, h) * 1000;
 
 /** Rows with repeated keys, ties on `order` broken by `where`, and null keys (quarantined). */
 function rows(origin: number): Record<string, CellValue>[] {
@@ -63,18 +64,27 @@ function rows(origin: number): Record<string, CellValue>[] {
     order: at((i * 7 + origin) % 4),
     where: (i * 3 + origin) % 5,
     select: `o${origin}-${i}`,
-    limit: i % 4 === 0 ? null : i * 1.25,
+    limit: i % 4 === 0 ? null : BigInt(i * 125),
     _content_hash: `h${origin}-${i}`,
     _ingested_at: at(23),
     _run_id: 'refine',
   }));
 }
 
-/** Plain comparable values: instants as epoch ms, bigints and decimals as numbers. */
+/** Plain comparable values: instants as epoch µs (whole milliseconds here), the decimal `limit` as its exact text, counts as numbers. */
 function plain(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row))
-    out[k] = v instanceof Date ? v.getTime() : typeof v === 'bigint' ? Number(v) : typeof v === 'object' && v !== null ? Number(v) : v;
+    out[k] =
+      v instanceof Date
+        ? v.getTime() * 1000
+        : typeof v === 'bigint'
+          ? k === 'limit'
+            ? decimalText(v, 2)
+            : Number(v)
+          : typeof v === 'object' && v !== null
+            ? Number(v)
+            : v;
   return out;
 }
 

@@ -100,7 +100,7 @@ const typesConfig = parsePipelineConfig({
         { name: 'valor', type: 'decimal', precision: 10, scale: 2, required: true },
         { name: 'ativo', type: 'boolean' },
         { name: 'nascimento', type: 'date' },
-        { name: 'evento', type: 'timestamp', required: true },
+        { name: 'evento', type: 'timestamp', required: true, format: 'epoch_millis' },
       ],
       watermarkField: 'evento',
     },

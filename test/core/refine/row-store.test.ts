@@ -38,7 +38,8 @@ describe('row store', () => {
     expect(plain(store.fieldColumn(3, order))).toEqual([...order].map((i) => rows[i]![3]));
     expect(plain(store.lineageColumn('_content_hash', order))).toEqual(['h99', 'h0', 'h42', 'h7']);
     expect(plain(store.lineageColumn('_run_id', order))).toEqual(['run-b', 'run-a', 'run-a', 'run-a']);
-    expect(plain(store.lineageColumn('_ingested_at', order))).toEqual([1099, 1000, 1042, 1007]);
+    // Ingestion instants are kept in ms and written as the timestamp column's epoch µs.
+    expect(plain(store.lineageColumn('_ingested_at', order))).toEqual([1099000, 1000000, 1042000, 1007000]);
     expect(store.sortKey(1)(4)).toBeNull();
     expect(store.sortKey(0)(1)).toBe('s1');
   });
