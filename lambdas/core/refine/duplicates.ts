@@ -92,6 +92,12 @@ export function hashValues(values: readonly PlainValue[]): number {
       a = Math.imul(a ^ lo, 0x01000193);
       b = Math.imul(b ^ lo, 0x5bd1e995) ^ (b >>> 15);
       tag = floatWords[1]! ^ 0x2545f491;
+    } else if (typeof v === 'bigint') {
+      // A long or a decimal's unscaled value: its low 64 bits (wider decimals that agree there are told apart by equality).
+      const lo = Number(BigInt.asUintN(32, v));
+      a = Math.imul(a ^ lo, 0x01000193);
+      b = Math.imul(b ^ lo, 0x5bd1e995) ^ (b >>> 15);
+      tag = Number(BigInt.asUintN(32, v >> 32n)) ^ 0x3c6ef372;
     } else tag = v === null ? 3 : v ? 4 : 5;
     a = Math.imul(a ^ tag, 0x01000193);
     b = Math.imul(b ^ tag, 0x5bd1e995) ^ (b >>> 15);

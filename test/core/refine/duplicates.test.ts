@@ -43,6 +43,11 @@ describe('duplicate finder', () => {
     expect(hashValues([null])).not.toBe(hashValues([false]));
     expect(hashValues(['ab', 'c'])).not.toBe(hashValues(['a', 'bc']));
     expect(hashValues([0])).toBe(hashValues([-0]));
+    // Longs and decimals (unscaled bigints) by their value: rows differing only there do not all share one hash.
+    const exact = [1n, -1n, 2n ** 40n, 123456789012345678n, -(2n ** 63n), 2n ** 100n + 5n].map((v) => hashValues(['k', v]));
+    expect(new Set(exact).size).toBe(exact.length);
+    expect(hashValues([10n ** 20n])).toBe(hashValues([10n ** 20n]));
+    expect(hashValues([0n])).not.toBe(hashValues([false]));
     expect(Number.isSafeInteger(hashValues(['x', 2.5, true]))).toBe(true);
   });
 });
