@@ -36,6 +36,7 @@ describe('npm start command line', () => {
       'DataFolderBusyError',
       'DataFolderLockError',
       'NamedQueryError',
+      'NoLocalLakeError',
     ]);
     for (const [name, cls] of classes) {
       expect((cls as { prototype: unknown }).prototype instanceof PermanentError, name).toBe(true);
