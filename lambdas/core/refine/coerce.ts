@@ -1,6 +1,7 @@
 // Type coercion of raw bronze records to a source's declared fields: each field value becomes the
 // in-memory value of its type, or the row is invalid with the field and the reason.
 import type { FieldConfig } from '../config.js';
+import { compileFieldReader } from './record-path.js';
 
 /**
  * A coerced value before it becomes a Parquet cell: string, number (integer, long, double, decimal;
@@ -190,6 +191,9 @@ const stringCoercer: Coerce = (value) => {
   return new Invalid(`expected a string, got ${describe(value)}`);
 };
 
+/** Any JSON value (an object, an array, a scalar) kept as its JSON text, queryable with json_extract. */
+const jsonCoercer: Coerce = (value) => JSON.stringify(value);
+
 const doubleCoercer: Coerce = (value) => numberOf(value) ?? new Invalid(`expected a number, got ${describe(value)}`);
 
 function coercerOf(field: FieldConfig): Coerce {
@@ -210,6 +214,8 @@ function coercerOf(field: FieldConfig): Coerce {
       return dateCoercer;
     case 'timestamp':
       return timestampCoercer;
+    case 'json':
+      return jsonCoercer;
   }
 }
 
@@ -220,12 +226,18 @@ function coercerOf(field: FieldConfig): Coerce {
 export function compileRowCoercer(
   fields: readonly FieldConfig[],
 ): (record: Record<string, unknown>, out: PlainValue[]) => FieldIssue[] | undefined {
-  const compiled = fields.map((f) => ({ name: f.name, required: f.required, isString: f.type === 'string', coerce: coercerOf(f) }));
+  const compiled = fields.map((f) => ({
+    name: f.name,
+    required: f.required,
+    isString: f.type === 'string',
+    read: compileFieldReader(f),
+    coerce: coercerOf(f),
+  }));
   return (record, out) => {
     let issues: FieldIssue[] | undefined;
     for (let i = 0; i < compiled.length; i++) {
       const f = compiled[i]!;
-      const raw = record[f.name];
+      const raw = f.read(record);
       // An empty text is no value, except in an optional string field where it is the empty string.
       if (raw === undefined || raw === null || (raw === '' && (f.required || !f.isString))) {
         if (f.required) (issues ??= []).push({ field: f.name, reason: 'required field is missing' });

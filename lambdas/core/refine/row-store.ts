@@ -24,9 +24,11 @@ export class RowStore {
 
   constructor(fields: readonly FieldConfig[], capacity = 4096) {
     this.capacity = Math.max(16, capacity);
-    this.numbers = fields.map((f) => (f.type === 'string' ? undefined : new Float64Array(this.capacity)));
-    this.present = fields.map((f) => (f.type === 'string' ? undefined : new Uint8Array(this.capacity)));
-    this.strings = fields.map((f) => (f.type === 'string' ? [] : undefined));
+    // A json field holds its JSON text, as a string field does.
+    const text = fields.map((f) => f.type === 'string' || f.type === 'json');
+    this.numbers = text.map((t) => (t ? undefined : new Float64Array(this.capacity)));
+    this.present = text.map((t) => (t ? undefined : new Uint8Array(this.capacity)));
+    this.strings = text.map((t) => (t ? [] : undefined));
     this.booleans = fields.map((f) => f.type === 'boolean');
     this.ingestedAt = new Float64Array(this.capacity);
     this.runs = new Uint32Array(this.capacity);
