@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parsePipelineConfig, PipelineConfigError, type FieldConfig } from '../../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../../lambdas/core/default-config.js';
+import { glueType, parquetSchemaElement } from '../../../lambdas/core/columnar/schema.js';
+import { sqlType } from '../../../lambdas/core/consolidate/sql.js';
+import { silverColumns } from '../../../lambdas/core/lake/tables.js';
 import { compileCoercer } from '../../../lambdas/core/refine/coerce.js';
 import { compileFieldReader, pathSteps } from '../../../lambdas/core/refine/record-path.js';
 
@@ -62,6 +65,16 @@ describe('a field path into a nested record', () => {
     for (const value of [{ a: [1, { b: null }] }, [1, 'two'], 'text', 3.5, false])
       expect(coerce({ x: value })).toEqual({ ok: true, values: [JSON.stringify(value)] });
     expect(coerce({})).toEqual({ ok: true, values: [null] });
+  });
+
+  it('stores a json field as a string column: UTF-8 in Parquet, string in the Glue catalog, VARCHAR in SQL', () => {
+    const source = parsePipelineConfig(defaultPipelineConfig).sources[0]!;
+    source.fields.push({ name: 'payload', type: 'json', required: false, path: 'meta.payload' });
+    const column = silverColumns(source).find((c) => c.name === 'payload')!;
+    expect(column).toEqual({ name: 'payload', type: 'string' });
+    expect(parquetSchemaElement(column)).toMatchObject({ type: 'BYTE_ARRAY', converted_type: 'UTF8' });
+    expect(glueType(column)).toBe('string');
+    expect(sqlType({ type: 'json' }, 'duckdb')).toBe('VARCHAR');
   });
 
   it('is checked by the config schema, which refuses a malformed path and a path on the watermark field', () => {
