@@ -14,7 +14,7 @@ export interface BuildAppOptions {
   readonly appProps?: AppProps;
   /**
    * A config to use instead of the `-c config=...` file (tests).
-   * @default - the `-c config=` file, or the default config without one
+   * @default - the `-c config=` file, or the demo config with its schedules disabled without one
    */
   readonly config?: PipelineConfig;
   /**
@@ -32,6 +32,8 @@ export interface BuildAppOptions {
 export interface PipelineApp {
   readonly app: App;
   readonly config: PipelineConfig;
+  /** True when no config was given: the demo config, its schedules disabled. */
+  readonly demo: boolean;
   readonly dataLake: DataLakeStack;
   readonly pipeline: PipelineStack;
 }
@@ -73,5 +75,5 @@ export function buildApp(options: BuildAppOptions = {}): PipelineApp {
   for (const [key, value] of Object.entries(config.tags))
     Tags.of(app).add(key, value, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { app, config, dataLake, pipeline };
+  return { app, config, demo: options.config === undefined && !fromContext, dataLake, pipeline };
 }

@@ -1,4 +1,5 @@
-// Reads the pipeline config the CDK app synthesizes: `-c config=path/to/config.json`, or the default config.
+// Reads a pipeline config file (`-c config=path` for the CDK app, `--config path` for the local commands),
+// or the default demo config.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parsePipelineConfig, type PipelineConfig } from '../lambdas/core/config.js';
@@ -8,37 +9,60 @@ import { PermanentError } from '../lambdas/core/errors.js';
 /** The CDK context key naming the config file. */
 export const CONFIG_CONTEXT_KEY = 'config';
 
+/** How the CDK app is given a config file; the local commands say `--config path/to/config.json`. */
+const CDK_CONFIG_OPTION = `-c ${CONFIG_CONTEXT_KEY}=path/to/config.json`;
+
 /** A config file that cannot be read or is not JSON (a file that parses but is invalid throws PipelineConfigError). */
 export class ConfigFileError extends PermanentError {
   constructor(
     readonly path: string,
     reason: string,
+    option: string = CDK_CONFIG_OPTION,
   ) {
-    super(
-      'ConfigFileError',
-      `Cannot use pipeline config file ${path}: ${reason}. Pass an existing JSON file with -c ${CONFIG_CONTEXT_KEY}=path/to/config.json, or omit it for the default config`,
-    );
+    super('ConfigFileError', `Cannot use pipeline config file ${path}: ${reason}. Pass an existing JSON file with ${option}`);
   }
 }
 
 /**
- * Loads and validates the pipeline config. `path` (relative to `cwd`) is a JSON file; absent, the
- * default demo config. Throws ConfigFileError or PipelineConfigError (every wrong field with its path).
+ * Reads and validates the config file at `path` (relative to `cwd`); `option` is how the user passes one, for
+ * the message. Throws ConfigFileError or PipelineConfigError (every wrong field with its path).
  */
-export function loadPipelineConfig(path: string | undefined, cwd: string = process.cwd()): PipelineConfig {
-  if (path === undefined || path === '') return parsePipelineConfig(defaultPipelineConfig, 'default pipeline config');
+export function readPipelineConfigFile(path: string, cwd: string = process.cwd(), option: string = CDK_CONFIG_OPTION): PipelineConfig {
   const file = resolve(cwd, path);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigFileError(file, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigFileError(
+      file,
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : (err as Error).message,
+      option,
+    );
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new ConfigFileError(file, `not valid JSON (${(err as Error).message})`);
+    throw new ConfigFileError(file, `not valid JSON (${(err as Error).message})`, option);
   }
-  return parsePipelineConfig(raw, `pipeline config ${path}`);
+  return parsePipelineConfig(raw, `pipeline config ${file}`);
+}
+
+/** What the CDK app says when it synthesizes without `-c config=`. */
+export const DEMO_SYNTH_NOTICE =
+  `No pipeline config given: synthesizing the demo config with its hourly and daily schedules disabled, so a deploy ` +
+  `never calls the demo's https://api.example.com. For your own pipeline pass ${CDK_CONFIG_OPTION} (see examples/).`;
+
+/**
+ * Loads and validates the pipeline config. `path` (relative to `cwd`) is a JSON file; absent, the demo
+ * config with its schedules disabled: a deploy without a config creates the stacks but runs nothing on its
+ * own (its sources call an API that does not exist). Throws ConfigFileError or PipelineConfigError.
+ */
+export function loadPipelineConfig(path: string | undefined, cwd: string = process.cwd()): PipelineConfig {
+  if (path !== undefined && path !== '') return readPipelineConfigFile(path, cwd);
+  const config = parsePipelineConfig(defaultPipelineConfig, 'default pipeline config');
+  config.schedules.hourly.enabled = false;
+  config.schedules.daily.enabled = false;
+  return config;
 }

@@ -38,3 +38,13 @@ export class NamedQueryError extends PermanentError {
     super('NamedQueryError', message);
   }
 }
+
+/** `npm run query` or `npm run runs` on a data folder no local run has written to. */
+export class NoLocalLakeError extends PermanentError {
+  constructor(readonly dataDir: string) {
+    super(
+      'NoLocalLakeError',
+      `No local run has written to ${dataDir} (it has no catalog.json): run \`npm start -- --data-dir ${dataDir}\` (with your --config) first, or point --data-dir at the folder a run used`,
+    );
+  }
+}

@@ -3,7 +3,7 @@
 import './quiet-warnings.js';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parsePipelineConfig, type PipelineConfig, type PipelineConfigInput } from '../lambdas/core/config.js';
+import { parsePipelineConfig, physicalName, type PipelineConfig, type PipelineConfigInput } from '../lambdas/core/config.js';
 import { quoteIdentifier } from '../lambdas/core/consolidate/sql.js';
 import { defaultPipelineConfig, DEMO_API_BASE } from '../lambdas/core/default-config.js';
 import { addDays, businessDate, parseExecutionInput, type ExecutionInput } from '../lambdas/core/plan.js';
@@ -28,6 +28,11 @@ export interface LocalRunOptions {
   /** Operations per system in the demo data [600]. */
   operations?: number;
   config?: PipelineConfigInput;
+  /**
+   * Serve the demo API, drop the demo files and hand its token to the sources' secrets [true without
+   * `config`, false with one]: a config of your own gets none of them, its tokens come from the environment.
+   */
+  demo?: boolean;
   /** Faults the demo API injects (a 429, a 500) [true]. */
   faults?: boolean;
   onEvent?: (event: LocalEvent) => void;
@@ -51,7 +56,8 @@ export interface LocalRunReport {
   notifications: unknown[];
   /** What the run did to recover from an earlier one that died: a lock or a journey taken over, leftovers removed. */
   notices: string[];
-  dataset: DemoDataset;
+  /** The demo data served and dropped; absent when the run is not the demo. */
+  dataset?: DemoDataset;
   durationMs: number;
   dataDir: string;
   config: PipelineConfig;
@@ -76,12 +82,16 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
   // A wrong input fails here, naming each wrong field, before any server starts (Plan checks it again).
   parseExecutionInput(baseConfig, input);
   // The demo sources serve the days the run asks for: D-1, or each day of a backfill.
+  const demo = options.demo ?? options.config === undefined;
   const days =
     input.mode === 'backfill' || input.from
       ? daysOf(input.from!, input.to ?? input.from!)
       : [addDays(businessDate(now, baseConfig.schedules.businessTimezone), -1)];
-  const datasets = days.map((day) => demoDataset({ day, timezone: baseConfig.schedules.businessTimezone, operations: options.operations }));
-  const dataset = mergeDatasets(datasets);
+  const dataset = demo
+    ? mergeDatasets(
+        days.map((day) => demoDataset({ day, timezone: baseConfig.schedules.businessTimezone, operations: options.operations })),
+      )
+    : undefined;
 
   // One run at a time per data folder, before dynalite opens its files there; released last.
   const lock = await lockDataFolder(dataDir);
@@ -89,22 +99,22 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
   const stops: (() => Promise<void>)[] = [lock.release];
   const notifications: unknown[] = [];
   try {
-    const api = await startDemoApi(baseConfig, dataset, { faults: options.faults ?? true });
-    stops.push(api.stop);
-    const config = localConfig(options.config ?? defaultPipelineConfig, api.baseUrl);
+    const api = dataset ? await startDemoApi(baseConfig, dataset, { faults: options.faults ?? true }) : undefined;
+    if (api) stops.push(api.stop);
+    const config = api ? localConfig(options.config ?? defaultPipelineConfig, api.baseUrl) : baseConfig;
     const dynamo = await startLocalDynamo(config, join(dataDir, 'dynamodb'));
     stops.push(dynamo.stop);
     const runtime: LocalRuntime = await (options.runtime ?? localRuntime)({
       config,
       dataDir,
       dynamo,
-      apiToken: api.token,
+      apiToken: api?.token,
       now: () => now,
       progress: options.progress,
       onNotice: (message) => notices.push(message),
     });
     stops.push(runtime.close);
-    await runtime.dropFiles(dataset.files);
+    if (dataset) await runtime.dropFiles(dataset.files);
 
     // Loaded once the folder is ours: it brings the CDK, seconds to load, and a busy folder is told at once.
     const { runPipeline, synthesizePipeline } = await import('./state-machine.js');
@@ -134,12 +144,14 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
       dataDir,
       config,
     };
-    const gold = config.consolidations[0];
+    // The first gold table in the catalog (one with an output_path has none), under its prefixed database.
+    const gold = config.consolidations.find((c) => !c.output_path);
     if (gold && report.outcome !== 'failed') {
-      const name = `${gold.database}.${gold.tabela_consolidada}`;
+      const database = physicalName(config, gold.database);
+      const name = `${database}.${gold.tabela_consolidada}`;
       // Every identifier quoted: the config's pattern allows names such as `order` that are SQL keywords.
       const q = (identifier: string) => quoteIdentifier(identifier, 'duckdb');
-      const table = `${q(gold.database)}.${q(gold.tabela_consolidada)}`;
+      const table = `${q(database)}.${q(gold.tabela_consolidada)}`;
       const rows = await runtime.query(
         `SELECT * FROM ${table} ORDER BY ${gold.chaves_principais.map(q).join(', ')} LIMIT ${options.sampleRows ?? 8}`,
       );

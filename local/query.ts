@@ -4,18 +4,22 @@
 // never a file being written; a query that races a partition switch may fail (the replaced version's files
 // are deleted) and can be run again.
 import './quiet-warnings.js';
-import { resolve } from 'node:path';
-import { parsePipelineConfig, type PipelineConfig } from '../lambdas/core/config.js';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { physicalName, type PipelineConfig } from '../lambdas/core/config.js';
 import { goldNamedQueries } from '../lambdas/core/consolidate/gold-queries.js';
 import { goldColumns } from '../lambdas/core/lake/tables.js';
-import { defaultPipelineConfig } from '../lambdas/core/default-config.js';
 import type { QueryRow } from '../lambdas/ports/query-engine.js';
-import { parseCommandLine } from './cli.js';
-import { NamedQueryError } from './errors.js';
+import { commandLineConfig, parseCommandLine } from './cli.js';
+import { CommandLineError, NamedQueryError, NoLocalLakeError } from './errors.js';
 import { localCatalog, localLake, openLocalQueryEngine } from './runtime.js';
 
-/** Runs one statement over the lake under `dataDir`. */
+/**
+ * Runs one statement over the lake under `dataDir`. A folder no run has written to is an error, not an
+ * empty table: a wrong --data-dir would otherwise answer 0 rows.
+ */
 export async function localQuery(dataDir: string, config: PipelineConfig, sql: string): Promise<QueryRow[]> {
+  if (!existsSync(join(dataDir, 'catalog.json'))) throw new NoLocalLakeError(dataDir);
   const engine = await openLocalQueryEngine(await localCatalog(dataDir, config, localLake(dataDir)));
   try {
     return await engine.query(sql);
@@ -27,42 +31,60 @@ export async function localQuery(dataDir: string, config: PipelineConfig, sql: s
 /** A gold table's named query; `table` (database.table) may be left out when there is one gold table. */
 export function namedQuerySql(config: PipelineConfig, name: string, table?: string): string {
   const gold = config.consolidations.filter((c) => !c.output_path);
-  const names = gold.map((c) => `${c.database}.${c.tabela_consolidada}`);
+  // Catalog names: the database carries the config's namePrefix, as the gold table's name in SQL does.
+  const names = gold.map((c) => `${physicalName(config, c.database)}.${c.tabela_consolidada}`);
   if (gold.length === 0) throw new NamedQueryError('The config has no gold table in the catalog (every consolidation has an output_path)');
-  const consolidation =
-    table === undefined && gold.length === 1 ? gold[0]! : gold.find((c) => `${c.database}.${c.tabela_consolidada}` === table);
+  const consolidation = table === undefined && gold.length === 1 ? gold[0]! : gold.find((_c, i) => names[i] === table);
   if (!consolidation)
     throw new NamedQueryError(
       `${table === undefined ? 'Several gold tables: name one' : `No gold table "${table}"`} with --table (${names.join(', ')})`,
     );
-  const queries = goldNamedQueries(consolidation.database, consolidation, goldColumns(config, consolidation), 'duckdb');
+  const queries = goldNamedQueries(
+    physicalName(config, consolidation.database),
+    consolidation,
+    goldColumns(config, consolidation),
+    'duckdb',
+  );
   const query = queries.find((q) => q.name === name);
   if (!query) throw new NamedQueryError(`No named query "${name}"; there are ${queries.map((q) => q.name).join(', ')}`);
   return query.sql;
 }
 
 const USAGE = [
-  'Usage: npm run query -- "SELECT * FROM db_batch.tbl_processado_operacao_consolidada_n1 LIMIT 10" [--data-dir .local]',
-  '       npm run query -- --named current-state [--table db_batch.tbl_processado_operacao_consolidada_n1] [--data-dir .local]',
+  'Usage: npm run query -- "SELECT * FROM db_batch.tbl_processado_operacao_consolidada_n1 LIMIT 10" [--config my.json] [--data-dir .local]',
+  '       npm run query -- --named current-state [--table db_batch.tbl_processado_operacao_consolidada_n1] [--config my.json] [--data-dir .local]',
+  '',
+  'Tables are named as in the catalog: with storage.namePrefix set, `<prefix>_<database>.<table>`.',
 ].join('\n');
+
+/** What `npm run query` prints: the rows as a table and their count. */
+export async function queryCommand(values: { config?: string; 'data-dir'?: string; named?: string; table?: string }, sql: string) {
+  const config = commandLineConfig(values.config);
+  const statement = values.named !== undefined ? namedQuerySql(config, values.named, values.table) : sql.trim();
+  if (!statement) throw new CommandLineError('Give a SQL statement or --named <query>');
+  return localQuery(resolve(values['data-dir'] ?? '.local'), config, statement);
+}
 
 async function main(): Promise<void> {
   const parsed = parseCommandLine(
     {
-      options: { 'data-dir': { type: 'string', default: '.local' }, named: { type: 'string' }, table: { type: 'string' } },
+      options: {
+        'data-dir': { type: 'string', default: '.local' },
+        config: { type: 'string' },
+        named: { type: 'string' },
+        table: { type: 'string' },
+      },
       allowPositionals: true,
     },
     USAGE,
   );
   if (!parsed) process.exit(2);
   const { values, positionals } = parsed;
-  const config = parsePipelineConfig(defaultPipelineConfig);
-  const sql = values.named !== undefined ? namedQuerySql(config, values.named, values.table) : positionals.join(' ').trim();
-  if (!sql) {
+  if (values.named === undefined && positionals.join('').trim() === '') {
     console.error(USAGE);
     process.exit(2);
   }
-  const rows = await localQuery(resolve(values['data-dir']), config, sql);
+  const rows = await queryCommand(values, positionals.join(' '));
   console.table(rows);
   console.log(`${rows.length} row${rows.length === 1 ? '' : 's'}`);
 }

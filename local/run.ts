@@ -2,19 +2,21 @@
 import './quiet-warnings.js';
 import './polyfills.js';
 import { resolve } from 'node:path';
+import type { PipelineConfig } from '../lambdas/core/config.js';
 import type { ExecutionInput } from '../lambdas/core/plan.js';
-import { parsePipelineConfig } from '../lambdas/core/config.js';
-import { defaultPipelineConfig } from '../lambdas/core/default-config.js';
-import { parseCommandLine } from './cli.js';
+import { commandLineConfig, parseCommandLine } from './cli.js';
 import { CommandLineError } from './errors.js';
 import { createLocalProgress } from './progress.js';
 import { formatSummary } from './summary.js';
+import type { LocalRunOptions, LocalRunReport } from './local-run.js';
 
-const USAGE = `Usage: npm start -- [--force] [--from YYYY-MM-DD [--to YYYY-MM-DD]] [--sources a,b] [--data-dir .local/]
+const USAGE = `Usage: npm start -- [--config my.json] [--force] [--from YYYY-MM-DD [--to YYYY-MM-DD]] [--sources a,b] [--data-dir .local/]
 
-Runs the pipeline locally (dynalite, a demo HTTP API, a file-system lake, DuckDB) through the state
-machine that cdk synth produces. Without --from it runs the daily job of D-1; --to needs --from.
-One run at a time per data folder: a second one says which process has it and exits with 1.`;
+Runs the pipeline locally (dynalite, a file-system lake, DuckDB) through the state machine that cdk synth
+produces. Without --config it runs the demo config on a demo HTTP API and demo files; with it, your config
+on your APIs (tokens from the environment variables your sources' authSecretName name) and the files you
+put under <data-dir>/lake/bronze/pending/<source>/. Without --from it runs the daily job of D-1; --to needs
+--from. One run at a time per data folder: a second one says which process has it and exits with 1.`;
 
 /** The execution input the command line asks for; --to alone would silently run D-1, so it is an error. */
 export function commandLineInput(values: { force?: boolean; from?: string; to?: string; sources?: string }): ExecutionInput {
@@ -32,6 +34,56 @@ export function commandLineInput(values: { force?: boolean; from?: string; to?: 
   return input;
 }
 
+/** The options of `npm start` (parseArgs' values). */
+export interface StartValues {
+  config?: string;
+  force?: boolean;
+  from?: string;
+  to?: string;
+  sources?: string;
+  'data-dir'?: string;
+  operations?: string;
+}
+
+/**
+ * `npm start` after its command line is parsed: the run and its summary. Throws CommandLineError (a wrong
+ * option), ConfigFileError or PipelineConfigError (a wrong --config) before anything starts.
+ */
+export async function startCommand(
+  values: StartValues,
+  /** Progress display for the run, given what it will run. */
+  hooks: (config: PipelineConfig, input: ExecutionInput) => Pick<LocalRunOptions, 'progress' | 'onEvent'> = () => ({}),
+): Promise<{ report: LocalRunReport; summary: string }> {
+  const input = commandLineInput(values);
+  const config = commandLineConfig(values.config);
+  // Loaded only now: the runner brings the CDK (for the synthesized state machine), which takes seconds to
+  // load, and a wrong command line should be told at once.
+  const { runLocal } = await import('./local-run.js');
+  const report = await runLocal({
+    dataDir: values['data-dir'] ?? '.local',
+    config: values.config === undefined ? undefined : config,
+    input,
+    operations: values.operations ? Number(values.operations) : undefined,
+    ...hooks(config, input),
+  });
+  const summary = formatSummary({
+    outcome: report.outcome,
+    runId: report.runId,
+    window: report.journey?.params.window as { from: string; to: string; anomesdias: string[] } | undefined,
+    skipped: report.journey?.params.skipped as string[] | undefined,
+    result: report.result,
+    steps: report.journey?.steps ?? [],
+    congregados: report.congregados,
+    sample: report.sample,
+    error: report.error,
+    notices: report.notices,
+    durationMs: report.durationMs,
+    dataDir: report.dataDir,
+    configPath: values.config,
+  });
+  return { report, summary };
+}
+
 async function main(): Promise<number> {
   const parsed = parseCommandLine(
     {
@@ -40,6 +92,7 @@ async function main(): Promise<number> {
         from: { type: 'string' },
         to: { type: 'string' },
         sources: { type: 'string' },
+        config: { type: 'string' },
         'data-dir': { type: 'string', default: '.local' },
         operations: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -54,59 +107,30 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  let input: ExecutionInput;
+  const finished: Record<string, number> = { Refine: 0, Consolidate: 0, Complete: 0 };
+  // Consolidate runs once per gold partition, known only once the sources are refined.
+  const count = (state: string, n: number, sources: number) =>
+    state === 'Refine' ? `${n} of ${sources}` : state === 'Consolidate' ? `${n} gold partition${n === 1 ? '' : 's'} so far` : `${n} of 1`;
   try {
-    input = commandLineInput(values);
+    const { report, summary } = await startCommand(values, (config, input) => ({
+      progress: createLocalProgress(),
+      onEvent: (e) => {
+        // Ingestion shows its own progress per source; the other tasks one line each as they end.
+        if (e.type === 'StateExited' && e.state && ['Plan', 'Refine', 'Consolidate', 'Complete'].includes(e.state)) {
+          const sources = input.sources?.length ?? config.sources.length;
+          process.stderr.write(`  ${e.state} done${e.state === 'Plan' ? '' : ` (${count(e.state, ++finished[e.state]!, sources)})`}\n`);
+        } else if (e.type === 'StateRetried') {
+          process.stderr.write(`  ${e.state} retried after ${e.error ?? 'an error'}\n`);
+        }
+      },
+    }));
+    console.log(summary);
+    return report.outcome === 'failed' ? 1 : 0;
   } catch (err) {
     if (!(err instanceof CommandLineError)) throw err;
     console.error(`${err.name}: ${err.message}\n\n${USAGE}`);
     return 2;
   }
-
-  // Loaded only now: the runner brings the CDK (for the synthesized state machine), which takes seconds to
-  // load, and a wrong command line should be told at once.
-  const { runLocal } = await import('./local-run.js');
-  const finished: Record<string, number> = { Refine: 0, Consolidate: 0, Complete: 0 };
-  const config = parsePipelineConfig(defaultPipelineConfig);
-  const sourceCount = input.sources?.length ?? config.sources.length;
-  // Consolidate runs once per gold partition, known only once the sources are refined.
-  const count = (state: string, n: number) =>
-    state === 'Refine'
-      ? `${n} of ${sourceCount}`
-      : state === 'Consolidate'
-        ? `${n} gold partition${n === 1 ? '' : 's'} so far`
-        : `${n} of 1`;
-  const report = await runLocal({
-    dataDir: values['data-dir'],
-    input,
-    operations: values.operations ? Number(values.operations) : undefined,
-    progress: createLocalProgress(),
-    onEvent: (e) => {
-      // Ingestion shows its own progress per source; the other tasks one line each as they end.
-      if (e.type === 'StateExited' && e.state && ['Plan', 'Refine', 'Consolidate', 'Complete'].includes(e.state)) {
-        process.stderr.write(`  ${e.state} done${e.state === 'Plan' ? '' : ` (${count(e.state, ++finished[e.state]!)})`}\n`);
-      } else if (e.type === 'StateRetried') {
-        process.stderr.write(`  ${e.state} retried after ${e.error ?? 'an error'}\n`);
-      }
-    },
-  });
-  console.log(
-    formatSummary({
-      outcome: report.outcome,
-      runId: report.runId,
-      window: report.journey?.params.window as { from: string; to: string; anomesdias: string[] } | undefined,
-      skipped: report.journey?.params.skipped as string[] | undefined,
-      result: report.result,
-      steps: report.journey?.steps ?? [],
-      congregados: report.congregados,
-      sample: report.sample,
-      error: report.error,
-      notices: report.notices,
-      durationMs: report.durationMs,
-      dataDir: report.dataDir,
-    }),
-  );
-  return report.outcome === 'failed' ? 1 : 0;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {

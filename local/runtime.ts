@@ -28,8 +28,8 @@ export interface LocalRuntimeOptions {
   config: PipelineConfig;
   dataDir: string;
   dynamo: LocalDynamo;
-  /** The token the demo API expects; handed to the sources' auth secrets through the environment. */
-  apiToken: string;
+  /** The token the demo API expects, handed to the sources' auth secrets; absent, they come from the environment alone. */
+  apiToken?: string;
   now: () => Date;
   progress?: IngestProgress;
   /** What the runtime did on its own to recover (a journey of a dead process taken over, leftovers removed). */
@@ -121,7 +121,8 @@ export async function localRuntime(options: LocalRuntimeOptions): Promise<LocalR
   });
   // Each HTTP source's token reaches it as the environment variable named after its secret.
   const env: Record<string, string> = {};
-  for (const s of config.sources) if (s.http?.authSecretName) env[secretEnvName(s.http.authSecretName)] = options.apiToken;
+  if (options.apiToken !== undefined)
+    for (const s of config.sources) if (s.http?.authSecretName) env[secretEnvName(s.http.authSecretName)] = options.apiToken;
   const runtime = composeRuntime({
     config,
     lake,
@@ -141,7 +142,7 @@ export async function localRuntime(options: LocalRuntimeOptions): Promise<LocalR
     async dropFiles(files) {
       const dropSources = config.sources.filter((s) => s.kind === 'files').map((s) => s.name);
       for (const [name, records] of Object.entries(files)) {
-        // Demo files are named `<source>-<day>-<part>.ndjson`.
+        // Demo files are named `<source>-<day>-<part>.ndjson`; one naming no file source goes to the first.
         const source = dropSources.find((s) => name.startsWith(`${s}-`)) ?? dropSources[0];
         if (!source) continue;
         const text = typeof records === 'string' ? records : records.map((r) => JSON.stringify(r)).join('\n') + '\n';

@@ -17,6 +17,8 @@ export interface SummaryInput {
   notices?: string[];
   durationMs: number;
   dataDir: string;
+  /** The --config file the run used, repeated in the query hint; absent for the demo. */
+  configPath?: string;
 }
 
 export function formatSummary(s: SummaryInput): string {
@@ -101,11 +103,13 @@ export function formatSummary(s: SummaryInput): string {
     );
   }
   line();
-  line(`Data in ${s.dataDir}  ·  query it: npm run query -- "SELECT * FROM ${s.sample?.table ?? 'db.table'} LIMIT 10"`);
+  const config = s.configPath === undefined ? '' : ` --config ${s.configPath}`;
+  line(`Data in ${s.dataDir}  ·  query it: npm run query --${config} "SELECT * FROM ${s.sample?.table ?? 'db.table'} LIMIT 10"`);
   return out.join('\n');
 }
 
-function table(header: string[], rows: string[][]): string {
+/** Rows under a header, columns aligned, numbers to the right. */
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (r: string[]) => '  ' + r.map((c, i) => (/^[\d.,]+s?$/.test(c) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   return [fmt(header), '  ' + widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
@@ -119,4 +123,4 @@ function cell(v: unknown): string {
 }
 
 const num = (n: number | undefined) => (n === undefined ? '' : n.toLocaleString('en-US'));
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;

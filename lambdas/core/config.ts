@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { PermanentError } from './errors.js';
 import { TIMESTAMP_FORMATS } from './instant.js';
+import { FIELD_PATH_PATTERN } from './refine/record-path.js';
 
 /**
  * The largest execution the state machine carries within Step Functions' 256 KB a state: these many sources
@@ -18,8 +19,11 @@ const ALWAYS = { when: () => true };
 const identifier = z.string().regex(/^[a-z][a-z0-9_]*$/, 'use lower case letters, digits and underscores, starting with a letter');
 
 /** Column types a source schema may declare; each maps to one Parquet, Glue and SQL type. */
-export const FIELD_TYPES = ['string', 'integer', 'long', 'double', 'decimal', 'boolean', 'date', 'timestamp'] as const;
+export const FIELD_TYPES = ['string', 'integer', 'long', 'double', 'decimal', 'boolean', 'date', 'timestamp', 'json'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
+
+/** A field's `path` into a nested record: dot-separated keys, each with optional `[index]` (refine/record-path.ts). */
+const fieldPath = z.string().regex(FIELD_PATH_PATTERN, 'use dot-separated keys with optional [index], such as customer.id or items[0].sku');
 
 export const FieldSchema = z
   .object({
@@ -33,6 +37,8 @@ export const FieldSchema = z
     /** timestamp only: how a number is read (without it a numeric timestamp is invalid). */
     format: z.enum(TIMESTAMP_FORMATS).optional(),
     description: z.string().optional(),
+    /** Where the value is in a nested record (`customer.id`, `items[0].sku`); absent, the key `name`. The column is `name`. */
+    path: fieldPath.optional(),
   })
   .strict()
   .superRefine((f, ctx) => {
@@ -218,6 +224,13 @@ export const SourceSchema = z
       if (name === undefined) continue;
       const field = s.fields.find((f) => f.name === name);
       if (!field) ctx.addIssue({ code: 'custom', path: [key], message: `"${name}" is not a field of source "${s.name}"` });
+      // Ingestion reads these by name, before any field is coerced (ingest/watermark.ts, ingest-source.ts).
+      else if (field.path !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `"${name}" has a path (${field.path}); the ${key} is read by name at ingestion: use a top-level field`,
+        });
       else if (field.type !== 'timestamp' && field.type !== 'date' && FIELD_TYPES.includes(field.type))
         ctx.addIssue({ code: 'custom', path: [key], message: `"${name}" must be a timestamp or date field, not ${field.type}` });
     }
@@ -381,6 +394,8 @@ export type StorageConfig = z.infer<typeof StorageSchema>;
 
 export const PipelineConfigSchema = z
   .object({
+    /** The JSON Schema an editor checks the file against (schema/pipeline-config.schema.json); ignored by the pipeline. */
+    $schema: z.string().optional(),
     /** Deployment stage, e.g. dev or prod; part of stack names. */
     stage: identifier.default('dev'),
     sources: z

@@ -89,7 +89,7 @@ describe('npm start, end to end on a small dataset', () => {
   });
 
   it('writes to gold exactly one row per key: the one with the greatest decision tuple across sor and sot', async () => {
-    const expected = expectedGold(first.dataset, first.config.schedules.businessTimezone);
+    const expected = expectedGold(first.dataset!, first.config.schedules.businessTimezone);
     expect(expected.length).toBeGreaterThan(50);
     expect(await goldRows(first)).toEqual(expected);
   });
@@ -104,7 +104,7 @@ describe('npm start, end to end on a small dataset', () => {
         dat_recm_even_oper: (r.dat_recm_even_oper as Date).getTime(),
       }),
     );
-    expect(lines.sort()).toEqual(expectedGold(first.dataset, first.config.schedules.businessTimezone));
+    expect(lines.sort()).toEqual(expectedGold(first.dataset!, first.config.schedules.businessTimezone));
     expect(() => namedQuerySql(first.config, 'current-state', 'db_batch.nope')).toThrow(
       `No gold table "db_batch.nope" with --table (${TABLE})`,
     );
@@ -116,15 +116,16 @@ describe('npm start, end to end on a small dataset', () => {
   it('quarantines the invalid rows and saves the congregado', () => {
     const refine = (first.journey?.steps ?? []).filter((s) => s.name === 'refine' && s.status === 'SUCCEEDED');
     const invalid = Object.fromEntries(refine.map((s) => [s.source, s.rows_invalid]));
-    for (const [source, rows] of Object.entries(first.dataset.invalid)) expect(invalid[source], source).toBeGreaterThanOrEqual(rows.length);
+    for (const [source, rows] of Object.entries(first.dataset!.invalid))
+      expect(invalid[source], source).toBeGreaterThanOrEqual(rows.length);
     expect(first.congregados.map((c) => c.id)).toContain('db_batch_tbl_processado_operacao_consolidada_n1');
   });
 
   it('moves the cut-off upload to error/ with its reason, and the summary says where every piece of bad data went', async () => {
     const { formatSummary } = await import('../../local/summary.js');
-    const name = Object.keys(first.dataset.files).find((f) => typeof first.dataset.files[f] === 'string')!;
+    const name = Object.keys(first.dataset!.files).find((f) => typeof first.dataset!.files[f] === 'string')!;
     const errorFile = join(first.dataDir, 'lake', 'bronze', 'error', 'animais', name);
-    expect(readFileSync(errorFile, 'utf8')).toBe(first.dataset.files[name]);
+    expect(readFileSync(errorFile, 'utf8')).toBe(first.dataset!.files[name]);
     expect(readFileSync(`${errorFile}.reason.txt`, 'utf8')).toMatch(/^line 2 is not JSON/);
     expect(existsSync(join(first.dataDir, 'lake', 'bronze', 'pending', 'animais', name))).toBe(false);
     const summary = formatSummary({ ...first, steps: first.journey!.steps, window: first.journey!.params.window as never });
@@ -141,6 +142,6 @@ describe('npm start, end to end on a small dataset', () => {
     const forced = await runLocal({ dataDir, now: NOW, operations: 60, input: { mode: 'daily', force: true } });
     expect(forced.outcome).toBe('completed');
     expect(forced.journey?.retry_count).toBeGreaterThan(0);
-    expect(await goldRows(forced)).toEqual(expectedGold(first.dataset, first.config.schedules.businessTimezone));
+    expect(await goldRows(forced)).toEqual(expectedGold(first.dataset!, first.config.schedules.businessTimezone));
   }, 120_000);
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineConfigError, parsePipelineConfig } from '../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { buildApp, stackName, type PipelineApp } from '../../lib/app.js';
-import { ConfigFileError, loadPipelineConfig } from '../../lib/config-loader.js';
+import { ConfigFileError, DEMO_SYNTH_NOTICE, loadPipelineConfig } from '../../lib/config-loader.js';
 import { ConsolidateGlueJob, GlueScriptMissingError, SKIPPED_SCRIPT_LOCATION } from '../../lib/constructs/consolidate-glue-job.js';
 import { ENV } from '../../lambdas/handlers/env.js';
 import { PipelineStack } from '../../lib/pipeline-stack.js';
@@ -41,6 +41,7 @@ let built: PipelineApp;
 let lake: Template;
 let pipeline: Template;
 let synthError: Error | undefined;
+const scheduleRules = () => pipeline.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: Match.anyValue() } });
 
 beforeAll(() => {
   const path = writeConfig('acme.json', { ...defaultPipelineConfig, stage: 'qa', storage: { namePrefix: 'acme' } });
@@ -67,9 +68,26 @@ describe('the app', () => {
     lake.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'acme_journey_control' });
   });
 
-  it('uses the default config without -c config', () => {
-    expect(loadPipelineConfig(undefined)).toEqual(parsePipelineConfig(defaultPipelineConfig));
-    expect(stackName(parsePipelineConfig(defaultPipelineConfig), 'Pipeline')).toBe('MedallionDevPipeline');
+  it('deploys the demo config with its schedules disabled without -c config, and says how to pass one', () => {
+    const demo = parsePipelineConfig(defaultPipelineConfig);
+    demo.schedules.hourly.enabled = false;
+    demo.schedules.daily.enabled = false;
+    expect(loadPipelineConfig(undefined)).toEqual(demo);
+    expect(stackName(demo, 'Pipeline')).toBe('MedallionDevPipeline');
+    expect(DEMO_SYNTH_NOTICE).toContain('-c config=path/to/config.json');
+
+    const unconfigured = buildApp({ appProps: { ...FAST_APP, context: NO_BUNDLING }, pipeline: { glueScriptPath: glueScript.path } });
+    expect(unconfigured.demo).toBe(true);
+    const rules = Template.fromStack(unconfigured.pipeline).findResources('AWS::Events::Rule', {
+      Properties: { ScheduleExpression: Match.anyValue() },
+    });
+    expect(Object.values(rules).map((r) => (r as { Properties: { State: string } }).Properties.State)).toEqual(['DISABLED', 'DISABLED']);
+    // With a config, its schedules as it says: the demo's own config keeps them on.
+    expect(built.demo).toBe(false);
+    expect(Object.values(scheduleRules()).map((r) => (r as { Properties: { State: string } }).Properties.State)).toEqual([
+      'ENABLED',
+      'ENABLED',
+    ]);
   });
 
   it('resolves a relative -c config path from the working directory', () => {
@@ -113,6 +131,9 @@ describe('a bad config', () => {
 
   it('names a missing or malformed config file', () => {
     expect(() => buildApp({ appProps: { context: { config: join(dir, 'absent.json') } } })).toThrow(ConfigFileError);
+    expect(() => buildApp({ appProps: { context: { config: join(dir, 'absent.json') } } })).toThrow(
+      `${join(dir, 'absent.json')}: no such file. Pass an existing JSON file with -c config=path/to/config.json`,
+    );
     expect(() => loadPipelineConfig(writeConfig('broken.json', '{"stage": '))).toThrow(/broken\.json: not valid JSON/);
   });
 

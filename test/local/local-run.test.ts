@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
-import { localLake, localRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime.js';
+import { localLake, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime.js';
 import { runLocal } from '../../local/local-run.js';
 import { formatSummary } from '../../local/summary.js';
 import { memoryRuntime } from '../support/memory-runtime.js';
@@ -129,15 +129,15 @@ describe('runLocal', () => {
       { order: 'a', select: 2, updated_at: '2024-03-14T11:00:00Z' },
       { order: 'c', select: 3, updated_at: '2024-03-14T12:00:00Z' },
     ];
+    // A config of one's own gets no demo files: the file is dropped where the source looks, as a user would.
+    const folder = mkdtempSync(join(dataDir, 'keyword-'));
+    mkdirSync(join(folder, 'lake/bronze/pending/pedidos'), { recursive: true });
+    writeFileSync(join(folder, 'lake/bronze/pending/pedidos/pedidos-1.ndjson'), orders.map((o) => JSON.stringify(o)).join('\n'));
     const report = await runLocal({
-      dataDir: mkdtempSync(join(dataDir, 'keyword-')),
+      dataDir: folder,
       now: new Date('2024-03-15T02:00:00Z'),
       config,
       input: { mode: 'daily', sources: ['pedidos'] },
-      runtime: async (o) => {
-        const rt = await localRuntime(o);
-        return { ...rt, dropFiles: (files) => rt.dropFiles({ ...files, 'pedidos-2024-03-14-1.ndjson': orders }) };
-      },
     });
     expect([report.outcome, report.error]).toEqual(['completed', undefined]);
     expect(report.sample?.table).toBe('db_batch.from');

@@ -43,7 +43,11 @@ export async function readSpec(store: ObjectStore, specUri: string): Promise<Glu
 
 /** Spark's column types for the gold columns (the pipeline's type names are Spark's). */
 export function sparkColumns(columns: TableColumn[]): SparkColumn[] {
-  return columns.map((c) => ({ name: c.name, type: c.type, ...(c.type === 'decimal' ? { precision: c.precision, scale: c.scale } : {}) }));
+  return columns.map((c) => ({
+    name: c.name,
+    type: c.type === 'json' ? 'string' : c.type,
+    ...(c.type === 'decimal' ? { precision: c.precision, scale: c.scale } : {}),
+  }));
 }
 
 /** Writes a succeeded run's output where the spec says; returns the keys written. */

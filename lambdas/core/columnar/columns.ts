@@ -13,9 +13,9 @@ export function isUtf8Column(data: FlatColumnData): data is Utf8Column {
   return (data as Utf8Column).lengths instanceof Int32Array;
 }
 
-/** Types whose values a NumericColumn holds without loss (a number per row): not strings, nor longs and decimals (bigint cells). */
+/** Types whose values a NumericColumn holds without loss (a number per row): not strings or JSON text, nor longs and decimals (bigint cells). */
 export function holdsNumbers(column: TableColumn): boolean {
-  return column.type !== 'string' && column.type !== 'long' && column.type !== 'decimal';
+  return column.type !== 'string' && column.type !== 'json' && column.type !== 'long' && column.type !== 'decimal';
 }
 
 /** Epoch microseconds as ISO-8601 UTC to the microsecond: 2024-03-14T10:15:30.123456Z. */

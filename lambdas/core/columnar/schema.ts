@@ -10,6 +10,8 @@ import type { TableColumn } from './types.js';
 export function parquetSchemaElement(column: TableColumn): SchemaElement {
   const base = { name: column.name, repetition_type: 'OPTIONAL' as const };
   switch (column.type) {
+    // A json field's text is a UTF-8 string column: Athena's json_extract and DuckDB's take varchar.
+    case 'json':
     case 'string':
       return { ...base, type: 'BYTE_ARRAY', converted_type: 'UTF8' };
     case 'integer':
@@ -93,6 +95,7 @@ export function glueType(column: { type: FieldType; precision?: number; scale?: 
     boolean: 'boolean',
     date: 'date',
     timestamp: 'timestamp',
+    json: 'string',
   };
   return column.type === 'decimal' ? typeName(column) : names[column.type];
 }

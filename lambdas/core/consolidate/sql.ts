@@ -39,6 +39,7 @@ export function sqlString(value: string): string {
 
 export function sqlType(column: { type: FieldType; precision?: number; scale?: number }, dialect: SqlDialect): string {
   switch (column.type) {
+    case 'json':
     case 'string':
       return dialect === 'spark' ? 'STRING' : 'VARCHAR';
     case 'integer':

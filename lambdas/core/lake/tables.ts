@@ -17,7 +17,8 @@ export const ORIGIN_COLUMN = 'origem';
 export function fieldColumns(source: SourceConfig): TableColumn[] {
   return source.fields.map((f) => ({
     name: f.name,
-    type: f.type,
+    // A json field is stored as its JSON text: a string column in Parquet, the catalog and SQL.
+    type: f.type === 'json' ? 'string' : f.type,
     ...(f.type === 'decimal' ? { precision: f.precision, scale: f.scale ?? 0 } : {}),
   }));
 }

@@ -2,6 +2,7 @@
 // in-memory value of its type, or the row is invalid with the field and the reason.
 import type { FieldConfig } from '../config.js';
 import { parseTimestamp, parseTimestampText, validDay, type TimestampReading } from '../instant.js';
+import { compileFieldReader } from './record-path.js';
 
 /**
  * A coerced value before it becomes a Parquet cell: string; number for integer and double, epoch
@@ -161,6 +162,9 @@ const stringCoercer: Coerce = (value) => {
   return new Invalid(`expected a string, got ${describe(value)}`);
 };
 
+/** Any JSON value (an object, an array, a scalar) kept as its JSON text, queryable with json_extract. */
+const jsonCoercer: Coerce = (value) => JSON.stringify(value);
+
 const doubleCoercer: Coerce = (value) => numberOf(value) ?? new Invalid(`expected a number, got ${describe(value)}`);
 
 function coercerOf(field: FieldConfig, timeZone: string): Coerce {
@@ -181,6 +185,8 @@ function coercerOf(field: FieldConfig, timeZone: string): Coerce {
       return dateCoercer;
     case 'timestamp':
       return timestampCoercer({ format: field.format, timeZone });
+    case 'json':
+      return jsonCoercer;
   }
 }
 
@@ -197,13 +203,14 @@ export function compileRowCoercer(
     name: f.name,
     required: f.required,
     isString: f.type === 'string',
+    read: compileFieldReader(f),
     coerce: coercerOf(f, timeZone),
   }));
   return (record, out) => {
     let issues: FieldIssue[] | undefined;
     for (let i = 0; i < compiled.length; i++) {
       const f = compiled[i]!;
-      const raw = record[f.name];
+      const raw = f.read(record);
       // An empty text is no value, except in an optional string field where it is the empty string.
       if (raw === undefined || raw === null || (raw === '' && (f.required || !f.isString))) {
         if (f.required) (issues ??= []).push({ field: f.name, reason: 'required field is missing' });
