@@ -7,20 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFlatParquet } from '../lambdas/core/columnar/writer.js';
 import type { TableColumn } from '../lambdas/core/columnar/types.js';
-import { readParquet, rowsFromTable, tableFromRows, writeParquet } from '../test/support/parquet.js';
+import { readParquet, rowsFromTable, tableFromRows, writeParquet, tableColumns } from '../test/support/parquet.js';
 
 const ROWS = Number(process.env.ROWS ?? 200_000);
-const columns: TableColumn[] = [
-  { name: 'num_oper', type: 'string' },
-  { name: 'cod_idef_ver_oper', type: 'integer' },
-  { name: 'dat_vlr_even_oper', type: 'timestamp' },
-  { name: 'num_prio_even_oper', type: 'integer' },
-  { name: 'dat_recm_even_oper', type: 'timestamp' },
-  { name: 'vlr_oper', type: 'double' },
-  { name: 'cod_moed', type: 'string' },
-  { name: 'des_stat_oper', type: 'string' },
-  { name: 'updated_at', type: 'timestamp' },
-];
+const columns: TableColumn[] = tableColumns({
+  num_oper: 'string',
+  cod_idef_ver_oper: 'integer',
+  dat_vlr_even_oper: 'timestamp',
+  num_prio_even_oper: 'integer',
+  dat_recm_even_oper: 'timestamp',
+  vlr_oper: 'double',
+  cod_moed: 'string',
+  des_stat_oper: 'string',
+  updated_at: 'timestamp',
+});
 const base = Date.UTC(2024, 0, 19);
 const rows = Array.from({ length: ROWS }, (_, i) => ({
   num_oper: `OP${String(i * 7).padStart(10, '0')}`,

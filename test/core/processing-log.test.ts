@@ -1,18 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ingestSource } from '../../lambdas/core/ingest/ingest-source.js';
 import { refineSource } from '../../lambdas/core/refine/refine-source.js';
 import { silverTable } from '../../lambdas/core/lake/layout.js';
 import type { FsObjectStore } from '../../lambdas/adapters/local/fs-object-store.js';
 import { MemoryCatalog } from '../support/memory-catalog.js';
 import { MemoryPartitionVersions } from '../support/memory-partition-versions.js';
-import { animal, filesConfig, secrets, tempStore, window } from './ingest/support.js';
+import { animal, filesConfig, secrets, tempStoreEachTest, window } from './ingest/support.js';
 
 let store: FsObjectStore;
-let cleanup: () => Promise<void>;
-beforeEach(async () => {
-  ({ store, cleanup } = await tempStore());
-});
-afterEach(() => cleanup());
+tempStoreEachTest((temp) => (store = temp.store));
 
 function recorder() {
   const lines: { level: string; message: string; attributes?: Record<string, any> }[] = [];

@@ -32,8 +32,8 @@ import {
   secrets,
   startJsonServer,
   tempStore,
+  tempStoreEachTest,
   window,
-  type JsonServer,
 } from '../core/ingest/support.js';
 
 /** The PipelineConfigError that parsing `raw` throws. */
@@ -79,15 +79,7 @@ describe('bad config', () => {
 
 describe('bad HTTP pages', () => {
   let store: FsObjectStore;
-  let cleanup: () => Promise<void>;
-  const servers: JsonServer[] = [];
-  beforeEach(async () => {
-    ({ store, cleanup } = await tempStore());
-  });
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-    await cleanup();
-  });
+  const servers = tempStoreEachTest((temp) => (store = temp.store));
 
   async function serve(answer: Parameters<typeof startJsonServer>[0]) {
     const server = await startJsonServer(answer);
@@ -183,11 +175,7 @@ describe('bad HTTP pages', () => {
 
 describe('bad dropped files', () => {
   let store: FsObjectStore;
-  let cleanup: () => Promise<void>;
-  beforeEach(async () => {
-    ({ store, cleanup } = await tempStore());
-  });
-  afterEach(() => cleanup());
+  tempStoreEachTest((temp) => (store = temp.store));
   const config = filesConfig();
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   const run = (c: PipelineConfig = config, runId = 'r1') =>

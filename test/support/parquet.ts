@@ -8,6 +8,16 @@ import { parquetSchemaElement, tableColumnFromSchema } from '../../lambdas/core/
 import type { CellValue, ColumnTable, FlatTable, TableColumn } from '../../lambdas/core/columnar/types.js';
 import type { FieldType } from '../../lambdas/core/config.js';
 
+/** Columns from `name: type` pairs, each type as typeName writes it (`string`, `decimal(18,2)`, ...). */
+export function tableColumns(spec: Record<string, string>): TableColumn[] {
+  return Object.entries(spec).map(([name, type]) => {
+    const decimal = /^decimal\((\d+),(\d+)\)$/.exec(type);
+    return decimal
+      ? { name, type: 'decimal', precision: Number(decimal[1]), scale: Number(decimal[2]) }
+      : { name, type: type as FieldType };
+  });
+}
+
 /** Row objects to a column table; absent properties become null. */
 export function tableFromRows(columns: TableColumn[], rows: readonly Record<string, CellValue | undefined>[]): ColumnTable {
   const data: Record<string, CellValue[]> = {};

@@ -8,15 +8,15 @@ import { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.j
 import { JsonCatalog } from '../../../lambdas/adapters/local/json-catalog.js';
 import { LocalTableUnreadableError } from '../../../lambdas/adapters/local/errors.js';
 import type { TableColumn } from '../../../lambdas/core/columnar/types.js';
-import { tableFromRows, writeParquet } from '../../support/parquet.js';
+import { tableFromRows, writeParquet, tableColumns } from '../../support/parquet.js';
 
-const columns: TableColumn[] = [
-  { name: 'num_oper', type: 'string' },
-  { name: 'cod_idef_ver_oper', type: 'integer' },
-  { name: 'cod_cliente', type: 'long' },
-  { name: 'vlr_oper', type: 'decimal', precision: 18, scale: 2 },
-  { name: 'dat_vlr_even_oper', type: 'timestamp' },
-];
+const columns: TableColumn[] = tableColumns({
+  num_oper: 'string',
+  cod_idef_ver_oper: 'integer',
+  cod_cliente: 'long',
+  vlr_oper: 'decimal(18,2)',
+  dat_vlr_even_oper: 'timestamp',
+});
 
 describe('DuckDbQueryEngine', () => {
   let dir: string;

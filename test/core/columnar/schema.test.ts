@@ -4,18 +4,18 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TableColumn } from '../../../lambdas/core/columnar/types.js';
-import { readParquet, rowsFromTable, tableFromRows, writeParquet } from '../../support/parquet.js';
+import { readParquet, rowsFromTable, tableFromRows, writeParquet, tableColumns } from '../../support/parquet.js';
 
-const columns: TableColumn[] = [
-  { name: 'num_oper', type: 'string' },
-  { name: 'cod_idef_ver_oper', type: 'integer' },
-  { name: 'cod_cliente', type: 'long' },
-  { name: 'vlr_oper', type: 'decimal', precision: 18, scale: 2 },
-  { name: 'taxa', type: 'double' },
-  { name: 'flg_ativo', type: 'boolean' },
-  { name: 'dat_nascimento', type: 'date' },
-  { name: 'dat_vlr_even_oper', type: 'timestamp' },
-];
+const columns: TableColumn[] = tableColumns({
+  num_oper: 'string',
+  cod_idef_ver_oper: 'integer',
+  cod_cliente: 'long',
+  vlr_oper: 'decimal(18,2)',
+  taxa: 'double',
+  flg_ativo: 'boolean',
+  dat_nascimento: 'date',
+  dat_vlr_even_oper: 'timestamp',
+});
 const rows = [
   {
     num_oper: 'OP-1',

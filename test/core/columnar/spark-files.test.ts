@@ -19,6 +19,9 @@ const columns: SparkColumn[] = [
   { name: 'taxa', type: 'double' },
 ];
 
+/** Every column null: the third row, but for its id and timestamp. */
+const nulls = Object.fromEntries(columns.map((c) => [c.name, null])) as Record<string, null>;
+
 const rows: Record<string, SparkCell>[] = [
   {
     id: 1n,
@@ -45,18 +48,7 @@ const rows: Record<string, SparkCell>[] = [
     n: -2147483648,
     taxa: -0,
   },
-  {
-    id: 3n,
-    ts: '1969-12-31T23:59:59.999999Z',
-    valor: null,
-    saldo: null,
-    grande: null,
-    dia: null,
-    origem: null,
-    ativo: null,
-    n: null,
-    taxa: null,
-  },
+  { ...nulls, id: 3n, ts: '1969-12-31T23:59:59.999999Z' },
   {
     id: 4n,
     ts: null,
@@ -97,18 +89,7 @@ const expected = [
     n: -2147483648,
     taxa: -0,
   },
-  {
-    id: 3n,
-    ts: Date.UTC(1969, 11, 31, 23, 59, 59, 999) * 1000 + 999,
-    valor: null,
-    saldo: null,
-    grande: null,
-    dia: null,
-    origem: null,
-    ativo: null,
-    n: null,
-    taxa: null,
-  },
+  { ...nulls, id: 3n, ts: Date.UTC(1969, 11, 31, 23, 59, 59, 999) * 1000 + 999 },
   {
     id: 4n,
     ts: null,

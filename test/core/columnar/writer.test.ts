@@ -7,20 +7,20 @@ import { decimalText, numericColumn, toNumber, Utf8ColumnBuilder } from '../../.
 import type { FlatTable, CellValue, TableColumn } from '../../../lambdas/core/columnar/types.js';
 import { compareStrings } from '../../../lambdas/core/consolidate/compare.js';
 import { writeFlatParquet } from '../../../lambdas/core/columnar/writer.js';
-import { readParquet, rowsFromTable, tableFromRows } from '../../support/parquet.js';
+import { readParquet, rowsFromTable, tableFromRows, tableColumns } from '../../support/parquet.js';
 
-const columns: TableColumn[] = [
-  { name: 's', type: 'string' },
-  { name: 'i', type: 'integer' },
-  { name: 'l', type: 'long' },
-  { name: 'd', type: 'double' },
-  { name: 'b', type: 'boolean' },
-  { name: 'dt', type: 'date' },
-  { name: 'ts', type: 'timestamp' },
-  { name: 'dec9', type: 'decimal', precision: 9, scale: 2 },
-  { name: 'dec18', type: 'decimal', precision: 18, scale: 2 },
-  { name: 'dec38', type: 'decimal', precision: 38, scale: 10 },
-];
+const columns: TableColumn[] = tableColumns({
+  s: 'string',
+  i: 'integer',
+  l: 'long',
+  d: 'double',
+  b: 'boolean',
+  dt: 'date',
+  ts: 'timestamp',
+  dec9: 'decimal(9,2)',
+  dec18: 'decimal(18,2)',
+  dec38: 'decimal(38,10)',
+});
 const STRINGS = ['OP1', 'ação', '😀 emoji', '', 'z'];
 const rows: Record<string, CellValue>[] = Array.from({ length: 37 }, (_, n) => ({
   s: n % 6 === 5 ? null : STRINGS[n % 5]!,

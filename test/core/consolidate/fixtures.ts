@@ -1,17 +1,18 @@
 // Random operation datasets with nulls, ties and awkward strings, shared by the consolidation tests.
 import type { ConsolidationRules } from '../../../lambdas/core/consolidate/spec.js';
 import type { CellValue, TableColumn } from '../../../lambdas/core/columnar/types.js';
+import { tableColumns } from '../../support/parquet.js';
 
-export const operationColumns: TableColumn[] = [
-  { name: 'num_oper', type: 'string' },
-  { name: 'cod_idef_ver_oper', type: 'integer' },
-  { name: 'dat_vlr_even_oper', type: 'timestamp' },
-  { name: 'num_prio_even_oper', type: 'integer' },
-  { name: 'dat_recm_even_oper', type: 'timestamp' },
-  { name: 'vlr_oper', type: 'decimal', precision: 18, scale: 2 },
-  { name: 'cod_moed', type: 'string' },
-  { name: 'flg_ativo', type: 'boolean' },
-];
+export const operationColumns: TableColumn[] = tableColumns({
+  num_oper: 'string',
+  cod_idef_ver_oper: 'integer',
+  dat_vlr_even_oper: 'timestamp',
+  num_prio_even_oper: 'integer',
+  dat_recm_even_oper: 'timestamp',
+  vlr_oper: 'decimal(18,2)',
+  cod_moed: 'string',
+  flg_ativo: 'boolean',
+});
 
 export const operationRules: ConsolidationRules = {
   origens: ['sor', 'sot', 'legado'],

@@ -1,18 +1,24 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ingestSource, readRunManifests } from '../../../lambdas/core/ingest/ingest-source.js';
 import { boundedName } from '../../../lambdas/core/ingest/file-drop.js';
-import { animal, committedBronze, crashOnFirstMove, filesConfig, listKeys, recordingLog, secrets, tempStore, window } from './support.js';
+import {
+  animal,
+  committedBronze,
+  crashOnFirstMove,
+  filesConfig,
+  listKeys,
+  recordingLog,
+  secrets,
+  tempStoreEachTest,
+  window,
+} from './support.js';
 
 let store: FsObjectStore;
 let root: string;
-let cleanup: () => Promise<void>;
-beforeEach(async () => {
-  ({ store, root, cleanup } = await tempStore());
-});
-afterEach(() => cleanup());
+tempStoreEachTest((temp) => ({ store, root } = temp));
 
 const config = filesConfig();
 const text = (b: Uint8Array) => new TextDecoder().decode(b);

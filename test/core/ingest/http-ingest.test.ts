@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startPaginatedApi, type PaginatedApi, type PaginatedApiOptions } from '../../../local/paginated-api.js';
 import { ingestSource, readRunManifests } from '../../../lambdas/core/ingest/ingest-source.js';
 import {
@@ -11,30 +11,10 @@ import {
 } from '../../../lambdas/core/ingest/errors.js';
 import type { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
 import type { PipelineConfig } from '../../../lambdas/core/config.js';
-import {
-  TOKEN,
-  committedBronze,
-  httpConfig,
-  listKeys,
-  operation,
-  secrets,
-  startJsonServer,
-  tempStore,
-  window,
-  type JsonServer,
-} from './support.js';
+import { TOKEN, committedBronze, httpConfig, listKeys, operation, secrets, startJsonServer, tempStoreEachTest, window } from './support.js';
 
 let store: FsObjectStore;
-let cleanup: () => Promise<void>;
-const apis: (PaginatedApi | JsonServer)[] = [];
-
-beforeEach(async () => {
-  ({ store, cleanup } = await tempStore());
-});
-afterEach(async () => {
-  await Promise.all(apis.splice(0).map((a) => a.stop()));
-  await cleanup();
-});
+const apis = tempStoreEachTest((temp) => (store = temp.store));
 
 async function api(options: Partial<PaginatedApiOptions> & Pick<PaginatedApiOptions, 'style'>): Promise<PaginatedApi> {
   const started = await startPaginatedApi({ total: 1_234, record: operation, token: TOKEN, window: { field: 'updated_at' }, ...options });

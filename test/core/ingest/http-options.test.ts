@@ -1,24 +1,15 @@
 // Static query parameters and headers, header secrets and window parameter formats, against the local paginated API.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startPaginatedApi, type PaginatedApi, type PaginatedApiOptions } from '../../../local/paginated-api.js';
 import { ingestSource } from '../../../lambdas/core/ingest/ingest-source.js';
 import { windowParamValues } from '../../../lambdas/core/ingest/pagination.js';
 import type { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
 import { PipelineConfigError, type PipelineConfig } from '../../../lambdas/core/config.js';
 import type { SecretProvider } from '../../../lambdas/ports/secrets.js';
-import { httpConfig, operation, secrets, tempStore, window } from './support.js';
+import { httpConfig, operation, secrets, tempStoreEachTest, window } from './support.js';
 
 let store: FsObjectStore;
-let cleanup: () => Promise<void>;
-const apis: PaginatedApi[] = [];
-
-beforeEach(async () => {
-  ({ store, cleanup } = await tempStore());
-});
-afterEach(async () => {
-  await Promise.all(apis.splice(0).map((a) => a.stop()));
-  await cleanup();
-});
+const apis = tempStoreEachTest((temp) => (store = temp.store));
 
 async function api(options: Partial<PaginatedApiOptions> = {}): Promise<PaginatedApi> {
   const started = await startPaginatedApi({ style: 'page', total: 300, record: operation, ...options });
