@@ -5,6 +5,13 @@ import { parsePipelineConfig, type PipelineConfig } from '../lambdas/core/config
 import { defaultPipelineConfig } from '../lambdas/core/default-config.js';
 import { readPipelineConfigFile } from '../lib/config-loader.js';
 
+/** The options every local command that reads a data folder takes: --config, --data-dir and --help. */
+export const COMMON_OPTIONS = {
+  config: { type: 'string' },
+  'data-dir': { type: 'string', default: '.local' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
 /** The parsed command line, or null after printing what is wrong with it and the usage (exit with 2). */
 export function parseCommandLine<T extends ParseArgsConfig>(config: T, usage: string): ReturnType<typeof parseArgs<T>> | null {
   try {

@@ -10,7 +10,7 @@ import { physicalName, type PipelineConfig } from '../lambdas/core/config.js';
 import { goldNamedQueries } from '../lambdas/core/consolidate/gold-queries.js';
 import { goldColumns } from '../lambdas/core/lake/tables.js';
 import type { QueryRow } from '../lambdas/ports/query-engine.js';
-import { commandLineConfig, parseCommandLine } from './cli.js';
+import { COMMON_OPTIONS, commandLineConfig, parseCommandLine } from './cli.js';
 import { CommandLineError, NamedQueryError, NoLocalLakeError } from './errors.js';
 import { localCatalog, localLake, openLocalQueryEngine } from './runtime.js';
 
@@ -69,8 +69,7 @@ async function main(): Promise<void> {
   const parsed = parseCommandLine(
     {
       options: {
-        'data-dir': { type: 'string', default: '.local' },
-        config: { type: 'string' },
+        ...COMMON_OPTIONS,
         named: { type: 'string' },
         table: { type: 'string' },
       },
@@ -80,6 +79,10 @@ async function main(): Promise<void> {
   );
   if (!parsed) process.exit(2);
   const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   if (values.named === undefined && positionals.join('').trim() === '') {
     console.error(USAGE);
     process.exit(2);

@@ -4,7 +4,7 @@ import './polyfills.js';
 import { resolve } from 'node:path';
 import type { PipelineConfig } from '../lambdas/core/config.js';
 import type { ExecutionInput } from '../lambdas/core/plan.js';
-import { commandLineConfig, parseCommandLine } from './cli.js';
+import { COMMON_OPTIONS, commandLineConfig, parseCommandLine } from './cli.js';
 import { CommandLineError } from './errors.js';
 import { createLocalProgress } from './progress.js';
 import { formatSummary } from './summary.js';
@@ -92,10 +92,8 @@ async function main(): Promise<number> {
         from: { type: 'string' },
         to: { type: 'string' },
         sources: { type: 'string' },
-        config: { type: 'string' },
-        'data-dir': { type: 'string', default: '.local' },
+        ...COMMON_OPTIONS,
         operations: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
     },

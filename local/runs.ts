@@ -8,7 +8,7 @@ import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../lambdas/adapters/aws/dynamodb-client.js';
 import type { PipelineConfig } from '../lambdas/core/config.js';
 import type { JourneyRecord, StepRecord } from '../lambdas/ports/state-stores.js';
-import { commandLineConfig, parseCommandLine } from './cli.js';
+import { COMMON_OPTIONS, commandLineConfig, parseCommandLine } from './cli.js';
 import { lockDataFolder } from './data-folder-lock.js';
 import { startLocalDynamo } from './dynamo.js';
 import { CommandLineError, NoLocalLakeError } from './errors.js';
@@ -106,10 +106,8 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.
   const parsed = parseCommandLine(
     {
       options: {
-        config: { type: 'string' },
-        'data-dir': { type: 'string', default: '.local' },
+        ...COMMON_OPTIONS,
         limit: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
     },

@@ -55,44 +55,36 @@ export const FieldSchema = z
   });
 export type FieldConfig = z.infer<typeof FieldSchema>;
 
+/** One pagination style: its options in a strict object tagged by `style` (an unknown option is an error, not ignored). */
+const paginationStyle = <S extends string, T extends z.ZodRawShape>(style: S, shape: T) =>
+  z.object({ style: z.literal(style), ...shape }).strict();
+
 export const PaginationSchema = z.discriminatedUnion('style', [
-  z
-    .object({
-      style: z.literal('page'),
-      pageParam: z.string().default('page'),
-      pageSizeParam: z.string().default('page_size'),
-      pageSize: z.number().int().positive().default(500),
-      firstPage: z.number().int().min(0).default(1),
-      /** JSON path (dot separated) of the total page count in a response, when the API gives one. */
-      totalPagesPath: z.string().optional(),
-    })
-    .strict(),
-  z
-    .object({
-      style: z.literal('offset'),
-      offsetParam: z.string().default('offset'),
-      limitParam: z.string().default('limit'),
-      limit: z.number().int().positive().default(500),
-      totalPath: z.string().optional(),
-    })
-    .strict(),
-  z
-    .object({
-      style: z.literal('cursor'),
-      cursorParam: z.string().default('cursor'),
-      /** JSON path of the next cursor in a response; absent, null or empty ends the pagination. */
-      nextCursorPath: z.string().default('next_cursor'),
-      pageSizeParam: z.string().default('limit'),
-      pageSize: z.number().int().positive().default(500),
-    })
-    .strict(),
-  z
-    .object({
-      style: z.literal('link'),
-      /** JSON path of the next page's URL in a response (absolute or relative to the endpoint). */
-      nextLinkPath: z.string().default('links.next'),
-    })
-    .strict(),
+  paginationStyle('page', {
+    pageParam: z.string().default('page'),
+    pageSizeParam: z.string().default('page_size'),
+    pageSize: z.number().int().positive().default(500),
+    firstPage: z.number().int().min(0).default(1),
+    /** JSON path (dot separated) of the total page count in a response, when the API gives one. */
+    totalPagesPath: z.string().optional(),
+  }),
+  paginationStyle('offset', {
+    offsetParam: z.string().default('offset'),
+    limitParam: z.string().default('limit'),
+    limit: z.number().int().positive().default(500),
+    totalPath: z.string().optional(),
+  }),
+  paginationStyle('cursor', {
+    cursorParam: z.string().default('cursor'),
+    /** JSON path of the next cursor in a response; absent, null or empty ends the pagination. */
+    nextCursorPath: z.string().default('next_cursor'),
+    pageSizeParam: z.string().default('limit'),
+    pageSize: z.number().int().positive().default(500),
+  }),
+  paginationStyle('link', {
+    /** JSON path of the next page's URL in a response (absolute or relative to the endpoint). */
+    nextLinkPath: z.string().default('links.next'),
+  }),
 ]);
 export type PaginationConfig = z.infer<typeof PaginationSchema>;
 

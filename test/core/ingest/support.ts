@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
 import { parsePipelineConfig, type PipelineConfig } from '../../../lambdas/core/config.js';
-
+import { defaultPipelineConfig } from '../../../lambdas/core/default-config.js';
 import { decodeHashIndex } from '../../../lambdas/core/ingest/hash-index.js';
 import type { ObjectStore } from '../../../lambdas/ports/object-store.js';
 import type { SecretProvider } from '../../../lambdas/ports/secrets.js';
@@ -135,23 +135,10 @@ export function crashOnFirstMove(store: ObjectStore, prefix: string): ObjectStor
   };
 }
 
+/** Only the demo's file-drop source (animais, NDJSON under pending/animais/). */
 export function filesConfig(): PipelineConfig {
-  return parsePipelineConfig({
-    sources: [
-      {
-        name: 'animais',
-        kind: 'files',
-        files: { format: 'ndjson' },
-        fields: [
-          { name: 'id_animal', type: 'string', required: true },
-          { name: 'especie', type: 'string', required: true },
-          { name: 'peso_kg', type: 'decimal', precision: 8, scale: 2 },
-          { name: 'dat_registro', type: 'timestamp', required: true },
-        ],
-        watermarkField: 'dat_registro',
-      },
-    ],
-  });
+  const animais = defaultPipelineConfig.sources.find((s) => s.name === 'animais')!;
+  return parsePipelineConfig({ sources: [animais] });
 }
 
 export const animal = (id: number, day = 19) => ({
