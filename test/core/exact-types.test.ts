@@ -11,7 +11,8 @@ import type { QuarantineEntry } from '../../lambdas/core/refine/types.js';
 import { silverTable } from '../../lambdas/core/lake/layout.js';
 import type { ConsolidateTableResult } from '../../lambdas/core/consolidate/types.js';
 import { consolidateHere, startConsolidationLake, type ConsolidationLake } from '../support/consolidation-lake.js';
-import { secrets, tempStore } from './ingest/support.js';
+import { secrets } from './ingest/support.js';
+import { tempStore } from '../support/temp-store.js';
 import type { FsObjectStore } from '../../lambdas/adapters/local/fs-object-store.js';
 
 const fields = [

@@ -5,7 +5,8 @@ import { silverTable } from '../../lambdas/core/lake/layout.js';
 import type { FsObjectStore } from '../../lambdas/adapters/local/fs-object-store.js';
 import { MemoryCatalog } from '../support/memory-catalog.js';
 import { MemoryPartitionVersions } from '../support/memory-partition-versions.js';
-import { animal, filesConfig, secrets, tempStoreEachTest, window } from './ingest/support.js';
+import { animal, filesConfig, secrets, window } from './ingest/support.js';
+import { tempStoreEachTest } from '../support/temp-store.js';
 
 let store: FsObjectStore;
 tempStoreEachTest((temp) => (store = temp.store));

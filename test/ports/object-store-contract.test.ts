@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mockClientInBlock } from '../support/client-mock.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ObjectStore, parseS3Uri } from '../../lambdas/adapters/aws/s3-object-store.js';
 import { InvalidS3UriError } from '../../lambdas/adapters/aws/errors.js';
 import { FsObjectStore } from '../../lambdas/adapters/local/fs-object-store.js';
@@ -164,21 +164,20 @@ objectStoreContract('S3ObjectStore on s3rver (pages of 2 keys)', async () => {
 });
 
 describe('S3ObjectStore against S3 itself (mocked client)', () => {
-  let mock: ReturnType<typeof mockClient>;
-  beforeAll(() => void (mock = mockClient(S3Client)));
-  afterEach(() => mock.reset());
-  afterAll(() => mock.restore());
+  const mock = mockClientInBlock(S3Client);
 
   it('sends If-None-Match: * and maps 412 PreconditionFailed to ObjectExistsError', async () => {
-    mock.on(PutObjectCommand).rejects(
-      Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
-        name: 'PreconditionFailed',
-        $metadata: { httpStatusCode: 412 },
-      }),
-    );
+    mock()
+      .on(PutObjectCommand)
+      .rejects(
+        Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+          name: 'PreconditionFailed',
+          $metadata: { httpStatusCode: 412 },
+        }),
+      );
     const store = new S3ObjectStore(new S3Client({ region: 'us-east-1' }), 'bronze');
     await expect(store.put('manifest.json', '{}', { ifNoneMatch: true })).rejects.toThrow(ObjectExistsError);
-    expect(mock.commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({
+    expect(mock().commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({
       Bucket: 'bronze',
       Key: 'manifest.json',
       IfNoneMatch: '*',
@@ -186,28 +185,32 @@ describe('S3ObjectStore against S3 itself (mocked client)', () => {
   });
 
   it('deletes in batches of 1000 keys and reports keys S3 could not delete', async () => {
-    mock.on(DeleteObjectsCommand).resolves({});
+    mock().on(DeleteObjectsCommand).resolves({});
     const store = new S3ObjectStore(new S3Client({ region: 'us-east-1' }), 'silver', { prefix: 'p/' });
     await store.delete(Array.from({ length: 2500 }, (_, i) => `k${i}`));
-    const batches = mock.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete?.Objects ?? []);
+    const batches = mock()
+      .commandCalls(DeleteObjectsCommand)
+      .map((c) => c.args[0].input.Delete?.Objects ?? []);
     expect(batches.map((b) => b.length)).toEqual([1000, 1000, 500]);
     expect(batches[2]?.[499]).toEqual({ Key: 'p/k2499' });
 
-    mock.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'p/k1', Code: 'AccessDenied', Message: 'Access Denied' }] });
+    mock()
+      .on(DeleteObjectsCommand)
+      .resolves({ Errors: [{ Key: 'p/k1', Code: 'AccessDenied', Message: 'Access Denied' }] });
     await expect(store.delete(['k1'])).rejects.toThrow(
       'S3 DeleteObjects of s3://silver/p/k1 failed: AccessDenied: Access Denied (1 of 1 keys not deleted)',
     );
   });
 
   it('copies with a fully encoded copy source when moving on S3', async () => {
-    mock.on(CopyObjectCommand).resolves({});
-    mock.on(DeleteObjectCommand).resolves({});
+    mock().on(CopyObjectCommand).resolves({});
+    mock().on(DeleteObjectCommand).resolves({});
     await new S3ObjectStore(new S3Client({ region: 'us-east-1' }), 'gold').move('a/run=x y/f.parquet', 'a/b.parquet');
-    expect(mock.commandCalls(CopyObjectCommand)[0]?.args[0].input).toMatchObject({
+    expect(mock().commandCalls(CopyObjectCommand)[0]?.args[0].input).toMatchObject({
       CopySource: 'gold/a/run%3Dx%20y/f.parquet',
       Key: 'a/b.parquet',
     });
-    expect(mock.commandCalls(DeleteObjectCommand)[0]?.args[0].input).toMatchObject({ Key: 'a/run=x y/f.parquet' });
+    expect(mock().commandCalls(DeleteObjectCommand)[0]?.args[0].input).toMatchObject({ Key: 'a/run=x y/f.parquet' });
   });
 });
 

@@ -31,10 +31,9 @@ import {
   operation,
   secrets,
   startJsonServer,
-  tempStore,
-  tempStoreEachTest,
   window,
 } from '../core/ingest/support.js';
+import { tempStore, tempStoreEachTest } from '../support/temp-store.js';
 
 /** The PipelineConfigError that parsing `raw` throws. */
 function configError(raw: unknown): PipelineConfigError {

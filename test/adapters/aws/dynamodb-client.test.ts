@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClientInBlock } from '../../support/client-mock.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStateClient } from '../../../lambdas/adapters/aws/dynamodb-client.js';
 import { StateStoreError } from '../../../lambdas/adapters/aws/errors.js';
@@ -68,14 +68,11 @@ describe('state stores facing throttling and transient errors', () => {
 
 describe('state stores with a mocked client', () => {
   // Mocking the class stubs every instance's send: only while this block runs.
-  let mock: ReturnType<typeof mockClient>;
-  beforeAll(() => void (mock = mockClient(DynamoDBDocumentClient)));
-  afterEach(() => mock.reset());
-  afterAll(() => mock.restore());
+  const mock = mockClientInBlock(DynamoDBDocumentClient);
 
   it('surfaces a throughput error of a journey step as a StateStoreError with the cause and a hint', async () => {
     const cause = new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: { attempts: 5, httpStatusCode: 400 } });
-    mock.on(UpdateCommand).rejects(cause);
+    mock().on(UpdateCommand).rejects(cause);
     const journeys = new JourneyController(new DynamoJourneyStore(createStateClient({ region: 'local-1' }), 'journey_control'));
     const failure = await journeys
       .recordStep('run-1', 'owner', { name: 'ingest', status: 'SUCCEEDED', started_at: '2024-03-15T00:00:00Z' })
@@ -88,8 +85,12 @@ describe('state stores with a mocked client', () => {
   });
 
   it('treats a failed condition as a lost race, not as an error', async () => {
-    mock.on(GetCommand).resolves({ Item: { source: 'sor', watermark: '2024-03-16T00:00:00.000Z', updated_at: 'x' } });
-    mock.on(UpdateCommand).rejects(Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' }));
+    mock()
+      .on(GetCommand)
+      .resolves({ Item: { source: 'sor', watermark: '2024-03-16T00:00:00.000Z', updated_at: 'x' } });
+    mock()
+      .on(UpdateCommand)
+      .rejects(Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' }));
     const result = await new DynamoWatermarkStore(createStateClient({ region: 'local-1' }), 'watermark').advance(
       'sor',
       '2024-03-15T00:00:00Z',

@@ -1,10 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GlueJobRunner } from '../../../lambdas/adapters/aws/glue-job-runner.js';
 import { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
 import type { GlueConsolidationSpec } from '../../../lambdas/ports/glue-runner.js';
+import { tempStoreEachTest } from '../../support/temp-store.js';
 
 const spec: GlueConsolidationSpec = {
   version: 1,
@@ -23,11 +23,7 @@ const spec: GlueConsolidationSpec = {
 describe('GlueJobRunner', () => {
   let dir: string;
   let store: FsObjectStore;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'glue-runner-'));
-    store = new FsObjectStore(dir);
-  });
-  afterEach(async () => rm(dir, { recursive: true, force: true }));
+  tempStoreEachTest((temp) => ({ store, root: dir } = temp), 'glue-runner');
 
   it('writes the spec under the spec prefix, one per partition and run, and returns its URI for --spec_uri', async () => {
     const runner = new GlueJobRunner({ specStore: store, specPrefix: '_glue-specs/' });

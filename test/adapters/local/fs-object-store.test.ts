@@ -1,17 +1,13 @@
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
+import { tempStoreEachTest } from '../../support/temp-store.js';
 
 describe('FsObjectStore leftovers of a write killed mid-way', () => {
   let root: string;
   let store: FsObjectStore;
-  beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), 'fs-store-leftovers-'));
-    store = new FsObjectStore(root);
-  });
-  afterEach(async () => rm(root, { recursive: true, force: true }));
+  tempStoreEachTest((temp) => ({ store, root } = temp), 'fs-store-leftovers');
 
   /** What a process killed while putting `key` leaves: part of the bytes, in a temporary file beside it. */
   async function killedWrite(key: string, ageMs: number): Promise<string> {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BronzeWriter } from '../../../lambdas/core/ingest/bronze-writer.js';
 import { canonicalRecordJson } from '../../../lambdas/core/ingest/records.js';
-import { committedBronze, tempStore } from './support.js';
+import { committedBronze } from './support.js';
+import { tempStore } from '../../support/temp-store.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

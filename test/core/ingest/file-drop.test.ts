@@ -4,17 +4,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ingestSource, readRunManifests } from '../../../lambdas/core/ingest/ingest-source.js';
 import { boundedName } from '../../../lambdas/core/ingest/file-drop.js';
-import {
-  animal,
-  committedBronze,
-  crashOnFirstMove,
-  filesConfig,
-  listKeys,
-  recordingLog,
-  secrets,
-  tempStoreEachTest,
-  window,
-} from './support.js';
+import { animal, committedBronze, crashOnFirstMove, filesConfig, listKeys, recordingLog, secrets, window } from './support.js';
+import { tempStoreEachTest } from '../../support/temp-store.js';
 
 let store: FsObjectStore;
 let root: string;

@@ -11,7 +11,8 @@ import {
 } from '../../../lambdas/core/ingest/errors.js';
 import type { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
 import type { PipelineConfig } from '../../../lambdas/core/config.js';
-import { TOKEN, committedBronze, httpConfig, listKeys, operation, secrets, startJsonServer, tempStoreEachTest, window } from './support.js';
+import { TOKEN, committedBronze, httpConfig, listKeys, operation, secrets, startJsonServer, window } from './support.js';
+import { tempStoreEachTest } from '../../support/temp-store.js';
 
 let store: FsObjectStore;
 const apis = tempStoreEachTest((temp) => (store = temp.store));

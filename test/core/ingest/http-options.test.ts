@@ -6,7 +6,8 @@ import { windowParamValues } from '../../../lambdas/core/ingest/pagination.js';
 import type { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
 import { PipelineConfigError, type PipelineConfig } from '../../../lambdas/core/config.js';
 import type { SecretProvider } from '../../../lambdas/ports/secrets.js';
-import { httpConfig, operation, secrets, tempStoreEachTest, window } from './support.js';
+import { httpConfig, operation, secrets, window } from './support.js';
+import { tempStoreEachTest } from '../../support/temp-store.js';
 
 let store: FsObjectStore;
 const apis = tempStoreEachTest((temp) => (store = temp.store));

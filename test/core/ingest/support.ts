@@ -1,13 +1,8 @@
 // Shared pieces of the ingestion tests: a temp-folder bronze store, configs pointing at a local API,
 // deterministic records, and a reader of what bronze has committed (through its hash indexes).
-import { afterEach, beforeEach } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
 import { parsePipelineConfig, type PipelineConfig } from '../../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../../lambdas/core/default-config.js';
 import { decodeHashIndex } from '../../../lambdas/core/ingest/hash-index.js';
@@ -22,30 +17,6 @@ export const secrets: SecretProvider = {
     return TOKEN;
   },
 };
-
-export async function tempStore(): Promise<{ store: FsObjectStore; root: string; cleanup: () => Promise<void> }> {
-  const root = await mkdtemp(join(tmpdir(), 'ingest-'));
-  return { store: new FsObjectStore(root), root, cleanup: () => rm(root, { recursive: true, force: true }) };
-}
-
-/**
- * A fresh temporary store before each test of the enclosing suite, handed to `use`, removed after the test;
- * the servers pushed into the returned list are stopped after the test too.
- */
-export function tempStoreEachTest(use: (temp: { store: FsObjectStore; root: string }) => void): { stop(): Promise<void> }[] {
-  const servers: { stop(): Promise<void> }[] = [];
-  let cleanup: (() => Promise<void>) | undefined;
-  beforeEach(async () => {
-    const temp = await tempStore();
-    cleanup = temp.cleanup;
-    use(temp);
-  });
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-    await cleanup?.();
-  });
-  return servers;
-}
 
 const DAY0 = Date.UTC(2024, 0, 19);
 

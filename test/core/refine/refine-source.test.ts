@@ -11,18 +11,8 @@ import { silverTable } from '../../../lambdas/core/lake/layout.js';
 import { startPaginatedApi, type PaginatedApi } from '../../../local/paginated-api.js';
 import { MemoryCatalog } from '../../support/memory-catalog.js';
 import { MemoryPartitionVersions } from '../../support/memory-partition-versions.js';
-import {
-  TOKEN,
-  animal,
-  crashOnFirstMove,
-  filesConfig,
-  httpConfig,
-  listKeys,
-  operation,
-  secrets,
-  tempStore,
-  window,
-} from '../ingest/support.js';
+import { TOKEN, animal, crashOnFirstMove, filesConfig, httpConfig, listKeys, operation, secrets, window } from '../ingest/support.js';
+import { tempStore } from '../../support/temp-store.js';
 
 /** A part of a silver version of a run: `<source>/anomesdia=<day>/run=<run>/v=<id>/part-00000.parquet`. */
 const VERSION_PART = (source: string, day: string, run: string) =>

@@ -1,0 +1,33 @@
+// A temporary folder-backed object store for tests: one per call, or a fresh one before each test of a block.
+import { afterEach, beforeEach } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FsObjectStore } from '../../lambdas/adapters/local/fs-object-store.js';
+
+export async function tempStore(prefix = 'store'): Promise<{ store: FsObjectStore; root: string; cleanup: () => Promise<void> }> {
+  const root = await mkdtemp(join(tmpdir(), `${prefix}-`));
+  return { store: new FsObjectStore(root), root, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+/**
+ * A fresh temporary store before each test of the enclosing suite, handed to `use`, removed after the test;
+ * the servers pushed into the returned list are stopped after the test too.
+ */
+export function tempStoreEachTest(
+  use: (temp: { store: FsObjectStore; root: string }) => void,
+  prefix = 'store',
+): { stop(): Promise<void> }[] {
+  const servers: { stop(): Promise<void> }[] = [];
+  let cleanup: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    const temp = await tempStore(prefix);
+    cleanup = temp.cleanup;
+    use(temp);
+  });
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+    await cleanup?.();
+  });
+  return servers;
+}
