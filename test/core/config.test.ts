@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePipelineConfig, PipelineConfigError, serviceName } from '../../lambdas/core/config.js';
+import { configError } from '../support/config-error.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
-
-/** The PipelineConfigError a config raises (fails the test if it parses). */
-function configError(raw: unknown): PipelineConfigError {
-  try {
-    parsePipelineConfig(raw);
-  } catch (e) {
-    return e as PipelineConfigError;
-  }
-  throw new Error('expected an error');
-}
 
 function clone<T>(v: T): T {
   return structuredClone(v);
@@ -56,21 +47,14 @@ describe('pipeline config', () => {
     raw.consolidations[0].origens = ['sor', 'missing_source'];
     raw.consolidations[0].chaves_principais = ['num_oper', 'not_a_field'];
     raw.schedules.businessTimezone = 'Mars/Olympus';
-    let error: unknown;
-    try {
-      parsePipelineConfig(raw);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(PipelineConfigError);
-    const issues = (error as PipelineConfigError).issues;
-    const paths = issues.map((i) => i.path);
+    const error = configError(raw);
+    const paths = error.issues.map((i) => i.path);
     expect(paths).toContain('sources[0].fields[0].type');
     expect(paths).toContain('sources[1].watermarkField');
     expect(paths).toContain('consolidations[0].origens[1]');
     expect(paths).toContain('consolidations[0].chaves_principais[1]');
     expect(paths).toContain('schedules.businessTimezone');
-    const message = (error as Error).message;
+    const message = error.message;
     expect(message).toMatch(/sources\[1\]\.watermarkField: "nope" is not a field of source "sot"/);
     expect(message).toMatch(/consolidations\[0\]\.origens\[1\]: "missing_source" is not a declared source/);
   });

@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { FIELD_TYPES, parsePipelineConfig, PipelineConfigError, type PipelineConfig } from '../../lambdas/core/config.js';
+import { FIELD_TYPES, parsePipelineConfig, type PipelineConfig } from '../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { ingestSource, readRunManifests } from '../../lambdas/core/ingest/ingest-source.js';
 import { HttpNetworkError, HttpStatusError, MalformedPageError } from '../../lambdas/core/ingest/errors.js';
@@ -17,6 +17,7 @@ import { silverColumns } from '../../lambdas/core/lake/tables.js';
 import { goldLayout, silverTable } from '../../lambdas/core/lake/layout.js';
 import type { FsObjectStore } from '../../lambdas/adapters/local/fs-object-store.js';
 import { MemoryCatalog } from '../support/memory-catalog.js';
+import { configError } from '../support/config-error.js';
 import { readParquet, rowsFromTable, tableFromRows } from '../support/parquet.js';
 import { consolidateHere, silverOp as op, startConsolidationLake, type ConsolidationLake } from '../support/consolidation-lake.js';
 import { startTestDynamo, type TestDynamo } from '../support/dynalite.js';
@@ -34,19 +35,6 @@ import {
   window,
 } from '../core/ingest/support.js';
 import { tempStore, tempStoreEachTest } from '../support/temp-store.js';
-
-/** The PipelineConfigError that parsing `raw` throws. */
-function configError(raw: unknown): PipelineConfigError {
-  const error = ((): unknown => {
-    try {
-      return parsePipelineConfig(raw);
-    } catch (e) {
-      return e;
-    }
-  })();
-  expect(error).toBeInstanceOf(PipelineConfigError);
-  return error as PipelineConfigError;
-}
 
 describe('bad config', () => {
   it('names a source declared twice, a field declared twice, a decision field an origin lacks and a partition field that is no time', () => {
