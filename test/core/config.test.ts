@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePipelineConfig, PipelineConfigError, serviceName } from '../../lambdas/core/config.js';
-import { configError } from '../support/config-error.js';
+import { configError } from '../support/configs.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 
 function clone<T>(v: T): T {

@@ -2,9 +2,9 @@
 // bronze files, refined to silver, consolidated into gold and read back by DuckDB as the text that was sent;
 // consolidation decided by the last decimal digit and the last microsecond; what does not fit quarantined.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesConsolidationConfig } from '../support/configs.js';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { parsePipelineConfig } from '../../lambdas/core/config.js';
 import { ingestSource } from '../../lambdas/core/ingest/ingest-source.js';
 import { refineSource } from '../../lambdas/core/refine/refine-source.js';
 import type { QuarantineEntry } from '../../lambdas/core/refine/types.js';
@@ -23,18 +23,14 @@ const fields = [
   { name: 'ts', type: 'timestamp', required: true },
 ] as const;
 
-const config = parsePipelineConfig({
-  sources: ['sor', 'sot'].map((name) => ({ name, kind: 'files', files: { format: 'ndjson' }, fields, watermarkField: 'ts' })),
-  consolidations: [
-    {
-      database: 'db_exact',
-      tabela_consolidada: 'ops',
-      origens: ['sor', 'sot'],
-      chaves_principais: ['num_oper'],
-      campos_decisao: ['vlr', 'valor', 'ts'],
-      engine: 'lambda',
-    },
-  ],
+const config = filesConsolidationConfig({
+  origins: ['sor', 'sot'],
+  fields,
+  watermarkField: 'ts',
+  database: 'db_exact',
+  table: 'ops',
+  keys: ['num_oper'],
+  decision: ['vlr', 'valor', 'ts'],
 });
 const window = {
   mode: 'backfill' as const,

@@ -17,7 +17,7 @@ import { silverColumns } from '../../lambdas/core/lake/tables.js';
 import { goldLayout, silverTable } from '../../lambdas/core/lake/layout.js';
 import type { FsObjectStore } from '../../lambdas/adapters/local/fs-object-store.js';
 import { MemoryCatalog } from '../support/memory-catalog.js';
-import { configError } from '../support/config-error.js';
+import { configError, filesSource } from '../support/configs.js';
 import { readParquet, rowsFromTable, tableFromRows } from '../support/parquet.js';
 import { consolidateHere, silverOp as op, startConsolidationLake, type ConsolidationLake } from '../support/consolidation-lake.js';
 import { startTestDynamo, type TestDynamo } from '../support/dynalite.js';
@@ -216,20 +216,12 @@ describe('bad record values', () => {
     const bronze = await tempStore();
     const silver = await tempStore();
     // One field of every type, named after it, besides the required id and time.
-    const config = parsePipelineConfig({
-      sources: [
-        {
-          name: 'tipos',
-          kind: 'files',
-          fields: [
-            { name: 'id', type: 'string', required: true },
-            ...FIELD_TYPES.map((type) => ({ name: type, type, ...(type === 'decimal' ? { precision: 10, scale: 2 } : {}) })),
-            { name: 'evento', type: 'timestamp', required: true },
-          ],
-          watermarkField: 'evento',
-        },
-      ],
-    });
+    const fields = [
+      { name: 'id', type: 'string', required: true },
+      ...FIELD_TYPES.map((type) => ({ name: type, type, ...(type === 'decimal' ? { precision: 10, scale: 2 } : {}) })),
+      { name: 'evento', type: 'timestamp', required: true },
+    ];
+    const config = parsePipelineConfig({ sources: [filesSource('tipos', fields, 'evento')] });
     const ok = { id: 'x', evento: '2024-01-19T10:00:00Z' };
     const cases: [string, Record<string, unknown>, string, string][] = [
       ['int overflow', { integer: 2_147_483_648 }, 'integer', '2147483648 is outside the range of an integer (32-bit)'],

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { filesSource } from '../../support/configs.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -196,26 +197,18 @@ describe('consolidateTable on Glue', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'consolidate-glue-'));
     // A table with every physical shape a Spark decimal takes (INT32, INT64, FIXED_LEN_BYTE_ARRAY) and dates before 1970.
+    const contasFields = [
+      { name: 'id', type: 'long', required: true },
+      { name: 'ts', type: 'timestamp', required: true },
+      { name: 'valor', type: 'decimal', precision: 9, scale: 2 },
+      { name: 'saldo', type: 'decimal', precision: 18, scale: 4 },
+      { name: 'grande', type: 'decimal', precision: 38, scale: 10 },
+      { name: 'dia', type: 'date' },
+      { name: 'nome', type: 'string' },
+    ];
     config = parsePipelineConfig({
       ...defaultPipelineConfig,
-      sources: [
-        ...defaultPipelineConfig.sources,
-        {
-          name: 'contas',
-          kind: 'files',
-          files: { format: 'ndjson' },
-          fields: [
-            { name: 'id', type: 'long', required: true },
-            { name: 'ts', type: 'timestamp', required: true },
-            { name: 'valor', type: 'decimal', precision: 9, scale: 2 },
-            { name: 'saldo', type: 'decimal', precision: 18, scale: 4 },
-            { name: 'grande', type: 'decimal', precision: 38, scale: 10 },
-            { name: 'dia', type: 'date' },
-            { name: 'nome', type: 'string' },
-          ],
-          watermarkField: 'ts',
-        },
-      ],
+      sources: [...defaultPipelineConfig.sources, filesSource('contas', contasFields, 'ts')],
       consolidations: [
         {
           database: TABLE.db,

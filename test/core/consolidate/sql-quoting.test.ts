@@ -3,11 +3,11 @@
 // (consolidation, counts, quarantine, the named queries, the local views) runs in DuckDB and agrees with
 // the TypeScript engine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesConsolidationConfig } from '../../support/configs.js';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parsePipelineConfig } from '../../../lambdas/core/config.js';
 import { consolidate, originTable } from '../../../lambdas/core/consolidate/engine.js';
 import { goldNamedQueries } from '../../../lambdas/core/consolidate/gold-queries.js';
 import {
@@ -38,18 +38,14 @@ const fields = [
   { name: 'limit', type: 'decimal', precision: 10, scale: 2 },
 ] as const;
 
-const config = parsePipelineConfig({
-  sources: ['order', 'from'].map((name) => ({ name, kind: 'files', files: { format: 'ndjson' }, fields, watermarkField: 'order' })),
-  consolidations: [
-    {
-      database: 'group',
-      tabela_consolidada: 'select',
-      origens: ['order', 'from'],
-      chaves_principais: ['group', 'from'],
-      campos_decisao: ['order', { campo: 'where', direcao: 'asc' }],
-      engine: 'lambda',
-    },
-  ],
+const config = filesConsolidationConfig({
+  origins: ['order', 'from'],
+  fields,
+  watermarkField: 'order',
+  database: 'group',
+  table: 'select',
+  keys: ['group', 'from'],
+  decision: ['order', { campo: 'where', direcao: 'asc' }],
   storage: { silverDatabase: 'table' },
 });
 const consolidation = config.consolidations[0]!;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePipelineConfig, type FieldConfig } from '../../../lambdas/core/config.js';
-import { configError } from '../../support/config-error.js';
+import { configError } from '../../support/configs.js';
 import { defaultPipelineConfig } from '../../../lambdas/core/default-config.js';
 import { glueType, parquetSchemaElement } from '../../../lambdas/core/columnar/schema.js';
 import { sqlType } from '../../../lambdas/core/consolidate/sql.js';

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { filesSource } from '../../support/configs.js';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { fileURLToPath } from 'node:url';
 import { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
@@ -79,10 +80,9 @@ async function silverRows(config: PipelineConfig, source: string, anomesdia: str
 
 const typesConfig = parsePipelineConfig({
   sources: [
-    {
-      name: 'tipos',
-      kind: 'files',
-      fields: [
+    filesSource(
+      'tipos',
+      [
         { name: 'id', type: 'string', required: true },
         { name: 'qtd', type: 'integer' },
         { name: 'cod', type: 'long' },
@@ -92,8 +92,8 @@ const typesConfig = parsePipelineConfig({
         { name: 'nascimento', type: 'date' },
         { name: 'evento', type: 'timestamp', required: true, format: 'epoch_millis' },
       ],
-      watermarkField: 'evento',
-    },
+      'evento',
+    ),
   ],
 });
 
