@@ -20,7 +20,7 @@ import { localConfig } from '../../local/local-run.js';
 import { localRuntime } from '../../local/runtime.js';
 import { runPipeline, synthesizePipeline, type LocalRunOutcome, type SynthesizedPipeline } from '../../local/state-machine.js';
 import type { TestDynamo } from '../support/dynalite.js';
-import { STATE_EMULATORS } from '../support/dynamodb-local.js';
+import { STATE_EMULATORS, useEmulator } from '../support/dynamodb-local.js';
 
 const NOW = new Date('2024-03-15T02:00:00Z');
 const GOLD = 'db_batch.tbl_processado_operacao_consolidada_n1';
@@ -93,10 +93,7 @@ const BACKFILL = { mode: 'backfill', from: D2, to: D1 };
 
 describe.each(STATE_EMULATORS)(`ten begins of one window's journey at once on $name (${BEGIN_ROUNDS} rounds)`, (emulator) => {
   let dynamo: TestDynamo;
-  beforeAll(async () => {
-    dynamo = await emulator.start();
-  });
-  afterAll(async () => dynamo?.stop());
+  useEmulator(emulator, (started) => void (dynamo = started));
 
   it('let exactly one start, every round, and exactly one again when they retry a failed journey', async () => {
     const journeys = new JourneyController(new DynamoJourneyStore(dynamo.doc, dynamo.tables.journey));

@@ -1,4 +1,5 @@
 // AWS's DynamoDB Local in memory on 127.0.0.1 with the pipeline's state tables, and the two emulators the state-layer suites run on.
+import { afterAll, beforeAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -132,3 +133,13 @@ export const STATE_EMULATORS: StateEmulator[] = [
   { name: 'dynalite', start: startTestDynamo },
   { name: 'DynamoDB Local', start: startDynamoDBLocal },
 ];
+
+/** The emulator started before the enclosing describe block's tests and stopped after them; `use` gets it once started. */
+export function useEmulator(emulator: StateEmulator, use: (dynamo: TestDynamo) => void | Promise<void>): void {
+  let dynamo: TestDynamo | undefined;
+  beforeAll(async () => {
+    dynamo = await emulator.start();
+    await use(dynamo);
+  });
+  afterAll(async () => dynamo?.stop());
+}

@@ -1,5 +1,5 @@
 // A temporary folder-backed object store for tests: one per call, or a fresh one before each test of a block.
-import { afterEach, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,4 +30,15 @@ export function tempStoreEachTest(
     await cleanup?.();
   });
   return servers;
+}
+
+/** One temporary store for the enclosing describe block: made before its tests, handed to `use`, removed after them. */
+export function tempStoreForBlock(use: (temp: { store: FsObjectStore; root: string }) => void, prefix = 'store'): void {
+  let cleanup: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const temp = await tempStore(prefix);
+    cleanup = temp.cleanup;
+    use(temp);
+  });
+  afterAll(async () => cleanup?.());
 }

@@ -1,9 +1,7 @@
-import { mkdtemp, rm, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoCongregadoStore } from '../../../lambdas/adapters/aws/dynamodb-congregado-store.js';
 import { DynamoPartitionVersionStore } from '../../../lambdas/adapters/aws/dynamodb-partition-versions.js';
 import { DynamoWatermarkStore } from '../../../lambdas/adapters/aws/dynamodb-watermark-store.js';
@@ -13,7 +11,8 @@ import { contentHash } from '../../../lambdas/core/hashing.js';
 import type { PartitionVersionRecord } from '../../../lambdas/ports/partition-versions.js';
 import type { CongregadoInput } from '../../../lambdas/ports/state-stores.js';
 import type { TestDynamo } from '../../support/dynalite.js';
-import { checkJava, STATE_EMULATORS } from '../../support/dynamodb-local.js';
+import { checkJava, STATE_EMULATORS, useEmulator } from '../../support/dynamodb-local.js';
+import { tempStoreForBlock } from '../../support/temp-store.js';
 
 /** DynamoDB's item size rule applied to the item as stored (AttributeValues), independent of the store's own estimate. */
 function storedSize(item: Record<string, AttributeValue>): number {
@@ -30,18 +29,9 @@ function storedSize(item: Record<string, AttributeValue>): number {
 
 describe.each(STATE_EMULATORS)('on $name', (emulator) => {
   let dynamo: TestDynamo;
-  let dir: string;
   let samples: FsObjectStore;
-
-  beforeAll(async () => {
-    dynamo = await emulator.start();
-    dir = await mkdtemp(join(tmpdir(), 'congregado-'));
-    samples = new FsObjectStore(dir);
-  });
-  afterAll(async () => {
-    await dynamo?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  useEmulator(emulator, (started) => void (dynamo = started));
+  tempStoreForBlock((temp) => (samples = temp.store), 'congregado');
 
   describe('DynamoWatermarkStore', () => {
     it('advances forward, never backward, and advancing twice to the same value is idempotent', async () => {

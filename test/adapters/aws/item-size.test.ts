@@ -2,10 +2,8 @@
 // live (the longest padding with which PutItem still succeeds), and the congregado store at the config's maxima.
 // The table of sizes once measured by hand on DynamoDB Local is gone: each run now measures them exactly.
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoCongregadoStore } from '../../../lambdas/adapters/aws/dynamodb-congregado-store.js';
 import { DYNAMODB_MAX_ITEM_BYTES, fitsInOneItem, itemSizeUpperBound, numberSize } from '../../../lambdas/adapters/aws/item-size.js';
 import { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
@@ -14,7 +12,8 @@ import { congregadoItemBudget } from '../../../lambdas/steps/runtime.js';
 import { parsePipelineConfig } from '../../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../../lambdas/core/default-config.js';
 import type { TestDynamo } from '../../support/dynalite.js';
-import { STATE_EMULATORS } from '../../support/dynamodb-local.js';
+import { STATE_EMULATORS, useEmulator } from '../../support/dynamodb-local.js';
+import { tempStoreForBlock } from '../../support/temp-store.js';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 
 type Item = Record<string, unknown>;
@@ -137,17 +136,13 @@ describe.each(STATE_EMULATORS)('on $name', (emulator) => {
   let dynamo: TestDynamo;
   let imprecise: DynamoDBDocumentClient;
   let dir: string;
-  beforeAll(async () => {
-    dynamo = await emulator.start();
+  useEmulator(emulator, (started) => {
+    dynamo = started;
     imprecise = DynamoDBDocumentClient.from(dynamo.client, {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true, allowImpreciseNumbers: true },
     });
-    dir = await mkdtemp(join(tmpdir(), 'item-size-'));
   });
-  afterAll(async () => {
-    await dynamo?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  tempStoreForBlock((temp) => (dir = temp.root), 'item-size');
 
   it.each(CASES.map((c) => [c.name, c] as const))('itemSizeUpperBound against what it charges for %s', async (_name, c) => {
     const estimate = itemSizeUpperBound(c.rest);

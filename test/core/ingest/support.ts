@@ -49,12 +49,7 @@ export function httpConfig(
         name: 'ops',
         kind: 'http',
         http: { endpoint, pagination, recordsPath: 'data', authSecretName: 'test/api-token', ...http },
-        fields: [
-          { name: 'num_oper', type: 'string', required: true },
-          { name: 'cod_idef_ver_oper', type: 'integer', required: true },
-          { name: 'vlr_oper', type: 'decimal', precision: 18, scale: 2, required: true },
-          { name: 'updated_at', type: 'timestamp', required: true },
-        ],
+        fields: OPERATION_FIELDS,
         watermarkField: 'updated_at',
       },
     ],
@@ -106,10 +101,18 @@ export function crashOnFirstMove(store: ObjectStore, prefix: string): ObjectStor
   };
 }
 
+/** Four of the demo's operation fields, all required: the keys, the amount (decimal(18,2)) and the watermark. */
+const OPERATION_FIELDS = demoSource('sor').fields.filter((f) =>
+  ['num_oper', 'cod_idef_ver_oper', 'vlr_oper', 'updated_at'].includes(f.name),
+);
+
+function demoSource(name: string) {
+  return defaultPipelineConfig.sources.find((s) => s.name === name)!;
+}
+
 /** Only the demo's file-drop source (animais, NDJSON under pending/animais/). */
 export function filesConfig(): PipelineConfig {
-  const animais = defaultPipelineConfig.sources.find((s) => s.name === 'animais')!;
-  return parsePipelineConfig({ sources: [animais] });
+  return parsePipelineConfig({ sources: [demoSource('animais')] });
 }
 
 export const animal = (id: number, day = 19) => ({

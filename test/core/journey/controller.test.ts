@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoJourneyStore } from '../../../lambdas/adapters/aws/dynamodb-journey-store.js';
 import { JourneyController, RESULT_MAX_BYTES, STEP_MAX_BYTES, STEPS_MAX_BYTES } from '../../../lambdas/core/journey/controller.js';
 import { FsObjectStore } from '../../../lambdas/adapters/local/fs-object-store.js';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { JourneyLeaseLostError, JourneyNotFoundError } from '../../../lambdas/core/journey/errors.js';
 import type { JourneyPort, StepRecord } from '../../../lambdas/ports/state-stores.js';
 import type { TestDynamo } from '../../support/dynalite.js';
-import { STATE_EMULATORS } from '../../support/dynamodb-local.js';
+import { STATE_EMULATORS, useEmulator } from '../../support/dynamodb-local.js';
 
 let n = 0;
 const key = () => `journey-${++n}-${Date.now()}`;
@@ -24,11 +24,10 @@ function manualClock(start = '2024-03-15T02:00:00.000Z') {
 describe.each(STATE_EMULATORS)('JourneyController on $name', (emulator) => {
   let dynamo: TestDynamo;
   let store: DynamoJourneyStore;
-  beforeAll(async () => {
-    dynamo = await emulator.start();
+  useEmulator(emulator, (started) => {
+    dynamo = started;
     store = new DynamoJourneyStore(dynamo.doc, dynamo.tables.journey);
   });
-  afterAll(async () => dynamo?.stop());
 
   it("serves as the steps' JourneyPort", () => {
     // lambdas/core may not import the handlers, so the controller meets the port structurally.
