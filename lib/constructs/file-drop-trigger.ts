@@ -37,8 +37,6 @@ export function triggeredSources(config: PipelineConfig): string[] {
 }
 
 export class FileDropTrigger extends Construct {
-  readonly rule: events.Rule;
-  readonly queue: sqs.Queue;
   /** Events the queue could not hand to the function after its attempts, and events EventBridge could not deliver. */
   readonly deadLetterQueue: sqs.Queue;
   readonly function: nodejs.NodejsFunction;
@@ -51,7 +49,7 @@ export class FileDropTrigger extends Construct {
     const encrypted = { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true };
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', { ...encrypted, retentionPeriod: Duration.days(14), removalPolicy });
     const timeout = Duration.seconds(60);
-    this.queue = new sqs.Queue(this, 'Events', {
+    const queue = new sqs.Queue(this, 'Events', {
       ...encrypted,
       // SQS asks for a visibility timeout of six times the function's timeout, so a retried batch is not read twice at once.
       visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
@@ -60,7 +58,7 @@ export class FileDropTrigger extends Construct {
     });
 
     const sources = triggeredSources(config);
-    this.rule = new events.Rule(this, 'ObjectCreated', {
+    new events.Rule(this, 'ObjectCreated', {
       description: `Files dropped under pending/<source>/ of the bronze bucket (${sources.join(', ')}) start a file-drop run`,
       eventPattern: {
         source: ['aws.s3'],
@@ -71,7 +69,7 @@ export class FileDropTrigger extends Construct {
         },
       },
       targets: [
-        new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 4, maxEventAge: Duration.hours(1) }),
+        new targets.SqsQueue(queue, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 4, maxEventAge: Duration.hours(1) }),
       ],
     });
 
@@ -91,7 +89,7 @@ export class FileDropTrigger extends Construct {
     });
     props.stateMachine.grantStartExecution(this.function);
     this.function.addEventSource(
-      new SqsEventSource(this.queue, {
+      new SqsEventSource(queue, {
         batchSize: BATCH_SIZE,
         maxBatchingWindow: props.batchingWindow ?? Duration.seconds(60),
         // Two pollers at most (SQS's least): fewer, fuller batches, so fewer starts that collide.

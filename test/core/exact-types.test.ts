@@ -23,15 +23,8 @@ const fields = [
   { name: 'ts', type: 'timestamp', required: true },
 ] as const;
 
-const config = filesConsolidationConfig({
-  origins: ['sor', 'sot'],
-  fields,
-  watermarkField: 'ts',
-  database: 'db_exact',
-  table: 'ops',
-  keys: ['num_oper'],
-  decision: ['vlr', 'valor', 'ts'],
-});
+const gold = { database: 'db_exact', tabela_consolidada: 'ops', chaves_principais: ['num_oper'], campos_decisao: ['vlr', 'valor', 'ts'] };
+const config = filesConsolidationConfig(['sor', 'sot'], { fields, watermarkField: 'ts' }, gold);
 const window = {
   mode: 'backfill' as const,
   from: '2024-01-18T00:00:00.000Z',

@@ -20,29 +20,24 @@ export function filesSource(name: string, fields: readonly object[], watermarkFi
   return { name, kind: 'files', files: { format: 'ndjson' }, fields, watermarkField };
 }
 
-/** File-drop origins sharing `fields`, consolidated into one gold table by the Lambda engine. */
-export function filesConsolidationConfig(spec: {
-  origins: string[];
-  fields: readonly object[];
-  watermarkField: string;
+/** The seed's consolidation entry without its origins (filesConsolidationConfig adds them). */
+export interface GoldTable {
   database: string;
-  table: string;
-  keys: string[];
-  decision: unknown[];
-  storage?: Record<string, unknown>;
-}): PipelineConfig {
+  tabela_consolidada: string;
+  chaves_principais: string[];
+  campos_decisao: unknown[];
+}
+
+/** File-drop origins sharing `fields`, consolidated into one gold table by the Lambda engine. */
+export function filesConsolidationConfig(
+  origins: string[],
+  source: { fields: readonly object[]; watermarkField: string },
+  gold: GoldTable,
+  rest: Record<string, unknown> = {},
+): PipelineConfig {
   return parsePipelineConfig({
-    sources: spec.origins.map((name) => filesSource(name, spec.fields, spec.watermarkField)),
-    consolidations: [
-      {
-        database: spec.database,
-        tabela_consolidada: spec.table,
-        origens: spec.origins,
-        chaves_principais: spec.keys,
-        campos_decisao: spec.decision,
-        engine: 'lambda',
-      },
-    ],
-    ...(spec.storage ? { storage: spec.storage } : {}),
+    sources: origins.map((name) => filesSource(name, source.fields, source.watermarkField)),
+    consolidations: [{ ...gold, origens: origins, engine: 'lambda' }],
+    ...rest,
   });
 }

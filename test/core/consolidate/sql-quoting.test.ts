@@ -38,14 +38,13 @@ const fields = [
   { name: 'limit', type: 'decimal', precision: 10, scale: 2 },
 ] as const;
 
-const config = filesConsolidationConfig({
-  origins: ['order', 'from'],
-  fields,
-  watermarkField: 'order',
+const goldTable = {
   database: 'group',
-  table: 'select',
-  keys: ['group', 'from'],
-  decision: ['order', { campo: 'where', direcao: 'asc' }],
+  tabela_consolidada: 'select',
+  chaves_principais: ['group', 'from'],
+  campos_decisao: ['order', { campo: 'where', direcao: 'asc' }],
+};
+const config = filesConsolidationConfig(['order', 'from'], { fields, watermarkField: 'order' }, goldTable, {
   storage: { silverDatabase: 'table' },
 });
 const consolidation = config.consolidations[0]!;
