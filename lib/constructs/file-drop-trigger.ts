@@ -68,9 +68,7 @@ export class FileDropTrigger extends Construct {
           object: { key: sources.map((s) => ({ prefix: fileDropKeys.pending(s) })) },
         },
       },
-      targets: [
-        new targets.SqsQueue(queue, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 4, maxEventAge: Duration.hours(1) }),
-      ],
+      targets: [new targets.SqsQueue(queue, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 4, maxEventAge: Duration.hours(1) })],
     });
 
     this.function = pipelineFunction(this, 'fileDropTrigger', {
