@@ -127,7 +127,9 @@ export function mergeDrift(drifts: readonly (SchemaDrift | undefined)[]): Schema
 /** `undeclared coupon (12), note (3); missing status (3); 2 more field-records`: the fields and their record counts, for people. */
 export function describeDrift(drift: SchemaDrift): string {
   const list = (counts: Record<string, number>) =>
+    // Most records first, then by name: the same text whatever order a store gives the keys back in.
     Object.entries(counts)
+      .sort(([a, m], [b, n]) => n - m || (a < b ? -1 : a > b ? 1 : 0))
       .map(([name, n]) => `${name} (${n})`)
       .join(', ');
   return [

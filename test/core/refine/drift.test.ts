@@ -48,7 +48,7 @@ describe('DriftCounter', () => {
       undeclared: { coupon: 2, note: 1 },
       missing: { status: 1, customer_id: 1, first_sku: 1 },
     });
-    expect(describeDrift(drift!)).toBe('undeclared coupon (2), note (1); missing status (1), customer_id (1), first_sku (1)');
+    expect(describeDrift(drift!)).toBe('undeclared coupon (2), note (1); missing customer_id (1), first_sku (1), status (1)');
   });
 
   it('counts an undeclared key beside a missing field in the same record once as a record', () => {
