@@ -56,6 +56,16 @@ describe('DriftCounter', () => {
     expect(drift).toEqual({ records: 1, undeclared: { state: 1 }, missing: { status: 1 } });
   });
 
+  it('counts alike whether a record has the keys of the one before or not (in the same or another order)', () => {
+    const extra = { ...complete, coupon: 'X' };
+    const reordered = { coupon: 'Y', ...complete };
+    const noStatus = { id: '2', customer: { id: 'c' }, items: [{ sku: 's' }] };
+    const noSku = { ...complete, items: [] };
+    const { undeclared, drift } = countAll([complete, extra, extra, reordered, complete, noStatus, noStatus, complete, noSku, complete]);
+    expect(undeclared).toEqual([false, true, true, true, false, false, false, false, false, false]);
+    expect(drift).toEqual({ records: 6, undeclared: { coupon: 3 }, missing: { status: 2, first_sku: 1 } });
+  });
+
   it('keeps at most MAX_DRIFT_FIELDS names, cut to MAX_DRIFT_NAME_LENGTH, when a source sends random keys', () => {
     const records = Array.from({ length: 2000 }, (_, i) => {
       const r: Record<string, unknown> = { ...complete };
