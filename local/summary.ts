@@ -1,6 +1,7 @@
 // The end-of-run summary a person reads: rows and duration per step, the congregado, a sample of gold.
 import type { RunResult } from '../lambdas/steps/complete.js';
 import type { CongregadoRecord, StepRecord } from '../lambdas/ports/state-stores.js';
+import { describeDrift } from '../lambdas/core/refine/drift.js';
 
 export interface SummaryInput {
   outcome: 'completed' | 'already-completed' | 'failed';
@@ -79,6 +80,13 @@ export function formatSummary(s: SummaryInput): string {
     line();
     line('Bad data (kept, not lost)');
     out.push(...bad);
+  }
+  // Schema drift: records with keys the config does not declare, or without a declared field (per source's refine).
+  const drifted = [...lastOfEach.values()].filter((st) => st.drift);
+  if (drifted.length > 0) {
+    line();
+    line('Schema drift (records per field; see onDrift and keepExtra in the config)');
+    for (const st of drifted) line(`  ${st.name} ${subject(st)}: ${num(st.drift!.records)} record(s) drifted: ${describeDrift(st.drift!)}`);
   }
   for (const c of s.congregados) {
     line();

@@ -199,6 +199,11 @@ export const SourceSchema = z
     watermarkField: identifier,
     /** Field from which a record's `anomesdia` partition is derived; defaults to watermarkField. */
     partitionField: identifier.optional(),
+    // ---- schema drift (issue 12, item 4): lambdas/core/refine/drift.ts ----
+    /** Records with undeclared top-level keys or absent declared fields: ignore (processing log only), warn [default] (log line and metric), fail (refine fails, nothing published). */
+    onDrift: z.enum(['ignore', 'warn', 'fail']).optional(),
+    /** true: a record's undeclared top-level keys are kept in silver as one `_extra` JSON text column (sorted keys; null when none) [false]. */
+    keepExtra: z.boolean().optional(),
   })
   .strict()
   .superRefine((s, ctx) => {

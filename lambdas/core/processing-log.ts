@@ -2,6 +2,7 @@
 // as one structured log line, and as metrics, through small interfaces the handlers wire to Powertools.
 import type { StepRecord } from '../ports/state-stores.js';
 import { describeError } from './errors.js';
+import { describeDrift, type SchemaDrift } from './refine/drift.js';
 
 /** A structured logger (Powertools Logger fits it; so does console in tests). */
 export interface ProcessingLogger {
@@ -21,13 +22,15 @@ export interface StepCounts {
   rows_read?: number;
   rows_written?: number;
   rows_invalid?: number;
+  /** Refine: records that drifted from the declared fields, per field (bounded). */
+  drift?: SchemaDrift;
   objects?: string[];
   duration_ms?: number;
   message?: string;
 }
 
 /** What every stage's result reports, all of it. */
-export type StageCounts = Required<StepCounts>;
+export type StageCounts = Required<Omit<StepCounts, 'drift'>> & Pick<StepCounts, 'drift'>;
 
 /**
  * Objects named in a step record or summary. Records travel in the state machine's payload (256 KB for a
@@ -74,6 +77,7 @@ export function stepRecord(
     ...(counts.rows_read !== undefined ? { rows_read: counts.rows_read } : {}),
     ...(counts.rows_written !== undefined ? { rows_written: counts.rows_written } : {}),
     ...(counts.rows_invalid !== undefined ? { rows_invalid: counts.rows_invalid } : {}),
+    ...(counts.drift !== undefined ? { drift: counts.drift } : {}),
     ...(error !== undefined ? { error: describeError(error) } : {}),
   };
 }
@@ -111,6 +115,7 @@ export function logProcessamento(log: ProcessingLogger | undefined, metrics: Met
       registros_lidos: record.rows_read,
       registros_processados: record.rows_written,
       registros_invalidos: record.rows_invalid,
+      desvio_esquema: record.drift,
     },
     step: record,
   };
@@ -123,4 +128,24 @@ export function logProcessamento(log: ProcessingLogger | undefined, metrics: Met
   if (record.rows_written !== undefined) metrics.add('RowsWritten', 'Count', record.rows_written, dimensions);
   if (record.rows_invalid !== undefined) metrics.add('RowsInvalid', 'Count', record.rows_invalid, dimensions);
   if (record.status === 'FAILED') metrics.add('StepFailed', 'Count', 1, dimensions);
+}
+
+/**
+ * A refine's schema drift, by the source's `onDrift`: warn (the default) logs one warning line naming the
+ * fields and emits SchemaDriftRecords (0 without drift, so that a graph has points); ignore leaves it to the
+ * step record; fail never gets here with drift (the refine failed).
+ */
+export function logDrift(
+  log: ProcessingLogger | undefined,
+  metrics: MetricsSink | undefined,
+  source: { name: string; onDrift?: 'ignore' | 'warn' | 'fail' | undefined },
+  drift: SchemaDrift | undefined,
+): void {
+  if (source.onDrift === 'ignore') return;
+  metrics?.add('SchemaDriftRecords', 'Count', drift?.records ?? 0, { step: 'refine', source: source.name });
+  if (drift)
+    log?.warn(
+      `refine ${source.name}: ${drift.records} record(s) drifted from the declared fields: ${describeDrift(drift)}; declare the fields or set onDrift`,
+      { drift, source: source.name },
+    );
 }

@@ -1,5 +1,6 @@
 // The state ports: journeys (idempotent executions), congregado records and per-source watermarks.
 // The DynamoDB adapters implement them; the core and the handlers depend only on these shapes.
+import type { SchemaDrift } from '../core/refine/drift.js';
 
 /** Key and index names of the state tables, shared by the CDK tables, the DynamoDB adapters and the local tables. */
 export const STATE_KEYS = {
@@ -33,6 +34,8 @@ export interface StepRecord {
   rows_read?: number;
   rows_written?: number;
   rows_invalid?: number;
+  /** Refine: records that drifted from the declared fields, per field (bounded). */
+  drift?: SchemaDrift;
   error?: string;
 }
 

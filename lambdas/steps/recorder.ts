@@ -46,5 +46,12 @@ export function boundedSummary(summary: SourceStepSummary): SourceStepSummary {
 
 /** What the journey records of a source step. */
 export function summaryCounts(s: SourceStepSummary): Omit<StepCounts, 'source'> {
-  return { rows_read: s.rows_read, rows_written: s.rows_written, rows_invalid: s.rows_invalid, objects: s.objects, message: s.message };
+  return {
+    rows_read: s.rows_read,
+    rows_written: s.rows_written,
+    rows_invalid: s.rows_invalid,
+    ...(s.drift ? { drift: s.drift } : {}),
+    objects: s.objects,
+    message: s.message,
+  };
 }

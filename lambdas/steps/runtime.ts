@@ -113,6 +113,7 @@ export function composeRuntime(parts: RuntimeParts): PipelineRuntime {
         rows_read: r.rows_read,
         rows_written: r.rows_written,
         rows_invalid: r.rows_invalid,
+        ...(r.drift ? { drift: r.drift } : {}),
         anomesdias: r.anomesdias,
         objects: r.objects.map((key) => lake.silver.uri(key)),
         duration_ms: r.duration_ms,

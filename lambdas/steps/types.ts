@@ -2,6 +2,7 @@
 // most 256 KB of state), and the invocation context a step may read.
 import type { RunWindow } from '../core/window.js';
 import type { ConsolidateTableRequest } from '../core/consolidate/types.js';
+import type { SchemaDrift } from '../core/refine/drift.js';
 
 /** A source step's summary (Ingest or Refine). */
 export interface SourceStepSummary {
@@ -9,6 +10,8 @@ export interface SourceStepSummary {
   rows_read: number;
   rows_written: number;
   rows_invalid?: number;
+  /** Refine: records that drifted from the declared fields, per field (bounded). */
+  drift?: SchemaDrift;
   /** The `anomesdia` partitions the step wrote. */
   anomesdias?: string[];
   /** Ingest: the watermark this source may advance to once the whole run completes. */

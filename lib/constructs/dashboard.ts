@@ -64,6 +64,7 @@ export class PipelineDashboard extends Construct {
       perSource('New records into bronze', 'RowsWritten', 'ingest'),
       perSource('Rows into silver', 'RowsWritten', 'refine'),
       perSource('Invalid rows quarantined', 'RowsInvalid', 'refine'),
+      perSource('Records drifted from the declared fields', 'SchemaDriftRecords', 'refine'),
     );
     this.dashboard.addWidgets(
       perSource('Ingest duration (max, ms)', 'StepDuration', 'ingest', 'Maximum'),

@@ -46,6 +46,7 @@ const EXPECTED: Record<string, 'permanent' | 'transient' | 'per instance' | 'bas
   HashIndexFormatError: 'permanent',
   RefineInputError: 'permanent',
   BronzeReadError: 'permanent',
+  SchemaDriftError: 'permanent',
   ConsolidationSchemaError: 'permanent',
   SilverFileSchemaError: 'permanent',
   ConsolidationInputError: 'permanent',

@@ -72,6 +72,8 @@ describe('processing log (log_processamento)', () => {
         registros_processados: 2,
         registros_invalidos: 1,
         mensagem: expect.stringMatching(/1 quarantined/),
+        // The quarantined record lacked three declared fields: drift, counted before any coercion.
+        desvio_esquema: { records: 1, undeclared: {}, missing: { especie: 1, peso_kg: 1, dat_registro: 1 } },
       }),
     ]);
     expect(entries.every((e) => typeof e.duracao_ms === 'number')).toBe(true);
@@ -84,6 +86,7 @@ describe('processing log (log_processamento)', () => {
       ['RowsRead', 3],
       ['RowsWritten', 2],
       ['RowsInvalid', 1],
+      ['SchemaDriftRecords', 1],
     ]);
   });
 

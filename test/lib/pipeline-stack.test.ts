@@ -421,6 +421,7 @@ describe('dashboard', () => {
         ['RowsWritten', 'ingest'],
         ['RowsWritten', 'refine'],
         ['RowsInvalid', 'refine'],
+        ['SchemaDriftRecords', 'refine'],
         ['StepDuration', 'ingest'],
         ['StepFailed', 'refine'],
       ]) {

@@ -14,6 +14,7 @@ import {
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { addDays } from '../../lambdas/core/plan.js';
 import { MAX_OBJECTS_LISTED } from '../../lambdas/core/processing-log.js';
+import { MAX_DRIFT_FIELDS, MAX_DRIFT_NAME_LENGTH } from '../../lambdas/core/refine/drift.js';
 import { runPipeline, synthesizePipeline, type LocalRunOutcome } from '../../local/state-machine.js';
 import { memoryRuntime } from '../support/memory-runtime.js';
 
@@ -26,6 +27,19 @@ const text = (n: number) => 'Operação concluída — 東京 ✓ '.repeat(Math.
 /** An object URI as long as the lake's get: a 63-character bucket, a long source name, a run id. */
 const uri = (layer: string, source: string, day: string, i: number) =>
   `s3://${`medallion-${layer}-`.padEnd(63, 'x')}/source=${source}/anomesdia=${day}/run=${'f'.repeat(64)}/part-${String(i).padStart(5, '0')}.ndjson.gz`;
+
+/** The largest schema drift a refine reports: every name it keeps, each as long as kept, in multi-byte text. */
+const largestDrift = {
+  records: 987_654_321,
+  undeclared: Object.fromEntries(
+    Array.from({ length: MAX_DRIFT_FIELDS }, (_, i) => [
+      `${i} ${text(MAX_DRIFT_NAME_LENGTH)}`.slice(0, MAX_DRIFT_NAME_LENGTH),
+      987_654_321,
+    ]),
+  ),
+  missing: {},
+  others: 987_654_321,
+};
 
 /** The config with `sources` copies of the demo source and `consolidations` tables over all of them. */
 function largest(sources: number, consolidations: number, maxBackfillDays: number): PipelineConfigInput {
@@ -73,7 +87,7 @@ async function runLargest(config: PipelineConfig): Promise<LocalRunOutcome> {
       return { ...summary('bronze', request.source, request.window, request.window.anomesdias), watermark_candidate };
     },
     async refine(request) {
-      return summary('silver', request.source, request.window, [...late, ...(request.ingest.anomesdias ?? [])]);
+      return { ...summary('silver', request.source, request.window, [...late, ...(request.ingest.anomesdias ?? [])]), drift: largestDrift };
     },
     async consolidatePartition(request) {
       return {

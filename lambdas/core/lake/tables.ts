@@ -3,6 +3,7 @@ import { findSource, type ConsolidationConfig, type PipelineConfig, type SourceC
 import { typeName } from '../columnar/schema.js';
 import { ConsolidationSchemaError } from '../consolidate/errors.js';
 import type { TableColumn } from '../columnar/types.js';
+import { EXTRA_COLUMN } from '../refine/drift.js';
 
 /** Lineage columns every silver row carries after its declared fields. */
 const SILVER_LINEAGE_COLUMNS: TableColumn[] = [
@@ -23,9 +24,10 @@ export function fieldColumns(source: SourceConfig): TableColumn[] {
   }));
 }
 
-/** Silver table of a source: its declared fields, then lineage columns; partitioned by anomesdia. */
+/** Silver table of a source: its declared fields, `_extra` when it keeps undeclared keys, then lineage columns; partitioned by anomesdia. */
 export function silverColumns(source: SourceConfig): TableColumn[] {
-  return [...fieldColumns(source), ...SILVER_LINEAGE_COLUMNS];
+  const extra: TableColumn[] = source.keepExtra ? [{ name: EXTRA_COLUMN, type: 'string' }] : [];
+  return [...fieldColumns(source), ...extra, ...SILVER_LINEAGE_COLUMNS];
 }
 
 /**

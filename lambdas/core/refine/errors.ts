@@ -19,3 +19,20 @@ export class BronzeReadError extends PermanentError {
     );
   }
 }
+
+/** A source set to `onDrift: fail` whose records drifted from its declared fields; the partition was not published. */
+export class SchemaDriftError extends PermanentError {
+  constructor(
+    readonly source: string,
+    readonly anomesdia: string,
+    drift: string,
+    records: number,
+  ) {
+    super(
+      'SchemaDriftError',
+      `Source ${source}, anomesdia ${anomesdia}: ${records} bronze record(s) drifted from the declared fields (${drift}) and the source has onDrift: fail. ` +
+        'Nothing was published for this partition and its bronze is kept: declare the fields in the source, or set its onDrift to warn or ignore ' +
+        '(keepExtra: true keeps undeclared keys in an _extra column), then rerun the window.',
+    );
+  }
+}

@@ -3,7 +3,7 @@
 // rows quarantined with their reasons, valid rows written as snappy Parquet under a run folder that the
 // catalog partition then points at. Older run folders go only after the catalog moved on.
 
-import { PARTITION_COLUMN, findSource, type SourceConfig } from '../config.js';
+import { PARTITION_COLUMN, findSource, type FieldConfig, type SourceConfig } from '../config.js';
 import { silverLayout, silverTable } from '../lake/layout.js';
 import { ConservationError } from '../lake/errors.js';
 import { newVersionId, publishPartition, publicationDeps, tablePartition, versionFile } from '../lake/publication.js';
@@ -11,14 +11,15 @@ import type { VersionFile } from '../../ports/partition-versions.js';
 import { silverColumns } from '../lake/tables.js';
 
 import { RUN_ID_PATTERN } from '../ingest/bronze-layout.js';
-import { failedStepRecord, logProcessamento, toStepRecord } from '../processing-log.js';
+import { failedStepRecord, logDrift, logProcessamento, toStepRecord } from '../processing-log.js';
 import { committedParts, parseBronzeLine, readParts, type CommittedBronze } from './bronze-reader.js';
 import { compileRowCoercer, type PlainValue } from './coerce.js';
 import { DuplicateFinder, hashValues } from './duplicates.js';
 import { RowStore } from './row-store.js';
 import { writeColumns } from '../columnar/writer.js';
 import type { FlatColumnData, FlatTable, TableColumn } from '../columnar/types.js';
-import { RefineInputError } from './errors.js';
+import { RefineInputError, SchemaDriftError } from './errors.js';
+import { EXTRA_FIELD, DriftCounter, describeDrift, extraJson, mergeDrift, type SchemaDrift } from './drift.js';
 import type { QuarantineEntry, RefineDeps, RefineInput, RefinePartitionResult, RefineResult } from './types.js';
 import { faultPoint } from '../faults.js';
 
@@ -54,6 +55,7 @@ export async function refineSource(deps: RefineDeps, input: RefineInput): Promis
     }
     const result = summarise(source, input, partitions, clock().getTime() - started.getTime());
     logProcessamento(deps.log, deps.metrics, toStepRecord('refine', result, { started_at: started.toISOString() }));
+    logDrift(deps.log, deps.metrics, source, result.drift);
     return result;
   } catch (err) {
     logProcessamento(
@@ -72,6 +74,7 @@ function summarise(source: SourceConfig, input: RefineInput, partitions: RefineP
   const rows_written = sum((p) => p.rows_written);
   const rows_invalid = sum((p) => p.rows_invalid);
   const rows_duplicate = sum((p) => p.rows_duplicate);
+  const drift = mergeDrift(partitions.map((p) => p.drift));
   return {
     source: source.name,
     runId: input.runId,
@@ -79,6 +82,7 @@ function summarise(source: SourceConfig, input: RefineInput, partitions: RefineP
     rows_written,
     rows_invalid,
     rows_duplicate,
+    ...(drift ? { drift } : {}),
     anomesdias: partitions.map((p) => p.anomesdia),
     partitions,
     // Quarantine files first: a step record lists only the first objects, and these are the ones a person looks for.
@@ -117,6 +121,8 @@ async function refinePartition(
       `${valid.read} lines`,
       'a committed bronze part is missing or cut short',
     );
+  if (valid.drift && source.onDrift === 'fail')
+    throw new SchemaDriftError(source.name, anomesdia, describeDrift(valid.drift), valid.drift.records);
   const books = `${valid.read} bronze = ${valid.order.length} silver + ${valid.duplicates} duplicates + ${valid.quarantine.length} quarantined`;
   const versionId = newVersionId(clock);
   const files = await writeParts(deps, source, runId, anomesdia, versionId, valid);
@@ -147,6 +153,7 @@ async function refinePartition(
       location: outcome.current.location,
       objects: [],
       superseded_by: outcome.current.run_id,
+      ...(valid.drift ? { drift: valid.drift } : {}),
       books: `${books}; not published: run ${outcome.current.run_id} published a version built from ${outcome.current.inputs.bronze_commits} bronze commits (this one read ${opened.commits})`,
     };
   }
@@ -160,6 +167,7 @@ async function refinePartition(
     objects,
     books,
     ...(valid.quarantine.length > 0 ? { quarantine: quarantineKey } : {}),
+    ...(valid.drift ? { drift: valid.drift } : {}),
   };
 }
 
@@ -176,6 +184,7 @@ interface ValidRows {
   quarantine: string[];
   read: number;
   duplicates: number;
+  drift: SchemaDrift | undefined;
 }
 
 /** Every committed bronze line of the partition, coerced to the declared fields: invalid ones to quarantine, exact duplicates dropped. */
@@ -187,8 +196,11 @@ async function readValidRows(
   { reader }: OpenedPartition,
 ): Promise<ValidRows> {
   const coerce = compileRowCoercer(source.fields, deps.config.schedules.businessTimezone);
-  const values = new Array<PlainValue>(source.fields.length).fill(null);
-  const rows = new RowStore(source.fields);
+  const drift = new DriftCounter(source.fields);
+  // keepExtra: the record's undeclared keys are one more value of the row, after its declared fields.
+  const stored = storedFields(source);
+  const values = new Array<PlainValue>(stored.length).fill(null);
+  const rows = new RowStore(stored);
   const quarantine: string[] = [];
   const kept = new DuplicateFinder(rows);
   let read = 0;
@@ -200,6 +212,7 @@ async function readValidRows(
     for (let i = 0; i < lines.length; i++) {
       read++;
       const line = parseBronzeLine(lines.line(i), uri, i + 1);
+      const undeclared = drift.count(line.record);
       const issues = coerce(line.record, values);
       if (issues) {
         const first = issues[0]!;
@@ -218,6 +231,7 @@ async function readValidRows(
         quarantine.push(JSON.stringify(entry));
         continue;
       }
+      if (stored !== source.fields) values[source.fields.length] = undeclared ? extraJson(line.record, drift.declared) : null;
       // A part's lines share one ingestion instant: parsed once.
       if (line._ingested_at !== ingestedText) {
         ingestedText = line._ingested_at;
@@ -233,7 +247,7 @@ async function readValidRows(
       }
     }
   }
-  return { rows, order: sortRows(rows, kept.indexes(), sortColumn(source)), quarantine, read, duplicates };
+  return { rows, order: sortRows(rows, kept.indexes(), sortColumn(source)), quarantine, read, duplicates, drift: drift.result() };
 }
 
 /** The kept rows as Parquet parts of at most `rowsPerFile` rows in the new version's folder; an empty partition still gets one (empty) part. */
@@ -252,7 +266,7 @@ async function writeParts(
   for (let from = 0, n = 0; from < order.length || n === 0; from += rowsPerFile, n++) {
     const key = `${prefix}part-${String(n).padStart(5, '0')}.parquet`;
     const slice = order.subarray(from, from + rowsPerFile);
-    const table = silverPart(columns, source.fields.length, rows, slice);
+    const table = silverPart(columns, storedFields(source).length, rows, slice);
     const bytes = writeColumns(table, {
       rowGroupSize: 100_000,
       kvMetadata: [
@@ -264,6 +278,11 @@ async function writeParts(
     files.push(versionFile(key, bytes, slice.length));
   }
   return files;
+}
+
+/** The values a row holds: the declared fields, and `_extra` when the source keeps undeclared keys. */
+function storedFields(source: SourceConfig): readonly FieldConfig[] {
+  return source.keepExtra ? [...source.fields, EXTRA_FIELD] : source.fields;
 }
 
 function prefer(rows: RowStore, a: number, b: number): boolean {

@@ -2,6 +2,7 @@
 import type { Catalog } from '../../ports/catalog.js';
 import type { PartitionVersionStore } from '../../ports/partition-versions.js';
 import type { FieldIssue } from './coerce.js';
+import type { SchemaDrift } from './drift.js';
 import type { MetricsSink, ProcessingLogger, StageCounts } from '../processing-log.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { PipelineConfig } from '../config.js';
@@ -44,6 +45,8 @@ export interface RefinePartitionResult {
   books: string;
   /** The run whose version stands instead: it was built from more bronze, and this one was not published. */
   superseded_by?: string;
+  /** Records that drifted from the declared fields, per field; absent when none did. */
+  drift?: SchemaDrift;
 }
 
 export interface RefineResult extends StageCounts {
