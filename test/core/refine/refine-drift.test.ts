@@ -10,7 +10,8 @@ import { SchemaDriftError } from '../../../lambdas/core/refine/errors.js';
 import { refineSource } from '../../../lambdas/core/refine/refine-source.js';
 import { MemoryCatalog } from '../../support/memory-catalog.js';
 import { MemoryPartitionVersions } from '../../support/memory-partition-versions.js';
-import { animal, filesConfig, listKeys, secrets, tempStore, window } from '../ingest/support.js';
+import { animal, filesConfig, listKeys, secrets, window } from '../ingest/support.js';
+import { tempStore } from '../../support/temp-store.js';
 
 const DAY = '20240119';
 
