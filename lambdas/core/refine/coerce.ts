@@ -111,9 +111,10 @@ function decimalOfNumber(value: number, precision: number, scale: number, factor
     return new Invalid(`${value} has more decimal places than the scale ${scale} of ${name}`);
   if (!Number.isSafeInteger(units)) return new Invalid(`${value} cannot be read exactly as ${name}: ${JSON_DIGITS_HINT}`);
   const whole = Math.trunc(Math.abs(units) / factor);
-  const digits = whole === 0 ? 0 : String(whole).length;
-  if (digits > precision - scale)
-    return new Invalid(`${value} has ${digits} integer digits, more than ${name} holds (${precision - scale})`);
+  // Compared with 10^(integer digits) rather than counted in a string made per row; a safe integer
+  // is below 10^16, and 10^k is exact in a double up to k = 22, so the comparison is exact.
+  if (whole >= 10 ** (precision - scale))
+    return new Invalid(`${value} has ${String(whole).length} integer digits, more than ${name} holds (${precision - scale})`);
   return BigInt(units);
 }
 

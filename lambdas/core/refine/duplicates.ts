@@ -94,10 +94,20 @@ export function hashValues(values: readonly PlainValue[]): number {
       tag = floatWords[1]! ^ 0x2545f491;
     } else if (typeof v === 'bigint') {
       // A long or a decimal's unscaled value: its low 64 bits (wider decimals that agree there are told apart by equality).
-      const lo = Number(BigInt.asUintN(32, v));
+      // Within 2^53 (every decimal(15) and most values of any) the same two words come from a double, with no BigInt made.
+      const n = Number(v);
+      let lo: number;
+      let hi: number;
+      if (Number.isSafeInteger(n)) {
+        hi = Math.floor(n / 0x100000000);
+        lo = n - hi * 0x100000000;
+      } else {
+        lo = Number(BigInt.asUintN(32, v));
+        hi = Number(BigInt.asUintN(32, v >> 32n));
+      }
       a = Math.imul(a ^ lo, 0x01000193);
       b = Math.imul(b ^ lo, 0x5bd1e995) ^ (b >>> 15);
-      tag = Number(BigInt.asUintN(32, v >> 32n)) ^ 0x3c6ef372;
+      tag = (hi ^ 0x3c6ef372) >>> 0;
     } else tag = v === null ? 3 : v ? 4 : 5;
     a = Math.imul(a ^ tag, 0x01000193);
     b = Math.imul(b ^ tag, 0x5bd1e995) ^ (b >>> 15);

@@ -10,6 +10,12 @@ describe('canonical record JSON', () => {
     { when: new Date('2024-01-19T10:00:00Z'), n: 12n },
     [{ b: 1, a: 2 }, null, 'x'],
     {},
+    // Flat and unsorted, with every kind of text JSON.stringify escapes or keeps, and numbers it writes apart.
+    { s: 'plain', r: 'quote " and \\ backslash', q: 'tab\t nl\n nul\u0000 unit\u001f', p: 'del\u007f sep\u2028 é €' },
+    { s: 'pair 😀', r: 'lone \ud800 high', q: 'lone \udfff low', p: 'ok' },
+    { z: -0, y: Number.POSITIVE_INFINITY, x: -1.5e300, w: 1e21, v: 0.1, u: false, t: null, s: '' },
+    { b: 'x', a: undefined },
+    { b: 'x', a: () => 1 },
   ];
   it('matches hashing.canonicalJson for flat, unsorted, nested and odd records', () => {
     for (const c of cases) expect(canonicalRecordJson(c)).toBe(canonicalJson(c));

@@ -48,6 +48,21 @@ describe('duplicate finder', () => {
     expect(new Set(exact).size).toBe(exact.length);
     expect(hashValues([10n ** 20n])).toBe(hashValues([10n ** 20n]));
     expect(hashValues([0n])).not.toBe(hashValues([false]));
+    // Below 2^53 the two words come from a double, above from BigInt: each word counts, either side, signs included.
+    const words = [
+      2n ** 32n,
+      2n ** 32n + 1n,
+      2n ** 52n,
+      -(2n ** 52n),
+      -(2n ** 32n),
+      2n ** 53n + 2n ** 32n,
+      2n ** 53n + 1n,
+      -(2n ** 53n) - 1n,
+    ];
+    const hashed = [...words, 1n, -1n, 2n ** 53n - 1n].map((v) => hashValues([v]));
+    expect(new Set(hashed).size).toBe(hashed.length);
+    // The low word of -1 is all ones, as is that of 2^32 - 1: only the high word tells them apart.
+    expect(hashValues([-1n])).not.toBe(hashValues([2n ** 32n - 1n]));
     expect(Number.isSafeInteger(hashValues(['x', 2.5, true]))).toBe(true);
   });
 });
