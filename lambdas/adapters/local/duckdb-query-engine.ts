@@ -1,6 +1,8 @@
 // The local Athena: DuckDB over the local catalog. Before each query every catalog table becomes a view
 // `database.table` over its registered partitions' Parquet files, with the partition values as columns;
 // a table with an unreadable file gets no view, so that only the queries touching it fail, naming the file.
+// Each partition is read as the table's current columns: one its files lack (added since) reads as a typed
+// NULL, one they hold as another type (widened since) is CAST to the table's.
 import {
   DuckDBInstance,
   DuckDBTypeId,
@@ -26,6 +28,9 @@ export interface DuckDbQueryEngineOptions {
 const q = (name: string) => quoteIdentifier(name, 'duckdb');
 
 export class DuckDbQueryEngine implements QueryEngine {
+  /** Each partition's file columns (name -> DuckDB type), by its file list: a version's files never change. */
+  private readonly fileColumns = new Map<string, Map<string, string>>();
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
@@ -96,10 +101,10 @@ export class DuckDbQueryEngine implements QueryEngine {
       const files = await parquetFiles(this.options.resolve(partition.location));
       if (files.length === 0) continue;
       all.push(...files);
+      const source = `read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`;
+      const present = await this.columnsOf(source);
       const values = table.partitionKeys.map((k) => `${sqlString(partition.values[k] ?? '')} AS ${q(k)}`);
-      selects.push(
-        `SELECT ${[...dataColumns.map((c) => q(c.name)), ...values].join(', ')} FROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`,
-      );
+      selects.push(`SELECT ${[...dataColumns.map((c) => asDeclared(c, present.get(c.name))), ...values].join(', ')} FROM ${source}`);
     }
     if (selects.length > 0) return { sql: selects.join(' UNION ALL '), files: all };
     // No partition yet: an empty view with the declared columns, so queries still bind.
@@ -109,6 +114,31 @@ export class DuckDbQueryEngine implements QueryEngine {
     ];
     return { sql: `SELECT ${empty.join(', ')} WHERE false`, files: [] };
   }
+
+  /**
+   * The columns of a partition's files with their DuckDB types. Unreadable files answer no columns: the
+   * view then selects the declared ones, and its creation fails with DuckDB's own error for the file.
+   */
+  private async columnsOf(source: string): Promise<Map<string, string>> {
+    const known = this.fileColumns.get(source);
+    if (known) return known;
+    let columns = new Map<string, string>();
+    try {
+      const rows = (await this.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjects();
+      columns = new Map(rows.map((r) => [String(r.column_name), String(r.column_type)]));
+      this.fileColumns.set(source, columns);
+    } catch {
+      // Not cached: the view's creation reports the file.
+    }
+    return columns;
+  }
+}
+
+/** A declared column as the partition holds it: as it is, cast from an older (narrower) type, or NULL when absent. */
+function asDeclared(column: CatalogTable['columns'][number], stored: string | undefined): string {
+  const type = sqlType(column, 'duckdb');
+  if (stored === undefined) return `CAST(NULL AS ${type}) AS ${q(column.name)}`;
+  return stored === type ? q(column.name) : `CAST(${q(column.name)} AS ${type}) AS ${q(column.name)}`;
 }
 
 async function parquetFiles(folder: string): Promise<string[]> {
