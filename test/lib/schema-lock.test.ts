@@ -2,7 +2,7 @@
 // updates the Glue tables in the template and the lock; a narrowing fails the synth naming each change.
 import { Template } from 'aws-cdk-lib/assertions';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +11,7 @@ import { SchemaChangesRejectedError } from '../../lambdas/core/lake/errors.js';
 import { buildApp } from '../../lib/app.js';
 import { loadPipelineConfig } from '../../lib/config-loader.js';
 import { checkSchemaLock, DEMO_SCHEMA_LOCK, lockedTables, schemaLockNotice, schemaLockPath } from '../../lib/schema-lock.js';
+import { changed, V1, V1_TO_V2, V2, writeEvolutionConfig, type Field } from '../support/evolution-config.js';
 import { FAST_APP, REPOSITORY_ROOT, glueScriptForTests } from './cdk-fixtures.js';
 
 const glueScript = glueScriptForTests();
@@ -20,37 +21,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-type Field = { name: string; type: string; precision?: number; scale?: number; required?: boolean };
-const V1: Field[] = [
-  { name: 'meter_id', type: 'string', required: true },
-  { name: 'read_at', type: 'timestamp', required: true },
-  { name: 'qty', type: 'integer' },
-  { name: 'kwh', type: 'long' },
-  { name: 'total', type: 'decimal', precision: 10, scale: 2 },
-  { name: 'status', type: 'string' },
-  { name: 'note', type: 'string' },
-];
-
-/** A one-source config (silver `db_silver.readings`, gold `energy.latest`) with these fields, written to `name`. */
 function writeConfig(name: string, fields: Field[]): string {
-  const path = join(dir, name);
-  writeFileSync(
-    path,
-    JSON.stringify({
-      stage: 'dev',
-      sources: [{ name: 'readings', kind: 'files', files: { format: 'ndjson' }, fields, watermarkField: 'read_at' }],
-      consolidations: [
-        {
-          database: 'energy',
-          tabela_consolidada: 'latest',
-          origens: ['readings'],
-          chaves_principais: ['meter_id'],
-          campos_decisao: ['read_at'],
-        },
-      ],
-    }),
-  );
-  return path;
+  return writeEvolutionConfig(join(dir, name), fields);
 }
 
 function synth(config: string, context: Record<string, unknown> = {}) {
@@ -82,20 +54,7 @@ describe('the schema lock', () => {
     first.save!();
     expect(JSON.parse(readFileSync(lock, 'utf8'))).toEqual({ tables: lockedTables(loadPipelineConfig(config)) });
 
-    // Added: channel. Widened: qty integer -> long, kwh long -> double, total decimal(10,2) -> decimal(14,4).
-    // Removed: note. Renamed (removed + added): status -> state.
-    const v2 = V1.filter((f) => f.name !== 'note').map((f) =>
-      f.name === 'qty'
-        ? { ...f, type: 'long' }
-        : f.name === 'kwh'
-          ? { ...f, type: 'double' }
-          : f.name === 'total'
-            ? { ...f, precision: 14, scale: 4 }
-            : f.name === 'status'
-              ? { ...f, name: 'state' }
-              : f,
-    );
-    writeConfig('meters.json', [...v2, { name: 'channel', type: 'string' }]);
+    writeConfig('meters.json', V2);
     const { built, template } = synth(config);
     expect(glueColumns(template, 'readings')).toEqual([
       'meter_id string',
@@ -113,8 +72,8 @@ describe('the schema lock', () => {
     expect(schemaLockNotice(built.schemaLock!)).toBe(
       [
         `Schema lock ${lock} updated; commit it with the config:`,
-        '  table db_silver.readings: added state, channel; widened qty integer -> long, kwh long -> double, total decimal(10,2) -> decimal(14,4); removed status, note',
-        '  table energy.latest: added state, channel; widened qty integer -> long, kwh long -> double, total decimal(10,2) -> decimal(14,4); removed status, note',
+        `  table db_silver.readings: ${V1_TO_V2}`,
+        `  table energy.latest: ${V1_TO_V2}`,
       ].join('\n'),
     );
     // Nothing is written before the synth succeeds: the lock still holds the first columns until save.
@@ -128,18 +87,7 @@ describe('the schema lock', () => {
     const config = writeConfig('narrow.json', V1);
     synth(config).built.schemaLock!.save!();
     const before = readFileSync(schemaLockPath(config), 'utf8');
-    writeConfig(
-      'narrow.json',
-      V1.map((f) =>
-        f.name === 'kwh'
-          ? { ...f, type: 'integer' }
-          : f.name === 'total'
-            ? { ...f, scale: 1 }
-            : f.name === 'note'
-              ? { ...f, type: 'integer' }
-              : f,
-      ),
-    );
+    writeConfig('narrow.json', changed(V1, { kwh: { type: 'integer' }, total: { scale: 1 }, note: { type: 'integer' } }));
     let error: unknown;
     try {
       synth(config);
@@ -177,10 +125,7 @@ describe('the schema lock', () => {
   it('makes `bin/app.ts` exit 1 with the rejected changes alone, without a stack trace', async () => {
     const config = writeConfig('cli.json', V1);
     synth(config).built.schemaLock!.save!();
-    writeConfig(
-      'cli.json',
-      V1.map((f) => (f.name === 'qty' ? { ...f, type: 'string' } : f)),
-    );
+    writeConfig('cli.json', changed(V1, { qty: { type: 'string' } }));
     const failure = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(REPOSITORY_ROOT, 'bin', 'app.ts')], {
       cwd: REPOSITORY_ROOT,
       env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ config }), CDK_OUTDIR: join(dir, 'cli-out') },
