@@ -2,7 +2,7 @@
 // `database.table` over its registered partitions' Parquet files, with the partition values as columns;
 // a table with an unreadable file gets no view, so that only the queries touching it fail, naming the file.
 // Each partition is read as the table's current columns: one its files lack (added since) reads as a typed
-// NULL, one they hold as another type (widened since) is CAST to the table's.
+// NULL, and every column is CAST to the table's type (a no-op unless the column was widened since).
 import {
   DuckDBInstance,
   DuckDBTypeId,
@@ -28,8 +28,8 @@ export interface DuckDbQueryEngineOptions {
 const q = (name: string) => quoteIdentifier(name, 'duckdb');
 
 export class DuckDbQueryEngine implements QueryEngine {
-  /** Each partition's file columns (name -> DuckDB type), by its file list: a version's files never change. */
-  private readonly fileColumns = new Map<string, Map<string, string>>();
+  /** The column names of each Parquet file read so far. */
+  private readonly columnsByFile = new Map<string, ReadonlySet<string>>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -95,17 +95,21 @@ export class DuckDbQueryEngine implements QueryEngine {
 
   private async viewSql(table: CatalogTable): Promise<{ sql: string; files: string[] }> {
     const dataColumns = table.columns.filter((c) => !table.partitionKeys.includes(c.name));
-    const selects: string[] = [];
-    const all: string[] = [];
+    const partitions: { values: Record<string, string>; files: string[] }[] = [];
     for (const partition of await this.options.catalog.partitions(table.database, table.name)) {
       const files = await parquetFiles(this.options.resolve(partition.location));
-      if (files.length === 0) continue;
-      all.push(...files);
-      const source = `read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`;
-      const present = await this.columnsOf(source);
-      const values = table.partitionKeys.map((k) => `${sqlString(partition.values[k] ?? '')} AS ${q(k)}`);
-      selects.push(`SELECT ${[...dataColumns.map((c) => asDeclared(c, present.get(c.name))), ...values].join(', ')} FROM ${source}`);
+      if (files.length > 0) partitions.push({ values: partition.values, files });
     }
+    const all = partitions.flatMap((p) => p.files);
+    const columnsOf = await this.fileColumns(all);
+    const selects = partitions.map(({ values, files }) => {
+      const present = new Set(files.flatMap((f) => [...(columnsOf.get(f) ?? [])]));
+      const keys = table.partitionKeys.map((k) => `${sqlString(values[k] ?? '')} AS ${q(k)}`);
+      const columns = dataColumns.map(
+        (c) => `CAST(${present.has(c.name) ? q(c.name) : 'NULL'} AS ${sqlType(c, 'duckdb')}) AS ${q(c.name)}`,
+      );
+      return `SELECT ${[...columns, ...keys].join(', ')} FROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`;
+    });
     if (selects.length > 0) return { sql: selects.join(' UNION ALL '), files: all };
     // No partition yet: an empty view with the declared columns, so queries still bind.
     const empty = [
@@ -116,29 +120,24 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   /**
-   * The columns of a partition's files with their DuckDB types. Unreadable files answer no columns: the
-   * view then selects the declared ones, and its creation fails with DuckDB's own error for the file.
+   * The column names in each file's footer, read once per file (a version's files never change) and for all
+   * a table's new files in one query. An unreadable file answers no columns: its view's creation then fails
+   * with DuckDB's own error, which names it.
    */
-  private async columnsOf(source: string): Promise<Map<string, string>> {
-    const known = this.fileColumns.get(source);
-    if (known) return known;
-    let columns = new Map<string, string>();
-    try {
-      const rows = (await this.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjects();
-      columns = new Map(rows.map((r) => [String(r.column_name), String(r.column_type)]));
-      this.fileColumns.set(source, columns);
-    } catch {
-      // Not cached: the view's creation reports the file.
+  private async fileColumns(files: string[]): Promise<Map<string, ReadonlySet<string>>> {
+    const unknown = files.filter((f) => !this.columnsByFile.has(f));
+    if (unknown.length > 0) {
+      try {
+        const reader = await this.connection.runAndReadAll(
+          `SELECT file_name, list(name) AS names FROM parquet_schema([${unknown.map(sqlString).join(', ')}]) GROUP BY file_name`,
+        );
+        for (const row of reader.getRowObjectsJS()) this.columnsByFile.set(String(row.file_name), new Set(row.names as string[]));
+      } catch {
+        // Not cached: the view's creation reports the file.
+      }
     }
-    return columns;
+    return new Map(files.map((f) => [f, this.columnsByFile.get(f) ?? new Set<string>()]));
   }
-}
-
-/** A declared column as the partition holds it: as it is, cast from an older (narrower) type, or NULL when absent. */
-function asDeclared(column: CatalogTable['columns'][number], stored: string | undefined): string {
-  const type = sqlType(column, 'duckdb');
-  if (stored === undefined) return `CAST(NULL AS ${type}) AS ${q(column.name)}`;
-  return stored === type ? q(column.name) : `CAST(${q(column.name)} AS ${type}) AS ${q(column.name)}`;
 }
 
 async function parquetFiles(folder: string): Promise<string[]> {
