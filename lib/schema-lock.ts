@@ -35,11 +35,11 @@ const LockFile = z.object({
 });
 
 export interface SchemaLockCheck {
-  path: string;
+  readonly path: string;
   /** The lock's changes, one line each (`table db.t: added a; ...`); empty when the lock is current. */
-  changes: string[];
+  readonly changes: string[];
   /** Writes the config's tables to the lock (after a successful synth); undefined when the lock is current. */
-  save?: () => void;
+  readonly save?: () => void;
 }
 
 /** What a synth says after saving the lock. */

@@ -8,13 +8,13 @@ import { SchemaChangesRejectedError } from '../../lambdas/core/lake/errors.js';
 import { queryCommand } from '../../local/query.js';
 import { startCommand } from '../../local/run.js';
 import { runsCommand } from '../../local/runs.js';
-import { changed, V1, V1_TO_V2, V2, writeEvolutionConfig as writeConfig } from '../support/evolution-config.js';
+import { changed, V1, V1_TO_V2, V2, writeEvolutionConfig as writeConfig, type Field } from '../support/evolution-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'medallion-evolution-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function drop(dataDir: string, name: string, records: Record<string, unknown>[]): void {
-  const pending = join(dataDir, 'lake', 'bronze', 'pending', 'readings');
+function drop(dataDir: string, name: string, records: Record<string, unknown>[], source = 'readings'): void {
+  const pending = join(dataDir, 'lake', 'bronze', 'pending', source);
   mkdirSync(pending, { recursive: true });
   writeFileSync(join(pending, name), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
 }
@@ -97,4 +97,62 @@ describe('schema changes between local runs', () => {
     // Nothing ran: no journey for the day.
     expect(await runsCommand({ config, 'data-dir': dataDir })).not.toContain('2024-03-16T00:00:00.000Z ..');
   }, 60_000);
+
+  it('consolidates an old silver day that lacks an added column as null, and names the day to re-refine for a widened one', async () => {
+    const twoSources = join(dir, 'two.json');
+    const twoDir = join(dir, 'two-data');
+    const fields = (extra: Field[] = [], kwh = 'long'): Field[] => [
+      { name: 'meter_id', type: 'string', required: true },
+      { name: 'read_at', type: 'timestamp', required: true },
+      { name: 'kwh', type: kwh },
+      ...extra,
+    ];
+    const write = (a: Field[], b: Field[] = fields()) =>
+      writeFileSync(
+        twoSources,
+        JSON.stringify({
+          stage: 'dev',
+          sources: ['a', 'b'].map((name) => ({
+            name,
+            kind: 'files',
+            files: { format: 'ndjson' },
+            fields: name === 'a' ? a : b,
+            watermarkField: 'read_at',
+          })),
+          consolidations: [
+            {
+              database: 'energy',
+              tabela_consolidada: 'both',
+              origens: ['a', 'b'],
+              chaves_principais: ['meter_id'],
+              campos_decisao: ['read_at'],
+            },
+          ],
+        }),
+      );
+    const dropInto = (source: string, name: string, records: Record<string, unknown>[]) => drop(twoDir, name, records, source);
+    write(fields());
+    dropInto('a', 'a1.ndjson', [{ meter_id: 'm-a', read_at: '2024-03-14T10:00:00Z', kwh: 1 }]);
+    dropInto('b', 'b1.ndjson', [{ meter_id: 'm-b', read_at: '2024-03-14T10:00:00Z', kwh: 2 }]);
+    expect((await startCommand({ config: twoSources, 'data-dir': twoDir, from: '2024-03-14' })).report.error).toBeUndefined();
+
+    // a gains a field; only b is rerun, so the consolidation reads a's silver day as it was written.
+    write(fields([{ name: 'channel', type: 'string' }]));
+    dropInto('b', 'b2.ndjson', [{ meter_id: 'm-b2', read_at: '2024-03-14T11:00:00Z', kwh: 3 }]);
+    const added = await startCommand({ config: twoSources, 'data-dir': twoDir, from: '2024-03-14', sources: 'b', force: true });
+    expect([added.report.outcome, added.report.error]).toEqual(['completed', undefined]);
+    expect(
+      await queryCommand({ config: twoSources, 'data-dir': twoDir }, 'SELECT meter_id, channel, origem FROM energy.both ORDER BY meter_id'),
+    ).toEqual([
+      { meter_id: 'm-a', channel: null, origem: 'a' },
+      { meter_id: 'm-b', channel: null, origem: 'b' },
+      { meter_id: 'm-b2', channel: null, origem: 'b' },
+    ]);
+
+    // kwh widened in both: b is refined again as double, but a's old silver day holds a long, which the consolidation does not read as a double.
+    write(fields([{ name: 'channel', type: 'string' }], 'double'), fields([], 'double'));
+    const widened = await startCommand({ config: twoSources, 'data-dir': twoDir, from: '2024-03-14', sources: 'b', force: true });
+    expect(widened.report.outcome).toBe('failed');
+    expect(widened.report.error).toMatch(/column "kwh" is long, but source "a" declares it double.*rerun the window of source "a"/);
+  }, 120_000);
 });

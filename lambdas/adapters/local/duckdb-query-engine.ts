@@ -70,12 +70,21 @@ export class DuckDbQueryEngine implements QueryEngine {
       const view = `${q(table.database)}.${q(table.name)}`;
       if (!schemas.has(table.database)) await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${q(table.database)}`);
       schemas.add(table.database);
-      const { sql, files } = await this.viewSql(table);
+      const { sql } = await this.viewSql(table, false);
       try {
         await this.connection.run(`CREATE OR REPLACE VIEW ${view} AS ${sql}`);
-      } catch (err) {
-        await this.connection.run(`DROP VIEW IF EXISTS ${view}`);
-        unreadable.push(new LocalTableUnreadableError(table.database, table.name, await this.firstUnreadable(files, err), { cause: err }));
+      } catch {
+        // Most likely a partition written before a column was added: read which columns each file holds
+        // (only now, as footers cost a read per file) and select NULL for the others.
+        const retry = await this.viewSql(table, true);
+        try {
+          await this.connection.run(`CREATE OR REPLACE VIEW ${view} AS ${retry.sql}`);
+        } catch (err) {
+          await this.connection.run(`DROP VIEW IF EXISTS ${view}`);
+          unreadable.push(
+            new LocalTableUnreadableError(table.database, table.name, await this.firstUnreadable(retry.files, err), { cause: err }),
+          );
+        }
       }
     }
     return unreadable;
@@ -93,7 +102,8 @@ export class DuckDbQueryEngine implements QueryEngine {
     return { reason: firstLine(viewError) };
   }
 
-  private async viewSql(table: CatalogTable): Promise<{ sql: string; files: string[] }> {
+  /** The view's SELECT; `readFileColumns` false takes every declared column to be in every file. */
+  private async viewSql(table: CatalogTable, readFileColumns: boolean): Promise<{ sql: string; files: string[] }> {
     const dataColumns = table.columns.filter((c) => !table.partitionKeys.includes(c.name));
     const partitions: { values: Record<string, string>; files: string[] }[] = [];
     for (const partition of await this.options.catalog.partitions(table.database, table.name)) {
@@ -101,9 +111,9 @@ export class DuckDbQueryEngine implements QueryEngine {
       if (files.length > 0) partitions.push({ values: partition.values, files });
     }
     const all = partitions.flatMap((p) => p.files);
-    const columnsOf = await this.fileColumns(all);
+    const columnsOf = readFileColumns ? await this.fileColumns(all) : undefined;
     const selects = partitions.map(({ values, files }) => {
-      const present = new Set(files.flatMap((f) => [...(columnsOf.get(f) ?? [])]));
+      const present = columnsOf ? new Set(files.flatMap((f) => [...(columnsOf.get(f) ?? [])])) : new Set(dataColumns.map((c) => c.name));
       const keys = table.partitionKeys.map((k) => `${sqlString(values[k] ?? '')} AS ${q(k)}`);
       const columns = dataColumns.map(
         (c) => `CAST(${present.has(c.name) ? q(c.name) : 'NULL'} AS ${sqlType(c, 'duckdb')}) AS ${q(c.name)}`,
@@ -121,7 +131,7 @@ export class DuckDbQueryEngine implements QueryEngine {
 
   /**
    * The column names in each file's footer, read once per file (a version's files never change) and for all
-   * a table's new files in one query. An unreadable file answers no columns: its view's creation then fails
+   * of a table's files not read yet in one query. An unreadable file answers no columns: its view's creation then fails
    * with DuckDB's own error, which names it.
    */
   private async fileColumns(files: string[]): Promise<Map<string, ReadonlySet<string>>> {
