@@ -1,9 +1,18 @@
 // Builds the CDK app from the pipeline config: the stateful DataLakeStack, the stateless PipelineStack, cdk-nag.
+import { resolve } from 'node:path';
 import { App, Tags, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { PipelineConfig } from '../lambdas/core/config.js';
 import { CONFIG_CONTEXT_KEY, ConfigFileError, loadPipelineConfig } from './config-loader.js';
 import { DataLakeStack } from './data-lake-stack.js';
+import {
+  ACCEPT_SCHEMA_CHANGES_CONTEXT_KEY,
+  checkSchemaLock,
+  DEMO_SCHEMA_LOCK,
+  SCHEMA_LOCK_CONTEXT_KEY,
+  schemaLockPath,
+  type SchemaLockCheck,
+} from './schema-lock.js';
 import { PipelineStack, type PipelineStackProps } from './pipeline-stack.js';
 
 export interface BuildAppOptions {
@@ -27,6 +36,11 @@ export interface BuildAppOptions {
    * @default - the PipelineStack's defaults
    */
   readonly pipeline?: Pick<PipelineStackProps, 'projectRoot' | 'glueScriptPath' | 'glueWorkers'>;
+  /**
+   * The schema lock to check the config against (lib/schema-lock.ts), or false to skip the check.
+   * @default - `-c schemaLock=`, else beside the `-c config=` file, else the demo's; none for `config`
+   */
+  readonly schemaLock?: string | false;
 }
 
 export interface PipelineApp {
@@ -36,6 +50,8 @@ export interface PipelineApp {
   readonly demo: boolean;
   readonly dataLake: DataLakeStack;
   readonly pipeline: PipelineStack;
+  /** The config against its schema lock (its `save` writes the lock; bin/app.ts calls it after the synth). */
+  readonly schemaLock?: SchemaLockCheck;
 }
 
 /** `Medallion<Stage><Part>`, or `<prefix>-Medallion...` when the config sets a name prefix. */
@@ -56,6 +72,7 @@ export function buildApp(options: BuildAppOptions = {}): PipelineApp {
   if (fromContext !== undefined && typeof fromContext !== 'string')
     throw new ConfigFileError(JSON.stringify(fromContext), `-c ${CONFIG_CONTEXT_KEY}= takes a file path`);
   const config = options.config ?? loadPipelineConfig(fromContext, options.cwd);
+  const schemaLock = lockCheck(app, options, config, fromContext);
 
   const dataLake = new DataLakeStack(app, 'DataLake', {
     stackName: stackName(config, 'DataLake'),
@@ -75,5 +92,19 @@ export function buildApp(options: BuildAppOptions = {}): PipelineApp {
   for (const [key, value] of Object.entries(config.tags))
     Tags.of(app).add(key, value, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { app, config, demo: options.config === undefined && !fromContext, dataLake, pipeline };
+  return { app, config, demo: options.config === undefined && !fromContext, dataLake, pipeline, schemaLock };
+}
+
+/** The config against its schema lock, before any construct: an incompatible change stops the synth here. */
+function lockCheck(app: App, options: BuildAppOptions, config: PipelineConfig, configPath: string | undefined) {
+  const lock = options.schemaLock;
+  if (lock === false) return undefined;
+  const fromContext = app.node.tryGetContext(SCHEMA_LOCK_CONTEXT_KEY) as unknown;
+  const path =
+    lock ??
+    (typeof fromContext === 'string' && fromContext !== '' ? resolve(options.cwd ?? process.cwd(), fromContext) : undefined) ??
+    (options.config !== undefined ? undefined : configPath ? schemaLockPath(configPath, options.cwd) : DEMO_SCHEMA_LOCK);
+  if (path === undefined) return undefined;
+  const accept = app.node.tryGetContext(ACCEPT_SCHEMA_CHANGES_CONTEXT_KEY) as unknown;
+  return checkSchemaLock(config, path, { accept: accept === true || accept === 'true' });
 }

@@ -7,3 +7,16 @@ export class GlueJobLimitError extends PermanentError {
     super('GlueJobLimitError', message);
   }
 }
+
+/** A schema lock file that cannot be used: not JSON, or not the lock's shape. */
+export class SchemaLockError extends PermanentError {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(
+      'SchemaLockError',
+      `Schema lock ${path} is unusable: ${reason}. Restore it from version control, or delete it to lock the config's current columns`,
+    );
+  }
+}

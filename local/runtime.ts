@@ -15,7 +15,9 @@ import { JsonCatalog } from '../lambdas/adapters/local/json-catalog.js';
 import type { PipelineConfig } from '../lambdas/core/config.js';
 import { fileDropKeys } from '../lambdas/core/ingest/bronze-layout.js';
 import type { IngestProgress } from '../lambdas/core/ingest/progress.js';
+import { SchemaChangesRejectedError } from '../lambdas/core/lake/errors.js';
 import { lakeTables } from '../lambdas/core/lake/layout.js';
+import { compareLakeSchemas, describeEvolution } from '../lambdas/core/lake/schema-evolution.js';
 import { composeRuntime, congregadoItemBudget, journeyController, type PipelineRuntime } from '../lambdas/steps/runtime.js';
 import type { ObjectStore } from '../lambdas/ports/object-store.js';
 import type { QueryRow } from '../lambdas/ports/query-engine.js';
@@ -61,18 +63,40 @@ export function localLake(dataDir: string) {
   };
 }
 
-/** The local catalog file, with every table the config declares (the CDK declares them in AWS). */
-export async function localCatalog(dataDir: string, config: PipelineConfig, lake: ReturnType<typeof localLake>): Promise<JsonCatalog> {
+/**
+ * The local catalog file, with every table the config declares (the CDK declares them in AWS). A table whose
+ * columns the config changed follows it when the change is compatible (columns added, widened or removed:
+ * one notice per table says what changed); an incompatible change throws SchemaChangesRejectedError and
+ * changes nothing. Old partitions stay as they were written: the DuckDB views read them as the new columns.
+ */
+export async function localCatalog(
+  dataDir: string,
+  config: PipelineConfig,
+  lake: ReturnType<typeof localLake>,
+  onNotice?: (message: string) => void,
+): Promise<JsonCatalog> {
   const catalog = new JsonCatalog(join(dataDir, 'catalog.json'));
-  for (const t of lakeTables(config)) {
-    await catalog.ensureTable({
-      database: t.database,
-      name: t.name,
-      location: lake[t.layer].uri(t.prefix),
-      columns: t.columns,
-      partitionKeys: t.partitionKeys,
-    });
+  const declared = lakeTables(config).map((t) => ({
+    database: t.database,
+    name: t.name,
+    location: lake[t.layer].uri(t.prefix),
+    columns: t.columns,
+    partitionKeys: t.partitionKeys,
+  }));
+  const evolutions = compareLakeSchemas(await catalog.tables(), declared);
+  const incompatible = evolutions.flatMap((e) => e.incompatible);
+  if (incompatible.length > 0)
+    throw new SchemaChangesRejectedError(
+      incompatible,
+      `the local catalog ${catalog.filePath}`,
+      'To start these tables afresh on purpose, run with another --data-dir (or delete this one): the local lake is rebuilt from the sources.',
+    );
+  const changed = new Set(evolutions.map((e) => e.table));
+  for (const table of declared) {
+    if (changed.has(`${table.database}.${table.name}`)) await catalog.putTable(table);
+    else await catalog.ensureTable(table);
   }
+  for (const evolution of evolutions) onNotice?.(`Local catalog ${describeEvolution(evolution)}`);
   return catalog;
 }
 
@@ -101,7 +125,7 @@ export async function localRuntime(options: LocalRuntimeOptions): Promise<LocalR
   const { config, dataDir, dynamo } = options;
   const lake = localLake(dataDir);
   await removeLeftovers(dataDir, lake, options.onNotice);
-  const catalog = await localCatalog(dataDir, config, lake);
+  const catalog = await localCatalog(dataDir, config, lake, options.onNotice);
   const doc = documentClient(dynamo.client);
   const journeyStore = new DynamoJourneyStore(doc, dynamo.tables.journey);
   // Each journey records the process that began it; one whose process died is taken over at once, not after its lease.

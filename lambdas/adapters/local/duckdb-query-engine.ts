@@ -1,6 +1,8 @@
 // The local Athena: DuckDB over the local catalog. Before each query every catalog table becomes a view
 // `database.table` over its registered partitions' Parquet files, with the partition values as columns;
 // a table with an unreadable file gets no view, so that only the queries touching it fail, naming the file.
+// Each partition is read as the table's current columns: one its files lack (added since) reads as a typed
+// NULL, and every column is CAST to the table's type (a no-op unless the column was widened since).
 import {
   DuckDBInstance,
   DuckDBTypeId,
@@ -26,6 +28,9 @@ export interface DuckDbQueryEngineOptions {
 const q = (name: string) => quoteIdentifier(name, 'duckdb');
 
 export class DuckDbQueryEngine implements QueryEngine {
+  /** The column names of each Parquet file read so far. */
+  private readonly columnsByFile = new Map<string, ReadonlySet<string>>();
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
@@ -65,12 +70,21 @@ export class DuckDbQueryEngine implements QueryEngine {
       const view = `${q(table.database)}.${q(table.name)}`;
       if (!schemas.has(table.database)) await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${q(table.database)}`);
       schemas.add(table.database);
-      const { sql, files } = await this.viewSql(table);
+      const { sql } = await this.viewSql(table, false);
       try {
         await this.connection.run(`CREATE OR REPLACE VIEW ${view} AS ${sql}`);
-      } catch (err) {
-        await this.connection.run(`DROP VIEW IF EXISTS ${view}`);
-        unreadable.push(new LocalTableUnreadableError(table.database, table.name, await this.firstUnreadable(files, err), { cause: err }));
+      } catch {
+        // Most likely a partition written before a column was added: read which columns each file holds
+        // (only now, as footers cost a read per file) and select NULL for the others.
+        const retry = await this.viewSql(table, true);
+        try {
+          await this.connection.run(`CREATE OR REPLACE VIEW ${view} AS ${retry.sql}`);
+        } catch (err) {
+          await this.connection.run(`DROP VIEW IF EXISTS ${view}`);
+          unreadable.push(
+            new LocalTableUnreadableError(table.database, table.name, await this.firstUnreadable(retry.files, err), { cause: err }),
+          );
+        }
       }
     }
     return unreadable;
@@ -88,19 +102,24 @@ export class DuckDbQueryEngine implements QueryEngine {
     return { reason: firstLine(viewError) };
   }
 
-  private async viewSql(table: CatalogTable): Promise<{ sql: string; files: string[] }> {
+  /** The view's SELECT; `readFileColumns` false takes every declared column to be in every file. */
+  private async viewSql(table: CatalogTable, readFileColumns: boolean): Promise<{ sql: string; files: string[] }> {
     const dataColumns = table.columns.filter((c) => !table.partitionKeys.includes(c.name));
-    const selects: string[] = [];
-    const all: string[] = [];
+    const partitions: { values: Record<string, string>; files: string[] }[] = [];
     for (const partition of await this.options.catalog.partitions(table.database, table.name)) {
       const files = await parquetFiles(this.options.resolve(partition.location));
-      if (files.length === 0) continue;
-      all.push(...files);
-      const values = table.partitionKeys.map((k) => `${sqlString(partition.values[k] ?? '')} AS ${q(k)}`);
-      selects.push(
-        `SELECT ${[...dataColumns.map((c) => q(c.name)), ...values].join(', ')} FROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`,
-      );
+      if (files.length > 0) partitions.push({ values: partition.values, files });
     }
+    const all = partitions.flatMap((p) => p.files);
+    const columnsOf = readFileColumns ? await this.fileColumns(all) : undefined;
+    const selects = partitions.map(({ values, files }) => {
+      const present = columnsOf ? new Set(files.flatMap((f) => [...(columnsOf.get(f) ?? [])])) : new Set(dataColumns.map((c) => c.name));
+      const keys = table.partitionKeys.map((k) => `${sqlString(values[k] ?? '')} AS ${q(k)}`);
+      const columns = dataColumns.map(
+        (c) => `CAST(${present.has(c.name) ? q(c.name) : 'NULL'} AS ${sqlType(c, 'duckdb')}) AS ${q(c.name)}`,
+      );
+      return `SELECT ${[...columns, ...keys].join(', ')} FROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`;
+    });
     if (selects.length > 0) return { sql: selects.join(' UNION ALL '), files: all };
     // No partition yet: an empty view with the declared columns, so queries still bind.
     const empty = [
@@ -108,6 +127,26 @@ export class DuckDbQueryEngine implements QueryEngine {
       ...table.partitionKeys.map((k) => `CAST(NULL AS VARCHAR) AS ${q(k)}`),
     ];
     return { sql: `SELECT ${empty.join(', ')} WHERE false`, files: [] };
+  }
+
+  /**
+   * The column names in each file's footer, read once per file (a version's files never change) and for all
+   * of a table's files not read yet in one query. An unreadable file answers no columns: its view's creation then fails
+   * with DuckDB's own error, which names it.
+   */
+  private async fileColumns(files: string[]): Promise<Map<string, ReadonlySet<string>>> {
+    const unknown = files.filter((f) => !this.columnsByFile.has(f));
+    if (unknown.length > 0) {
+      try {
+        const reader = await this.connection.runAndReadAll(
+          `SELECT file_name, list(name) AS names FROM parquet_schema([${unknown.map(sqlString).join(', ')}]) GROUP BY file_name`,
+        );
+        for (const row of reader.getRowObjectsJS()) this.columnsByFile.set(String(row.file_name), new Set(row.names as string[]));
+      } catch {
+        // Not cached: the view's creation reports the file.
+      }
+    }
+    return new Map(files.map((f) => [f, this.columnsByFile.get(f) ?? new Set<string>()]));
   }
 }
 

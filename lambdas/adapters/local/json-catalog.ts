@@ -33,6 +33,17 @@ export class JsonCatalog implements Catalog {
     });
   }
 
+  /**
+   * Declares the table as given, keeping its registered partitions: the local catalog follows the config's
+   * columns after a compatible schema change (localCatalog checks the change before).
+   */
+  async putTable(table: CatalogTable): Promise<void> {
+    await this.update((file) => {
+      const id = tableId(table.database, table.name);
+      file.tables[id] = { table, partitions: file.tables[id]?.partitions ?? {} };
+    });
+  }
+
   async getPartitionLocation(database: string, table: string, values: Record<string, string>): Promise<string | undefined> {
     const entry = this.entry(await this.load(), database, table);
     return entry.partitions[partitionId(entry.table, values)];

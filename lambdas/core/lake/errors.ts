@@ -32,3 +32,41 @@ export class ConservationError extends PermanentError {
     );
   }
 }
+
+/**
+ * A config change to a catalog table's column that its old partitions cannot be read under: a narrowing or
+ * another type (long -> integer, string -> integer, a decimal's scale down), or a partition key changed.
+ */
+export class IncompatibleSchemaChangeError extends PermanentError {
+  constructor(
+    readonly table: string,
+    readonly column: string,
+    readonly from: string,
+    readonly to: string,
+  ) {
+    super(
+      'IncompatibleSchemaChangeError',
+      `Table ${table} column "${column}": the config changes its type from ${from} to ${to}, which the partitions written as ` +
+        `${from} cannot be read as. Restore ${from} (or a type it widens to: integer -> long -> double, a decimal with at least ` +
+        `as many digits before and after the point), or put the new type under a new column name or into a new table and backfill it`,
+    );
+  }
+}
+
+/**
+ * Every incompatible change of one config against the tables it had, in one error: nothing was changed.
+ * `where` names what was compared (the schema lock, the local catalog); `escape` how to accept the changes on purpose.
+ */
+export class SchemaChangesRejectedError extends PermanentError {
+  constructor(
+    readonly changes: readonly IncompatibleSchemaChangeError[],
+    where: string,
+    escape: string,
+  ) {
+    super(
+      'SchemaChangesRejectedError',
+      `${changes.length} incompatible schema change(s) against ${where}; nothing was changed.\n` +
+        `${changes.map((c) => `  - ${c.message}.`).join('\n')}\n${escape}`,
+    );
+  }
+}

@@ -75,6 +75,38 @@ describe('DuckDbQueryEngine', () => {
     ]);
   });
 
+  it("reads an old partition as the table's current columns: an added column as a typed NULL, a widened one cast to its new type", async () => {
+    await partition('20240119', 'r1', [{ num_oper: 'A', cod_idef_ver_oper: 7, vlr_oper: 125n }]);
+    // The table after a compatible change: cod_idef_ver_oper integer -> long, vlr_oper decimal(18,2) -> decimal(20,4), canal added.
+    const evolved: TableColumn[] = [
+      { name: 'num_oper', type: 'string' },
+      { name: 'cod_idef_ver_oper', type: 'long' },
+      { name: 'vlr_oper', type: 'decimal', precision: 20, scale: 4 },
+      { name: 'canal', type: 'string' },
+    ];
+    await catalog.putTable({
+      database: 'db_batch',
+      name: 'tbl_x',
+      location: lake.uri('db_batch/tbl_x/'),
+      columns: evolved,
+      partitionKeys: ['anomesdia'],
+    });
+    const prefix = 'db_batch/tbl_x/anomesdia=20240120/run=r1/';
+    await lake.put(
+      `${prefix}part-00000.parquet`,
+      writeParquet(tableFromRows(evolved, [{ num_oper: 'B', cod_idef_ver_oper: 2n ** 40n, vlr_oper: 1n, canal: 'web' }] as never)),
+    );
+    await catalog.upsertPartition('db_batch', 'tbl_x', { anomesdia: '20240120' }, lake.uri(prefix));
+    const rows = await engine.query(
+      'SELECT *, typeof(cod_idef_ver_oper) AS t_ver, typeof(vlr_oper) AS t_vlr, typeof(canal) AS t_canal FROM db_batch.tbl_x ORDER BY num_oper',
+    );
+    const types = { t_ver: 'BIGINT', t_vlr: 'DECIMAL(20,4)', t_canal: 'VARCHAR' };
+    expect(rows).toEqual([
+      { num_oper: 'A', cod_idef_ver_oper: 7, vlr_oper: '1.2500', canal: null, anomesdia: '20240119', ...types },
+      { num_oper: 'B', cod_idef_ver_oper: 2 ** 40, vlr_oper: '0.0001', canal: 'web', anomesdia: '20240120', ...types },
+    ]);
+  });
+
   it('sees only the partition location the catalog points at now', async () => {
     await partition('20240119', 'r1', [{ num_oper: 'old' }]);
     expect(await engine.query("SELECT num_oper FROM db_batch.tbl_x WHERE anomesdia = '20240119'")).toEqual([{ num_oper: 'old' }]);
