@@ -18,9 +18,15 @@ import { localCatalog, localLake, openLocalQueryEngine } from './runtime.js';
  * Runs one statement over the lake under `dataDir`. A folder no run has written to is an error, not an
  * empty table: a wrong --data-dir would otherwise answer 0 rows.
  */
-export async function localQuery(dataDir: string, config: PipelineConfig, sql: string): Promise<QueryRow[]> {
+export async function localQuery(
+  dataDir: string,
+  config: PipelineConfig,
+  sql: string,
+  onNotice?: (message: string) => void,
+): Promise<QueryRow[]> {
   if (!existsSync(join(dataDir, 'catalog.json'))) throw new NoLocalLakeError(dataDir);
-  const engine = await openLocalQueryEngine(await localCatalog(dataDir, config, localLake(dataDir)));
+  // A config whose tables changed compatibly updates the catalog here too, and says so (see docs/operations.md "Schema changes").
+  const engine = await openLocalQueryEngine(await localCatalog(dataDir, config, localLake(dataDir), onNotice));
   try {
     return await engine.query(sql);
   } finally {
@@ -62,7 +68,7 @@ export async function queryCommand(values: { config?: string; 'data-dir'?: strin
   const config = commandLineConfig(values.config);
   const statement = values.named !== undefined ? namedQuerySql(config, values.named, values.table) : sql.trim();
   if (!statement) throw new CommandLineError('Give a SQL statement or --named <query>');
-  return localQuery(resolve(values['data-dir'] ?? '.local'), config, statement);
+  return localQuery(resolve(values['data-dir'] ?? '.local'), config, statement, (notice) => console.error(notice));
 }
 
 async function main(): Promise<void> {

@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { SchemaChangesRejectedError } from '../../lambdas/core/lake/errors.js';
 import { queryCommand } from '../../local/query.js';
 import { startCommand } from '../../local/run.js';
@@ -78,6 +78,26 @@ describe('schema changes between local runs', () => {
     const third = await startCommand({ config, 'data-dir': dataDir, from: '2024-03-15', force: true });
     expect(third.report.notices).toEqual([]);
   }, 120_000);
+
+  it('npm run query with a changed config updates the catalog as npm start would, and prints the same notice', async () => {
+    const queryDir = join(dir, 'query-first');
+    const queryConfig = join(dir, 'meters-query.json');
+    writeConfig(queryConfig, V1);
+    drop(queryDir, 'day1.ndjson', [{ meter_id: 'm-1', read_at: '2024-03-14T10:00:00Z', qty: 3, kwh: 12, total: '10.25', status: 'ok' }]);
+    expect((await startCommand({ config: queryConfig, 'data-dir': queryDir, from: '2024-03-14' })).report.outcome).toBe('completed');
+    writeConfig(queryConfig, V2);
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const rows = await queryCommand({ config: queryConfig, 'data-dir': queryDir }, 'SELECT meter_id, channel FROM db_silver.readings');
+      expect(rows).toEqual([{ meter_id: 'm-1', channel: null }]);
+      expect(printed.mock.calls.map((c) => c[0])).toEqual([
+        `Local catalog table db_silver.readings: ${V1_TO_V2}`,
+        `Local catalog table energy.latest: ${V1_TO_V2}`,
+      ]);
+    } finally {
+      printed.mockRestore();
+    }
+  }, 60_000);
 
   it('refuses a narrowing before the run starts, naming each column, and leaves the catalog as it was', async () => {
     const before = readFileSync(join(dataDir, 'catalog.json'), 'utf8');
