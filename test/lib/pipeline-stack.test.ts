@@ -15,6 +15,10 @@ import { FAST_APP, glueScriptForTests } from './cdk-fixtures.js';
 
 const config = parsePipelineConfig({
   ...defaultPipelineConfig,
+  // Source sot also sends a header read from a secret: the ingest function is granted it besides the token.
+  sources: defaultPipelineConfig.sources.map((s) =>
+    s.name === 'sot' && s.kind === 'http' ? { ...s, http: { ...s.http, headers: { 'X-Api-Key': { secretName: 'acme/api-key' } } } } : s,
+  ),
   schedules: { ...defaultPipelineConfig.schedules, hourly: { enabled: false, expression: 'cron(5 * * * ? *)', lagMinutes: 5 } },
 });
 
@@ -317,12 +321,15 @@ describe('functions', () => {
     expect(text).not.toMatch(/table\/\*|database\/\*/);
   });
 
-  it('lets only the ingest function read the configured API secrets, by name', () => {
+  it('lets only the ingest function read the configured API secrets (token and header secrets), by name', () => {
     const secret = (Object.values(template.findResources('AWS::IAM::Policy')) as any[])
       .flatMap((p) => p.Properties.PolicyDocument.Statement)
       .filter((st) => [st.Action].flat().includes('secretsmanager:GetSecretValue'));
     expect(secret).toHaveLength(1);
-    expect(JSON.stringify(secret[0].Resource)).toContain(':secret:medallion/demo-api-token-??????');
+    const resources = JSON.stringify(secret[0].Resource);
+    expect(resources).toContain(':secret:medallion/demo-api-token-??????');
+    expect(resources).toContain(':secret:acme/api-key-??????');
+    expect(resources.match(/:secret:/g)).toHaveLength(2);
   });
 });
 

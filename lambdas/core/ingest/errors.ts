@@ -41,7 +41,7 @@ export class HttpStatusError extends PipelineError {
 
 function statusHint(status: number): string {
   if (status === 401 || status === 403)
-    return "Check the token in the source's authSecretName secret and the authHeader/authScheme settings.";
+    return "Check the token in the source's authSecretName secret (and any secret its http.headers read) and the authHeader/authScheme settings.";
   if (status === 404) return "Check the source's http.endpoint.";
   if (status === 429 || status === 503)
     return 'The API keeps throttling: lower limits.httpPagesInFlight or raise limits.retry.maxAttempts.';
