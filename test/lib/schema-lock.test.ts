@@ -21,8 +21,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function writeConfig(name: string, fields: Field[]): string {
-  return writeEvolutionConfig(join(dir, name), fields);
+function writeConfig(name: string, fields: Field[], source: Record<string, unknown> = {}): string {
+  return writeEvolutionConfig(join(dir, name), fields, source);
 }
 
 function synth(config: string, context: Record<string, unknown> = {}) {
@@ -120,6 +120,16 @@ describe('the schema lock', () => {
     expect(built.schemaLock!.changes[0]).toBe(
       'table db_silver.readings: changed kwh long -> integer, total decimal(10,2) -> decimal(10,1), note string -> integer',
     );
+  });
+
+  it('adds the _extra column to the silver Glue table when a source turns keepExtra on, and not to gold', () => {
+    const config = writeConfig('extra.json', V1);
+    synth(config).built.schemaLock!.save!();
+    writeConfig('extra.json', V1, { keepExtra: true });
+    const { built, template } = synth(config);
+    expect(glueColumns(template, 'readings')).toContain('_extra string');
+    expect(glueColumns(template, 'latest')).not.toContain('_extra string');
+    expect(built.schemaLock!.changes).toEqual(['table db_silver.readings: added _extra']);
   });
 
   it('makes `bin/app.ts` exit 1 with the rejected changes alone, without a stack trace', async () => {

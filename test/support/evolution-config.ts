@@ -42,12 +42,12 @@ export function changed(fields: Field[], changes: Record<string, Partial<Field>>
 }
 
 /** Writes a config of one file-drop source `readings` (silver db_silver.readings) and its gold table energy.latest. */
-export function writeEvolutionConfig(path: string, fields: Field[]): string {
+export function writeEvolutionConfig(path: string, fields: Field[], source: Record<string, unknown> = {}): string {
   writeFileSync(
     path,
     JSON.stringify({
       stage: 'dev',
-      sources: [{ name: 'readings', kind: 'files', files: { format: 'ndjson' }, fields, watermarkField: 'read_at' }],
+      sources: [{ name: 'readings', kind: 'files', files: { format: 'ndjson' }, fields, watermarkField: 'read_at', ...source }],
       consolidations: [
         {
           database: 'energy',
