@@ -1,9 +1,9 @@
 // Column layouts of the silver and gold tables, shared by the CDK (Glue tables), Refine and Consolidate.
-import { findSource, type ConsolidationConfig, type PipelineConfig, type SourceConfig } from '../config.js';
+import { findSource, type ConsolidationConfig, type FieldConfig, type PipelineConfig, type SourceConfig } from '../config.js';
 import { typeName } from '../columnar/schema.js';
 import { ConsolidationSchemaError } from '../consolidate/errors.js';
 import type { TableColumn } from '../columnar/types.js';
-import { EXTRA_COLUMN } from '../refine/drift.js';
+import { EXTRA_FIELD } from '../refine/drift.js';
 
 /** Lineage columns every silver row carries after its declared fields. */
 const SILVER_LINEAGE_COLUMNS: TableColumn[] = [
@@ -16,7 +16,11 @@ const SILVER_LINEAGE_COLUMNS: TableColumn[] = [
 export const ORIGIN_COLUMN = 'origem';
 
 export function fieldColumns(source: SourceConfig): TableColumn[] {
-  return source.fields.map((f) => ({
+  return columnsOf(source.fields);
+}
+
+function columnsOf(fields: readonly FieldConfig[]): TableColumn[] {
+  return fields.map((f) => ({
     name: f.name,
     // A json field is stored as its JSON text: a string column in Parquet, the catalog and SQL.
     type: f.type === 'json' ? 'string' : f.type,
@@ -24,10 +28,14 @@ export function fieldColumns(source: SourceConfig): TableColumn[] {
   }));
 }
 
-/** Silver table of a source: its declared fields, `_extra` when it keeps undeclared keys, then lineage columns; partitioned by anomesdia. */
+/** The values a silver row holds before its lineage: the declared fields, and `_extra` when the source keeps undeclared keys. */
+export function silverFields(source: SourceConfig): readonly FieldConfig[] {
+  return source.keepExtra ? [...source.fields, EXTRA_FIELD] : source.fields;
+}
+
+/** Silver table of a source: silverFields' columns, then lineage columns; partitioned by anomesdia. */
 export function silverColumns(source: SourceConfig): TableColumn[] {
-  const extra: TableColumn[] = source.keepExtra ? [{ name: EXTRA_COLUMN, type: 'string' }] : [];
-  return [...fieldColumns(source), ...extra, ...SILVER_LINEAGE_COLUMNS];
+  return [...columnsOf(silverFields(source)), ...SILVER_LINEAGE_COLUMNS];
 }
 
 /**

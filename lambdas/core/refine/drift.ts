@@ -15,7 +15,7 @@ export const MAX_DRIFT_FIELDS = 10;
 export const MAX_DRIFT_NAME_LENGTH = 40;
 
 /** The silver column that keeps a record's undeclared top-level keys (a source with `keepExtra: true`). */
-export const EXTRA_COLUMN = '_extra';
+const EXTRA_COLUMN = '_extra';
 /** `_extra` as a row value: JSON text, never required. */
 export const EXTRA_FIELD: FieldConfig = { name: EXTRA_COLUMN, type: 'json', required: false };
 

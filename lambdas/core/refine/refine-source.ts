@@ -3,12 +3,12 @@
 // rows quarantined with their reasons, valid rows written as snappy Parquet under a run folder that the
 // catalog partition then points at. Older run folders go only after the catalog moved on.
 
-import { PARTITION_COLUMN, findSource, type FieldConfig, type SourceConfig } from '../config.js';
+import { PARTITION_COLUMN, findSource, type SourceConfig } from '../config.js';
 import { silverLayout, silverTable } from '../lake/layout.js';
 import { ConservationError } from '../lake/errors.js';
 import { newVersionId, publishPartition, publicationDeps, tablePartition, versionFile } from '../lake/publication.js';
 import type { VersionFile } from '../../ports/partition-versions.js';
-import { silverColumns } from '../lake/tables.js';
+import { silverColumns, silverFields } from '../lake/tables.js';
 
 import { RUN_ID_PATTERN } from '../ingest/bronze-layout.js';
 import { failedStepRecord, logDrift, logProcessamento, toStepRecord } from '../processing-log.js';
@@ -19,7 +19,7 @@ import { RowStore } from './row-store.js';
 import { writeColumns } from '../columnar/writer.js';
 import type { FlatColumnData, FlatTable, TableColumn } from '../columnar/types.js';
 import { RefineInputError, SchemaDriftError } from './errors.js';
-import { EXTRA_FIELD, DriftCounter, describeDrift, extraJson, mergeDrift, type SchemaDrift } from './drift.js';
+import { DriftCounter, describeDrift, extraJson, mergeDrift, type SchemaDrift } from './drift.js';
 import type { QuarantineEntry, RefineDeps, RefineInput, RefinePartitionResult, RefineResult } from './types.js';
 import { faultPoint } from '../faults.js';
 
@@ -198,7 +198,7 @@ async function readValidRows(
   const coerce = compileRowCoercer(source.fields, deps.config.schedules.businessTimezone);
   const drift = new DriftCounter(source.fields);
   // keepExtra: the record's undeclared keys are one more value of the row, after its declared fields.
-  const stored = storedFields(source);
+  const stored = silverFields(source);
   const values = new Array<PlainValue>(stored.length).fill(null);
   const rows = new RowStore(stored);
   const quarantine: string[] = [];
@@ -266,7 +266,7 @@ async function writeParts(
   for (let from = 0, n = 0; from < order.length || n === 0; from += rowsPerFile, n++) {
     const key = `${prefix}part-${String(n).padStart(5, '0')}.parquet`;
     const slice = order.subarray(from, from + rowsPerFile);
-    const table = silverPart(columns, storedFields(source).length, rows, slice);
+    const table = silverPart(columns, silverFields(source).length, rows, slice);
     const bytes = writeColumns(table, {
       rowGroupSize: 100_000,
       kvMetadata: [
@@ -278,11 +278,6 @@ async function writeParts(
     files.push(versionFile(key, bytes, slice.length));
   }
   return files;
-}
-
-/** The values a row holds: the declared fields, and `_extra` when the source keeps undeclared keys. */
-function storedFields(source: SourceConfig): readonly FieldConfig[] {
-  return source.keepExtra ? [...source.fields, EXTRA_FIELD] : source.fields;
 }
 
 function prefer(rows: RowStore, a: number, b: number): boolean {
