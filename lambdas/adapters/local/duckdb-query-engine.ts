@@ -70,19 +70,19 @@ export class DuckDbQueryEngine implements QueryEngine {
       const view = `${q(table.database)}.${q(table.name)}`;
       if (!schemas.has(table.database)) await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${q(table.database)}`);
       schemas.add(table.database);
-      const { sql } = await this.viewSql(table, false);
+      const partitions = await this.partitionFiles(table);
       try {
-        await this.connection.run(`CREATE OR REPLACE VIEW ${view} AS ${sql}`);
+        await this.connection.run(`CREATE OR REPLACE VIEW ${view} AS ${this.viewSql(table, partitions)}`);
       } catch {
         // Most likely a partition written before a column was added: read which columns each file holds
         // (only now, as footers cost a read per file) and select NULL for the others.
-        const retry = await this.viewSql(table, true);
+        const files = partitions.flatMap((p) => p.files);
         try {
-          await this.connection.run(`CREATE OR REPLACE VIEW ${view} AS ${retry.sql}`);
+          await this.connection.run(`CREATE OR REPLACE VIEW ${view} AS ${this.viewSql(table, partitions, await this.fileColumns(files))}`);
         } catch (err) {
           await this.connection.run(`DROP VIEW IF EXISTS ${view}`);
           unreadable.push(
-            new LocalTableUnreadableError(table.database, table.name, await this.firstUnreadable(retry.files, err), { cause: err }),
+            new LocalTableUnreadableError(table.database, table.name, await this.firstUnreadable(files, err), { cause: err }),
           );
         }
       }
@@ -102,16 +102,19 @@ export class DuckDbQueryEngine implements QueryEngine {
     return { reason: firstLine(viewError) };
   }
 
-  /** The view's SELECT; `readFileColumns` false takes every declared column to be in every file. */
-  private async viewSql(table: CatalogTable, readFileColumns: boolean): Promise<{ sql: string; files: string[] }> {
-    const dataColumns = table.columns.filter((c) => !table.partitionKeys.includes(c.name));
-    const partitions: { values: Record<string, string>; files: string[] }[] = [];
+  /** The table's registered partitions that hold Parquet files, with those files. */
+  private async partitionFiles(table: CatalogTable): Promise<PartitionFiles[]> {
+    const partitions: PartitionFiles[] = [];
     for (const partition of await this.options.catalog.partitions(table.database, table.name)) {
       const files = await parquetFiles(this.options.resolve(partition.location));
       if (files.length > 0) partitions.push({ values: partition.values, files });
     }
-    const all = partitions.flatMap((p) => p.files);
-    const columnsOf = readFileColumns ? await this.fileColumns(all) : undefined;
+    return partitions;
+  }
+
+  /** The view's SELECT; without `columnsOf` (each file's column names) every declared column is taken to be in every file. */
+  private viewSql(table: CatalogTable, partitions: PartitionFiles[], columnsOf?: Map<string, ReadonlySet<string>>): string {
+    const dataColumns = table.columns.filter((c) => !table.partitionKeys.includes(c.name));
     const selects = partitions.map(({ values, files }) => {
       const present = columnsOf ? new Set(files.flatMap((f) => [...(columnsOf.get(f) ?? [])])) : new Set(dataColumns.map((c) => c.name));
       const keys = table.partitionKeys.map((k) => `${sqlString(values[k] ?? '')} AS ${q(k)}`);
@@ -120,13 +123,13 @@ export class DuckDbQueryEngine implements QueryEngine {
       );
       return `SELECT ${[...columns, ...keys].join(', ')} FROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`;
     });
-    if (selects.length > 0) return { sql: selects.join(' UNION ALL '), files: all };
+    if (selects.length > 0) return selects.join(' UNION ALL ');
     // No partition yet: an empty view with the declared columns, so queries still bind.
     const empty = [
       ...dataColumns.map((c) => `CAST(NULL AS ${sqlType(c, 'duckdb')}) AS ${q(c.name)}`),
       ...table.partitionKeys.map((k) => `CAST(NULL AS VARCHAR) AS ${q(k)}`),
     ];
-    return { sql: `SELECT ${empty.join(', ')} WHERE false`, files: [] };
+    return `SELECT ${empty.join(', ')} WHERE false`;
   }
 
   /**
@@ -148,6 +151,11 @@ export class DuckDbQueryEngine implements QueryEngine {
     }
     return new Map(files.map((f) => [f, this.columnsByFile.get(f) ?? new Set<string>()]));
   }
+}
+
+interface PartitionFiles {
+  values: Record<string, string>;
+  files: string[];
 }
 
 async function parquetFiles(folder: string): Promise<string[]> {
