@@ -8,6 +8,7 @@ import { SchemaChangesRejectedError } from '../../lambdas/core/lake/errors.js';
 import { queryCommand } from '../../local/query.js';
 import { startCommand } from '../../local/run.js';
 import { runsCommand } from '../../local/runs.js';
+import { filesSource } from '../support/configs.js';
 import { changed, V1, V1_TO_V2, V2, writeEvolutionConfig as writeConfig, type Field } from '../support/evolution-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'medallion-evolution-'));
@@ -132,13 +133,7 @@ describe('schema changes between local runs', () => {
         twoSources,
         JSON.stringify({
           stage: 'dev',
-          sources: ['a', 'b'].map((name) => ({
-            name,
-            kind: 'files',
-            files: { format: 'ndjson' },
-            fields: name === 'a' ? a : b,
-            watermarkField: 'read_at',
-          })),
+          sources: ['a', 'b'].map((name) => filesSource(name, name === 'a' ? a : b, 'read_at')),
           consolidations: [
             {
               database: 'energy',

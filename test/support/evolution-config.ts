@@ -1,5 +1,6 @@
 // A one-source config before and after a schema change, for the schema evolution tests (synth and local runs).
 import { writeFileSync } from 'node:fs';
+import { filesSource } from './configs.js';
 
 export type Field = { name: string; type: string; precision?: number; scale?: number; required?: boolean };
 
@@ -47,7 +48,7 @@ export function writeEvolutionConfig(path: string, fields: Field[], source: Reco
     path,
     JSON.stringify({
       stage: 'dev',
-      sources: [{ name: 'readings', kind: 'files', files: { format: 'ndjson' }, fields, watermarkField: 'read_at', ...source }],
+      sources: [{ ...filesSource('readings', fields, 'read_at'), ...source }],
       consolidations: [
         {
           database: 'energy',

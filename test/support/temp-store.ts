@@ -10,6 +10,22 @@ export async function tempStore(prefix = 'store'): Promise<{ store: FsObjectStor
   return { store: new FsObjectStore(root), root, cleanup: () => rm(root, { recursive: true, force: true }) };
 }
 
+/** A temporary store made by `before` and removed by `after` (vitest's each-test or whole-block hooks). */
+function tempStoreBetween(
+  before: typeof beforeAll,
+  after: typeof afterAll,
+  use: (temp: { store: FsObjectStore; root: string }) => void,
+  prefix: string,
+): void {
+  let cleanup: (() => Promise<void>) | undefined;
+  before(async () => {
+    const temp = await tempStore(prefix);
+    cleanup = temp.cleanup;
+    use(temp);
+  });
+  after(async () => cleanup?.());
+}
+
 /**
  * A fresh temporary store before each test of the enclosing suite, handed to `use`, removed after the test;
  * the servers pushed into the returned list are stopped after the test too.
@@ -19,26 +35,13 @@ export function tempStoreEachTest(
   prefix = 'store',
 ): { stop(): Promise<void> }[] {
   const servers: { stop(): Promise<void> }[] = [];
-  let cleanup: (() => Promise<void>) | undefined;
-  beforeEach(async () => {
-    const temp = await tempStore(prefix);
-    cleanup = temp.cleanup;
-    use(temp);
-  });
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-    await cleanup?.();
-  });
+  tempStoreBetween(beforeEach, afterEach, use, prefix);
+  // Registered after the store's hook, so that it runs first (vitest runs after-hooks in reverse): servers stop before the store goes.
+  afterEach(async () => void (await Promise.all(servers.splice(0).map((s) => s.stop()))));
   return servers;
 }
 
 /** One temporary store for the enclosing describe block: made before its tests, handed to `use`, removed after them. */
 export function tempStoreForBlock(use: (temp: { store: FsObjectStore; root: string }) => void, prefix = 'store'): void {
-  let cleanup: (() => Promise<void>) | undefined;
-  beforeAll(async () => {
-    const temp = await tempStore(prefix);
-    cleanup = temp.cleanup;
-    use(temp);
-  });
-  afterAll(async () => cleanup?.());
+  tempStoreBetween(beforeAll, afterAll, use, prefix);
 }
