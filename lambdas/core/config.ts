@@ -240,6 +240,39 @@ export const DecisionFieldSchema = z.union([
 ]);
 export type DecisionField = { campo: string; direcao: 'desc' | 'asc' };
 
+// Gold for analysts: the current state and history of each key, deletes from change data, daily aggregates.
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+export const AGGREGATE_FUNCTIONS = ['count', 'count_distinct', 'sum', 'min', 'max', 'avg'] as const;
+export const FILTER_OPERATORS = ['=', '!=', '<', '<=', '>', '>=', 'in', 'not_in', 'is_null', 'is_not_null'] as const;
+export const AggregateSchema = z
+  .object({
+    /** The aggregate's gold table, in the consolidation's database, partitioned by anomesdia. */
+    table: identifier,
+    /** Group-by columns of the gold table; none gives one row per day. */
+    groupBy: z.array(identifier).default([]),
+    measures: z
+      .array(
+        z
+          .object({
+            name: identifier,
+            fn: z.enum(AGGREGATE_FUNCTIONS),
+            /** The gold column measured; `count` without one counts rows. */
+            field: identifier.optional(),
+          })
+          .strict()
+          .refine((m) => m.fn === 'count' || m.field !== undefined, { message: 'name the measured field', path: ['field'] }),
+      )
+      .min(1),
+    /** Rows kept before grouping: every condition must hold. */
+    filter: z
+      .array(z.object({ field: identifier, op: z.enum(FILTER_OPERATORS), value: z.union([scalar, z.array(scalar)]).optional() }).strict())
+      .default([]),
+  })
+  .strict();
+export type AggregateConfig = z.output<typeof AggregateSchema>;
+
+const GoldStateTableSchema = z.object({ table: identifier.optional() }).strict();
+
 export const ConsolidationSchema = z
   .object({
     database: identifier,
@@ -267,6 +300,17 @@ export const ConsolidationSchema = z
       })
       .strict()
       .default({ rows: 5_000_000, bytes: 2 * 1024 ** 3 }),
+    /** Keep each key's current state in its own table (Iceberg kept by Athena MERGE in AWS; DuckDB locally) [<tabela>_current]. */
+    currentState: GoldStateTableSchema.optional(),
+    /** Keep each key's versions as SCD type 2 history (valid_from, valid_to, is_current) [<tabela>_history]. */
+    history: GoldStateTableSchema.optional(),
+    /** Change data: a key whose winning row holds one of `values` in `field` is deleted from the current state and closed in history. */
+    deleteMarker: z
+      .object({ field: identifier, values: z.array(scalar).min(1) })
+      .strict()
+      .optional(),
+    /** Tables computed from each gold partition: group-by columns and measures, per anomesdia. */
+    aggregates: z.array(AggregateSchema).default([]),
   })
   .strict();
 export type ConsolidationConfig = z.infer<typeof ConsolidationSchema>;
@@ -466,8 +510,57 @@ export const PipelineConfigSchema = z
             });
         });
       });
+      goldStateIssues(k, c.sources).forEach((issue) => ctx.addIssue({ code: 'custom', path: at(...issue.path), message: issue.message }));
     });
   }, ALWAYS);
+
+/** The current-state table of a consolidation that keeps one [<tabela_consolidada>_current]. */
+export function currentStateTable(c: ConsolidationConfig): string | undefined {
+  return c.currentState && (c.currentState.table ?? `${c.tabela_consolidada}_current`);
+}
+
+/** The SCD type 2 history table of a consolidation that keeps one [<tabela_consolidada>_history]. */
+export function historyTable(c: ConsolidationConfig): string | undefined {
+  return c.history && (c.history.table ?? `${c.tabela_consolidada}_history`);
+}
+
+/** What is wrong in a consolidation's currentState, history, deleteMarker and aggregate table names. */
+function goldStateIssues(k: ConsolidationConfig, sources: readonly SourceConfig[]): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const fields = new Set(
+    k.origens.flatMap((o) => {
+      const fs = sources.find((s) => s.name === o)?.fields;
+      return Array.isArray(fs) ? fs.map((f) => f.name) : [];
+    }),
+  );
+  if (k.deleteMarker && !fields.has(k.deleteMarker.field))
+    issues.push({
+      path: ['deleteMarker', 'field'],
+      message: `"${k.deleteMarker.field}" is not a field of any origin (${k.origens.join(', ')})`,
+    });
+  if (k.deleteMarker && !k.currentState && !k.history)
+    issues.push({
+      path: ['deleteMarker'],
+      message: 'a delete marker acts on the current state and history: turn on currentState or history',
+    });
+  if (k.history && k.campos_decisao[0]?.direcao === 'asc')
+    issues.push({
+      path: ['campos_decisao', 0, 'direcao'],
+      message: `history orders versions by "${k.campos_decisao[0].campo}" (valid_from): it must grow with time, so direcao must be desc`,
+    });
+  // Every table the consolidation writes shares its database: no two may have one name.
+  const names: [string, (string | number)[]][] = [[k.tabela_consolidada, ['tabela_consolidada']]];
+  const current = currentStateTable(k);
+  const history = historyTable(k);
+  if (current) names.push([current, ['currentState', 'table']]);
+  if (history) names.push([history, ['history', 'table']]);
+  (Array.isArray(k.aggregates) ? k.aggregates : []).forEach((a, n) => names.push([a.table, ['aggregates', n, 'table']]));
+  names.forEach(([name, path], n) => {
+    const first = names.findIndex(([other]) => other === name);
+    if (first !== n) issues.push({ path, message: `table "${name}" is already ${names[first]![1].join('.')} of this consolidation` });
+  });
+  return issues;
+}
 
 export type PipelineConfigInput = z.input<typeof PipelineConfigSchema>;
 export type PipelineConfig = z.output<typeof PipelineConfigSchema>;
