@@ -4,6 +4,7 @@ import { type ConsolidationConfig, PARTITION_COLUMN } from '../config.js';
 import type { TableColumn } from '../columnar/types.js';
 import { ORIGIN_COLUMN } from '../lake/tables.js';
 import type { ConsolidationRules } from './spec.js';
+import { deletedCondition, type DeleteMarker } from '../gold/state-sql.js';
 import { consolidationSql, quoteIdentifier, sqlString, type SqlDialect } from './sql.js';
 
 export interface GoldNamedQuery {
@@ -54,16 +55,21 @@ export function goldNamedQueries(
 /**
  * Consolidation across every partition of a gold table: each origin's gold rows are one source, so ties
  * go by origin priority as in a partition; a full tie between two days goes to the earlier day (the
- * output columns, `anomesdia` last, break it).
+ * output columns, `anomesdia` last, break it). With a delete marker, keys whose winner is a delete are left out.
  */
-export function currentStateSql(table: string, c: ConsolidationRules, columns: readonly TableColumn[], dialect: SqlDialect): string {
+export function currentStateSql(
+  table: string,
+  c: ConsolidationRules & { deleteMarker?: DeleteMarker },
+  columns: readonly TableColumn[],
+  dialect: SqlDialect,
+): string {
   const q = (name: string) => quoteIdentifier(name, dialect);
   const outputs: TableColumn[] = [
     ...columns.filter((col) => col.name !== ORIGIN_COLUMN && col.name !== PARTITION_COLUMN),
     { name: PARTITION_COLUMN, type: 'string' },
   ];
-  const names = outputs.map((col) => col.name);
-  return consolidationSql(
+  const names = [...outputs.map((col) => col.name), ORIGIN_COLUMN];
+  const winners = consolidationSql(
     {
       origens: c.origens,
       chaves_principais: c.chaves_principais,
@@ -77,4 +83,8 @@ export function currentStateSql(table: string, c: ConsolidationRules, columns: r
     },
     dialect,
   );
+  const deleted = deletedCondition({ columns, deleteMarker: c.deleteMarker }, dialect, 'w');
+  if (!deleted) return winners;
+  const keys = c.chaves_principais.map((k) => `${q('w')}.${q(k)}`);
+  return `SELECT ${names.map((n) => `${q('w')}.${q(n)}`).join(', ')} FROM (\n${winners}\n) ${q('w')} WHERE NOT ${deleted} ORDER BY ${keys.join(', ')}`;
 }
