@@ -89,6 +89,7 @@ export class DataLakeStack extends Stack {
       partitionsTable: this.partitionsTable,
       silverDatabase: this.catalog.silverDatabaseName,
       athenaWorkgroup: this.athena.name,
+      queryResultsBucket: this.queryResultsBucket,
     };
   }
 }

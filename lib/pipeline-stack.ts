@@ -97,6 +97,7 @@ export class PipelineStack extends Stack {
         ingest: fns.ingest.timeout!,
         refine: fns.refine.timeout!,
         consolidate: fns.consolidate.timeout!,
+        goldTables: fns.goldTables.timeout!,
         complete: fns.complete.timeout!,
         fail: fns.fail.timeout!,
       },

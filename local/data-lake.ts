@@ -23,5 +23,6 @@ export function dataLakeForLocalSynth(app: App, config: PipelineConfig, env: Env
     partitionsTable: table('Partitions', config.storage.tables.partitions, 'partition'),
     silverDatabase: physicalName(config, config.storage.silverDatabase),
     athenaWorkgroup: physicalName(config, config.storage.athenaWorkgroup),
+    queryResultsBucket: new s3.Bucket(stack, 'QueryResults'),
   };
 }

@@ -8,6 +8,7 @@ import { DynamoJourneyStore } from '../lambdas/adapters/aws/dynamodb-journey-sto
 import { DynamoWatermarkStore } from '../lambdas/adapters/aws/dynamodb-watermark-store.js';
 import { DynamoPartitionVersionStore } from '../lambdas/adapters/aws/dynamodb-partition-versions.js';
 import { removeLeftoverTempFiles } from '../lambdas/adapters/local/atomic-file.js';
+import { DuckDbGoldStateEngine } from '../lambdas/adapters/local/duckdb-gold-state.js';
 import { DuckDbQueryEngine } from '../lambdas/adapters/local/duckdb-query-engine.js';
 import { EnvSecretProvider, secretEnvName } from '../lambdas/adapters/local/env-secrets.js';
 import { FsObjectStore } from '../lambdas/adapters/local/fs-object-store.js';
@@ -117,8 +118,11 @@ async function removeLeftovers(dataDir: string, lake: ReturnType<typeof localLak
 }
 
 /** DuckDB over the local catalog: file:// locations become paths. */
+/** A catalog location (a file: URI) as a local path. */
+const localPath = (location: string) => (location.startsWith('file:') ? fileURLToPath(location) : location);
+
 export function openLocalQueryEngine(catalog: JsonCatalog): Promise<DuckDbQueryEngine> {
-  return DuckDbQueryEngine.open({ catalog, resolve: (location) => (location.startsWith('file:') ? fileURLToPath(location) : location) });
+  return DuckDbQueryEngine.open({ catalog, resolve: localPath });
 }
 
 export async function localRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
@@ -156,6 +160,8 @@ export async function localRuntime(options: LocalRuntimeOptions): Promise<LocalR
     watermarks: new DynamoWatermarkStore(doc, dynamo.tables.watermark),
     versions: new DynamoPartitionVersionStore(doc, dynamo.tables.partitions),
     congregados,
+    // No engine here writes Iceberg: the state tables are DuckDB tables, published as Parquet the query engine reads.
+    goldState: new DuckDbGoldStateEngine({ catalog, resolve: localPath }),
     progress: options.progress,
     now: options.now,
   });

@@ -111,6 +111,9 @@ export const defaultPipelineConfig: PipelineConfigInput = {
         { campo: 'dat_recm_even_oper', direcao: 'desc' },
       ],
       engine: 'auto',
+      // The current state of each operation and its history, kept by MERGE (Iceberg in AWS, DuckDB locally).
+      currentState: {},
+      history: {},
     },
   ],
   schedules: {

@@ -1,10 +1,13 @@
 // The steps' runtime in a Lambda container, from its environment: the bundled config, AWS clients and
 // adapters, and the processing log as Powertools log lines and metrics. Built once per container.
+import { AthenaClient } from '@aws-sdk/client-athena';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { AthenaGoldStateEngine } from '../adapters/aws/athena-gold-state.js';
+import { AthenaQueryEngine } from '../adapters/aws/athena-query-engine.js';
 import { createStateClient, documentClient } from '../adapters/aws/dynamodb-client.js';
 import { DynamoCongregadoStore } from '../adapters/aws/dynamodb-congregado-store.js';
 import { DynamoJourneyStore } from '../adapters/aws/dynamodb-journey-store.js';
@@ -58,6 +61,7 @@ export interface AwsClients {
   dynamodb: DynamoDBClient;
   glue: GlueClient;
   secrets: SecretsManagerClient;
+  athena: AthenaClient;
 }
 
 /** The runtime from an environment (names in ./env.ts); a missing variable is a MissingEnvironmentError. */
@@ -73,6 +77,7 @@ export function awsRuntime(
   const lake = { bronze: bucket(ENV.bronzeBucket), silver: bucket(ENV.silverBucket), gold: bucket(ENV.goldBucket) };
   const glue = clients.glue ?? new GlueClient({});
   const jobName = env[ENV.glueJobName];
+  const workGroup = env[ENV.athenaWorkgroup];
   return composeRuntime({
     config,
     lake,
@@ -87,6 +92,10 @@ export function awsRuntime(
     }),
     // The job is deployed (its name set) when some consolidation may run on Glue; the state machine starts its runs.
     glue: jobName ? new GlueJobRunner({ specStore: bucket(ENV.glueSpecBucket), specPrefix: env[ENV.glueSpecPrefix] }) : undefined,
+    // The state tables' MERGE runs in the pipeline's workgroup (only the Gold tables step sends any).
+    goldState: workGroup
+      ? new AthenaGoldStateEngine(new AthenaQueryEngine(clients.athena ?? new AthenaClient({}), { workGroup }))
+      : undefined,
     // An output_path outside the lake is a bucket of its own (the stack grants the function its prefix).
     resolveOutput: (uri) => {
       const { bucket: name, key } = parseS3Uri(uri);

@@ -9,7 +9,14 @@ import { StepEventError } from './errors.js';
 import { recorded } from './recorder.js';
 import type { PipelineRuntime } from './runtime.js';
 import type { StepCounts } from '../core/processing-log.js';
-import type { ConsolidationStepSummary, PartitionOutcome, PartitionRequest, PartitionSummary, SourceStepSummary } from './types.js';
+import type {
+  ConsolidationStepSummary,
+  GoldTablesSummary,
+  PartitionOutcome,
+  PartitionRequest,
+  PartitionSummary,
+  SourceStepSummary,
+} from './types.js';
 
 const GoldPartitionsEventSchema = z.object({
   step: z.literal('gold-partitions'),
@@ -26,7 +33,7 @@ export interface GoldPartitions {
   anomesdias: string[];
 }
 
-function declaredConsolidation(rt: PipelineRuntime, step: string, name: string): ConsolidationConfig {
+export function declaredConsolidation(rt: PipelineRuntime, step: string, name: string): ConsolidationConfig {
   const target = rt.config.consolidations.find((c) => `${c.database}.${c.tabela_consolidada}` === name);
   if (!target) throw new StepEventError(step, [{ path: ['consolidation'], message: `"${name}" is not a declared consolidation` }]);
   return target;
@@ -168,6 +175,8 @@ const ConsolidationResultEventSchema = z.object({
       engine: z.string().optional(),
     }),
   ),
+  /** What "Gold tables" kept from the partitions. */
+  goldTables: z.looseObject({ tables: z.array(z.looseObject({})) }).optional(),
 });
 
 /** A consolidation's partitions counted: only the totals travel on to Complete. */
@@ -182,6 +191,9 @@ function consolidationResultStep(event: unknown): ConsolidationStepSummary {
     rows_written: e.partitions.reduce((n, p) => n + p.rows_written, 0),
     rows_invalid: e.partitions.reduce((n, p) => n + (p.rows_invalid ?? 0), 0),
     ...(days.length > 0 ? { first_anomesdia: days[0], last_anomesdia: days.at(-1) } : {}),
+    ...(e.goldTables && (e.goldTables.tables.length > 0 || (e.goldTables as unknown as GoldTablesSummary).aggregates?.length)
+      ? { gold_tables: e.goldTables as unknown as GoldTablesSummary }
+      : {}),
   };
 }
 

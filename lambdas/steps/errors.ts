@@ -8,3 +8,13 @@ export class StepEventError extends PermanentError {
     super('StepEventError', `Invalid ${step} event: ${issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   }
 }
+
+/** A consolidation keeps state tables, and the runtime has no engine to run their SQL (an Athena workgroup in AWS). */
+export class GoldStateUnavailableError extends PermanentError {
+  constructor(consolidation: string) {
+    super(
+      'GoldStateUnavailableError',
+      `${consolidation} keeps a current-state or history table, and this runtime has no engine for its SQL; deploy the function with the PipelineStack, which sets ATHENA_WORKGROUP`,
+    );
+  }
+}

@@ -3,6 +3,7 @@
 import { completeStep } from './complete.js';
 import { consolidateFunctionStep } from './consolidate.js';
 import { failStep } from './fail.js';
+import { goldTablesStep } from './gold-tables.js';
 import { ingestStep } from './ingest.js';
 import { planStep } from './plan.js';
 import { refineStep } from './refine.js';
@@ -16,6 +17,7 @@ export const STEPS = {
   ingest: ingestStep,
   refine: refineStep,
   consolidate: consolidateFunctionStep,
+  goldTables: goldTablesStep,
   complete: completeStep,
   fail: failStep,
 } satisfies Record<string, StepFunction>;

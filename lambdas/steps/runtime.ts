@@ -1,6 +1,9 @@
 // The steps' runtime: what every step needs, composed once from adapters. The Lambdas (handlers/aws-runtime.ts)
 // and the local runner (local/runtime.ts) pass their own stores and clients, and both run the same core.
-import type { PipelineConfig } from '../core/config.js';
+import { currentStateTable, historyTable, type ConsolidationConfig, type PipelineConfig } from '../core/config.js';
+import { refreshGoldState } from '../core/gold/gold-state.js';
+import type { GoldStateEngine } from '../ports/gold-state.js';
+import { GoldStateUnavailableError } from './errors.js';
 import { consolidateTable } from '../core/consolidate/consolidate-table.js';
 import type { FetchFn } from '../core/ingest/http-client.js';
 import { ingestSource } from '../core/ingest/ingest-source.js';
@@ -14,7 +17,7 @@ import type { ObjectStore } from '../ports/object-store.js';
 import type { PartitionVersionStore } from '../ports/partition-versions.js';
 import type { SecretProvider } from '../ports/secrets.js';
 import type { CongregadoStore, JourneyPort, JourneyStore, WatermarkStore } from '../ports/state-stores.js';
-import type { PartitionOutcome, PartitionRequest, SourceRequest, SourceStepSummary } from './types.js';
+import type { GoldTablesSummary, PartitionOutcome, PartitionRequest, SourceRequest, SourceStepSummary } from './types.js';
 
 /** Everything the steps use; built once per container (handlers/aws-runtime.ts) or once per local run (local/). */
 export interface PipelineRuntime {
@@ -25,6 +28,8 @@ export interface PipelineRuntime {
   refine(request: SourceRequest & { ingest: SourceStepSummary }): Promise<SourceStepSummary>;
   /** Consolidates a partition, or hands it to Glue; with phase 'glue-output', publishes the Glue run's output. */
   consolidatePartition(request: PartitionRequest): Promise<PartitionOutcome>;
+  /** Keeps a consolidation's current state, history and aggregates from its partitions of `anomesdias`. */
+  refreshGoldTables(request: { consolidation: ConsolidationConfig; anomesdias: readonly string[] }): Promise<GoldTablesSummary>;
   /** The instant runs are planned at. */
   now(): Date;
 }
@@ -40,6 +45,8 @@ export interface RuntimeParts {
   versions: PartitionVersionStore;
   /** Prepares Glue runs of consolidations too big for one Lambda; absent locally, where every partition runs in-process. */
   glue?: GlueConsolidationRunner;
+  /** Runs the gold state tables' SQL (Athena in AWS, DuckDB locally); needed by consolidations with currentState or history. */
+  goldState?: GoldStateEngine;
   /** Resolves an `output_path` outside the lake (another bucket) to a store and key. */
   resolveOutput?: (uri: string) => { store: ObjectStore; key: string } | undefined;
   fetch?: FetchFn;
@@ -119,6 +126,15 @@ export function composeRuntime(parts: RuntimeParts): PipelineRuntime {
         duration_ms: r.duration_ms,
         message: r.rows_invalid > 0 ? `${r.rows_invalid} invalid row(s) quarantined` : undefined,
       };
+    },
+    async refreshGoldTables({ consolidation, anomesdias }) {
+      if (!currentStateTable(consolidation) && !historyTable(consolidation)) return { tables: [] };
+      if (!parts.goldState) throw new GoldStateUnavailableError(`${consolidation.database}.${consolidation.tabela_consolidada}`);
+      const { tables } = await refreshGoldState(
+        { config, engine: parts.goldState, goldUri: (key) => lake.gold.uri(key) },
+        { consolidation, anomesdias },
+      );
+      return { tables };
     },
     consolidatePartition(request) {
       return consolidateTable(

@@ -1,6 +1,7 @@
 // What the steps hand each other through the state machine: small summaries (Step Functions carries at
 // most 256 KB of state), and the invocation context a step may read.
 import type { RunWindow } from '../core/window.js';
+import type { StateTableSummary } from '../core/gold/gold-state.js';
 import type { ConsolidateTableRequest } from '../core/consolidate/types.js';
 import type { SchemaDrift } from '../core/refine/drift.js';
 
@@ -56,6 +57,14 @@ export interface ConsolidationStepSummary {
   /** The first and last partition consolidated, when there was one. */
   first_anomesdia?: string;
   last_anomesdia?: string;
+  /** The gold tables kept from the partitions: current state, history, aggregates. */
+  gold_tables?: GoldTablesSummary;
+}
+
+/** What "Gold tables" did for one consolidation: each state table's rows, each aggregate's partitions. */
+export interface GoldTablesSummary {
+  tables: StateTableSummary[];
+  aggregates?: { table: string; partitions: number; rows_written: number }[];
 }
 
 /** A source step's request, as the state machine's Map item sends it. */

@@ -10,12 +10,20 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serviceName, sourceSecretNames, type PipelineConfig } from '../../lambdas/core/config.js';
+import {
+  currentStateTable,
+  historyTable,
+  physicalName,
+  serviceName,
+  sourceSecretNames,
+  type PipelineConfig,
+} from '../../lambdas/core/config.js';
 import { ENV } from '../../lambdas/handlers/env.js';
-import { lakeTables, type LakeTable } from '../../lambdas/core/lake/layout.js';
+import { goldLayout, lakeTables, type LakeTable } from '../../lambdas/core/lake/layout.js';
+import { QUERY_RESULTS_PREFIX } from './data-lake/athena-workgroup.js';
 import { attachToVpc } from './function-vpc.js';
 import { grantItemActions, grantPrefixes } from './lake-grants.js';
-import { outputLocations, STEP_STATE_ACCESS, stepLakeAccess } from './step-access.js';
+import { outputLocations, STEP_STATE_ACCESS, stepLakeAccess, type PrefixAccess } from './step-access.js';
 import type { StepName } from '../../lambdas/steps/index.js';
 import type { PipelineFunctions } from './pipeline-state-machine.js';
 
@@ -32,6 +40,8 @@ export interface PipelineDataLake {
   readonly silverDatabase: string;
   /** Name of the Athena workgroup that queries the lake. */
   readonly athenaWorkgroup: string;
+  /** The workgroup's query results bucket (Athena writes a statement's results there with its caller's rights). */
+  readonly queryResultsBucket: s3.IBucket;
 }
 
 /** The Glue job the consolidate function starts for partitions too big for a Lambda. */
@@ -159,12 +169,69 @@ export class PipelineFunctionsConstruct extends Construct {
       ingest: make('ingest', config.limits.lambdaMemoryMb, heavy),
       refine: make('refine', config.limits.lambdaMemoryMb, heavy),
       consolidate: make('consolidate', config.limits.lambdaMemoryMb, heavy),
+      // Only waits on Athena: the MERGE runs there.
+      goldTables: pipelineFunction(this, 'goldTables', {
+        config,
+        root,
+        environment,
+        memoryMb: 512,
+        timeout: heavy,
+        handlerFile: 'gold-tables',
+        description: 'The gold tables step function',
+      }),
       complete: make('complete', 512, Duration.seconds(60)),
       fail: make('fail', 256, Duration.seconds(30)),
     };
     // Only ingest calls the sources' APIs; the other steps reach AWS alone and stay outside the VPC.
     if (config.vpc) attachToVpc(this.functions.ingest, config.vpc);
     this.grant(config, lake, props.glueJob);
+  }
+
+  /**
+   * The Gold tables step runs Athena statements in the workgroup, with its own rights: Athena reads gold and writes
+   * the state tables' Iceberg files and the results as the caller. So: the workgroup's query actions, the Glue
+   * actions Athena's DDL and MERGE send for the gold database and its tables, gold read, the state tables' prefixes
+   * read-write, and the results prefix.
+   */
+  private grantGoldTables(config: PipelineConfig, lake: PipelineDataLake): void {
+    const fn = this.functions.goldTables;
+    const kept = config.consolidations.filter((c) => !c.output_path && (currentStateTable(c) || historyTable(c)));
+    if (kept.length === 0) return;
+    const stack = Stack.of(this);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution'],
+        resources: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: lake.athenaWorkgroup })],
+      }),
+    );
+    const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, resourceName });
+    const databases = [...new Set(kept.map((c) => physicalName(config, c.database)))];
+    const tables = kept.flatMap((c) =>
+      [c.tabela_consolidada, currentStateTable(c), historyTable(c)]
+        .filter((t) => t !== undefined)
+        .map((t) => glueArn('table', `${physicalName(config, c.database)}/${t}`)),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartitions', 'glue:CreateTable', 'glue:UpdateTable'],
+        resources: [glueArn('catalog'), ...databases.map((d) => glueArn('database', d)), ...tables],
+      }),
+    );
+    grantPrefixes(fn, lake.goldBucket, [
+      ...kept.map((c): PrefixAccess => ({ prefix: goldLayout.tablePrefix(c.database, c.tabela_consolidada), access: ['read'] })),
+      ...kept.flatMap((c) =>
+        [currentStateTable(c), historyTable(c)]
+          .filter((t) => t !== undefined)
+          .map((t): PrefixAccess => ({ prefix: goldLayout.tablePrefix(c.database, t), access: ['read', 'write', 'delete'] })),
+      ),
+    ]);
+    grantPrefixes(fn, lake.queryResultsBucket, [{ prefix: QUERY_RESULTS_PREFIX, access: ['read', 'write'] }]);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetBucketLocation'],
+        resources: [lake.goldBucket.bucketArn, lake.queryResultsBucket.bucketArn],
+      }),
+    );
   }
 
   private grant(config: PipelineConfig, lake: PipelineDataLake, glueJob: ConsolidateGlueJobRef | undefined): void {
@@ -223,6 +290,7 @@ export class PipelineFunctionsConstruct extends Construct {
         }),
       );
     }
+    this.grantGoldTables(config, lake);
     // No Glue job action for the consolidate function: it only writes a run's spec (into the gold bucket), and the
     // state machine starts the run and waits for it (glue:startJobRun.sync, granted to the state machine's role).
 

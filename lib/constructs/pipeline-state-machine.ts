@@ -27,6 +27,7 @@ export const STATE_NAMES = {
   glueRun: 'Run on Glue',
   glueOutput: 'Publish Glue output',
   partitionDone: 'Partition consolidated',
+  goldTables: 'Gold tables',
   consolidationResult: 'Consolidation result',
   complete: 'Complete',
   succeeded: 'Pipeline succeeded',
@@ -45,6 +46,7 @@ export interface PipelineFunctions {
   readonly ingest: lambda.IFunction;
   readonly refine: lambda.IFunction;
   readonly consolidate: lambda.IFunction;
+  readonly goldTables: lambda.IFunction;
   readonly complete: lambda.IFunction;
   readonly fail: lambda.IFunction;
 }
@@ -149,7 +151,7 @@ function checkGlueJob(props: PipelineStateMachineProps): void {
 /**
  * Plan -> (completed and not forced: succeed) -> Map over sources: Ingest -> Refine -> Map over
  * consolidations: Gold partitions -> Map over partitions: Consolidate (-> on Glue: run the job, wait,
- * publish its output) -> Consolidation result -> Complete. Every failure after Plan records the journey
+ * publish its output) -> Gold tables -> Consolidation result -> Complete. Every failure after Plan records the journey
  * as FAILED, publishes to the topic and fails the execution.
  */
 export class PipelineStateMachine extends Construct {
@@ -396,6 +398,20 @@ function buildPipelineDefinition(scope: Construct, props: PipelineStateMachinePr
     resultPath: '$.partitionResults',
   });
   consolidatePartitions.itemProcessor(consolidate.next(afterConsolidate));
+  // Once every partition is published: the tables kept from them (current state, history, aggregates), in one call
+  // per consolidation, so that no two of the run's partitions MERGE into one table at once.
+  const goldTables = invoke(
+    S.goldTables,
+    'goldTables',
+    sfn.TaskInput.fromObject({
+      step: 'gold-tables',
+      runId: sfn.JsonPath.stringAt('$.runId'),
+      execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
+      consolidation: sfn.JsonPath.stringAt('$.consolidation'),
+      anomesdias: sfn.JsonPath.listAt('$.anomesdias'),
+    }),
+    '$.goldTables',
+  );
   // Each consolidation comes back as its partitions counted; the per-partition summaries stay here.
   const consolidationResult = invoke(
     S.consolidationResult,
@@ -404,6 +420,7 @@ function buildPipelineDefinition(scope: Construct, props: PipelineStateMachinePr
       step: 'consolidation-result',
       consolidation: sfn.JsonPath.stringAt('$.consolidation'),
       partitions: sfn.JsonPath.objectAt('$.partitionResults'),
+      goldTables: sfn.JsonPath.objectAt('$.goldTables.value'),
     }),
     '$.result',
     '$.result.value',
@@ -420,7 +437,7 @@ function buildPipelineDefinition(scope: Construct, props: PipelineStateMachinePr
     },
     resultPath: '$.consolidations',
   });
-  consolidateTables.itemProcessor(goldPartitions.next(consolidatePartitions).next(consolidationResult));
+  consolidateTables.itemProcessor(goldPartitions.next(consolidatePartitions).next(goldTables).next(consolidationResult));
   consolidateTables.addCatch(recordFailure, onFailure);
 
   const complete = invoke(

@@ -104,6 +104,8 @@ export function stepLakeAccess(
     ingest: ingestAccess(config),
     refine: refineAccess(config),
     consolidate: consolidateAccess(config, options.glueSpecPrefix),
+    // Gold tables' bucket rights depend on the workgroup's results bucket too: PipelineFunctionsConstruct grants them.
+    goldTables: {},
     complete: { gold: [{ prefix: JOURNEY_RESULTS_PREFIX, access: ['write'] }] },
     fail: {},
   };
@@ -133,6 +135,7 @@ export const STEP_STATE_ACCESS: Record<StepName, StepStateAccess> = {
   ingest: { journey: ['GetItem', 'UpdateItem'] },
   refine: { journey: ['GetItem', 'UpdateItem'], partitions: ['GetItem', 'PutItem'] },
   consolidate: { journey: ['GetItem', 'UpdateItem'], congregado: ['GetItem', 'PutItem'], partitions: ['GetItem', 'PutItem'] },
+  goldTables: { journey: ['GetItem', 'UpdateItem'] },
   complete: { journey: ['GetItem', 'UpdateItem'], watermark: ['GetItem', 'UpdateItem'] },
   fail: { journey: ['GetItem', 'UpdateItem'] },
 };

@@ -53,6 +53,8 @@ const EXPECTED: Record<string, 'permanent' | 'transient' | 'per instance' | 'bas
   ConsolidationSchemaError: 'permanent',
   SilverFileSchemaError: 'permanent',
   ConsolidationInputError: 'permanent',
+  GoldStateInputError: 'permanent',
+  GoldStateUnavailableError: 'permanent',
   ConsolidationNotFoundError: 'permanent',
   UnresolvableLocationError: 'permanent',
   GlueRunnerMissingError: 'permanent',

@@ -18,6 +18,7 @@ function alarmsFor(invalidRowsAlarmPercent: number) {
     ingest: fn('ingest'),
     refine: fn('refine'),
     consolidate: fn('consolidate'),
+    goldTables: fn('goldTables'),
     complete: fn('complete'),
     fail: fn('fail'),
   };

@@ -36,6 +36,7 @@ function fakeDataLake(stack: Stack): PipelineDataLake {
     watermarkTable: table('Watermark', 'source'),
     silverDatabase: 'db_silver',
     athenaWorkgroup: 'medallion',
+    queryResultsBucket: new s3.Bucket(stack, 'QueryResults'),
   };
 }
 

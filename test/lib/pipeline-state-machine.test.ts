@@ -47,6 +47,7 @@ function synthStack(config: PipelineConfigInput): PipelineStack {
       partitionsTable: table('Partitions'),
       silverDatabase: 'db_silver',
       athenaWorkgroup: 'medallion',
+      queryResultsBucket: new s3.Bucket(lakeStack, 'QueryResults'),
     },
   });
 }

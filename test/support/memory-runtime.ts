@@ -84,6 +84,10 @@ export function memoryRuntime(config: PipelineConfig, overrides: Partial<Pipelin
       calls.push(`consolidate ${database}.${tabela} ${anomesdia}`);
       return { anomesdia, rows_read: 16, rows_written: 12 };
     },
+    async refreshGoldTables({ consolidation, anomesdias }) {
+      calls.push(`gold tables ${consolidation.database}.${consolidation.tabela_consolidada} ${anomesdias.join(',')}`);
+      return { tables: [] };
+    },
     now,
     ...overrides,
   };

@@ -30,6 +30,8 @@ const q = (name: string) => quoteIdentifier(name, 'duckdb');
 export class DuckDbQueryEngine implements QueryEngine {
   /** The column names of each Parquet file read so far. */
   private readonly columnsByFile = new Map<string, ReadonlySet<string>>();
+  /** Tables held as DuckDB tables for statements to change (the gold state tables): no view replaces them. */
+  private readonly held = new Set<string>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -57,6 +59,33 @@ export class DuckDbQueryEngine implements QueryEngine {
     }
   }
 
+  /**
+   * Makes `database.name` a DuckDB table holding its published rows (an empty schema when it has none yet,
+   * for a CREATE TABLE to fill), which statements may then change; views of other tables stay as they are.
+   */
+  async holdTable(database: string, name: string): Promise<void> {
+    this.held.add(`${database}.${name}`);
+    await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${q(database)}`);
+    await this.connection.run(`DROP VIEW IF EXISTS ${q(database)}.${q(name)}`);
+    const table = (await this.options.catalog.tables()).find((t) => t.database === database && t.name === name);
+    const partitions = table ? await this.partitionFiles(table) : [];
+    if (!table || partitions.length === 0) return;
+    const files = partitions.flatMap((p) => p.files);
+    await this.connection.run(
+      `CREATE TABLE ${q(database)}.${q(name)} AS ${this.viewSql(table, partitions, await this.fileColumns(files))}`,
+    );
+  }
+
+  /** Writes a held table's rows to one Parquet file; false when no statement created the table. */
+  async exportTable(database: string, name: string, file: string): Promise<boolean> {
+    const found = await this.connection.runAndReadAll(
+      `SELECT 1 FROM information_schema.tables WHERE table_schema = ${sqlString(database)} AND table_name = ${sqlString(name)} AND table_type = 'BASE TABLE'`,
+    );
+    if (found.currentRowCount === 0) return false;
+    await this.connection.run(`COPY ${q(database)}.${q(name)} TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
+    return true;
+  }
+
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
@@ -67,6 +96,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     const unreadable: LocalTableUnreadableError[] = [];
     const schemas = new Set<string>();
     for (const table of await this.options.catalog.tables()) {
+      if (this.held.has(`${table.database}.${table.name}`)) continue;
       const view = `${q(table.database)}.${q(table.name)}`;
       if (!schemas.has(table.database)) await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${q(table.database)}`);
       schemas.add(table.database);

@@ -25,7 +25,7 @@ export interface LakeWorkgroupProps {
 }
 
 /** Key prefix of query results in the results bucket. */
-const QUERY_RESULTS_PREFIX = 'athena-results/';
+export const QUERY_RESULTS_PREFIX = 'athena-results/';
 
 export class LakeWorkgroup extends Construct {
   readonly workgroup: athena.CfnWorkGroup;
