@@ -15,6 +15,7 @@ import {
 import { AthenaQueryEngine, typedValue, type AthenaQueryEngineOptions } from '../../../lambdas/adapters/aws/athena-query-engine.js';
 import { AthenaQueryError, AthenaQueryTimeoutError, AthenaRequestError } from '../../../lambdas/adapters/aws/errors.js';
 import { isRetryable } from '../../../lambdas/core/errors.js';
+import { generalTimestampText } from '../../../lambdas/core/instant.js';
 
 const athena = mockClient(AthenaClient);
 const columns = [
@@ -270,7 +271,7 @@ describe('AthenaQueryEngine', () => {
       true,
       conflict,
     ],
-  ])('classifies %s as retryable: %s', async (_, s, retryable, hint) => {
+  ])('classifies a failure: %s', async (_, s, retryable, hint) => {
     const { engine } = engineFor('qr', [status({ ...s, State: 'FAILED' })]);
     const err = await failure(engine.execute(MERGE));
     expect(err).toBeInstanceOf(AthenaQueryError);
@@ -409,6 +410,32 @@ describe('typedValue', () => {
     expect(typedValue('2024-07-01 12:30:00.500 Europe/Berlin', 'timestamp(3) with time zone')).toBe('2024-07-01T10:30:00.500Z');
     expect(typedValue('2024-01-01 00:30:00.000 +01:00', 'timestamp(3) with time zone')).toBe('2023-12-31T23:30:00.000Z');
     expect(typedValue('2024-01-19 03:00:00.000 -03:30', 'timestamp with time zone')).toBe('2024-01-19T06:30:00.000Z');
+  });
+
+  it('reads every second of a day with a daylight-saving transition by its own offset, also once the day is known', () => {
+    // Each text reads as core/instant.ts reads that wall time in that zone (a skipped time moves forward by the
+    // gap), whether or not its day is already known. Berlin skips 02:00-02:59 on 2024-03-31 and repeats it on
+    // 2024-10-27; Lord Howe moves by half an hour, from 02:00 to 02:30 on 2024-10-06.
+    const expected = (day: string, time: string, zone: string) =>
+      `${new Date(generalTimestampText(`${day}T${time}`, zone)! / 1000).toISOString().slice(0, 19)}.250Z`;
+    for (const [day, zone] of [
+      ['2024-03-31', 'Europe/Berlin'],
+      ['2024-10-27', 'Europe/Berlin'],
+      ['2024-10-06', 'Australia/Lord_Howe'],
+    ] as const)
+      for (let minute = 0; minute < 240; minute += 7)
+        for (const second of ['00', '59']) {
+          const time = `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}:${second}`;
+          const text = `${day} ${time}.250 ${zone}`;
+          expect(typedValue(text, 'timestamp(3) with time zone'), text).toBe(expected(day, time, zone));
+          expect(typedValue(text, 'timestamp(3) with time zone'), text).toBe(expected(day, time, zone));
+        }
+    expect(typedValue('2024-03-31 01:59:59.000 Europe/Berlin', 'timestamp with time zone')).toBe('2024-03-31T00:59:59.000Z');
+    expect(typedValue('2024-03-31 03:00:00.000 Europe/Berlin', 'timestamp with time zone')).toBe('2024-03-31T01:00:00.000Z');
+    expect(typedValue('2024-10-27 03:30:00.000 Europe/Berlin', 'timestamp with time zone')).toBe('2024-10-27T02:30:00.000Z');
+    // Lord Howe is +10:30 before 02:00 and +11 from 02:30.
+    expect(typedValue('2024-10-06 01:59:00.000 Australia/Lord_Howe', 'timestamp with time zone')).toBe('2024-10-05T15:29:00.000Z');
+    expect(typedValue('2024-10-06 02:45:00.000 Australia/Lord_Howe', 'timestamp with time zone')).toBe('2024-10-05T15:45:00.000Z');
   });
 
   it('leaves a timestamp text it cannot read as it is', () => {
