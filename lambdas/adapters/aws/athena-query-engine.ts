@@ -7,6 +7,7 @@ import {
   type AthenaClient,
   type QueryExecution,
 } from '@aws-sdk/client-athena';
+import { describeError } from '../../core/errors.js';
 import { generalTimestampText } from '../../core/instant.js';
 import type { QueryEngine, QueryRow } from '../../ports/query-engine.js';
 import { AthenaQueryError, AthenaQueryTimeoutError, AthenaRequestError } from './errors.js';
@@ -93,7 +94,8 @@ export class AthenaQueryEngine implements QueryEngine {
    * Runs a statement for its effect (CREATE TABLE, ALTER TABLE ADD COLUMNS, MERGE INTO, INSERT) and returns
    * its statistics, without reading a result set. The row count is not in GetQueryExecution's Statistics:
    * Athena reports it only as GetQueryResults' UpdateCount, so for a writing DML statement one
-   * one-row GetQueryResults call reads it; DDL and utility statements never call GetQueryResults.
+   * one-row GetQueryResults call reads it (left out if that call is throttled: the statement has run);
+   * DDL and utility statements never call GetQueryResults.
    */
   async execute(sql: string): Promise<ExecuteResult> {
     const { queryId, execution } = await this.run(sql);
@@ -101,10 +103,15 @@ export class AthenaQueryEngine implements QueryEngine {
     const scanned = execution.Statistics?.DataScannedInBytes;
     if (scanned !== undefined) result.dataScannedBytes = scanned;
     if (execution.StatementType === 'DML' && execution.SubstatementType?.toUpperCase() !== 'SELECT') {
-      const page = await this.request('GetQueryResults', sql, queryId, () =>
-        this.client.send(new GetQueryResultsCommand({ QueryExecutionId: queryId, MaxResults: 1 })),
-      );
-      if (page.UpdateCount !== undefined) result.rowsAffected = page.UpdateCount;
+      try {
+        const page = await this.request('GetQueryResults', sql, queryId, () =>
+          this.client.send(new GetQueryResultsCommand({ QueryExecutionId: queryId, MaxResults: 1 })),
+        );
+        if (page.UpdateCount !== undefined) result.rowsAffected = page.UpdateCount;
+      } catch (err) {
+        // The statement has written: a throttled count read must not fail the step, whose retry would run it again.
+        if (!(err instanceof AthenaRequestError) || !err.retryable) throw err;
+      }
     }
     return result;
   }
@@ -128,31 +135,46 @@ export class AthenaQueryEngine implements QueryEngine {
    * Polls the query until it ends or the deadline passes. The waits double from pollIntervalMs up to
    * maxPollIntervalMs, as most statements end within a second or two and a long one need not be polled
    * often; each wait is drawn from its upper half so that concurrent Lambdas do not poll in step, and no
-   * wait runs past the deadline.
+   * wait runs past the deadline. A poll that fails with a retryable error (throttling, after the SDK's own
+   * retries) is waited out like a running state: failing the step would have it run the statement again
+   * while this one may still be writing.
    */
   private async waitFor(queryId: string, sql: string): Promise<QueryExecution> {
     const deadline = this.now() + this.timeoutMs;
     let interval = this.pollIntervalMs;
+    let state = 'UNKNOWN';
     for (;;) {
-      const out = await this.request('GetQueryExecution', sql, queryId, () =>
-        this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: queryId })),
-      );
-      const execution = out.QueryExecution ?? {};
-      const status = execution.Status;
-      const state = status?.State ?? 'UNKNOWN';
-      if (state === 'SUCCEEDED') return execution;
-      if (state === 'FAILED' || state === 'CANCELLED') {
-        throw new AthenaQueryError({
-          queryExecutionId: queryId,
-          workGroup: this.options.workGroup,
-          state,
-          ...(status?.StateChangeReason ? { reason: status.StateChangeReason } : {}),
-          ...(status?.AthenaError ? { athenaError: status.AthenaError } : {}),
-          sql,
-        });
+      let lastPoll: string | undefined;
+      try {
+        const out = await this.request('GetQueryExecution', sql, queryId, () =>
+          this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: queryId })),
+        );
+        const execution = out.QueryExecution ?? {};
+        const status = execution.Status;
+        state = status?.State ?? 'UNKNOWN';
+        if (state === 'SUCCEEDED') return execution;
+        if (state === 'FAILED' || state === 'CANCELLED') {
+          throw new AthenaQueryError({
+            queryExecutionId: queryId,
+            workGroup: this.options.workGroup,
+            state,
+            ...(status?.StateChangeReason ? { reason: status.StateChangeReason } : {}),
+            ...(status?.AthenaError ? { athenaError: status.AthenaError } : {}),
+            sql,
+          });
+        }
+      } catch (err) {
+        if (!(err instanceof AthenaRequestError) || !err.retryable) throw err;
+        lastPoll = describeError(err.cause);
       }
       const remaining = deadline - this.now();
-      if (remaining <= 0) throw new AthenaQueryTimeoutError(queryId, state, this.timeoutMs, sql, await this.stop(queryId));
+      if (remaining <= 0) {
+        const stop = await this.stop(queryId);
+        throw new AthenaQueryTimeoutError(queryId, state, this.timeoutMs, sql, {
+          ...(stop ? { stop } : {}),
+          ...(lastPoll ? { lastPoll } : {}),
+        });
+      }
       await this.sleep(Math.min(remaining, Math.round(interval * (0.5 + this.random() / 2))));
       interval = Math.min(interval * 2, this.maxPollIntervalMs);
     }
@@ -164,7 +186,7 @@ export class AthenaQueryEngine implements QueryEngine {
       await this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: queryId }));
       return undefined;
     } catch (err) {
-      return `${(err as Error).name}: ${(err as Error).message}`;
+      return describeError(err);
     }
   }
 

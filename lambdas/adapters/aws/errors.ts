@@ -119,27 +119,35 @@ function nextStep(state: string, retryable: boolean, conflict: boolean, athenaEr
   return 'Fix the statement or the tables it names; the query id finds it in the Athena console (Query history).';
 }
 
-/** A query still QUEUED or RUNNING at the deadline; it has been stopped. Still queued is the workgroup's load and may pass later; still running will not. */
+/**
+ * A query still QUEUED or RUNNING at the deadline, or whose status could not be read until then; it has been
+ * stopped. Still queued is the workgroup's load, and an unread status throttled polls: a later attempt may
+ * pass. Still running will not.
+ */
 export class AthenaQueryTimeoutError extends PipelineError {
   readonly retryable: boolean;
 
   constructor(
     readonly queryExecutionId: string,
+    /** The last state read, or UNKNOWN when no poll succeeded. */
     readonly state: string,
     timeoutMs: number,
     sql: string,
-    stopFailure?: string,
+    failures: { stop?: string; lastPoll?: string } = {},
   ) {
-    const queued = state === 'QUEUED';
+    const running = state === 'RUNNING';
     super(
       'AthenaQueryTimeoutError',
       `Athena query ${queryExecutionId} was still ${state} after ${timeoutMs} ms and ` +
-        `${stopFailure ? `could not be stopped (${stopFailure})` : 'was stopped'} (statement: ${statementPreview(sql)}). ` +
-        (queued
+        `${failures.stop ? `could not be stopped (${failures.stop})` : 'was stopped'} (statement: ${statementPreview(sql)}). ` +
+        (failures.lastPoll ? `The last status poll failed: ${failures.lastPoll}. ` : '') +
+        (state === 'QUEUED'
           ? 'It waited in the queue: the workgroup is busy; a retry may pass, or lower the concurrency.'
-          : 'It ran too long: raise timeoutMs (within the Lambda timeout), or make it scan less (filter on the partition key).'),
+          : running
+            ? 'It ran too long: raise timeoutMs (within the Lambda timeout), or make it scan less (filter on the partition key).'
+            : 'Its status could not be read: a retry may pass.'),
     );
-    this.retryable = queued;
+    this.retryable = !running;
   }
 }
 

@@ -60,6 +60,9 @@ const status = (s: QueryExecutionStatus, extra: GetQueryExecutionOutput['QueryEx
   QueryExecution: { Status: s, ...extra },
 });
 
+const throttled = () => new TooManyRequestsException({ message: 'Rate exceeded', $metadata: {} });
+const accessDenied = () => Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $fault: 'client' });
+
 /** The error the promise rejects with. */
 async function failure(promise: Promise<unknown>): Promise<Error> {
   return promise.then(
@@ -194,6 +197,46 @@ describe('AthenaQueryEngine', () => {
     expect(isRetryable(err)).toBe(true);
   });
 
+  it('waits out throttled status polls with the same backoff, as the query may still be writing', async () => {
+    const { engine, sleeps } = recordingEngine();
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'qt' });
+    athena
+      .on(GetQueryExecutionCommand)
+      .resolvesOnce(status({ State: 'RUNNING' }))
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .resolves(status({ State: 'SUCCEEDED' }, { StatementType: 'DDL' }));
+    expect(await engine.execute(MERGE)).toEqual({ queryId: 'qt' });
+    expect(sleeps).toEqual([188, 375, 750]);
+    expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(1);
+  });
+
+  it('fails at once on a status poll refused for good, naming the call and the query', async () => {
+    const { engine } = recordingEngine();
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'qa' });
+    athena.on(GetQueryExecutionCommand).rejects(accessDenied());
+    const err = await failure(engine.execute(MERGE));
+    expect(err).toBeInstanceOf(AthenaRequestError);
+    expect(err.message).toContain(
+      'Athena GetQueryExecution of query qa in workgroup medallion failed: AccessDeniedException: not authorized',
+    );
+    expect(isRetryable(err)).toBe(false);
+    expect(athena.commandCalls(GetQueryExecutionCommand)).toHaveLength(1);
+  });
+
+  it('stops a query whose status could not be read until the deadline, and calls that retryable', async () => {
+    const { engine } = recordingEngine({ timeoutMs: 1_000 });
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'qn' });
+    athena.on(GetQueryExecutionCommand).rejects(throttled());
+    athena.on(StopQueryExecutionCommand).resolves({});
+    const err = await failure(engine.execute(MERGE));
+    expect(err).toBeInstanceOf(AthenaQueryTimeoutError);
+    expect(err.message).toContain('Athena query qn was still UNKNOWN after 1000 ms and was stopped');
+    expect(err.message).toContain('The last status poll failed: TooManyRequestsException: Rate exceeded.');
+    expect(isRetryable(err)).toBe(true);
+    expect(athena.commandCalls(StopQueryExecutionCommand)).toHaveLength(1);
+  });
+
   it("fails a FAILED query with Athena's reason and classification, the query id and the statement's first line", async () => {
     const { engine } = engineFor('q2', [
       status({
@@ -314,7 +357,7 @@ describe('AthenaQueryEngine', () => {
 
   it('names the query id when a later call fails', async () => {
     const { engine } = engineFor('q7', [status({ State: 'SUCCEEDED' }, { StatementType: 'DML' })]);
-    athena.on(GetQueryResultsCommand).rejects(new TooManyRequestsException({ message: 'Rate exceeded', $metadata: {} }));
+    athena.on(GetQueryResultsCommand).rejects(throttled());
     const err = await failure(engine.query('SELECT 1'));
     expect(err.message).toContain('Athena GetQueryResults of query q7 in workgroup medallion failed');
     expect(isRetryable(err)).toBe(true);
@@ -340,6 +383,19 @@ describe('AthenaQueryEngine', () => {
     athena.on(GetQueryResultsCommand).resolves({ UpdateCount: 1234, ResultSet: { Rows: [] } });
     expect(await engine.execute(MERGE)).toEqual({ queryId: 'qm', rowsAffected: 1234, dataScannedBytes: 73_400_320 });
     expect(athena.commandCalls(GetQueryResultsCommand).map((c) => c.args[0].input)).toEqual([{ QueryExecutionId: 'qm', MaxResults: 1 }]);
+  });
+
+  it('returns a MERGE without its row count when reading the count is throttled, as the statement has run; fails when it is refused', async () => {
+    const succeeded = status(
+      { State: 'SUCCEEDED' },
+      { StatementType: 'DML', SubstatementType: 'MERGE', Statistics: { DataScannedInBytes: 10 } },
+    );
+    const { engine } = engineFor('qc', [succeeded]);
+    athena.on(GetQueryResultsCommand).rejectsOnce(throttled()).rejects(accessDenied());
+    expect(await engine.execute(MERGE)).toEqual({ queryId: 'qc', dataScannedBytes: 10 });
+    const err = await failure(engine.execute(MERGE));
+    expect(err.message).toContain('Athena GetQueryResults of query qc in workgroup medallion failed: AccessDeniedException');
+    expect(isRetryable(err)).toBe(false);
   });
 
   it('executes a SELECT for its effect without reading its rows', async () => {
