@@ -1,11 +1,11 @@
 // The queries offered on each gold table, as Athena named queries in AWS and through `npm run query --
 // --named` locally: the same SQL text, which Athena (Trino) and DuckDB both run.
-import { type ConsolidationConfig, PARTITION_COLUMN } from '../config.js';
+import { type ConsolidationConfig, currentStateTable, historyTable, PARTITION_COLUMN } from '../config.js';
 import type { TableColumn } from '../columnar/types.js';
 import { ORIGIN_COLUMN } from '../lake/tables.js';
 import type { ConsolidationRules } from './spec.js';
-import { deletedCondition, type DeleteMarker } from '../gold/state-sql.js';
-import { consolidationSql, quoteIdentifier, sqlString, type SqlDialect } from './sql.js';
+import { deletedCondition, VALID_FROM, VALID_TO, type DeleteMarker } from '../gold/state-sql.js';
+import { consolidationSql, quoteIdentifier, sqlString, sqlType, type SqlDialect } from './sql.js';
 
 export interface GoldNamedQuery {
   name: string;
@@ -49,7 +49,60 @@ export function goldNamedQueries(
       description: `The current state of ${database}.${c.tabela_consolidada}: per key (${c.chaves_principais.join(', ')}) the row that wins across every ${PARTITION_COLUMN}, by the consolidation's own decision fields; ${PARTITION_COLUMN} tells the day it won from`,
       sql: `${currentStateSql(table, c, columns, dialect)};`,
     },
+    ...stateTableQueries(database, c, columns, dialect),
   ];
+}
+
+/**
+ * The queries on a consolidation's state tables. A `?` is a parameter: the Athena console asks for its value
+ * (as a SQL literal, e.g. 'OP0000001'); `npm run query -- --named ... --param OP0000001` fills it locally.
+ */
+function stateTableQueries(
+  database: string,
+  c: ConsolidationConfig,
+  columns: readonly TableColumn[],
+  dialect: SqlDialect,
+): GoldNamedQuery[] {
+  const q = (name: string) => quoteIdentifier(name, dialect);
+  const keys = c.chaves_principais;
+  const byKey = keys.map((k) => `${q(k)} = ?`).join(' AND ');
+  const keyList = keys.map(q).join(', ');
+  const current = currentStateTable(c);
+  const history = historyTable(c);
+  const out: GoldNamedQuery[] = [];
+  if (current) {
+    const t = `${q(database)}.${q(current)}`;
+    out.push(
+      {
+        name: 'current-state-table',
+        description: `100 rows of ${database}.${current}, the current state kept by MERGE after each run (no scan of every gold partition)`,
+        sql: `SELECT * FROM ${t} ORDER BY ${keyList} LIMIT 100;`,
+      },
+      {
+        name: 'key-lookup',
+        description: `The current row of one key of ${database}.${current}; parameters: ${keys.join(', ')}`,
+        sql: `SELECT * FROM ${t} WHERE ${byKey};`,
+      },
+    );
+  }
+  if (history) {
+    const t = `${q(database)}.${q(history)}`;
+    const since = columns.find((col) => col.name === c.campos_decisao[0]!.campo)!;
+    const at = `CAST(? AS ${sqlType(since, dialect)})`;
+    out.push(
+      {
+        name: 'key-history',
+        description: `Every version of one key in ${database}.${history}, oldest first; parameters: ${keys.join(', ')}`,
+        sql: `SELECT * FROM ${t} WHERE ${byKey} ORDER BY ${q(VALID_FROM)} NULLS FIRST;`,
+      },
+      {
+        name: 'history-as-of',
+        description: `Each key's version valid at one instant in ${database}.${history}; parameter: the instant (${since.type}), twice`,
+        sql: `SELECT * FROM ${t} WHERE ${q(VALID_FROM)} <= ${at} AND (${q(VALID_TO)} IS NULL OR ${q(VALID_TO)} > ${at}) ORDER BY ${keyList};`,
+      },
+    );
+  }
+  return out;
 }
 
 /**

@@ -69,7 +69,8 @@ export function goldStateTables(
 async function ensureStateTable(sql: RunSql, t: StateTable, dialect: GoldStateEngine['dialect']): Promise<string[]> {
   const name: TableName = { database: t.database, table: t.table };
   for (const statement of createStateTableSql(name, t.columns, t.location, dialect)) await sql(statement);
-  const have = new Set((await sql(stateTableColumnsSql(name))).map((r) => String(r.column_name)));
+  const listing = stateTableColumnsSql(name, dialect);
+  const have = new Set((await sql(listing.sql)).map((r) => String(r[listing.column]).trim()));
   const missing = t.columns.filter((col) => !have.has(col.name));
   for (const statement of addColumnsSql(name, missing, dialect)) await sql(statement);
   return missing.map((col) => col.name);

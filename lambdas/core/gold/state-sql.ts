@@ -94,9 +94,16 @@ export function createStateTableSql(target: TableName, columns: readonly TableCo
   ];
 }
 
-/** One row per column of the table (`column_name`), from information_schema: the same statement in both engines. */
-export function stateTableColumnsSql(target: TableName): string {
-  return `SELECT column_name FROM information_schema.columns WHERE table_schema = ${sqlString(target.database)} AND table_name = ${sqlString(target.table)}`;
+/**
+ * One row per column of the table, its name in `column`. Athena: SHOW COLUMNS, which reads only the table from
+ * Glue (information_schema would list the whole catalog, with rights to match) and pads names with spaces.
+ */
+export function stateTableColumnsSql(target: TableName, dialect: SqlDialect): { sql: string; column: string } {
+  if (dialect === 'athena') return { sql: `SHOW COLUMNS IN ${ddlTable(target, dialect)}`, column: 'field' };
+  return {
+    sql: `SELECT column_name FROM information_schema.columns WHERE table_schema = ${sqlString(target.database)} AND table_name = ${sqlString(target.table)} ORDER BY ordinal_position`,
+    column: 'column_name',
+  };
 }
 
 /** The statements adding columns the table lacks (a field added to the gold table since). */

@@ -214,14 +214,14 @@ describe('gold state MERGE in DuckDB', () => {
 
   it('adds the columns a table lacks, found through information_schema', async () => {
     const wider = [...currentStateColumns(spec), { name: 'des_canal', type: 'string' as const }];
-    const have = new Set((await run(stateTableColumnsSql(current))).map((r) => r.column_name));
+    const have = new Set((await run(stateTableColumnsSql(current, 'duckdb').sql)).map((r) => r.column_name));
     for (const sql of addColumnsSql(
       current,
       wider.filter((c) => !have.has(c.name)),
       'duckdb',
     ))
       await conn.run(sql);
-    expect((await run(stateTableColumnsSql(current))).map((r) => r.column_name)).toEqual(wider.map((c) => c.name));
+    expect((await run(stateTableColumnsSql(current, 'duckdb').sql)).map((r) => r.column_name)).toEqual(wider.map((c) => c.name));
     expect(
       addColumnsSql(
         current,
