@@ -2,7 +2,7 @@
 // It imports nothing of the CDK or the AWS SDK so that Lambda bundles stay small.
 import { z } from 'zod';
 import { PermanentError } from './errors.js';
-import { TIMESTAMP_FORMATS } from './instant.js';
+import { parseTimestampText, TIMESTAMP_FORMATS } from './instant.js';
 import { FIELD_PATH_PATTERN } from './refine/record-path.js';
 
 /**
@@ -566,6 +566,40 @@ function goldStateIssues(k: ConsolidationConfig, sources: readonly SourceConfig[
 // ---- daily aggregates (issue 13, item 4): lambdas/core/gold/aggregates.ts ----
 const NUMERIC_TYPES: readonly FieldType[] = ['integer', 'long', 'double', 'decimal'];
 
+/** How a filter value of each field type is written (a value of the wrong form would match nothing, or fail the query). */
+const FILTER_VALUE_FORMS: Record<FieldType, string> = {
+  string: 'a string',
+  json: 'a string',
+  integer: 'an integer',
+  long: 'an integer',
+  double: 'a number',
+  decimal: 'a number (or its exact text)',
+  boolean: 'true or false',
+  date: 'a date, "2024-01-19"',
+  timestamp: 'an ISO-8601 instant, "2024-01-19T03:00:00Z"',
+};
+
+function filterValueFits(type: FieldType, v: string | number | boolean): boolean {
+  switch (type) {
+    case 'string':
+    case 'json':
+      return typeof v === 'string';
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'integer':
+    case 'long':
+      return typeof v === 'number' ? Number.isSafeInteger(v) : typeof v === 'string' && /^[+-]?\d+$/.test(v);
+    case 'double':
+      return typeof v === 'number' && Number.isFinite(v);
+    case 'decimal':
+      return typeof v === 'number' ? Number.isFinite(v) : typeof v === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)$/.test(v);
+    case 'date':
+      return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v));
+    case 'timestamp':
+      return typeof v === 'string' && parseTimestampText(v, 'UTC') !== undefined;
+  }
+}
+
 /** What is wrong in a consolidation's aggregates: unknown gold columns, a measure its field's type cannot take, a filter's value. */
 function aggregateIssues(k: ConsolidationConfig, sources: readonly SourceConfig[]): { path: (string | number)[]; message: string }[] {
   const issues: { path: (string | number)[]; message: string }[] = [];
@@ -623,6 +657,14 @@ function aggregateIssues(k: ConsolidationConfig, sources: readonly SourceConfig[
         });
       else if (Array.isArray(f.value) && f.value.length === 0)
         issues.push({ path: at('filter', j, 'value'), message: `${f.op} needs at least one value` });
+      const type = types.get(f.field);
+      const misfit =
+        type && (Array.isArray(f.value) ? f.value : f.value === undefined ? [] : [f.value]).find((v) => !filterValueFits(type, v));
+      if (type && misfit !== undefined)
+        issues.push({
+          path: at('filter', j, 'value'),
+          message: `"${f.field}" is ${type}: ${JSON.stringify(misfit)} is not ${FILTER_VALUE_FORMS[type]}`,
+        });
     });
   });
   return issues;

@@ -1,39 +1,10 @@
 // The config's cross-checks of a consolidation's daily aggregates: gold columns, measure types, filter values, names.
 import { describe, expect, it } from 'vitest';
 import { parsePipelineConfig } from '../../lambdas/core/config.js';
-import { configError, filesSource } from '../support/configs.js';
+import { opsAggregatesConfig } from '../support/aggregate-config.js';
+import { configError } from '../support/configs.js';
 
-const ts = { name: 'ts', type: 'timestamp', required: true };
-/** Two origins with different fields: the gold columns are their union, then origem. */
-function withAggregates(aggregates: unknown[], consolidation: Record<string, unknown> = {}) {
-  return {
-    sources: [
-      filesSource(
-        'a',
-        [
-          { name: 'id', type: 'string' },
-          { name: 'amount', type: 'decimal', precision: 18, scale: 2 },
-          { name: 'status', type: 'string' },
-          { name: 'payload', type: 'json' },
-          ts,
-        ],
-        'ts',
-      ),
-      filesSource('b', [{ name: 'id', type: 'string' }, { name: 'qty', type: 'integer' }, { name: 'flag', type: 'boolean' }, ts], 'ts'),
-    ],
-    consolidations: [
-      {
-        database: 'db_gold',
-        tabela_consolidada: 'tbl_ops',
-        origens: ['a', 'b'],
-        chaves_principais: ['id'],
-        campos_decisao: ['ts'],
-        aggregates,
-        ...consolidation,
-      },
-    ],
-  };
-}
+const withAggregates = opsAggregatesConfig;
 
 const issues = (raw: unknown) => configError(raw).issues;
 
@@ -47,15 +18,15 @@ describe('aggregate config', () => {
           measures: [
             { name: 'ops', fn: 'count' },
             { name: 'ids', fn: 'count_distinct', field: 'id' },
-            { name: 'total', fn: 'sum', field: 'amount' },
-            { name: 'mean_qty', fn: 'avg', field: 'qty' },
+            { name: 'total', fn: 'sum', field: 'valor' },
+            { name: 'mean_qtd', fn: 'avg', field: 'qtd' },
             { name: 'first_ts', fn: 'min', field: 'ts' },
-            { name: 'last_flag', fn: 'max', field: 'flag' },
+            { name: 'last_ativo', fn: 'max', field: 'ativo' },
             { name: 'payloads', fn: 'count_distinct', field: 'payload' },
           ],
           filter: [
             { field: 'status', op: 'in', value: ['ok', 'late'] },
-            { field: 'qty', op: '>=', value: 1 },
+            { field: 'qtd', op: '>=', value: 1 },
             { field: 'payload', op: 'is_not_null' },
           ],
         },
@@ -74,7 +45,7 @@ describe('aggregate config', () => {
           {
             table: 'tbl_ops_daily',
             groupBy: ['status', 'canal'],
-            measures: [{ name: 'total', fn: 'sum', field: 'valor' }],
+            measures: [{ name: 'total', fn: 'sum', field: 'preco' }],
             filter: [{ field: 'anomesdia', op: '=', value: '20240119' }],
           },
         ]),
@@ -86,7 +57,7 @@ describe('aggregate config', () => {
       },
       {
         path: 'consolidations[0].aggregates[0].measures[0].field',
-        message: '"valor" is not a column of db_gold.tbl_ops (fields of a, b, or origem)',
+        message: '"preco" is not a column of db_gold.tbl_ops (fields of a, b, or origem)',
       },
       {
         path: 'consolidations[0].aggregates[0].filter[0].field',
@@ -106,7 +77,7 @@ describe('aggregate config', () => {
               { name: 'b', fn: 'avg', field: 'ts' },
               { name: 'c', fn: 'min', field: 'payload' },
               { name: 'd', fn: 'max', field: 'payload' },
-              { name: 'e', fn: 'sum', field: 'qty' },
+              { name: 'e', fn: 'sum', field: 'qtd' },
               { name: 'f', fn: 'max', field: 'status' },
             ],
           },
@@ -143,10 +114,10 @@ describe('aggregate config', () => {
               { field: 'status', op: 'in', value: 'ok' },
               { field: 'status', op: 'not_in' },
               { field: 'status', op: 'is_null', value: 'x' },
-              { field: 'qty', op: '<', value: [1, 2] },
-              { field: 'qty', op: '=' },
+              { field: 'qtd', op: '<', value: [1, 2] },
+              { field: 'qtd', op: '=' },
               { field: 'status', op: 'in', value: [] },
-              { field: 'flag', op: '!=', value: true },
+              { field: 'ativo', op: '!=', value: true },
             ],
           },
         ]),
@@ -158,6 +129,37 @@ describe('aggregate config', () => {
       { path: 'consolidations[0].aggregates[0].filter[3].value', message: '< needs one value (a string, number or boolean)' },
       { path: 'consolidations[0].aggregates[0].filter[4].value', message: '= needs one value (a string, number or boolean)' },
       { path: 'consolidations[0].aggregates[0].filter[5].value', message: 'in needs at least one value' },
+    ]);
+  });
+
+  it('refuses a filter value of another type than its field, naming the form it takes', () => {
+    expect(
+      issues(
+        withAggregates([
+          {
+            table: 'tbl_ops_daily',
+            measures: [{ name: 'ops', fn: 'count' }],
+            filter: [
+              { field: 'qtd', op: '=', value: 1.5 },
+              { field: 'ativo', op: '=', value: 'true' },
+              { field: 'ts', op: '>=', value: 'yesterday' },
+              { field: 'valor', op: 'in', value: [1, '2.50', 'x'] },
+              { field: 'status', op: '=', value: 3 },
+              { field: 'ts', op: '<', value: '2024-01-19T03:00:00-03:00' },
+              { field: 'valor', op: '>', value: '-12.5' },
+            ],
+          },
+        ]),
+      ),
+    ).toEqual([
+      { path: 'consolidations[0].aggregates[0].filter[0].value', message: '"qtd" is integer: 1.5 is not an integer' },
+      { path: 'consolidations[0].aggregates[0].filter[1].value', message: '"ativo" is boolean: "true" is not true or false' },
+      {
+        path: 'consolidations[0].aggregates[0].filter[2].value',
+        message: '"ts" is timestamp: "yesterday" is not an ISO-8601 instant, "2024-01-19T03:00:00Z"',
+      },
+      { path: 'consolidations[0].aggregates[0].filter[3].value', message: '"valor" is decimal: "x" is not a number (or its exact text)' },
+      { path: 'consolidations[0].aggregates[0].filter[4].value', message: '"status" is string: 3 is not a string' },
     ]);
   });
 
