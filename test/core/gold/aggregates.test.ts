@@ -6,7 +6,6 @@ import { parsePipelineConfig } from '../../../lambdas/core/config.js';
 import type { CellValue } from '../../../lambdas/core/columnar/types.js';
 import { aggregateColumns, aggregateNamedQueries, aggregateSql } from '../../../lambdas/core/gold/aggregates.js';
 import { refreshAggregates, type RefreshAggregatesDeps } from '../../../lambdas/core/gold/refresh-aggregates.js';
-import { aggregateTable, lakeTables } from '../../../lambdas/core/lake/layout.js';
 import { partitionKey } from '../../../lambdas/core/lake/publication.js';
 import type { PartitionVersionRecord } from '../../../lambdas/ports/partition-versions.js';
 import { opsAggregatesConfig } from '../../support/aggregate-config.js';
@@ -110,7 +109,7 @@ describe('daily aggregates', () => {
     refreshAggregates({ ...deps, ...over }, { runId, database: 'db_gold', tabela: 'tbl_ops', anomesdias });
   const record = (table: string, anomesdia: string) => lake.deps.versions.get(partitionKey('gold', 'db_gold', table, { anomesdia }));
 
-  it('declares each aggregate as a gold table beside its consolidation: group-by columns, then measures typed by function', () => {
+  it('types the group-by columns as gold has them, then each measure by its function', () => {
     expect(aggregateColumns(config, consolidation, daily)).toEqual([
       { name: 'status', type: 'string' },
       { name: 'moeda', type: 'string' },
@@ -127,21 +126,6 @@ describe('daily aggregates', () => {
       { name: 'primeiro_dia', type: 'date' },
       { name: 'algum_ativo', type: 'boolean' },
     ]);
-    const tables = lakeTables(config).map((t) => `${t.layer} ${t.database}.${t.name} ${t.prefix}`);
-    expect(tables).toEqual([
-      'silver db_silver.a a/',
-      'silver db_silver.b b/',
-      'gold db_gold.tbl_ops db_gold/tbl_ops/',
-      'gold db_gold.tbl_ops_daily db_gold/tbl_ops_daily/',
-      'gold db_gold.tbl_ops_total db_gold/tbl_ops_total/',
-    ]);
-    const prefixed = parsePipelineConfig({ ...configWith([TOTAL]), storage: { namePrefix: 'acme' } });
-    expect(aggregateTable(prefixed, prefixed.consolidations[0]!, prefixed.consolidations[0]!.aggregates[0]!)).toMatchObject({
-      database: 'acme_db_gold',
-      name: 'tbl_ops_total',
-      prefix: 'db_gold/tbl_ops_total/',
-      partitionKeys: ['anomesdia'],
-    });
   });
 
   it('computes counts, exact decimal sums, means, minima, maxima and distinct counts per group, published as a partition version', async () => {
