@@ -41,7 +41,7 @@ function measureColumn(gold: readonly TableColumn[], m: Measure): TableColumn {
 /**
  * One SELECT of an aggregate over one gold partition: the filter's conditions ANDed, grouped and ordered by the
  * group-by columns (nulls last). Every measure is cast to its column's type, so that both engines return the
- * same types: DuckDB sums integers as HUGEINT and averages decimals as DOUBLE, Trino keeps BIGINT and DECIMAL.
+ * same types: DuckDB sums integers as HUGEINT, Trino as BIGINT.
  * Without group-by columns an empty day gives no row (not one row of zero counts), as it does with them.
  */
 export function aggregateSql(
@@ -80,8 +80,9 @@ function measureExpression(m: Measure, q: (name: string) => string): string {
     case 'count_distinct':
       return `count(DISTINCT ${q(m.field!)})`;
     case 'avg':
-      // The mean of a decimal as a double in both engines, whatever each does with decimals.
-      return `avg(CAST(${q(m.field!)} AS DOUBLE))`;
+      // One division of the exact sum (a decimal or an integer) by the count: the same double in both engines
+      // and on every run, where avg() of doubles adds in whatever order a parallel engine's threads finish.
+      return `CAST(sum(${q(m.field!)}) AS DOUBLE) / NULLIF(count(${q(m.field!)}), 0)`;
     default:
       return `${m.fn}(${q(m.field!)})`;
   }

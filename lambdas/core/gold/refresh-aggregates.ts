@@ -1,7 +1,10 @@
 // Refreshes a consolidation's daily aggregates: for each aggregate and day, its SQL run over the published gold
 // partition (Athena in AWS, DuckDB locally), the rows written as one Parquet file and published as a new version.
 import { PARTITION_COLUMN, type AggregateConfig, type ConsolidationConfig, type PipelineConfig } from '../config.js';
-import type { ColumnTable, TableColumn } from '../columnar/types.js';
+import { cellAt } from '../columnar/columns.js';
+import { readColumns } from '../columnar/reader.js';
+import { typeName } from '../columnar/schema.js';
+import type { CellValue, ColumnTable, FlatTable, TableColumn } from '../columnar/types.js';
 import { ColumnTypeError } from '../columnar/errors.js';
 import { writeColumns } from '../columnar/writer.js';
 import { ConsolidationNotFoundError } from '../consolidate/errors.js';
@@ -22,7 +25,8 @@ import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, typ
 import { compileCoercer } from '../refine/coerce.js';
 import type { Catalog } from '../../ports/catalog.js';
 import type { ObjectStore } from '../../ports/object-store.js';
-import type { PartitionVersionStore } from '../../ports/partition-versions.js';
+import type { PartitionVersionRecord, PartitionVersionStore } from '../../ports/partition-versions.js';
+import { ObjectNotFoundError } from '../../ports/errors.js';
 import type { QueryRow } from '../../ports/query-engine.js';
 import { aggregateColumns, aggregateSql } from './aggregates.js';
 
@@ -93,17 +97,11 @@ async function refreshDay(
     const goldVersion = (await deps.versions.get(partitionKey('gold', gold.database, gold.name, values)))?.version ?? 0;
     const inputs = { [gold.name]: goldVersion };
     const rows = await deps.query(aggregateSql(deps.config, consolidation, aggregate, anomesdia, deps.dialect));
-    const bytes = writeColumns(toTable(rows, aggregateColumns(deps.config, consolidation, aggregate), source));
+    const cells = toTable(rows, aggregateColumns(deps.config, consolidation, aggregate), source);
+    const bytes = writeColumns(cells);
     const partition = tablePartition('gold', table, values);
-    const current = await deps.versions.get(partition.partition);
     let result: AggregateRefresh = { table: table.name, anomesdia, rows_written: rows.length };
-    // The same gold version and the same rows: nothing to publish (a rerun, or a retried call).
-    const same =
-      current !== undefined &&
-      dominates(current.inputs, inputs) &&
-      dominates(inputs, current.inputs) &&
-      current.files.length === 1 &&
-      current.files[0]!.sha256 === sha256Hex(bytes);
+    const same = await unchanged(deps, await deps.versions.get(partition.partition), inputs, cells, bytes);
     if (!same) {
       await deps.catalog.ensureTable({
         database: table.database,
@@ -145,6 +143,45 @@ async function refreshDay(
     throw err;
   }
 }
+
+/**
+ * Whether the published version already holds these rows from the same gold version (a rerun, a retried call):
+ * the same bytes, or the same cells with doubles equal to 1e-12 of their size, as a parallel engine adds doubles
+ * in whatever order its threads finish. A changed aggregate (other columns, a filter) gives other cells.
+ */
+async function unchanged(
+  deps: RefreshAggregatesDeps,
+  current: PartitionVersionRecord | undefined,
+  inputs: Record<string, number>,
+  table: ColumnTable,
+  bytes: Uint8Array,
+): Promise<boolean> {
+  if (!current || !dominates(current.inputs, inputs) || !dominates(inputs, current.inputs) || current.files.length !== 1) return false;
+  const file = current.files[0]!;
+  if (file.sha256 === sha256Hex(bytes)) return true;
+  if (file.rows !== table.rowCount || !table.columns.some((c) => c.type === 'double')) return false;
+  let published: FlatTable;
+  try {
+    published = readColumns(await deps.gold.get(file.key), { file: deps.gold.uri(file.key) });
+  } catch (err) {
+    if (err instanceof ObjectNotFoundError) return false;
+    throw err;
+  }
+  if (published.columns.map(typeName).join() !== table.columns.map(typeName).join()) return false;
+  if (published.columns.some((c, i) => c.name !== table.columns[i]!.name)) return false;
+  return table.columns.every((c) => {
+    const cells = table.data[c.name]!;
+    for (let i = 0; i < table.rowCount; i++) {
+      const [a, b] = [comparable(cellAt(c.type, published.data[c.name], i)), comparable(cells[i] ?? null)];
+      if (a === b) continue;
+      if (c.type !== 'double' || typeof a !== 'number' || typeof b !== 'number') return false;
+      if (Math.abs(a - b) > 1e-12 * Math.max(Math.abs(a), Math.abs(b))) return false;
+    }
+    return true;
+  });
+}
+
+const comparable = (v: CellValue) => (v instanceof Date ? v.getTime() : v);
 
 /**
  * Query rows as the aggregate's cells, read as refine reads a record: decimals from their exact text, longs
