@@ -93,7 +93,9 @@ async function refreshDay(
   try {
     const values = { [PARTITION_COLUMN]: anomesdia };
     const gold = goldTable(deps.config, consolidation);
-    // Read before the query: the rows then come from this gold version or a newer one, never an older one.
+    // Read before the query, so that the version named is never newer than the rows read (a refresh that read
+    // older rows then loses to one that read newer). Only between a gold version's record and its catalog
+    // update, a moment inside the consolidation step that publishes it, could the query still see the one before.
     const goldVersion = (await deps.versions.get(partitionKey('gold', gold.database, gold.name, values)))?.version ?? 0;
     const inputs = { [gold.name]: goldVersion };
     const rows = await deps.query(aggregateSql(deps.config, consolidation, aggregate, anomesdia, deps.dialect));
