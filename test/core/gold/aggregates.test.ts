@@ -330,6 +330,25 @@ describe('daily aggregates', () => {
     expect((await record('tbl_ops_total', DAY))?.version).toBe(1);
   });
 
+  it('reads the values as Athena returns them (ISO-8601 instants, days and decimals as text) into the same file, and names a value of another type', async () => {
+    await gold(DAY, ROWS);
+    await refresh([DAY]);
+    const before = await record('tbl_ops_daily', DAY);
+    const athenaForms = async (sql: string) =>
+      (await lake.engine.query(sql)).map((r) =>
+        Object.fromEntries(
+          Object.entries(r).map(([k, v]) => [k, v instanceof Date ? v.toISOString().slice(0, k === 'primeiro_dia' ? 10 : undefined) : v]),
+        ),
+      );
+    await refresh([DAY], undefined, { query: athenaForms });
+    expect(await record('tbl_ops_daily', DAY)).toEqual(before);
+
+    const wrong = async (sql: string) => (await lake.engine.query(sql)).map((r) => ('ops' in r ? { ...r, ops: 'many' } : r));
+    await expect(refresh([DAY], undefined, { query: wrong })).rejects.toThrow(
+      'Aggregate db_gold.tbl_ops_daily: the query returned many for column "ops" (expected a long integer (64-bit), got "many")',
+    );
+  });
+
   it('corrects a day whose gold was rebuilt with fewer rows, and never lets a run that read the older gold replace it', async () => {
     await gold(DAY, ROWS);
     await refresh([DAY]);
