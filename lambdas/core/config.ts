@@ -2,7 +2,7 @@
 // It imports nothing of the CDK or the AWS SDK so that Lambda bundles stay small.
 import { z } from 'zod';
 import { PermanentError } from './errors.js';
-import { TIMESTAMP_FORMATS } from './instant.js';
+import { parseTimestampText, TIMESTAMP_FORMATS } from './instant.js';
 import { FIELD_PATH_PATTERN } from './refine/record-path.js';
 
 /**
@@ -511,6 +511,7 @@ export const PipelineConfigSchema = z
         });
       });
       goldStateIssues(k, c.sources).forEach((issue) => ctx.addIssue({ code: 'custom', path: at(...issue.path), message: issue.message }));
+      aggregateIssues(k, c.sources).forEach((issue) => ctx.addIssue({ code: 'custom', path: at(...issue.path), message: issue.message }));
     });
   }, ALWAYS);
 
@@ -558,6 +559,113 @@ function goldStateIssues(k: ConsolidationConfig, sources: readonly SourceConfig[
   names.forEach(([name, path], n) => {
     const first = names.findIndex(([other]) => other === name);
     if (first !== n) issues.push({ path, message: `table "${name}" is already ${names[first]![1].join('.')} of this consolidation` });
+  });
+  return issues;
+}
+
+// ---- daily aggregates (issue 13, item 4): lambdas/core/gold/aggregates.ts ----
+const NUMERIC_TYPES: readonly FieldType[] = ['integer', 'long', 'double', 'decimal'];
+
+/** How a filter value of each field type is written (a value of the wrong form would match nothing, or fail the query). */
+const FILTER_VALUE_FORMS: Record<FieldType, string> = {
+  string: 'a string',
+  json: 'a string',
+  integer: 'an integer',
+  long: 'an integer',
+  double: 'a number',
+  decimal: 'a number (or its exact text)',
+  boolean: 'true or false',
+  date: 'a date, "2024-01-19"',
+  timestamp: 'an ISO-8601 instant, "2024-01-19T03:00:00Z"',
+};
+
+function filterValueFits(type: FieldType, v: string | number | boolean): boolean {
+  switch (type) {
+    case 'string':
+    case 'json':
+      return typeof v === 'string';
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'integer':
+    case 'long':
+      return typeof v === 'number' ? Number.isSafeInteger(v) : typeof v === 'string' && /^[+-]?\d+$/.test(v);
+    case 'double':
+      return typeof v === 'number' && Number.isFinite(v);
+    case 'decimal':
+      return typeof v === 'number' ? Number.isFinite(v) : typeof v === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)$/.test(v);
+    case 'date':
+      return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v));
+    case 'timestamp':
+      return typeof v === 'string' && parseTimestampText(v, 'UTC') !== undefined;
+  }
+}
+
+/** What is wrong in a consolidation's aggregates: unknown gold columns, a measure its field's type cannot take, a filter's value. */
+function aggregateIssues(k: ConsolidationConfig, sources: readonly SourceConfig[]): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  if (!Array.isArray(k.aggregates) || k.aggregates.length === 0) return issues;
+  if (k.output_path !== undefined)
+    issues.push({
+      path: ['aggregates'],
+      message: 'aggregates read the gold table from the catalog, which an output_path leaves alone: drop one of them',
+    });
+  // The gold columns: each origin's fields (the first declaration's type), then `origem`.
+  const types = new Map<string, FieldType>();
+  for (const o of k.origens)
+    for (const f of sources.find((s) => s.name === o)?.fields ?? []) if (!types.has(f.name)) types.set(f.name, f.type);
+  types.set('origem', 'string');
+  const unknown = (field: string) =>
+    `"${field}" is not a column of ${k.database}.${k.tabela_consolidada} (fields of ${k.origens.join(', ')}, or origem)`;
+  k.aggregates.forEach((a, n) => {
+    const at = (...p: (string | number)[]) => ['aggregates', n, ...p];
+    const groupBy = Array.isArray(a.groupBy) ? a.groupBy : [];
+    groupBy.forEach((g, j) => {
+      if (!types.has(g)) issues.push({ path: at('groupBy', j), message: unknown(g) });
+      if (groupBy.indexOf(g) !== j) issues.push({ path: at('groupBy', j), message: `"${g}" is grouped by twice` });
+    });
+    (Array.isArray(a.measures) ? a.measures : []).forEach((m, j) => {
+      const taken = m.name === PARTITION_COLUMN ? 'the partition column' : groupBy.includes(m.name) ? 'a groupBy column' : undefined;
+      if (taken) issues.push({ path: at('measures', j, 'name'), message: `measure "${m.name}" is ${taken}: name it otherwise` });
+      else if (a.measures.findIndex((o) => o.name === m.name) !== j)
+        issues.push({ path: at('measures', j, 'name'), message: `measure "${m.name}" is declared twice` });
+      if (m.field === undefined) return;
+      const type = types.get(m.field);
+      if (type === undefined) issues.push({ path: at('measures', j, 'field'), message: unknown(m.field) });
+      else if ((m.fn === 'sum' || m.fn === 'avg') && !NUMERIC_TYPES.includes(type))
+        issues.push({
+          path: at('measures', j, 'field'),
+          message: `${m.fn} needs a numeric field (integer, long, double, decimal); "${m.field}" is ${type}`,
+        });
+      else if ((m.fn === 'min' || m.fn === 'max') && type === 'json')
+        issues.push({
+          path: at('measures', j, 'field'),
+          message: `${m.fn} does not order JSON text; "${m.field}" is json: use count or count_distinct`,
+        });
+    });
+    (Array.isArray(a.filter) ? a.filter : []).forEach((f, j) => {
+      if (!types.has(f.field)) issues.push({ path: at('filter', j, 'field'), message: unknown(f.field) });
+      const wanted = f.op === 'in' || f.op === 'not_in' ? 'array' : f.op === 'is_null' || f.op === 'is_not_null' ? 'none' : 'scalar';
+      const given = f.value === undefined ? 'none' : Array.isArray(f.value) ? 'array' : 'scalar';
+      if (wanted !== given)
+        issues.push({
+          path: at('filter', j, 'value'),
+          message: {
+            array: `${f.op} needs an array value, e.g. ["a", "b"]`,
+            none: `${f.op} takes no value`,
+            scalar: `${f.op} needs one value (a string, number or boolean)`,
+          }[wanted],
+        });
+      else if (Array.isArray(f.value) && f.value.length === 0)
+        issues.push({ path: at('filter', j, 'value'), message: `${f.op} needs at least one value` });
+      const type = types.get(f.field);
+      const misfit =
+        type && (Array.isArray(f.value) ? f.value : f.value === undefined ? [] : [f.value]).find((v) => !filterValueFits(type, v));
+      if (type && misfit !== undefined)
+        issues.push({
+          path: at('filter', j, 'value'),
+          message: `"${f.field}" is ${type}: ${JSON.stringify(misfit)} is not ${FILTER_VALUE_FORMS[type]}`,
+        });
+    });
   });
   return issues;
 }

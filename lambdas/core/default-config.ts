@@ -114,6 +114,19 @@ export const defaultPipelineConfig: PipelineConfigInput = {
       // The current state of each operation and its history, kept by MERGE (Iceberg in AWS, DuckDB locally).
       currentState: {},
       history: {},
+      // Seed 004's gold layer keeps business aggregates (agregações de negócio): the day's operations by status and currency.
+      aggregates: [
+        {
+          table: 'tbl_operacao_resumo_diario',
+          groupBy: ['des_stat_oper', 'cod_moed'],
+          measures: [
+            { name: 'operacoes', fn: 'count' },
+            { name: 'operacoes_distintas', fn: 'count_distinct', field: 'num_oper' },
+            { name: 'valor_total', fn: 'sum', field: 'vlr_oper' },
+            { name: 'valor_medio', fn: 'avg', field: 'vlr_oper' },
+          ],
+        },
+      ],
     },
   ],
   schedules: {

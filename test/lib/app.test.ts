@@ -275,7 +275,10 @@ describe('a consolidation with output_path', () => {
     const base = defaultPipelineConfig.consolidations![0]!;
     const config = parsePipelineConfig({
       ...defaultPipelineConfig,
-      consolidations: [base, { ...base, tabela_consolidada: 'tbl_export', output_path: 's3://partner-exports/consolidacao/' }],
+      consolidations: [
+        base,
+        { ...base, tabela_consolidada: 'tbl_export', output_path: 's3://partner-exports/consolidacao/', aggregates: [] },
+      ],
     });
     const app = new App(FAST_APP);
     const dataLake = new DataLakeStack(app, 'L', { config });

@@ -226,6 +226,27 @@ describe('Glue catalog', () => {
     });
   });
 
+  it('declares each daily aggregate as a gold table beside its consolidation, typed by its measures', () => {
+    lake.template.hasResourceProperties('AWS::Glue::Table', {
+      DatabaseName: 'db_batch',
+      TableInput: Match.objectLike({
+        Name: 'tbl_operacao_resumo_diario',
+        PartitionKeys: [{ Name: 'anomesdia', Type: 'string' }],
+        StorageDescriptor: Match.objectLike({
+          Location: { 'Fn::Join': ['', ['s3://', ref(lake.stack, lake.stack.goldBucket), '/db_batch/tbl_operacao_resumo_diario/']] },
+          Columns: [
+            { Name: 'des_stat_oper', Type: 'string' },
+            { Name: 'cod_moed', Type: 'string' },
+            { Name: 'operacoes', Type: 'bigint' },
+            { Name: 'operacoes_distintas', Type: 'bigint' },
+            { Name: 'valor_total', Type: 'decimal(38,2)' },
+            { Name: 'valor_medio', Type: 'double' },
+          ],
+        }),
+      }),
+    });
+  });
+
   it('keeps the catalog unless the stage is disposable', () => {
     for (const type of ['AWS::Glue::Database', 'AWS::Glue::Table']) {
       expect(new Set(Object.values(lake.template.findResources(type)).map((r) => r.DeletionPolicy))).toEqual(new Set(['Retain']));

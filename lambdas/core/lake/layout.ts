@@ -1,6 +1,14 @@
 // Where silver and gold data live in their buckets, and the catalog tables that describe them. The CDK
 // (Glue tables), Refine, Consolidate and the local catalog all build locations from these functions.
-import { PARTITION_COLUMN, physicalName, type ConsolidationConfig, type PipelineConfig, type SourceConfig } from '../config.js';
+import {
+  PARTITION_COLUMN,
+  physicalName,
+  type AggregateConfig,
+  type ConsolidationConfig,
+  type PipelineConfig,
+  type SourceConfig,
+} from '../config.js';
+import { aggregateColumns } from '../gold/aggregates.js';
 import { goldColumns, silverColumns } from './tables.js';
 import type { TableColumn } from '../columnar/types.js';
 
@@ -66,13 +74,28 @@ export function goldTable(config: PipelineConfig, consolidation: ConsolidationCo
   };
 }
 
+/** A daily aggregate of a gold table: `<database>/<table>/` in the gold bucket, beside the table it is computed from. */
+export function aggregateTable(config: PipelineConfig, consolidation: ConsolidationConfig, aggregate: AggregateConfig): LakeTable {
+  return {
+    layer: 'gold',
+    database: physicalName(config, consolidation.database),
+    name: aggregate.table,
+    prefix: goldLayout.tablePrefix(consolidation.database, aggregate.table),
+    columns: aggregateColumns(config, consolidation, aggregate),
+    partitionKeys: [PARTITION_COLUMN],
+  };
+}
+
 /**
  * Every catalog table the config declares: a silver table per source, and a gold table per consolidation
- * that writes to the catalog (one with `output_path` writes only there and leaves the catalog alone).
+ * that writes to the catalog (one with `output_path` writes only there and leaves the catalog alone), each
+ * followed by its aggregates.
  */
 export function lakeTables(config: PipelineConfig): LakeTable[] {
   return [
     ...config.sources.map((s) => silverTable(config, s)),
-    ...config.consolidations.filter((c) => !c.output_path).map((c) => goldTable(config, c)),
+    ...config.consolidations
+      .filter((c) => !c.output_path)
+      .flatMap((c) => [goldTable(config, c), ...c.aggregates.map((a) => aggregateTable(config, c, a))]),
   ];
 }
