@@ -7,6 +7,7 @@ import './quiet-warnings.js';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { physicalName, type PipelineConfig } from '../lambdas/core/config.js';
+import { sqlString } from '../lambdas/core/consolidate/sql.js';
 import { goldNamedQueries } from '../lambdas/core/consolidate/gold-queries.js';
 import { goldColumns } from '../lambdas/core/lake/tables.js';
 import type { QueryRow } from '../lambdas/ports/query-engine.js';
@@ -34,8 +35,8 @@ export async function localQuery(
   }
 }
 
-/** A gold table's named query; `table` (database.table) may be left out when there is one gold table. */
-export function namedQuerySql(config: PipelineConfig, name: string, table?: string): string {
+/** A gold table's named query; `table` (database.table) may be left out when there is one gold table; `params` fill its `?`s in order. */
+export function namedQuerySql(config: PipelineConfig, name: string, table?: string, params: readonly string[] = []): string {
   const gold = config.consolidations.filter((c) => !c.output_path);
   // Catalog names: the database carries the config's namePrefix, as the gold table's name in SQL does.
   const names = gold.map((c) => `${physicalName(config, c.database)}.${c.tabela_consolidada}`);
@@ -53,20 +54,36 @@ export function namedQuerySql(config: PipelineConfig, name: string, table?: stri
   );
   const query = queries.find((q) => q.name === name);
   if (!query) throw new NamedQueryError(`No named query "${name}"; there are ${queries.map((q) => q.name).join(', ')}`);
-  return query.sql;
+  return fillParameters(query, params);
+}
+
+/** The query with each `?` outside a string literal replaced by the next parameter, as a string literal (DuckDB casts it). */
+function fillParameters(query: { name: string; description: string; sql: string }, params: readonly string[]): string {
+  const parts = query.sql.split(/('(?:[^']|'')*')/);
+  const marks = parts.reduce((n, part, i) => (i % 2 === 0 ? n + (part.match(/\?/g)?.length ?? 0) : n), 0);
+  if (marks !== params.length)
+    throw new NamedQueryError(
+      `Named query "${query.name}" takes ${marks} parameter(s), given ${params.length}: pass each with --param (${query.description})`,
+    );
+  let next = 0;
+  return parts.map((part, i) => (i % 2 === 0 ? part.replace(/\?/g, () => sqlString(params[next++]!)) : part)).join('');
 }
 
 const USAGE = [
   'Usage: npm run query -- "SELECT * FROM db_batch.tbl_processado_operacao_consolidada_n1 LIMIT 10" [--config my.json] [--data-dir .local]',
   '       npm run query -- --named current-state [--table db_batch.tbl_processado_operacao_consolidada_n1] [--config my.json] [--data-dir .local]',
+  '       npm run query -- --named key-lookup --param OP0000001 --param 1   (each ? of the query, in order)',
   '',
   'Tables are named as in the catalog: with storage.namePrefix set, `<prefix>_<database>.<table>`.',
 ].join('\n');
 
 /** What `npm run query` prints: the rows as a table and their count. */
-export async function queryCommand(values: { config?: string; 'data-dir'?: string; named?: string; table?: string }, sql: string) {
+export async function queryCommand(
+  values: { config?: string; 'data-dir'?: string; named?: string; table?: string; param?: string[] },
+  sql: string,
+) {
   const config = commandLineConfig(values.config);
-  const statement = values.named !== undefined ? namedQuerySql(config, values.named, values.table) : sql.trim();
+  const statement = values.named !== undefined ? namedQuerySql(config, values.named, values.table, values.param) : sql.trim();
   if (!statement) throw new CommandLineError('Give a SQL statement or --named <query>');
   return localQuery(resolve(values['data-dir'] ?? '.local'), config, statement, (notice) => console.error(notice));
 }
@@ -78,6 +95,7 @@ async function main(): Promise<void> {
         ...COMMON_OPTIONS,
         named: { type: 'string' },
         table: { type: 'string' },
+        param: { type: 'string', multiple: true },
       },
       allowPositionals: true,
     },

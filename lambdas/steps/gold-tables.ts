@@ -24,7 +24,7 @@ export async function goldTablesStep(event: unknown, rt: PipelineRuntime): Promi
     rt.journeys,
     e,
     { name: 'consolidate', source: e.consolidation },
-    () => rt.refreshGoldTables({ consolidation: target, anomesdias: e.anomesdias }),
+    () => rt.refreshGoldTables({ runId: e.runId, consolidation: target, anomesdias: e.anomesdias }),
     (s) => ({ message: describeGoldTables(s) }),
   );
 }

@@ -2,7 +2,8 @@
 // and the local runner (local/runtime.ts) pass their own stores and clients, and both run the same core.
 import { currentStateTable, historyTable, type ConsolidationConfig, type PipelineConfig } from '../core/config.js';
 import { refreshGoldState } from '../core/gold/gold-state.js';
-import type { GoldStateEngine } from '../ports/gold-state.js';
+import type { GoldStateEngine, RunSql } from '../ports/gold-state.js';
+import { refreshAggregates, type AggregateRefresh } from '../core/gold/refresh-aggregates.js';
 import { GoldStateUnavailableError } from './errors.js';
 import { consolidateTable } from '../core/consolidate/consolidate-table.js';
 import type { FetchFn } from '../core/ingest/http-client.js';
@@ -29,7 +30,11 @@ export interface PipelineRuntime {
   /** Consolidates a partition, or hands it to Glue; with phase 'glue-output', publishes the Glue run's output. */
   consolidatePartition(request: PartitionRequest): Promise<PartitionOutcome>;
   /** Keeps a consolidation's current state, history and aggregates from its partitions of `anomesdias`. */
-  refreshGoldTables(request: { consolidation: ConsolidationConfig; anomesdias: readonly string[] }): Promise<GoldTablesSummary>;
+  refreshGoldTables(request: {
+    runId: string;
+    consolidation: ConsolidationConfig;
+    anomesdias: readonly string[];
+  }): Promise<GoldTablesSummary>;
   /** The instant runs are planned at. */
   now(): Date;
 }
@@ -85,6 +90,18 @@ export function congregadoItemBudget(config: PipelineConfig): number {
   return Math.min(380_000, config.limits.congregadoSampleMaxBytes + 20_000);
 }
 
+/** Per aggregate table: the partitions refreshed and the rows they hold (what travels on). */
+function aggregateTotals(days: readonly AggregateRefresh[]): NonNullable<GoldTablesSummary['aggregates']> {
+  const totals = new Map<string, { table: string; partitions: number; rows_written: number }>();
+  for (const d of days) {
+    const t = totals.get(d.table) ?? { table: d.table, partitions: 0, rows_written: 0 };
+    t.partitions += 1;
+    t.rows_written += d.rows_written;
+    totals.set(d.table, t);
+  }
+  return [...totals.values()];
+}
+
 export function composeRuntime(parts: RuntimeParts): PipelineRuntime {
   const { config, lake, catalog } = parts;
   const clock = () => new Date();
@@ -127,14 +144,25 @@ export function composeRuntime(parts: RuntimeParts): PipelineRuntime {
         message: r.rows_invalid > 0 ? `${r.rows_invalid} invalid row(s) quarantined` : undefined,
       };
     },
-    async refreshGoldTables({ consolidation, anomesdias }) {
-      if (!currentStateTable(consolidation) && !historyTable(consolidation)) return { tables: [] };
-      if (!parts.goldState) throw new GoldStateUnavailableError(`${consolidation.database}.${consolidation.tabela_consolidada}`);
-      const { tables } = await refreshGoldState(
-        { config, engine: parts.goldState, goldUri: (key) => lake.gold.uri(key) },
+    async refreshGoldTables({ runId, consolidation, anomesdias }) {
+      if (!currentStateTable(consolidation) && !historyTable(consolidation) && consolidation.aggregates.length === 0) return { tables: [] };
+      const engine = parts.goldState;
+      if (!engine) throw new GoldStateUnavailableError(`${consolidation.database}.${consolidation.tabela_consolidada}`);
+      // The aggregates run in the same session, after the MERGEs: one set of statements per consolidation and run.
+      const aggregates =
+        consolidation.aggregates.length > 0
+          ? (sql: RunSql) =>
+              refreshAggregates(
+                { config, gold: lake.gold, catalog, versions: parts.versions, clock, query: sql, dialect: engine.dialect, ...observers },
+                { runId, database: consolidation.database, tabela: consolidation.tabela_consolidada, anomesdias: [...anomesdias] },
+              )
+          : undefined;
+      const { tables, extra } = await refreshGoldState(
+        { config, engine, goldUri: (key) => lake.gold.uri(key) },
         { consolidation, anomesdias },
+        aggregates,
       );
-      return { tables };
+      return { tables, ...(extra ? { aggregates: aggregateTotals(extra) } : {}) };
     },
     consolidatePartition(request) {
       return consolidateTable(

@@ -4,6 +4,7 @@ import { type ConsolidationConfig, currentStateTable, historyTable, PARTITION_CO
 import type { TableColumn } from '../columnar/types.js';
 import { ORIGIN_COLUMN } from '../lake/tables.js';
 import type { ConsolidationRules } from './spec.js';
+import { aggregateNamedQueries } from '../gold/aggregates.js';
 import { deletedCondition, VALID_FROM, VALID_TO, type DeleteMarker } from '../gold/state-sql.js';
 import { consolidationSql, quoteIdentifier, sqlString, sqlType, type SqlDialect } from './sql.js';
 
@@ -50,6 +51,7 @@ export function goldNamedQueries(
       sql: `${currentStateSql(table, c, columns, dialect)};`,
     },
     ...stateTableQueries(database, c, columns, dialect),
+    ...aggregateNamedQueries(database, c, dialect),
   ];
 }
 

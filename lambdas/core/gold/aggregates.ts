@@ -4,10 +4,12 @@ import { PARTITION_COLUMN, physicalName, type AggregateConfig, type Consolidatio
 import type { TableColumn } from '../columnar/types.js';
 import { timestampText } from '../columnar/columns.js';
 import { quoteIdentifier, sqlString, sqlType, type SqlDialect } from '../consolidate/sql.js';
-import type { GoldNamedQuery } from '../consolidate/gold-queries.js';
 import { parseTimestampText } from '../instant.js';
 import { goldColumns } from '../lake/tables.js';
 import { InvariantError } from '../errors.js';
+
+/** A named query (gold-queries.ts lists these with the gold table's own). */
+type GoldNamedQuery = { name: string; description: string; sql: string };
 
 type Measure = AggregateConfig['measures'][number];
 type Condition = AggregateConfig['filter'][number];
