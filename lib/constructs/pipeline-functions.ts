@@ -16,6 +16,7 @@ import {
   physicalName,
   serviceName,
   sourceSecretNames,
+  type ConsolidationConfig,
   type PipelineConfig,
 } from '../../lambdas/core/config.js';
 import { ENV } from '../../lambdas/handlers/env.js';
@@ -188,41 +189,58 @@ export class PipelineFunctionsConstruct extends Construct {
   }
 
   /**
-   * The Gold tables step runs Athena statements in the workgroup, with its own rights: Athena reads gold and writes
-   * the state tables' Iceberg files and the results as the caller. So: the workgroup's query actions, the Glue
-   * actions Athena's DDL and MERGE send for the gold database and its tables, gold read, the state tables' prefixes
-   * read-write, and the results prefix.
+   * The Gold tables step runs Athena statements in the workgroup with its own rights: Athena reads gold and writes
+   * the state tables' Iceberg files and the query results as the caller. So: the workgroup's query actions; the
+   * Glue actions the DDL, MERGE and SELECTs send (gold database, gold table, state tables); gold read, the state
+   * tables' prefixes read-write; the results prefix. The aggregates publish partitions as consolidate does: their
+   * tables' partition actions, their prefixes read-write, the partition versions (STEP_STATE_ACCESS).
    */
   private grantGoldTables(config: PipelineConfig, lake: PipelineDataLake): void {
     const fn = this.functions.goldTables;
-    const kept = config.consolidations.filter((c) => !c.output_path && (currentStateTable(c) || historyTable(c)));
+    const kept = config.consolidations.filter(
+      (c) => !c.output_path && (currentStateTable(c) || historyTable(c) || c.aggregates.length > 0),
+    );
     if (kept.length === 0) return;
     const stack = Stack.of(this);
+    const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, resourceName });
+    const tableArn = (c: ConsolidationConfig, table: string) => glueArn('table', `${physicalName(config, c.database)}/${table}`);
+    const stateTables = (c: ConsolidationConfig) => [currentStateTable(c), historyTable(c)].filter((t) => t !== undefined);
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution'],
         resources: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: lake.athenaWorkgroup })],
       }),
     );
-    const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, resourceName });
-    const databases = [...new Set(kept.map((c) => physicalName(config, c.database)))];
-    const tables = kept.flatMap((c) =>
-      [c.tabela_consolidada, currentStateTable(c), historyTable(c)]
-        .filter((t) => t !== undefined)
-        .map((t) => glueArn('table', `${physicalName(config, c.database)}/${t}`)),
-    );
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartitions', 'glue:CreateTable', 'glue:UpdateTable'],
-        resources: [glueArn('catalog'), ...databases.map((d) => glueArn('database', d)), ...tables],
+        resources: [
+          glueArn('catalog'),
+          ...new Set(kept.map((c) => glueArn('database', physicalName(config, c.database)))),
+          ...kept.flatMap((c) => [c.tabela_consolidada, ...stateTables(c)].map((t) => tableArn(c, t))),
+        ],
       }),
     );
+    const aggregated = kept.filter((c) => c.aggregates.length > 0);
+    if (aggregated.length > 0)
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          // Exactly what GlueCatalog sends to publish a partition, and CreateTable to recreate a table gone missing.
+          actions: ['glue:GetTable', 'glue:GetPartition', 'glue:BatchCreatePartition', 'glue:UpdatePartition', 'glue:CreateTable'],
+          resources: [
+            glueArn('catalog'),
+            ...new Set(aggregated.map((c) => glueArn('database', physicalName(config, c.database)))),
+            ...aggregated.flatMap((c) => c.aggregates.map((a) => tableArn(c, a.table))),
+          ],
+        }),
+      );
     grantPrefixes(fn, lake.goldBucket, [
       ...kept.map((c): PrefixAccess => ({ prefix: goldLayout.tablePrefix(c.database, c.tabela_consolidada), access: ['read'] })),
       ...kept.flatMap((c) =>
-        [currentStateTable(c), historyTable(c)]
-          .filter((t) => t !== undefined)
-          .map((t): PrefixAccess => ({ prefix: goldLayout.tablePrefix(c.database, t), access: ['read', 'write', 'delete'] })),
+        [...stateTables(c), ...c.aggregates.map((a) => a.table)].map((t): PrefixAccess => ({
+          prefix: goldLayout.tablePrefix(c.database, t),
+          access: ['read', 'write', 'delete'],
+        })),
       ),
     ]);
     grantPrefixes(fn, lake.queryResultsBucket, [{ prefix: QUERY_RESULTS_PREFIX, access: ['read', 'write'] }]);

@@ -128,6 +128,7 @@ export interface StepStateAccess {
  * the holder (renew, recordStep, complete, fail), followed by a get when it did not apply, to tell a lost lease
  * from a missing journey. Refine and consolidate publish partition versions (get, conditional put);
  * consolidate also reads its origins' silver versions and saves the congregado (get, conditional put);
+ * gold tables reads gold partitions' versions and publishes the aggregates' (get, conditional put);
  * complete advances the watermarks (conditional update, then a get when it did not move).
  */
 export const STEP_STATE_ACCESS: Record<StepName, StepStateAccess> = {
@@ -135,7 +136,7 @@ export const STEP_STATE_ACCESS: Record<StepName, StepStateAccess> = {
   ingest: { journey: ['GetItem', 'UpdateItem'] },
   refine: { journey: ['GetItem', 'UpdateItem'], partitions: ['GetItem', 'PutItem'] },
   consolidate: { journey: ['GetItem', 'UpdateItem'], congregado: ['GetItem', 'PutItem'], partitions: ['GetItem', 'PutItem'] },
-  goldTables: { journey: ['GetItem', 'UpdateItem'] },
+  goldTables: { journey: ['GetItem', 'UpdateItem'], partitions: ['GetItem', 'PutItem'] },
   complete: { journey: ['GetItem', 'UpdateItem'], watermark: ['GetItem', 'UpdateItem'] },
   fail: { journey: ['GetItem', 'UpdateItem'] },
 };

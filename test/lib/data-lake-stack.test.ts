@@ -162,6 +162,19 @@ describe('Glue catalog', () => {
     expect(Object.keys(lake.template.findResources('AWS::Glue::Database'))).toHaveLength(2);
   });
 
+  it('declares no Iceberg table: the current-state and history tables are created by Athena DDL at run time', () => {
+    const tables = Object.values(lake.template.findResources('AWS::Glue::Table')) as any[];
+    const names = tables.map((t) => t.Properties.TableInput.Name as string);
+    const demo = retained.consolidations[0]!;
+    expect(demo.currentState && demo.history, 'the demo keeps both').toBeTruthy();
+    expect(names).toContain(demo.tabela_consolidada);
+    expect(names.filter((n) => n.endsWith('_current') || n.endsWith('_history'))).toEqual([]);
+    for (const t of tables) {
+      expect(t.Properties.OpenTableFormatInput, t.Properties.TableInput.Name).toBeUndefined();
+      expect(JSON.stringify(t.Properties.TableInput.Parameters ?? {}).toLowerCase()).not.toContain('iceberg');
+    }
+  });
+
   it('declares a Parquet table per source in the silver bucket, partitioned by anomesdia', () => {
     for (const source of retained.sources) {
       lake.template.hasResourceProperties('AWS::Glue::Table', {
@@ -330,14 +343,26 @@ describe('Athena', () => {
     temp.template.hasResourceProperties('AWS::Athena::WorkGroup', { Name: 'acme_qa_medallion', RecursiveDeleteOption: true });
   });
 
-  it('offers named queries on the gold table: latest partition sample, rows per anomesdia, duplicate keys, current state', () => {
+  it('offers named queries on the gold table, its state tables and its aggregate', () => {
     const queries = Object.values(lake.template.findResources('AWS::Athena::NamedQuery')).map((q) => q.Properties);
     expect(queries.map((q) => q.Name.split(': ')[1])).toEqual([
       'latest-partition-sample',
       'rows-per-partition',
       'duplicate-keys',
       'current-state',
+      'current-state-table',
+      'key-lookup',
+      'key-history',
+      'history-as-of',
+      'aggregate-tbl_operacao_resumo_diario',
     ]);
+    const byName = (name: string) => queries.find((q) => q.Name.endsWith(`: ${name}`))!.QueryString as string;
+    expect(byName('key-lookup')).toBe(
+      'SELECT * FROM "db_batch"."tbl_processado_operacao_consolidada_n1_current" WHERE "num_oper" = ? AND "cod_idef_ver_oper" = ?;',
+    );
+    expect(byName('history-as-of')).toContain(
+      '"valid_from" <= CAST(? AS TIMESTAMP) AND ("valid_to" IS NULL OR "valid_to" > CAST(? AS TIMESTAMP))',
+    );
     for (const q of queries)
       expect(q).toMatchObject({ Database: 'db_batch', WorkGroup: { Ref: lake.stack.getLogicalId(lake.stack.athena.workgroup) } });
     const sql = queries.map((q) => q.QueryString).join('\n');

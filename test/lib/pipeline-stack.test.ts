@@ -143,11 +143,18 @@ describe('state machine', () => {
       Type: 'Map',
       ItemsPath: '$.anomesdias',
       MaxConcurrency: config.limits.partitionConcurrency,
+      Next: STATE_NAMES.goldTables,
+    });
+    // Once every partition is published, one call keeps the tables computed from them.
+    expect(perTable.States[STATE_NAMES.goldTables]).toMatchObject({
+      Type: 'Task',
+      Parameters: { Payload: { step: 'gold-tables', 'anomesdias.$': '$.anomesdias' } },
+      ResultPath: '$.goldTables',
       Next: STATE_NAMES.consolidationResult,
     });
     expect(perTable.States[STATE_NAMES.consolidationResult]).toMatchObject({
       Type: 'Task',
-      Parameters: { Payload: { step: 'consolidation-result', 'partitions.$': '$.partitionResults' } },
+      Parameters: { Payload: { step: 'consolidation-result', 'partitions.$': '$.partitionResults', 'goldTables.$': '$.goldTables.value' } },
       OutputPath: '$.result.value',
       End: true,
     });
@@ -181,6 +188,7 @@ describe('state machine', () => {
         STATE_NAMES.goldPartitions,
         STATE_NAMES.consolidate,
         STATE_NAMES.glueOutput,
+        STATE_NAMES.goldTables,
         STATE_NAMES.consolidationResult,
         STATE_NAMES.complete,
         STATE_NAMES.recordFailure,
@@ -210,6 +218,7 @@ describe('state machine', () => {
       [STATE_NAMES.goldPartitions]: seconds('heavy'),
       [STATE_NAMES.consolidate]: seconds('heavy'),
       [STATE_NAMES.glueOutput]: seconds('heavy'),
+      [STATE_NAMES.goldTables]: seconds('heavy'),
       [STATE_NAMES.consolidationResult]: seconds('heavy'),
       [STATE_NAMES.complete]: seconds('complete'),
       [STATE_NAMES.recordFailure]: seconds('fail'),
@@ -279,11 +288,11 @@ describe('state machine', () => {
 });
 
 describe('functions', () => {
-  it('runs six step functions and the file-drop trigger on Node.js 22 and arm64 with tracing', () => {
+  it('runs seven step functions and the file-drop trigger on Node.js 22 and arm64 with tracing', () => {
     const fns = template.findResources('AWS::Lambda::Function', {
       Properties: { Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } },
     });
-    expect(Object.keys(fns)).toHaveLength(7);
+    expect(Object.keys(fns)).toHaveLength(8);
   });
 
   it('tells each function its buckets and tables by name', () => {
@@ -360,10 +369,10 @@ describe('alarms and notifications', () => {
     }
     expect(
       Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } })),
-    ).toHaveLength(7);
+    ).toHaveLength(8);
     expect(
       Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Throttles', Namespace: 'AWS/Lambda' } })),
-    ).toHaveLength(7);
+    ).toHaveLength(8);
   });
 
   it('alarms, per source, when refine quarantines invalidRowsAlarmPercent of its rows or more in an hour', () => {
@@ -456,7 +465,7 @@ describe('dashboard', () => {
         ]),
       );
     }
-    expect(metrics.filter((m) => m[0] === 'AWS/Lambda' && m[1] === 'Errors')).toHaveLength(6);
+    expect(metrics.filter((m) => m[0] === 'AWS/Lambda' && m[1] === 'Errors')).toHaveLength(7);
     expect(metrics.filter((m) => m[0] === 'AWS/States' && m[1] === 'ExecutionsFailed')).toHaveLength(1);
     template.hasOutput('DashboardUrl', { Value: Match.anyValue() });
 

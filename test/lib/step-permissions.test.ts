@@ -10,7 +10,7 @@ import type { StepName } from '../../lambdas/steps/index.js';
 import { buildApp, type PipelineApp } from '../../lib/app.js';
 import { FAST_APP, glueScriptForTests } from './cdk-fixtures.js';
 
-const STEPS: StepName[] = ['plan', 'ingest', 'refine', 'consolidate', 'complete', 'fail'];
+const STEPS: StepName[] = ['plan', 'ingest', 'refine', 'consolidate', 'goldTables', 'complete', 'fail'];
 const SOURCES = ['sor', 'sot', 'clientes', 'cotacoes', 'animais'];
 
 const glueScript = glueScriptForTests();
@@ -88,7 +88,7 @@ const each = (actions: string[], targets: string[]) => actions.flatMap((a) => ta
 describe('the step functions', () => {
   it('have roles of their own with no managed policy (no AWSLambdaBasicExecutionRole)', () => {
     const roles = new Set(STEPS.map(roleOf));
-    expect(roles.size).toBe(6);
+    expect(roles.size).toBe(7);
     for (const id of roles) {
       const role = template.toJSON().Resources[id];
       expect(role.Type).toBe('AWS::IAM::Role');
@@ -135,6 +135,7 @@ describe('the step functions', () => {
         congregado: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         partitions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       },
+      goldTables: { journey: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], partitions: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
       complete: { journey: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], watermark: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
       fail: { journey: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
     });
@@ -194,6 +195,52 @@ describe('the step functions', () => {
     expect(listGrants('consolidate')).toEqual(
       ['silver:sor/*', 'silver:sot/*', table, quarantine, 'gold:_congregado/*/*', 'gold:_glue-specs/*'].sort(),
     );
+  });
+
+  it('gold tables: Athena only in its workgroup, Glue only on the gold database and its tables, gold read, its own tables written', () => {
+    const gold = 'db_batch/tbl_processado_operacao_consolidada_n1';
+    const own = ['_current', '_history'].map((t) => `gold:${gold}${t}/*`).concat('gold:db_batch/tbl_operacao_resumo_diario/*');
+    expect(objectGrants('goldTables').filter((g) => g.includes(' gold:'))).toEqual(
+      [...each(['s3:GetObject'], [`gold:${gold}/*`]), ...each(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], own)].sort(),
+    );
+    expect(listGrants('goldTables').filter((g) => g.startsWith('gold:'))).toEqual([`gold:${gold}/*`, ...own].sort());
+    // Query results go to the workgroup's results prefix, nowhere else in that bucket.
+    const results = objectGrants('goldTables').filter((g) => !g.includes(' gold:') && !g.startsWith('s3:GetBucketLocation'));
+    expect(results.map((g) => g.replace(/ .*athena-results/, ' results:athena-results'))).toEqual(
+      each(['s3:GetObject', 's3:PutObject'], ['results:athena-results/*']).sort(),
+    );
+    const statements = statementsOf(roleOf('goldTables'));
+    const athena = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('athena:')));
+    expect(athena).toHaveLength(1);
+    expect(actionsOf(athena[0]!).sort()).toEqual(
+      ['athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StartQueryExecution', 'athena:StopQueryExecution'].sort(),
+    );
+    expect(JSON.stringify(athena[0]!.Resource)).toMatch(/:workgroup\/medallion"/);
+    const glue = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('glue:')));
+    const glueTargets = glue.flatMap(resourcesOf).map((r) =>
+      JSON.stringify(r)
+        .replace(/.*:(catalog|database|table)/, '$1')
+        .replace(/"\]\]\}$/, ''),
+    );
+    expect([...new Set(glueTargets)].sort()).toEqual(
+      [
+        'catalog',
+        'database/db_batch',
+        `table/${gold}`,
+        `table/${gold}_current`,
+        `table/${gold}_history`,
+        'table/db_batch/tbl_operacao_resumo_diario',
+      ].sort(),
+    );
+    expect(glue.flatMap(actionsOf).filter((a) => /Delete|Batch(Delete|Update)|\*/.test(a))).toEqual([]);
+    // No other step may query Athena.
+    for (const step of STEPS.filter((st) => st !== 'goldTables'))
+      expect(
+        statementsOf(roleOf(step))
+          .flatMap(actionsOf)
+          .filter((a) => a.startsWith('athena:')),
+        step,
+      ).toEqual([]);
   });
 
   it('never start a Glue run: only the state machine does (glue:startJobRun.sync)', () => {
