@@ -43,7 +43,7 @@ export function formatSummary(s: SummaryInput): string {
 
   // The last record of each step; Consolidate runs once per gold partition, named in its message.
   const subject = (step: StepRecord) =>
-    `${step.source ?? ''}${step.name === 'consolidate' && step.message?.startsWith('anomesdia ') ? ` ${step.message.slice('anomesdia '.length)}` : ''}`;
+    `${step.source ?? ''}${step.name === 'consolidate' && step.message?.startsWith('anomesdia ') ? ` ${step.message.slice('anomesdia '.length)}` : ''}${step.name === 'consolidate' && /^(gold tables|no gold tables)/.test(step.message ?? '') ? ' (gold tables)' : ''}`;
   const lastOfEach = new Map<string, StepRecord>();
   for (const step of s.steps) if (step.status !== 'STARTED') lastOfEach.set(`${step.name} ${subject(step)}`, step);
   if (lastOfEach.size > 0) {
@@ -87,6 +87,23 @@ export function formatSummary(s: SummaryInput): string {
     line();
     line('Schema drift (records per field; see onDrift and keepExtra in the config)');
     for (const st of drifted) line(`  ${st.name} ${subject(st)}: ${num(st.drift!.records)} record(s) drifted: ${describeDrift(st.drift!)}`);
+  }
+  // The tables kept from gold after its partitions: current state and history (MERGE), aggregates.
+  const kept = (s.result?.consolidations ?? []).filter((c) => c.gold_tables);
+  if (kept.length > 0) {
+    line();
+    line('Gold tables (kept after each run; locally DuckDB tables, in AWS Iceberg tables kept by Athena MERGE)');
+    for (const c of kept) {
+      for (const t of c.gold_tables!.tables)
+        line(
+          `  ${t.kind === 'current' ? 'current state' : 'history      '} ${t.table}: ${num(t.rows)} row(s)${t.changed !== undefined ? `, ${num(t.changed)} changed by this run` : ''}${t.columns_added?.length ? `, columns added: ${t.columns_added.join(', ')}` : ''}`,
+        );
+      for (const a of c.gold_tables!.aggregates ?? [])
+        line(`  aggregate     ${a.table}: ${num(a.rows_written)} row(s) in ${a.partitions} partition(s) refreshed`);
+    }
+    line(
+      '  named queries: npm run query -- --named current-state-table | key-lookup --param <key>... | history-as-of --param <instant> --param <instant> | aggregate-<table>',
+    );
   }
   for (const c of s.congregados) {
     line();

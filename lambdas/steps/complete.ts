@@ -22,6 +22,21 @@ const CompleteEventSchema = z.object({
       rows_invalid: z.number(),
       first_anomesdia: z.string().optional(),
       last_anomesdia: z.string().optional(),
+      /** What "Gold tables" kept: each state table's rows, each aggregate's partitions. */
+      gold_tables: z
+        .object({
+          tables: z.array(
+            z.object({
+              table: z.string(),
+              kind: z.enum(['current', 'history']),
+              rows: z.number(),
+              changed: z.number().optional(),
+              columns_added: z.array(z.string()).optional(),
+            }),
+          ),
+          aggregates: z.array(z.object({ table: z.string(), partitions: z.number(), rows_written: z.number() })).optional(),
+        })
+        .optional(),
     }),
   ),
 });
