@@ -8,6 +8,13 @@ import type { GoldStateEngine, RunSql, StateTable } from '../../ports/gold-state
 import { DuckDbQueryEngine } from './duckdb-query-engine.js';
 import type { JsonCatalog } from './json-catalog.js';
 
+/**
+ * One session at a time per lake in this process, whichever runtime opened it: two overlapping executions would
+ * each load, change and publish a table, and the later publication would drop the other's changes. (Another
+ * process cannot write the lake meanwhile: local runs hold the data folder's lock.)
+ */
+const sessions = new Map<string, Promise<unknown>>();
+
 export class DuckDbGoldStateEngine implements GoldStateEngine {
   readonly dialect = 'duckdb' as const;
 
@@ -20,7 +27,17 @@ export class DuckDbGoldStateEngine implements GoldStateEngine {
     },
   ) {}
 
-  async withTables<T>(tables: readonly StateTable[], work: (sql: RunSql) => Promise<T>): Promise<T> {
+  withTables<T>(tables: readonly StateTable[], work: (sql: RunSql) => Promise<T>): Promise<T> {
+    const key = this.options.catalog.filePath;
+    const next = (sessions.get(key) ?? Promise.resolve()).then(() => this.session(tables, work));
+    sessions.set(
+      key,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  private async session<T>(tables: readonly StateTable[], work: (sql: RunSql) => Promise<T>): Promise<T> {
     const { catalog, resolve } = this.options;
     const engine = await DuckDbQueryEngine.open({ catalog, resolve });
     try {
