@@ -525,6 +525,11 @@ export function historyTable(c: ConsolidationConfig): string | undefined {
   return c.history && (c.history.table ?? `${c.tabela_consolidada}_history`);
 }
 
+/** Whether a consolidation keeps any table computed from its gold partitions (current state, history, aggregates). */
+export function keepsGoldTables(c: ConsolidationConfig): boolean {
+  return c.currentState !== undefined || c.history !== undefined || c.aggregates.length > 0;
+}
+
 /** What is wrong in a consolidation's currentState, history, deleteMarker and aggregate table names. */
 function goldStateIssues(k: ConsolidationConfig, sources: readonly SourceConfig[]): { path: (string | number)[]; message: string }[] {
   const issues: { path: (string | number)[]; message: string }[] = [];

@@ -2,6 +2,7 @@
 // current state and SCD2 history by MERGE, the daily aggregates), in one call per consolidation and run so
 // that no two of the run's partitions MERGE into one Iceberg table at once.
 import { z } from 'zod';
+import { keepsGoldTables } from '../core/config.js';
 import { ExecutionSchema, parseEvent } from './events.js';
 import { declaredConsolidation } from './consolidate.js';
 import { recorded } from './recorder.js';
@@ -20,6 +21,8 @@ const GoldTablesEventSchema = z.object({
 export async function goldTablesStep(event: unknown, rt: PipelineRuntime): Promise<GoldTablesSummary> {
   const e = parseEvent('Gold tables', GoldTablesEventSchema, event);
   const target = declaredConsolidation(rt, 'Gold tables', e.consolidation);
+  // Nothing to keep: no journey step either, so a consolidation without these tables reads as before.
+  if (!keepsGoldTables(target) || e.anomesdias.length === 0) return { tables: [] };
   return recorded(
     rt.journeys,
     e,

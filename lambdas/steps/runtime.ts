@@ -1,6 +1,6 @@
 // The steps' runtime: what every step needs, composed once from adapters. The Lambdas (handlers/aws-runtime.ts)
 // and the local runner (local/runtime.ts) pass their own stores and clients, and both run the same core.
-import { currentStateTable, historyTable, type ConsolidationConfig, type PipelineConfig } from '../core/config.js';
+import { keepsGoldTables, type ConsolidationConfig, type PipelineConfig } from '../core/config.js';
 import { refreshGoldState } from '../core/gold/gold-state.js';
 import type { GoldStateEngine, RunSql } from '../ports/gold-state.js';
 import { refreshAggregates, type AggregateRefresh } from '../core/gold/refresh-aggregates.js';
@@ -145,7 +145,7 @@ export function composeRuntime(parts: RuntimeParts): PipelineRuntime {
       };
     },
     async refreshGoldTables({ runId, consolidation, anomesdias }) {
-      if (!currentStateTable(consolidation) && !historyTable(consolidation) && consolidation.aggregates.length === 0) return { tables: [] };
+      if (!keepsGoldTables(consolidation)) return { tables: [] };
       const engine = parts.goldState;
       if (!engine) throw new GoldStateUnavailableError(`${consolidation.database}.${consolidation.tabela_consolidada}`);
       // The aggregates run in the same session, after the MERGEs: one set of statements per consolidation and run.

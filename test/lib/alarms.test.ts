@@ -37,6 +37,6 @@ describe('PipelineAlarms', () => {
     expect(new Set(at12.map((a) => a.Threshold))).toEqual(new Set([12.5]));
     const off = alarmsFor(0);
     expect(off.filter((a) => a.Metrics)).toEqual([]);
-    expect(off).toHaveLength(2 + 2 * 6);
+    expect(off).toHaveLength(2 + 2 * 7);
   });
 });

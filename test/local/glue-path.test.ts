@@ -1,3 +1,5 @@
+import { DuckDbGoldStateEngine } from '../../lambdas/adapters/local/duckdb-gold-state.js';
+import { fileURLToPath } from 'node:url';
 // The whole Glue path of the synthesized definition, run locally: the real Consolidate hands a partition to
 // Glue, a test binding of the Glue task plays the job (Spark-shaped output, as glue:startJobRun.sync would
 // wait for), and the real Publish Glue output reads it back and publishes it, queryable in DuckDB.
@@ -63,6 +65,8 @@ describe('the Glue path run locally', () => {
       congregados,
       versions,
       glue: new GlueJobRunner({ specStore: lake.gold }),
+      // The state tables follow what the Glue run published, as they follow the Lambda path.
+      goldState: new DuckDbGoldStateEngine({ catalog, resolve: (location) => fileURLToPath(location) }),
       now: memory.runtime.now,
     });
     // Ingest and Refine as stand-ins: the silver versions they would publish are put in place here (four rows,
@@ -123,6 +127,14 @@ describe('the Glue path run locally', () => {
         rows_invalid: 1,
         first_anomesdia: '20240314',
         last_anomesdia: '20240314',
+        // The state tables and the aggregate follow the partition Glue wrote, as they follow the Lambda path.
+        gold_tables: {
+          tables: [
+            { table: `${TABLE}_current`, kind: 'current', rows: 2, changed: 2 },
+            { table: `${TABLE}_history`, kind: 'history', rows: 2, changed: 2 },
+          ],
+          aggregates: [{ table: 'tbl_operacao_resumo_diario', partitions: 1, rows_written: 2 }],
+        },
       },
     ]);
     // The catalog points at the run's folder, and the congregado holds what the Lambda read back from it.
@@ -151,6 +163,10 @@ describe('the Glue path run locally', () => {
     expect(steps.map((s) => [s.status, s.message])).toEqual([
       ['WAITING', `anomesdia 20240314 handed to Glue (spec ${runs[0]!.Arguments['--spec_uri']})`],
       ['SUCCEEDED', 'anomesdia 20240314 (glue run jr_local1)'],
+      [
+        'SUCCEEDED',
+        `gold tables: current ${TABLE}_current: 2 row(s), 2 changed; history ${TABLE}_history: 2 row(s), 2 changed; aggregate tbl_operacao_resumo_diario: 1 partition(s), 2 row(s)`,
+      ],
     ]);
     // The quarantine the job wrote sits where the Lambda writes its own.
     const quarantine = keyIn(lake.gold, spec.quarantine_location);

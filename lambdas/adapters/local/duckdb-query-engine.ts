@@ -17,7 +17,7 @@ import type { CatalogTable } from '../../ports/catalog.js';
 import type { QueryEngine, QueryRow } from '../../ports/query-engine.js';
 import { quoteIdentifier, sqlString, sqlType } from '../../core/consolidate/sql.js';
 import { LocalTableUnreadableError } from './errors.js';
-import type { JsonCatalog } from './json-catalog.js';
+import type { CatalogPartition, JsonCatalog } from './json-catalog.js';
 
 export interface DuckDbQueryEngineOptions {
   catalog: JsonCatalog;
@@ -32,6 +32,10 @@ export class DuckDbQueryEngine implements QueryEngine {
   private readonly columnsByFile = new Map<string, ReadonlySet<string>>();
   /** Tables held as DuckDB tables for statements to change (the gold state tables): no view replaces them. */
   private readonly held = new Set<string>();
+  /** Each view's catalog entry and partitions when it was last created: unchanged, it is not created again. */
+  private readonly viewSignatures = new Map<string, string>();
+  /** The Parquet files of each published location: a published version's folder never changes. */
+  private readonly filesByLocation = new Map<string, string[]>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -68,7 +72,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${q(database)}`);
     await this.connection.run(`DROP VIEW IF EXISTS ${q(database)}.${q(name)}`);
     const table = (await this.options.catalog.tables()).find((t) => t.database === database && t.name === name);
-    const partitions = table ? await this.partitionFiles(table) : [];
+    const partitions = table ? await this.partitionFiles(await this.options.catalog.partitions(database, name)) : [];
     if (!table || partitions.length === 0) return;
     const files = partitions.flatMap((p) => p.files);
     await this.connection.run(
@@ -100,15 +104,22 @@ export class DuckDbQueryEngine implements QueryEngine {
       const view = `${q(table.database)}.${q(table.name)}`;
       if (!schemas.has(table.database)) await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${q(table.database)}`);
       schemas.add(table.database);
-      const partitions = await this.partitionFiles(table);
+      const listed = await this.options.catalog.partitions(table.database, table.name);
+      // A run publishes between queries; only the tables it changed need their views again.
+      const signature = JSON.stringify([table, listed]);
+      if (this.viewSignatures.get(view) === signature) continue;
+      this.viewSignatures.delete(view);
+      const partitions = await this.partitionFiles(listed);
       try {
         await this.connection.run(`CREATE OR REPLACE VIEW ${view} AS ${this.viewSql(table, partitions)}`);
+        this.viewSignatures.set(view, signature);
       } catch {
         // Most likely a partition written before a column was added: read which columns each file holds
         // (only now, as footers cost a read per file) and select NULL for the others.
         const files = partitions.flatMap((p) => p.files);
         try {
           await this.connection.run(`CREATE OR REPLACE VIEW ${view} AS ${this.viewSql(table, partitions, await this.fileColumns(files))}`);
+          this.viewSignatures.set(view, signature);
         } catch (err) {
           await this.connection.run(`DROP VIEW IF EXISTS ${view}`);
           unreadable.push(
@@ -133,10 +144,14 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   /** The table's registered partitions that hold Parquet files, with those files. */
-  private async partitionFiles(table: CatalogTable): Promise<PartitionFiles[]> {
+  private async partitionFiles(listed: readonly CatalogPartition[]): Promise<PartitionFiles[]> {
     const partitions: PartitionFiles[] = [];
-    for (const partition of await this.options.catalog.partitions(table.database, table.name)) {
-      const files = await parquetFiles(this.options.resolve(partition.location));
+    for (const partition of listed) {
+      let files = this.filesByLocation.get(partition.location);
+      if (!files) {
+        files = await parquetFiles(this.options.resolve(partition.location));
+        if (files.length > 0) this.filesByLocation.set(partition.location, files);
+      }
       if (files.length > 0) partitions.push({ values: partition.values, files });
     }
     return partitions;
