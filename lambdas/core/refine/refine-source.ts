@@ -22,6 +22,9 @@ import { RefineInputError, SchemaDriftError } from './errors.js';
 import { DriftCounter, describeDrift, extraJson, mergeDrift, type SchemaDrift } from './drift.js';
 import type { QuarantineEntry, RefineDeps, RefineInput, RefinePartitionResult, RefineResult } from './types.js';
 import { faultPoint } from '../faults.js';
+import { compileExpectations, silverRecord, summariseQuality, type ExpectationResult } from '../quality/expectations.js';
+import { ExpectationFailedError } from '../quality/errors.js';
+import { logExpectations } from '../processing-log.js';
 
 const ANOMESDIA = /^\d{8}$/;
 
@@ -75,6 +78,7 @@ function summarise(source: SourceConfig, input: RefineInput, partitions: RefineP
   const rows_invalid = sum((p) => p.rows_invalid);
   const rows_duplicate = sum((p) => p.rows_duplicate);
   const drift = mergeDrift(partitions.map((p) => p.drift));
+  const quality = summariseQuality(partitions.map((p) => p.expectations));
   return {
     source: source.name,
     runId: input.runId,
@@ -83,6 +87,7 @@ function summarise(source: SourceConfig, input: RefineInput, partitions: RefineP
     rows_invalid,
     rows_duplicate,
     ...(drift ? { drift } : {}),
+    ...(quality ? { quality } : {}),
     anomesdias: partitions.map((p) => p.anomesdia),
     partitions,
     // Quarantine files first: a step record lists only the first objects, and these are the ones a person looks for.
@@ -123,6 +128,7 @@ async function refinePartition(
     );
   if (valid.drift && source.onDrift === 'fail')
     throw new SchemaDriftError(source.name, anomesdia, describeDrift(valid.drift), valid.drift.records);
+  const expectations = await checkExpectations(deps, source, runId, anomesdia, valid);
   const books = `${valid.read} bronze = ${valid.order.length} silver + ${valid.duplicates} duplicates + ${valid.quarantine.length} quarantined`;
   const versionId = newVersionId(clock);
   const files = await writeParts(deps, source, runId, anomesdia, versionId, valid);
@@ -154,6 +160,7 @@ async function refinePartition(
       objects: [],
       superseded_by: outcome.current.run_id,
       ...(valid.drift ? { drift: valid.drift } : {}),
+      ...(expectations ? { expectations } : {}),
       books: `${books}; not published: run ${outcome.current.run_id} published a version built from ${outcome.current.inputs.bronze_commits} bronze commits (this one read ${opened.commits})`,
     };
   }
@@ -168,7 +175,63 @@ async function refinePartition(
     books,
     ...(valid.quarantine.length > 0 ? { quarantine: quarantineKey } : {}),
     ...(valid.drift ? { drift: valid.drift } : {}),
+    ...(expectations ? { expectations } : {}),
   };
+}
+
+/**
+ * The source's expectations on the partition's kept rows, before anything of it is written: the results are
+ * logged and counted; rows a drop expectation breaks leave `valid.order` for its quarantine (so the books still
+ * balance); a fail expectation that does not hold throws, and nothing of the partition is published. Nothing
+ * runs for a source without expectations.
+ */
+async function checkExpectations(
+  deps: RefineDeps,
+  source: SourceConfig,
+  runId: string,
+  anomesdia: string,
+  valid: ValidRows,
+): Promise<ExpectationResult[] | undefined> {
+  const compiled = compileExpectations(source, deps.config.schedules.businessTimezone);
+  if (!compiled) return undefined;
+  const now = (deps.clock ?? (() => new Date()))();
+  // The previous day's row count is its published version's, one read of the partition versions table.
+  const previousDayRows = compiled.needsPreviousDay
+    ? (
+        await deps.versions.get(
+          tablePartition('silver', silverTable(deps.config, source), { [PARTITION_COLUMN]: previousDay(anomesdia) }).partition,
+        )
+      )?.rows
+    : undefined;
+  const quality = compiled.evaluate(valid.rows, valid.order, { now, previousDayRows });
+  logExpectations(deps.log, deps.metrics, source.name, anomesdia, quality.results);
+  if (quality.failed.length > 0) throw new ExpectationFailedError(source.name, anomesdia, quality.failed);
+  if (quality.dropped.size > 0) {
+    const fields = silverFields(source);
+    for (const [row, { field, reason }] of quality.dropped) {
+      const entry: QuarantineEntry = {
+        source: source.name,
+        anomesdia,
+        run_id: runId,
+        bronze_object: valid.located!.parts[valid.located!.part[row]!]!,
+        line: valid.located!.line[row]!,
+        field,
+        reason,
+        errors: [{ field, reason }],
+        _content_hash: valid.rows.contentHashes[row]!,
+        record: silverRecord(fields, valid.rows.row(row)),
+      };
+      valid.quarantine.push(JSON.stringify(entry));
+    }
+    valid.order = valid.order.filter((row) => !quality.dropped.has(row));
+  }
+  return quality.results;
+}
+
+/** The day before a yyyymmdd day, as yyyymmdd. */
+function previousDay(anomesdia: string): string {
+  const t = Date.UTC(Number(anomesdia.slice(0, 4)), Number(anomesdia.slice(4, 6)) - 1, Number(anomesdia.slice(6, 8))) - 86_400_000;
+  return new Date(t).toISOString().slice(0, 10).replace(/-/g, '');
 }
 
 interface OpenedPartition extends CommittedBronze {
@@ -185,6 +248,8 @@ interface ValidRows {
   read: number;
   duplicates: number;
   drift: SchemaDrift | undefined;
+  /** Where each row came from (bronze part, 1-based line), kept only for a source with drop expectations: their quarantine entries name it. */
+  located?: { parts: string[]; part: number[]; line: number[] };
 }
 
 /** Every committed bronze line of the partition, coerced to the declared fields: invalid ones to quarantine, exact duplicates dropped. */
@@ -207,8 +272,12 @@ async function readValidRows(
   let duplicates = 0;
   let ingestedText = '';
   let ingestedMs = Number.NaN;
+  const located = source.expectations.some((e) => e.action === 'drop')
+    ? { parts: [] as string[], part: [] as number[], line: [] as number[] }
+    : undefined;
   for await (const { part, lines } of reader) {
     const uri = deps.bronze.uri(part.key);
+    located?.parts.push(part.key);
     for (let i = 0; i < lines.length; i++) {
       read++;
       const line = parseBronzeLine(lines.line(i), uri, i + 1);
@@ -238,6 +307,10 @@ async function readValidRows(
         ingestedMs = Date.parse(ingestedText);
       }
       const at = rows.append(values, hashValues(values), line._content_hash, ingestedMs, part.runId);
+      if (located) {
+        located.part[at] = located.parts.length - 1;
+        located.line[at] = i + 1;
+      }
       // Exact duplicates (equal in every declared field): the first ingested wins, then the smaller hash.
       const other = kept.add(at);
       if (other !== undefined) {
@@ -247,7 +320,15 @@ async function readValidRows(
       }
     }
   }
-  return { rows, order: sortRows(rows, kept.indexes(), sortColumn(source)), quarantine, read, duplicates, drift: drift.result() };
+  return {
+    rows,
+    order: sortRows(rows, kept.indexes(), sortColumn(source)),
+    quarantine,
+    read,
+    duplicates,
+    drift: drift.result(),
+    ...(located ? { located } : {}),
+  };
 }
 
 /** The kept rows as Parquet parts of at most `rowsPerFile` rows in the new version's folder; an empty partition still gets one (empty) part. */
