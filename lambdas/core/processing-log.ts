@@ -4,6 +4,7 @@ import type { StepRecord } from '../ports/state-stores.js';
 import { describeError } from './errors.js';
 import { describeDrift, type SchemaDrift } from './refine/drift.js';
 import type { ExpectationResult, QualitySummary } from './quality/expectations.js';
+import { outcomeText } from './quality/errors.js';
 
 /** A structured logger (Powertools Logger fits it; so does console in tests). */
 export interface ProcessingLogger {
@@ -172,10 +173,7 @@ export function logExpectations(
   if (failed.length > 0)
     log?.warn(
       `refine ${source} anomesdia ${anomesdia}: ${failed
-        .map(
-          (r) =>
-            `expectation "${r.expectation}" (${r.rule}, ${r.action}) failed ${r.detail ?? `on ${r.rows_failed} of ${r.rows_checked} row(s)`}`,
-        )
+        .map((r) => `expectation "${r.expectation}" (${r.rule}, ${r.action}) failed ${outcomeText(r)}`)
         .join('; ')}`,
       { qualidade: results, source, anomesdia },
     );

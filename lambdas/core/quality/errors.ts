@@ -10,7 +10,6 @@ export class ExpectationFailedError extends PermanentError {
     readonly failed: readonly { expectation: string; rule: string; rows_checked: number; rows_failed: number; detail?: string }[],
   ) {
     const first = failed[0]!;
-    const what = first.detail ?? `on ${first.rows_failed} of ${first.rows_checked} row(s)`;
     const more =
       failed.length > 1
         ? ` (and ${failed
@@ -20,7 +19,7 @@ export class ExpectationFailedError extends PermanentError {
         : '';
     super(
       'ExpectationFailedError',
-      `Source ${source}, anomesdia ${anomesdia}: expectation "${first.expectation}" (${first.rule}, action fail) failed ${what}${more}. ` +
+      `Source ${source}, anomesdia ${anomesdia}: expectation "${first.expectation}" (${first.rule}, action fail) failed ${outcomeText(first)}${more}. ` +
         'Nothing was published for this partition and its bronze is kept: fix the data at its source, or the expectation ' +
         '(or set its action to warn or drop), then rerun the window.',
     );
@@ -39,4 +38,9 @@ export class ExpectationConfigError extends PermanentError {
       `Source ${source}: ${path} cannot be compared with its field (${detail}); write it as the field's type reads it and run again.`,
     );
   }
+}
+
+/** How an expectation failed, for people: `on 3 of 120 row(s)`, or a partition rule's finding in parentheses. */
+export function outcomeText(r: { rows_checked: number; rows_failed: number; detail?: string }): string {
+  return r.detail !== undefined ? `(${r.detail})` : `on ${r.rows_failed} of ${r.rows_checked} row(s)`;
 }

@@ -13,20 +13,10 @@ import {
 } from '../../../lambdas/core/quality/expectations.js';
 import { compileRowCoercer, type PlainValue } from '../../../lambdas/core/refine/coerce.js';
 import { RowStore } from '../../../lambdas/core/refine/row-store.js';
-
-const FIELDS = [
-  { name: 'id', type: 'string', required: true },
-  { name: 'status', type: 'string' },
-  { name: 'amount', type: 'decimal', precision: 10, scale: 2 },
-  { name: 'qty', type: 'integer' },
-  { name: 'paid', type: 'boolean' },
-  { name: 'day', type: 'date' },
-  { name: 'updated_at', type: 'timestamp', required: true },
-];
+import { ordersConfig } from './support.js';
 
 function source(expectations: unknown[]): SourceConfig {
-  return parsePipelineConfig({ sources: [{ name: 'orders', kind: 'files', fields: FIELDS, watermarkField: 'updated_at', expectations }] })
-    .sources[0]!;
+  return parsePipelineConfig(ordersConfig(expectations)).sources[0]!;
 }
 
 const ROWS: Record<string, unknown>[] = [
@@ -208,6 +198,7 @@ describe('expectations, by action', () => {
       amount: '-1.25',
       qty: null,
       paid: true,
+      meta: null,
       day: '2024-03-13',
       updated_at: '2024-03-14T10:00:00.000000Z',
     });
