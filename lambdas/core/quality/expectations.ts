@@ -212,9 +212,16 @@ function uniqueRule(columns: number[]): Compiled['evaluate'] {
       let key: Value;
       if (reads.length === 1) key = reads[0]!(row);
       else {
-        const parts = reads.map((read) => read(row));
-        // Typed so that 1 and "1" in two fields stay apart; null in any field skips the row below.
-        key = parts.includes(null) ? null : parts.map((v) => `${typeof v}:${String(v)}`).join('\u0000');
+        // Each value length-prefixed, so that no two tuples make one key; a null in any field skips the row below.
+        key = '';
+        for (let k = 0; k < reads.length && key !== null; k++) {
+          const v = reads[k]!(row);
+          if (v === null) key = null;
+          else {
+            const text = String(v);
+            key += `${text.length}:${text}`;
+          }
+        }
       }
       if (key === null) continue;
       if (seen.has(key)) {
