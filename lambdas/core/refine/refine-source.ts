@@ -1,7 +1,8 @@
 // Refine step: rebuilds each silver partition of a source from all of that day's committed bronze
 // records: typed per the declared fields, required fields enforced, exact duplicates dropped, invalid
-// rows quarantined with their reasons, valid rows written as snappy Parquet under a run folder that the
-// catalog partition then points at. Older run folders go only after the catalog moved on.
+// rows quarantined with their reasons, the source's data-quality expectations checked (core/quality/), valid
+// rows written as snappy Parquet under a run folder that the catalog partition then points at. Older run
+// folders go only after the catalog moved on.
 
 import { PARTITION_COLUMN, findSource, type SourceConfig } from '../config.js';
 import { silverLayout, silverTable } from '../lake/layout.js';
@@ -25,6 +26,7 @@ import { faultPoint } from '../faults.js';
 import { compileExpectations, silverRecord, summariseQuality, type ExpectationResult } from '../quality/expectations.js';
 import { ExpectationFailedError } from '../quality/errors.js';
 import { logExpectations } from '../processing-log.js';
+import { addDays } from '../plan.js';
 
 const ANOMESDIA = /^\d{8}$/;
 
@@ -230,8 +232,7 @@ async function checkExpectations(
 
 /** The day before a yyyymmdd day, as yyyymmdd. */
 function previousDay(anomesdia: string): string {
-  const t = Date.UTC(Number(anomesdia.slice(0, 4)), Number(anomesdia.slice(4, 6)) - 1, Number(anomesdia.slice(6, 8))) - 86_400_000;
-  return new Date(t).toISOString().slice(0, 10).replace(/-/g, '');
+  return addDays(`${anomesdia.slice(0, 4)}-${anomesdia.slice(4, 6)}-${anomesdia.slice(6, 8)}`, -1).replace(/-/g, '');
 }
 
 interface OpenedPartition extends CommittedBronze {
