@@ -258,6 +258,13 @@ export type ExpectationConfig = z.output<typeof ExpectationSchema>;
 /** What is wrong in a source's expectations: unknown fields, types a rule does not fit, names used twice. */
 function expectationIssues(s: { name: string; fields: FieldConfig[]; expectations?: ExpectationConfig[] }): z.core.$ZodRawIssue[] {
   const issues: z.core.$ZodRawIssue[] = [];
+  if (s.name === 'quality_results')
+    issues.push({
+      code: 'custom',
+      input: s.name,
+      path: ['name'],
+      message: 'quality_results names the silver table of expectation results: rename the source',
+    });
   if (!Array.isArray(s.expectations)) return issues;
   const types = new Map(s.fields.map((f) => [f.name, f.type]));
   const fits: Record<string, readonly FieldType[]> = {

@@ -97,6 +97,9 @@ describe('expectations in the config', () => {
     ]);
     const many = Array.from({ length: MAX_EXPECTATIONS + 1 }, (_, i) => ({ name: `e${i}`, not_null: 'id' }));
     expect(issues(many)).toEqual([`sources[0].expectations: at most ${MAX_EXPECTATIONS} expectations a source`]);
+    expect(configError({ sources: [{ ...raw([]).sources[0], name: 'quality_results' }] }).issues).toEqual([
+      { path: 'sources[0].name', message: 'quality_results names the silver table of expectation results: rename the source' },
+    ]);
     expect(issues([{ name: 'x'.repeat(41), not_null: 'id' }])[0]).toMatch(/^sources\[0\]\.expectations\[0\]\.name: at most 40 characters/);
   });
 });

@@ -322,6 +322,8 @@ describe('functions', () => {
     expect(glue.length).toBeGreaterThan(0);
     const text = JSON.stringify(glue);
     expect(text).toContain(':table/db_silver/sor');
+    // A source (sor) has expectations: refine registers partitions of db_silver.quality_results too.
+    expect(text).toContain(':table/db_silver/quality_results');
     expect(text).toContain(':table/db_batch/tbl_processado_operacao_consolidada_n1');
     expect(text).not.toMatch(/table\/\*|database\/\*/);
   });

@@ -1,5 +1,6 @@
 // `npm start -- --config` with data-quality expectations on the file-drop example: the summary's Data quality
-// line per source, the dropped row among the bad data, and silver without it, queried as `npm run query` does.
+// line per source, the dropped row among the bad data, silver without it and the quality_results table, queried
+// as `npm run query` does.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,16 @@ describe('npm start with expectations', () => {
     expect(rows).toEqual([
       { meter_id: 'm-1', kwh: 10 },
       { meter_id: 'm-3', kwh: 30 },
+    ]);
+    // The results as a table, queried by its catalog name.
+    const results = await queryCommand(
+      { config, 'data-dir': dataDir },
+      'SELECT anomesdia, source, expectation, action, rows_checked, rows_failed FROM db_silver.quality_results ORDER BY expectation',
+    );
+    expect(results).toEqual([
+      { anomesdia: '20240314', source: 'readings', expectation: 'known_meter', action: 'warn', rows_checked: 3, rows_failed: 1 },
+      { anomesdia: '20240314', source: 'readings', expectation: 'kwh_not_negative', action: 'drop', rows_checked: 3, rows_failed: 1 },
+      { anomesdia: '20240314', source: 'readings', expectation: 'some_readings', action: 'fail', rows_checked: 3, rows_failed: 0 },
     ]);
   }, 120_000);
 });

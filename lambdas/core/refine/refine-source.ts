@@ -5,7 +5,7 @@
 // folders go only after the catalog moved on.
 
 import { PARTITION_COLUMN, findSource, type SourceConfig } from '../config.js';
-import { silverLayout, silverTable } from '../lake/layout.js';
+import { qualityResultsTable, silverLayout, silverTable } from '../lake/layout.js';
 import { ConservationError } from '../lake/errors.js';
 import { newVersionId, publishPartition, publicationDeps, tablePartition, versionFile } from '../lake/publication.js';
 import type { VersionFile } from '../../ports/partition-versions.js';
@@ -207,6 +207,7 @@ async function checkExpectations(
     : undefined;
   const quality = compiled.evaluate(valid.rows, valid.order, { now, previousDayRows });
   logExpectations(deps.log, deps.metrics, source.name, anomesdia, quality.results);
+  await writeQualityResults(deps, source, runId, anomesdia, now, quality.results);
   if (quality.failed.length > 0) throw new ExpectationFailedError(source.name, anomesdia, quality.failed);
   if (quality.dropped.size > 0) {
     const fields = silverFields(source);
@@ -228,6 +229,48 @@ async function checkExpectations(
     valid.order = valid.order.filter((row) => !quality.dropped.has(row));
   }
   return quality.results;
+}
+
+/**
+ * The partition's results as rows of `<silverDatabase>.quality_results`: one new Parquet file in the day's
+ * partition, written whether or not the partition is then published (a failed check is what one looks for).
+ */
+async function writeQualityResults(
+  deps: RefineDeps,
+  source: SourceConfig,
+  runId: string,
+  anomesdia: string,
+  now: Date,
+  results: readonly ExpectationResult[],
+): Promise<void> {
+  const table = qualityResultsTable(deps.config)!;
+  const n = results.length;
+  const data: Record<string, FlatColumnData> = {
+    source: results.map(() => source.name),
+    expectation: results.map((r) => r.expectation),
+    rule: results.map((r) => r.rule),
+    action: results.map((r) => r.action),
+    rows_checked: results.map((r) => BigInt(r.rows_checked)),
+    rows_failed: results.map((r) => BigInt(r.rows_failed)),
+    run_id: results.map(() => runId),
+    // Epoch microseconds, as every timestamp column.
+    checked_at: { numbers: new Float64Array(n).fill(now.getTime() * 1000), present: new Uint8Array(n).fill(1) },
+  };
+  const key = silverLayout.qualityResults(
+    anomesdia,
+    source.name,
+    runId,
+    newVersionId(() => now),
+  );
+  await deps.silver.put(key, writeColumns({ columns: table.columns, data, rowCount: n }), {
+    contentType: 'application/vnd.apache.parquet',
+  });
+  await deps.catalog.upsertPartition(
+    table.database,
+    table.name,
+    { [PARTITION_COLUMN]: anomesdia },
+    deps.silver.uri(silverLayout.qualityResultsPartitionPrefix(anomesdia)),
+  );
 }
 
 /** The day before a yyyymmdd day, as yyyymmdd. */

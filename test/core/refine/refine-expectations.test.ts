@@ -20,6 +20,16 @@ const VERSION = (day: string) => `silver/db_silver.animais/anomesdia=${day}`;
 // peso_kg is 100 + id/4; especie bovino for odd ids, suino for even ones.
 const records = [1, 2, 3, 4].map((i) => animal(i));
 
+/** The rows of db_silver.quality_results for DAY, file by file. */
+async function qualityRows(p: Awaited<ReturnType<typeof pipeline>>): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  for (const key of await listKeys(p.silver, `_quality_results/anomesdia=${DAY}/`)) {
+    const t = await readParquet(await p.silver.get(key));
+    for (let i = 0; i < t.rowCount; i++) rows.push(Object.fromEntries(t.columns.map((c) => [c.name, t.data[c.name]![i]])));
+  }
+  return rows;
+}
+
 describe('refine with expectations', () => {
   it('warn counts and logs; drop quarantines the rows with the expectation named and leaves them out of silver', async () => {
     const config = withExpectations([
@@ -28,7 +38,8 @@ describe('refine with expectations', () => {
     ]);
     const p = await pipeline();
     await p.ingest(config, records);
-    const { result, warnings, metrics, infos } = await p.refine(config, 'r1');
+    const at = new Date('2024-01-20T03:00:00Z');
+    const { result, warnings, metrics, infos } = await p.refine(config, 'r1', { clock: () => at });
 
     expect(result).toMatchObject({ rows_read: 4, rows_written: 3, rows_invalid: 1 });
     expect(result.partitions[0]!.books).toBe('4 bronze = 3 silver + 0 duplicates + 1 quarantined');
@@ -95,6 +106,35 @@ describe('refine with expectations', () => {
     };
     expect(line.log_processamento.qualidade).toEqual(quality);
     expect(line.step.quality).toEqual(quality);
+
+    // The results as rows of db_silver.quality_results, in the partition the catalog names.
+    expect(await p.catalog.getPartitionLocation('db_silver', 'quality_results', { anomesdia: DAY })).toBe(
+      p.silver.uri(`_quality_results/anomesdia=${DAY}/`),
+    );
+    // Epoch microseconds, as every timestamp column holds them.
+    const checkedAt = at.getTime() * 1000;
+    expect(await qualityRows(p)).toEqual([
+      {
+        source: 'animais',
+        expectation: 'known_species',
+        rule: 'accepted_values(especie in "bovino")',
+        action: 'warn',
+        rows_checked: 4n,
+        rows_failed: 2n,
+        run_id: 'r1',
+        checked_at: checkedAt,
+      },
+      {
+        source: 'animais',
+        expectation: 'heavy_enough',
+        rule: 'range(peso_kg >= 100.5)',
+        action: 'drop',
+        rows_checked: 4n,
+        rows_failed: 1n,
+        run_id: 'r1',
+        checked_at: checkedAt,
+      },
+    ]);
   });
 
   it('fail: ExpectationFailedError naming source, day, expectation and rows; the previous version stands; a rerun after the fix publishes', async () => {
@@ -125,7 +165,9 @@ describe('refine with expectations', () => {
     expect(r.metrics.filter((m) => m.name === 'ExpectationFailedRows').map((m) => m.value)).toEqual([1]);
     expect(await p.versions.get(VERSION(DAY))).toMatchObject({ run_id: 'r1', version: 1, rows: 4 });
     expect(await p.catalog.getPartitionLocation('db_silver', 'animais', { anomesdia: DAY })).toContain('/run=r1/');
-    expect(await listKeys(p.silver, '')).toEqual(silverBefore);
+    // Silver is as it was but for the quality_results file, which keeps the failed check.
+    expect((await listKeys(p.silver, '')).filter((k) => !k.startsWith('_quality_results/'))).toEqual(silverBefore);
+    expect((await qualityRows(p)).map((row) => [row.run_id, row.expectation, row.rows_failed])).toEqual([['r2', 'ids_short', 1n]]);
     expect(await listKeys(p.bronze, '')).toEqual(bronzeBefore);
 
     const fixed = withExpectations([{ name: 'ids_short', action: 'fail', regex: { field: 'id_animal', pattern: '^A\\d+$' } }]);

@@ -3,7 +3,7 @@
 import { onTestFinished } from 'vitest';
 import type { PipelineConfig } from '../../../lambdas/core/config.js';
 import { ingestSource } from '../../../lambdas/core/ingest/ingest-source.js';
-import { silverTable } from '../../../lambdas/core/lake/layout.js';
+import { lakeTables } from '../../../lambdas/core/lake/layout.js';
 import { refineSource } from '../../../lambdas/core/refine/refine-source.js';
 import { MemoryCatalog } from '../../support/memory-catalog.js';
 import { MemoryPartitionVersions } from '../../support/memory-partition-versions.js';
@@ -56,8 +56,9 @@ export async function pipeline() {
       options: { anomesdias?: string[]; clock?: () => Date; recorder?: ReturnType<typeof recorder> } = {},
     ) {
       const r = options.recorder ?? recorder();
-      const t = silverTable(config, config.sources[0]!);
-      await catalog.ensureTable({ ...t, location: silver.uri(t.prefix) });
+      // The silver tables, as the CDK and the local catalog declare them: the source's, and quality_results with expectations.
+      for (const t of lakeTables(config).filter((t) => t.layer === 'silver'))
+        await catalog.ensureTable({ ...t, location: silver.uri(t.prefix) });
       const result = await refineSource(
         { config, bronze, silver, catalog, versions, log: r.log, metrics: r.sink, ...(options.clock ? { clock: options.clock } : {}) },
         { runId, source: 'animais', window, anomesdias: options.anomesdias ?? [DAY] },
