@@ -122,6 +122,36 @@ async function bronzeRun(root: string, style: PaginationStyle, total: number, ru
   }
 }
 
+/** Expectations every benchmark row meets: one of each row rule. */
+const BENCH_EXPECTATIONS = [
+  { name: 'oper_set', not_null: 'num_oper' },
+  { name: 'oper_version_unique', unique: ['num_oper', 'cod_idef_ver_oper'] },
+  { name: 'known_currency', accepted_values: { field: 'cod_moed', values: ['BRL', 'USD'] } },
+  { name: 'value_not_negative', range: { field: 'vlr_oper', min: 0 } },
+  { name: 'oper_form', regex: { field: 'num_oper', pattern: '^OP\\d{9}$' } },
+];
+
+/** Refines the run's bronze (under root) into a silver folder of its own, timed; every row must reach silver. */
+async function timedRefine(root: string, cfg: PipelineConfig, runId: string, anomesdias: string[], total: number) {
+  global.gc?.();
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  const refined = await refineSource(
+    {
+      config: cfg,
+      bronze: new FsObjectStore(join(root, 'bronze')),
+      silver: new FsObjectStore(join(root, `silver-${runId}`)),
+      catalog,
+      versions: new MemoryPartitionVersions(),
+    },
+    { runId, source: 'sor', window, anomesdias },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  if (refined.rows_written !== total) throw new Error(`expected ${total} silver rows, got ${refined.rows_written}`);
+  return { seconds, rate: refined.rows_read / seconds, cpuSeconds: (used.user + used.system) / 1e6 };
+}
+
 async function main() {
   const total = Number(process.env.BENCH_RECORDS ?? 1_000_000);
   const root = await mkdtemp(join(tmpdir(), 'bench-ingest-'));
@@ -138,18 +168,19 @@ async function main() {
     );
     console.log(`bronze: ${Math.round(big.rate)} records/s (goal >= 50000)`);
 
-    const silver = new FsObjectStore(join(root, 'silver'));
-    const started = performance.now();
-    const cpu = process.cpuUsage();
-    const refined = await refineSource(
-      { config: big.cfg, bronze: new FsObjectStore(join(root, 'bronze')), silver, catalog, versions: new MemoryPartitionVersions() },
-      { runId: 'big', source: 'sor', window, anomesdias: big.result.anomesdias },
-    );
-    const seconds = (performance.now() - started) / 1000;
-    const used = process.cpuUsage(cpu);
-    if (refined.rows_written !== total) throw new Error(`expected ${total} silver rows, got ${refined.rows_written}`);
+    const refined = await timedRefine(root, big.cfg, 'big', big.result.anomesdias, total);
     console.log(
-      `silver: ${Math.round(refined.rows_read / seconds)} rows/s bronze -> silver (${refined.rows_written} rows in ${refined.anomesdias.length} partitions, ${seconds.toFixed(1)} s, ${((used.user + used.system) / 1e6).toFixed(1)} CPU s; goal >= 100000); peak RSS ${mb(peakRss)}`,
+      `silver: ${Math.round(refined.rate)} rows/s bronze -> silver (${total} rows in ${big.result.anomesdias.length} partitions, ${refined.seconds.toFixed(1)} s, ${refined.cpuSeconds.toFixed(1)} CPU s; goal >= 100000); peak RSS ${mb(peakRss)}`,
+    );
+    // The same bronze refined with five expectations that every row meets (so each row is checked by each and
+    // none is dropped), then once more without: the cost of the expectations beside the plain refine's own noise.
+    const sor = big.cfg.sources[0]!;
+    const checked = parsePipelineConfig({ ...big.cfg, sources: [{ ...sor, expectations: BENCH_EXPECTATIONS }] });
+    const withExpectations = await timedRefine(root, checked, 'checked', big.result.anomesdias, total);
+    const again = await timedRefine(root, big.cfg, 'again', big.result.anomesdias, total);
+    console.log(
+      `silver with ${BENCH_EXPECTATIONS.length} expectations: ${Math.round(withExpectations.rate)} rows/s (${withExpectations.seconds.toFixed(1)} s, ` +
+        `${withExpectations.cpuSeconds.toFixed(1)} CPU s); without, again: ${Math.round(again.rate)} rows/s (${again.seconds.toFixed(1)} s, ${again.cpuSeconds.toFixed(1)} CPU s)`,
     );
 
     const cursorTotal = Math.min(200_000, total);

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { parsePipelineConfig, type PipelineConfig } from '../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../lambdas/core/default-config.js';
 import { PermanentError } from '../lambdas/core/errors.js';
+import { compileExpectations } from '../lambdas/core/quality/expectations.js';
 
 /** The CDK context key naming the config file. */
 export const CONFIG_CONTEXT_KEY = 'config';
@@ -46,7 +47,11 @@ export function readPipelineConfigFile(path: string, cwd: string = process.cwd()
   } catch (err) {
     throw new ConfigFileError(file, `not valid JSON (${(err as Error).message})`, option);
   }
-  return parsePipelineConfig(raw, `pipeline config ${file}`);
+  const config = parsePipelineConfig(raw, `pipeline config ${file}`);
+  // An expectation's bound is read by its field's own coercion (a decimal's scale, a zone-less timestamp), which
+  // the schema cannot import: compiled here, a bad one fails synth and npm start before anything runs.
+  for (const source of config.sources) compileExpectations(source, config.schedules.businessTimezone);
+  return config;
 }
 
 /** What the CDK app says when it synthesizes without `-c config=`. */

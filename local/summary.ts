@@ -2,6 +2,7 @@
 import type { RunResult } from '../lambdas/steps/complete.js';
 import type { CongregadoRecord, StepRecord } from '../lambdas/ports/state-stores.js';
 import { describeDrift } from '../lambdas/core/refine/drift.js';
+import { describeQuality } from '../lambdas/core/quality/expectations.js';
 
 export interface SummaryInput {
   outcome: 'completed' | 'already-completed' | 'failed';
@@ -104,6 +105,13 @@ export function formatSummary(s: SummaryInput): string {
     line(
       '  named queries: npm run query -- --named current-state-table | key-lookup --param <key>... | history-as-of --param <instant> --param <instant> | aggregate-<table>',
     );
+  }
+  // Data quality: each source's expectations on its silver partitions (see expectations in the config).
+  const checked = [...lastOfEach.values()].filter((st) => st.quality);
+  if (checked.length > 0) {
+    line();
+    line('Data quality (expectations on silver; see expectations in the config)');
+    for (const st of checked) line(`  ${st.name} ${subject(st)}: ${describeQuality(st.quality!)}`);
   }
   for (const c of s.congregados) {
     line();

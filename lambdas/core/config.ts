@@ -185,6 +185,146 @@ export const FilesSourceSchema = z
   })
   .strict();
 
+// ---- data-quality expectations on silver (issue 13, item 5): lambdas/core/quality/expectations.ts ----
+/** What a failed expectation does: warn (log and count), drop (its failing rows go to quarantine), fail (nothing published). */
+export const EXPECTATION_ACTIONS = ['warn', 'drop', 'fail'] as const;
+/** The rules an expectation may name, one each; the first five judge each row, the last two the whole partition. */
+export const EXPECTATION_RULES = ['not_null', 'unique', 'accepted_values', 'range', 'regex', 'row_count', 'freshness'] as const;
+const ROW_RULES: readonly string[] = EXPECTATION_RULES.slice(0, 5);
+/** Expectations a source may declare: their results travel in the Refine step's summary (Step Functions' 256 KB). */
+export const MAX_EXPECTATIONS = 20;
+const bound = z.union([z.number(), z.string().min(1)]);
+export const ExpectationSchema = z
+  .object({
+    name: identifier.max(40, 'at most 40 characters: the name is a metric dimension and travels in step summaries'),
+    action: z.enum(EXPECTATION_ACTIONS).default('warn'),
+    description: z.string().optional(),
+    not_null: identifier.optional(),
+    /** Within the partition being published; a row with a null in these fields is not compared (as SQL's UNIQUE). */
+    unique: z.array(identifier).min(1).optional(),
+    accepted_values: z
+      .object({ field: identifier, values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1) })
+      .strict()
+      .optional(),
+    /** Both ends inclusive: numbers (decimals as text or numbers), dates and timestamps as ISO text. */
+    range: z
+      .object({ field: identifier, min: bound.optional(), max: bound.optional() })
+      .strict()
+      .refine((r) => r.min !== undefined || r.max !== undefined, 'give min, max or both')
+      .optional(),
+    /** A JavaScript regular expression a string value must match (somewhere: anchor it with ^...$ for the whole value). */
+    regex: z
+      .object({ field: identifier, pattern: z.string().min(1) })
+      .strict()
+      .superRefine((r, ctx) => {
+        try {
+          new RegExp(r.pattern);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', path: ['pattern'], message: `not a valid regular expression: ${(err as Error).message}` });
+        }
+      })
+      .optional(),
+    /** The partition's rows within min..max, or within ±previous_day_pct % of the previous day's published silver partition. */
+    row_count: z
+      .union([
+        z.object({ previous_day_pct: z.number().positive() }).strict(),
+        z
+          .object({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() })
+          .strict()
+          .refine((r) => r.min !== undefined || r.max !== undefined, 'give min, max or both, or previous_day_pct'),
+      ])
+      .optional(),
+    /** The newest value of a timestamp or date field no older than max_age_hours, at the run's clock. */
+    freshness: z.object({ field: identifier, max_age_hours: z.number().positive() }).strict().optional(),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    const rules = EXPECTATION_RULES.filter((r) => e[r] !== undefined);
+    if (rules.length !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: `expectation "${e.name}" needs exactly one rule (${EXPECTATION_RULES.join(', ')}), ${rules.length === 0 ? 'it has none' : `it has ${rules.join(', ')}`}`,
+      });
+    else if (e.action === 'drop' && !ROW_RULES.includes(rules[0]!))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['action'],
+        message: `${rules[0]} judges the whole partition, not a row, so it cannot drop rows: use warn or fail`,
+      });
+  });
+export type ExpectationConfig = z.output<typeof ExpectationSchema>;
+
+/** What is wrong in a source's expectations: unknown fields, types a rule does not fit, names used twice. */
+function expectationIssues(s: { name: string; fields: FieldConfig[]; expectations?: ExpectationConfig[] }): z.core.$ZodRawIssue[] {
+  const issues: z.core.$ZodRawIssue[] = [];
+  if (s.name === 'quality_results')
+    issues.push({
+      code: 'custom',
+      input: s.name,
+      path: ['name'],
+      message: 'quality_results names the silver table of expectation results: rename the source',
+    });
+  if (!Array.isArray(s.expectations)) return issues;
+  const types = new Map(s.fields.map((f) => [f.name, f.type]));
+  const fits: Record<string, readonly FieldType[]> = {
+    range: ['integer', 'long', 'double', 'decimal', 'date', 'timestamp'],
+    regex: ['string'],
+    accepted_values: ['string', 'integer', 'long', 'decimal', 'boolean', 'date'],
+    freshness: ['timestamp', 'date'],
+  };
+  const check = (i: number, path: (string | number)[], rule: string, field: string) => {
+    const type = types.get(field);
+    if (type === undefined)
+      issues.push({
+        code: 'custom',
+        input: field,
+        path: ['expectations', i, ...path],
+        message: `"${field}" is not a field of source "${s.name}"`,
+      });
+    else if (fits[rule] && !fits[rule].includes(type))
+      issues.push({
+        code: 'custom',
+        input: field,
+        path: ['expectations', i, ...path],
+        message: `${rule} applies to ${fits[rule].join(', ')} fields; "${field}" is ${type}`,
+      });
+  };
+  s.expectations.forEach((e, i) => {
+    if (s.expectations!.findIndex((o) => o.name === e.name) !== i)
+      issues.push({
+        code: 'custom',
+        input: e.name,
+        path: ['expectations', i, 'name'],
+        message: `expectation "${e.name}" is declared twice`,
+      });
+    if (e.not_null !== undefined) check(i, ['not_null'], 'not_null', e.not_null);
+    e.unique?.forEach((f, n) => check(i, ['unique', n], 'unique', f));
+    for (const rule of ['accepted_values', 'range', 'regex', 'freshness'] as const) {
+      const field = e[rule]?.field;
+      if (field !== undefined) check(i, [rule, 'field'], rule, field);
+    }
+    // A bound's form by its field's type; whether it fits the field exactly (a decimal's scale) is checked when refine compiles it.
+    const rangeType = e.range && types.get(e.range.field);
+    for (const end of ['min', 'max'] as const) {
+      const v = e.range?.[end];
+      if (v === undefined || rangeType === undefined) continue;
+      const temporal = rangeType === 'date' || rangeType === 'timestamp';
+      const ok = temporal ? typeof v === 'string' && !Number.isNaN(Date.parse(v)) : typeof v === 'number' || Number.isFinite(Number(v));
+      if (!ok)
+        issues.push({
+          code: 'custom',
+          input: v,
+          path: ['expectations', i, 'range', end],
+          message: temporal
+            ? `use ISO text (2024-03-14 or 2024-03-14T10:00:00Z) for a ${rangeType} range`
+            : `${JSON.stringify(v)} is not a number`,
+        });
+    }
+  });
+  return issues;
+}
+
 export const SourceSchema = z
   .object({
     name: identifier,
@@ -204,6 +344,8 @@ export const SourceSchema = z
     onDrift: z.enum(['ignore', 'warn', 'fail']).optional(),
     /** true: a record's undeclared top-level keys are kept in silver as one `_extra` JSON text column (sorted keys; null when none) [false]. */
     keepExtra: z.boolean().optional(),
+    /** Data-quality expectations on the source's silver partitions, checked by refine before it publishes one. */
+    expectations: z.array(ExpectationSchema).max(MAX_EXPECTATIONS, `at most ${MAX_EXPECTATIONS} expectations a source`).default([]),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -211,6 +353,7 @@ export const SourceSchema = z
       ctx.addIssue({ code: 'custom', path: ['http'], message: 'an http source needs an http block (endpoint, pagination)' });
     if (s.kind === 'files' && s.http) ctx.addIssue({ code: 'custom', path: ['http'], message: 'a files source takes no http block' });
     if (!Array.isArray(s.fields)) return;
+    expectationIssues(s).forEach((issue) => ctx.addIssue(issue));
     const names = new Set<string>();
     s.fields.forEach((f, i) => {
       if (names.has(f.name)) ctx.addIssue({ code: 'custom', path: ['fields', i, 'name'], message: `field "${f.name}" is declared twice` });

@@ -3,6 +3,8 @@
 import type { StepRecord } from '../ports/state-stores.js';
 import { describeError } from './errors.js';
 import { describeDrift, type SchemaDrift } from './refine/drift.js';
+import type { ExpectationResult, QualitySummary } from './quality/expectations.js';
+import { outcomeText } from './quality/errors.js';
 
 /** A structured logger (Powertools Logger fits it; so does console in tests). */
 export interface ProcessingLogger {
@@ -24,13 +26,15 @@ export interface StepCounts {
   rows_invalid?: number;
   /** Refine: records that drifted from the declared fields, per field (bounded). */
   drift?: SchemaDrift;
+  /** Refine: the source's data-quality expectations over its partitions (bounded). */
+  quality?: QualitySummary;
   objects?: string[];
   duration_ms?: number;
   message?: string;
 }
 
 /** What every stage's result reports, all of it. */
-export type StageCounts = Required<Omit<StepCounts, 'drift'>> & Pick<StepCounts, 'drift'>;
+export type StageCounts = Required<Omit<StepCounts, 'drift' | 'quality'>> & Pick<StepCounts, 'drift' | 'quality'>;
 
 /**
  * Objects named in a step record or summary. Records travel in the state machine's payload (256 KB for a
@@ -78,6 +82,7 @@ export function stepRecord(
     ...(counts.rows_written !== undefined ? { rows_written: counts.rows_written } : {}),
     ...(counts.rows_invalid !== undefined ? { rows_invalid: counts.rows_invalid } : {}),
     ...(counts.drift !== undefined ? { drift: counts.drift } : {}),
+    ...(counts.quality !== undefined ? { quality: counts.quality } : {}),
     ...(error !== undefined ? { error: describeError(error) } : {}),
   };
 }
@@ -116,6 +121,7 @@ export function logProcessamento(log: ProcessingLogger | undefined, metrics: Met
       registros_processados: record.rows_written,
       registros_invalidos: record.rows_invalid,
       desvio_esquema: record.drift,
+      qualidade: record.quality,
     },
     step: record,
   };
@@ -147,5 +153,28 @@ export function logDrift(
     log?.warn(
       `refine ${source.name}: ${drift.records} record(s) drifted from the declared fields: ${describeDrift(drift)}; declare the fields or set onDrift`,
       { drift, source: source.name },
+    );
+}
+
+/**
+ * A partition's expectations: ExpectationFailedRows per expectation (0 when it held, so that a graph has points),
+ * and one warning naming those that did not hold, with every result as attributes.
+ */
+export function logExpectations(
+  log: ProcessingLogger | undefined,
+  metrics: MetricsSink | undefined,
+  source: string,
+  anomesdia: string,
+  results: readonly ExpectationResult[],
+): void {
+  for (const r of results)
+    metrics?.add('ExpectationFailedRows', 'Count', r.rows_failed, { step: 'refine', source, expectation: r.expectation });
+  const failed = results.filter((r) => !r.passed);
+  if (failed.length > 0)
+    log?.warn(
+      `refine ${source} anomesdia ${anomesdia}: ${failed
+        .map((r) => `expectation "${r.expectation}" (${r.rule}, ${r.action}) failed ${outcomeText(r)}`)
+        .join('; ')}`,
+      { qualidade: results, source, anomesdia },
     );
 }

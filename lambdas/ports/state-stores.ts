@@ -1,6 +1,7 @@
 // The state ports: journeys (idempotent executions), congregado records and per-source watermarks.
 // The DynamoDB adapters implement them; the core and the handlers depend only on these shapes.
 import type { SchemaDrift } from '../core/refine/drift.js';
+import type { QualitySummary } from '../core/quality/expectations.js';
 
 /** Key and index names of the state tables, shared by the CDK tables, the DynamoDB adapters and the local tables. */
 export const STATE_KEYS = {
@@ -36,6 +37,8 @@ export interface StepRecord {
   rows_invalid?: number;
   /** Refine: records that drifted from the declared fields, per field (bounded). */
   drift?: SchemaDrift;
+  /** Refine: the source's data-quality expectations, those that failed named (bounded). */
+  quality?: QualitySummary;
   error?: string;
 }
 

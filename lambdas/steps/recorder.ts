@@ -51,6 +51,7 @@ export function summaryCounts(s: SourceStepSummary): Omit<StepCounts, 'source'> 
     rows_written: s.rows_written,
     rows_invalid: s.rows_invalid,
     ...(s.drift ? { drift: s.drift } : {}),
+    ...(s.quality ? { quality: s.quality } : {}),
     objects: s.objects,
     message: s.message,
   };

@@ -138,6 +138,7 @@ export function composeRuntime(parts: RuntimeParts): PipelineRuntime {
         rows_written: r.rows_written,
         rows_invalid: r.rows_invalid,
         ...(r.drift ? { drift: r.drift } : {}),
+        ...(r.quality ? { quality: r.quality } : {}),
         anomesdias: r.anomesdias,
         objects: r.objects.map((key) => lake.silver.uri(key)),
         duration_ms: r.duration_ms,

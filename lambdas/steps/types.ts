@@ -4,6 +4,7 @@ import type { RunWindow } from '../core/window.js';
 import type { StateTableSummary } from '../core/gold/gold-state.js';
 import type { ConsolidateTableRequest } from '../core/consolidate/types.js';
 import type { SchemaDrift } from '../core/refine/drift.js';
+import type { QualitySummary } from '../core/quality/expectations.js';
 
 /** A source step's summary (Ingest or Refine). */
 export interface SourceStepSummary {
@@ -13,6 +14,8 @@ export interface SourceStepSummary {
   rows_invalid?: number;
   /** Refine: records that drifted from the declared fields, per field (bounded). */
   drift?: SchemaDrift;
+  /** Refine: the source's data-quality expectations, those that failed named (bounded). */
+  quality?: QualitySummary;
   /** The `anomesdia` partitions the step wrote. */
   anomesdias?: string[];
   /** Ingest: the watermark this source may advance to once the whole run completes. */

@@ -65,6 +65,19 @@ export class PipelineDashboard extends Construct {
       perSource('Rows into silver', 'RowsWritten', 'refine'),
       perSource('Invalid rows quarantined', 'RowsInvalid', 'refine'),
       perSource('Records drifted from the declared fields', 'SchemaDriftRecords', 'refine'),
+      // One line per source and expectation, found by a search: up to 40 x 20 of them, past a graph's metric limit if listed.
+      ...(config.sources.some((s) => s.expectations.length > 0)
+        ? [
+            graph('Rows failing data-quality expectations', [
+              new cloudwatch.MathExpression({
+                expression: `SEARCH('{${METRICS_NAMESPACE},expectation,service,source,step} MetricName="ExpectationFailedRows" service="${service}"', 'Sum', ${period.toSeconds()})`,
+                usingMetrics: {},
+                label: '',
+                period,
+              }),
+            ]),
+          ]
+        : []),
     );
     this.dashboard.addWidgets(
       perSource('Ingest duration (max, ms)', 'StepDuration', 'ingest', 'Maximum'),

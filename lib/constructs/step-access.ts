@@ -60,10 +60,15 @@ function ingestAccess(config: PipelineConfig): StepLakeAccess {
 function refineAccess(config: PipelineConfig): StepLakeAccess {
   return {
     bronze: config.sources.map((s) => ({ prefix: bronzeKeys.partitionPrefix(s.name, ANY), access: ['read'] })),
-    silver: config.sources.flatMap((s): PrefixAccess[] => [
-      { prefix: silverLayout.tablePrefix(s.name), access: ['write', 'delete'] },
-      { prefix: silverLayout.quarantinePartitionPrefix(s.name, ANY), access: ['write', 'delete'] },
-    ]),
+    silver: config.sources
+      .flatMap((s): PrefixAccess[] => [
+        { prefix: silverLayout.tablePrefix(s.name), access: ['write', 'delete'] },
+        { prefix: silverLayout.quarantinePartitionPrefix(s.name, ANY), access: ['write', 'delete'] },
+      ])
+      .concat(
+        // The quality_results table only grows: a file a checked partition.
+        config.sources.some((s) => s.expectations.length > 0) ? [{ prefix: silverLayout.qualityResultsPrefix, access: ['write'] }] : [],
+      ),
   };
 }
 

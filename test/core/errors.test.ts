@@ -50,6 +50,8 @@ const EXPECTED: Record<string, 'permanent' | 'transient' | 'per instance' | 'bas
   RefineInputError: 'permanent',
   BronzeReadError: 'permanent',
   SchemaDriftError: 'permanent',
+  ExpectationFailedError: 'permanent',
+  ExpectationConfigError: 'permanent',
   ConsolidationSchemaError: 'permanent',
   SilverFileSchemaError: 'permanent',
   ConsolidationInputError: 'permanent',

@@ -7,6 +7,7 @@ import { MemoryCatalog } from '../support/memory-catalog.js';
 import { MemoryPartitionVersions } from '../support/memory-partition-versions.js';
 import { animal, filesConfig, secrets, window } from './ingest/support.js';
 import { tempStoreEachTest } from '../support/temp-store.js';
+import { logExpectations, stepRecord } from '../../lambdas/core/processing-log.js';
 
 let store: FsObjectStore;
 tempStoreEachTest((temp) => (store = temp.store));
@@ -120,5 +121,42 @@ describe('processing log (log_processamento)', () => {
       }),
     ]);
     expect(r.metrics.map((m) => m.name)).toContain('StepFailed');
+  });
+
+  it('counts each expectation of a partition as ExpectationFailedRows (0 when it held) and warns only of those that failed', () => {
+    const r = recorder();
+    const held = { expectation: 'id_set', rule: 'not_null(id)', action: 'warn' as const, rows_checked: 4, rows_failed: 0, passed: true };
+    const few = {
+      ...held,
+      expectation: 'enough',
+      rule: 'row_count(>= 10)',
+      action: 'fail' as const,
+      rows_failed: 4,
+      passed: false,
+      detail: '4 row(s)',
+    };
+    logExpectations(r.log, r.sink, 'animais', '20240119', [held]);
+    expect(r.lines).toEqual([]);
+    logExpectations(r.log, r.sink, 'animais', '20240119', [held, few]);
+    expect(r.metrics.map((m) => [m.dimensions.expectation, m.value])).toEqual([
+      ['id_set', 0],
+      ['id_set', 0],
+      ['enough', 4],
+    ]);
+    expect(r.lines).toEqual([
+      {
+        level: 'warn',
+        message: 'refine animais anomesdia 20240119: expectation "enough" (row_count(>= 10), fail) failed (4 row(s))',
+        attributes: { qualidade: [held, few], source: 'animais', anomesdia: '20240119' },
+      },
+    ]);
+    const quality = {
+      expectations: 2,
+      passed: 1,
+      failed: [{ expectation: 'enough', action: 'fail' as const, rows_checked: 4, rows_failed: 4 }],
+    };
+    const timing = { started_at: '2024-01-20T00:00:00.000Z', ended_at: '2024-01-20T00:00:01.000Z' };
+    expect(stepRecord('refine', 'SUCCEEDED', { source: 'animais', quality }, timing).quality).toEqual(quality);
+    expect(stepRecord('refine', 'SUCCEEDED', { source: 'animais' }, timing)).not.toHaveProperty('quality');
   });
 });

@@ -16,8 +16,13 @@ import { FAST_APP, glueScriptForTests } from './cdk-fixtures.js';
 const config = parsePipelineConfig({
   ...defaultPipelineConfig,
   // Source sot also sends a header read from a secret: the ingest function is granted it besides the token.
+  // Source sor checks an expectation: the dashboard graphs its failed rows.
   sources: defaultPipelineConfig.sources.map((s) =>
-    s.name === 'sot' && s.kind === 'http' ? { ...s, http: { ...s.http, headers: { 'X-Api-Key': { secretName: 'acme/api-key' } } } } : s,
+    s.name === 'sot' && s.kind === 'http'
+      ? { ...s, http: { ...s.http, headers: { 'X-Api-Key': { secretName: 'acme/api-key' } } } }
+      : s.name === 'sor'
+        ? { ...s, expectations: [{ name: 'num_oper_set', not_null: 'num_oper' }] }
+        : s,
   ),
   schedules: { ...defaultPipelineConfig.schedules, hourly: { enabled: false, expression: 'cron(5 * * * ? *)', lagMinutes: 5 } },
 });
@@ -327,6 +332,8 @@ describe('functions', () => {
     expect(glue.length).toBeGreaterThan(0);
     const text = JSON.stringify(glue);
     expect(text).toContain(':table/db_silver/sor');
+    // A source (sor) has expectations: refine registers partitions of db_silver.quality_results too.
+    expect(text).toContain(':table/db_silver/quality_results');
     expect(text).toContain(':table/db_batch/tbl_processado_operacao_consolidada_n1');
     expect(text).not.toMatch(/table\/\*|database\/\*/);
   });
@@ -447,6 +454,12 @@ describe('dashboard', () => {
         );
       }
     }
+    // ExpectationFailedRows has one line per source and expectation, found by a search over this service's metrics.
+    expect(metrics.flat()).toContainEqual(
+      expect.objectContaining({
+        expression: `SEARCH('{MedallionPipeline,expectation,service,source,step} MetricName="ExpectationFailedRows" service="medallion-dev"', 'Sum', 3600)`,
+      }),
+    );
     for (const [name, statistic] of [
       ['RowsWritten', 'Sum'],
       ['StepDuration', 'Maximum'],

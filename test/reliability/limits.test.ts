@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   MAX_CONSOLIDATIONS,
+  MAX_EXPECTATIONS,
   MAX_SOURCE_DAYS,
   MAX_SOURCES,
   parsePipelineConfig,
@@ -15,6 +16,7 @@ import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { addDays } from '../../lambdas/core/plan.js';
 import { MAX_OBJECTS_LISTED } from '../../lambdas/core/processing-log.js';
 import { MAX_DRIFT_FIELDS, MAX_DRIFT_NAME_LENGTH } from '../../lambdas/core/refine/drift.js';
+import { MAX_QUALITY_LISTED } from '../../lambdas/core/quality/expectations.js';
 import { runPipeline, synthesizePipeline, type LocalRunOutcome } from '../../local/state-machine.js';
 import { memoryRuntime } from '../support/memory-runtime.js';
 
@@ -39,6 +41,19 @@ const largestDrift = {
   ),
   missing: {},
   others: 987_654_321,
+};
+
+/** The largest quality summary a refine reports: every failed expectation it names, each name as long as allowed (40). */
+const largestQuality = {
+  expectations: MAX_EXPECTATIONS,
+  passed: 0,
+  failed: Array.from({ length: MAX_QUALITY_LISTED }, (_, i) => ({
+    expectation: `e${i}_`.padEnd(40, 'x'),
+    action: 'warn' as const,
+    rows_checked: 987_654_321,
+    rows_failed: 987_654_321,
+  })),
+  others: MAX_EXPECTATIONS - MAX_QUALITY_LISTED,
 };
 
 /** The config with `sources` copies of the demo source and `consolidations` tables over all of them. */
@@ -87,7 +102,11 @@ async function runLargest(config: PipelineConfig): Promise<LocalRunOutcome> {
       return { ...summary('bronze', request.source, request.window, request.window.anomesdias), watermark_candidate };
     },
     async refine(request) {
-      return { ...summary('silver', request.source, request.window, [...late, ...(request.ingest.anomesdias ?? [])]), drift: largestDrift };
+      return {
+        ...summary('silver', request.source, request.window, [...late, ...(request.ingest.anomesdias ?? [])]),
+        drift: largestDrift,
+        quality: largestQuality,
+      };
     },
     async consolidatePartition(request) {
       return {

@@ -36,6 +36,11 @@ export const silverLayout = {
     `_quarantine/${source}/${PARTITION_COLUMN}=${anomesdia}/run=${runId}/v=${versionId}.ndjson`,
   quarantinePartitionPrefix: (source: string, anomesdia: string) => `_quarantine/${source}/${PARTITION_COLUMN}=${anomesdia}/`,
   quarantinePrefix: (source: string) => `_quarantine/${source}/`,
+  /** The quality_results table (sources with expectations): one Parquet file a source's checked partition, never replaced. */
+  qualityResultsPrefix: '_quality_results/',
+  qualityResultsPartitionPrefix: (anomesdia: string) => `_quality_results/${PARTITION_COLUMN}=${anomesdia}/`,
+  qualityResults: (anomesdia: string, source: string, runId: string, versionId: string) =>
+    `_quality_results/${PARTITION_COLUMN}=${anomesdia}/${source}.${runId}.${versionId}.parquet`,
 };
 
 export const goldLayout = {
@@ -86,14 +91,41 @@ export function aggregateTable(config: PipelineConfig, consolidation: Consolidat
   };
 }
 
+/** The columns of `<silverDatabase>.quality_results`: a row per expectation per partition refine checked. */
+export const QUALITY_RESULTS_COLUMNS: TableColumn[] = [
+  { name: 'source', type: 'string' },
+  { name: 'expectation', type: 'string' },
+  { name: 'rule', type: 'string' },
+  { name: 'action', type: 'string' },
+  { name: 'rows_checked', type: 'long' },
+  { name: 'rows_failed', type: 'long' },
+  { name: 'run_id', type: 'string' },
+  { name: 'checked_at', type: 'timestamp' },
+];
+
+/** `<silverDatabase>.quality_results`, when a source declares expectations. */
+export function qualityResultsTable(config: PipelineConfig): LakeTable | undefined {
+  if (!config.sources.some((s) => s.expectations.length > 0)) return undefined;
+  return {
+    layer: 'silver',
+    database: physicalName(config, config.storage.silverDatabase),
+    name: 'quality_results',
+    prefix: silverLayout.qualityResultsPrefix,
+    columns: QUALITY_RESULTS_COLUMNS,
+    partitionKeys: [PARTITION_COLUMN],
+  };
+}
+
 /**
- * Every catalog table the config declares: a silver table per source, and a gold table per consolidation
- * that writes to the catalog (one with `output_path` writes only there and leaves the catalog alone), each
- * followed by its aggregates.
+ * Every catalog table the config declares: a silver table per source (and quality_results when a source has
+ * expectations), and a gold table per consolidation that writes to the catalog (one with `output_path` writes
+ * only there and leaves the catalog alone), each followed by its aggregates.
  */
 export function lakeTables(config: PipelineConfig): LakeTable[] {
+  const quality = qualityResultsTable(config);
   return [
     ...config.sources.map((s) => silverTable(config, s)),
+    ...(quality ? [quality] : []),
     ...config.consolidations
       .filter((c) => !c.output_path)
       .flatMap((c) => [goldTable(config, c), ...c.aggregates.map((a) => aggregateTable(config, c, a))]),

@@ -1,10 +1,11 @@
 // Refine step: rebuilds each silver partition of a source from all of that day's committed bronze
 // records: typed per the declared fields, required fields enforced, exact duplicates dropped, invalid
-// rows quarantined with their reasons, valid rows written as snappy Parquet under a run folder that the
-// catalog partition then points at. Older run folders go only after the catalog moved on.
+// rows quarantined with their reasons, the source's data-quality expectations checked (core/quality/), valid
+// rows written as snappy Parquet under a run folder that the catalog partition then points at. Older run
+// folders go only after the catalog moved on.
 
 import { PARTITION_COLUMN, findSource, type SourceConfig } from '../config.js';
-import { silverLayout, silverTable } from '../lake/layout.js';
+import { qualityResultsTable, silverLayout, silverTable } from '../lake/layout.js';
 import { ConservationError } from '../lake/errors.js';
 import { newVersionId, publishPartition, publicationDeps, tablePartition, versionFile } from '../lake/publication.js';
 import type { VersionFile } from '../../ports/partition-versions.js';
@@ -22,6 +23,10 @@ import { RefineInputError, SchemaDriftError } from './errors.js';
 import { DriftCounter, describeDrift, extraJson, mergeDrift, type SchemaDrift } from './drift.js';
 import type { QuarantineEntry, RefineDeps, RefineInput, RefinePartitionResult, RefineResult } from './types.js';
 import { faultPoint } from '../faults.js';
+import { compileExpectations, silverRecord, summariseQuality, type ExpectationResult } from '../quality/expectations.js';
+import { ExpectationFailedError } from '../quality/errors.js';
+import { logExpectations } from '../processing-log.js';
+import { addDays } from '../plan.js';
 
 const ANOMESDIA = /^\d{8}$/;
 
@@ -75,6 +80,7 @@ function summarise(source: SourceConfig, input: RefineInput, partitions: RefineP
   const rows_invalid = sum((p) => p.rows_invalid);
   const rows_duplicate = sum((p) => p.rows_duplicate);
   const drift = mergeDrift(partitions.map((p) => p.drift));
+  const quality = summariseQuality(partitions.map((p) => p.expectations));
   return {
     source: source.name,
     runId: input.runId,
@@ -83,6 +89,7 @@ function summarise(source: SourceConfig, input: RefineInput, partitions: RefineP
     rows_invalid,
     rows_duplicate,
     ...(drift ? { drift } : {}),
+    ...(quality ? { quality } : {}),
     anomesdias: partitions.map((p) => p.anomesdia),
     partitions,
     // Quarantine files first: a step record lists only the first objects, and these are the ones a person looks for.
@@ -123,6 +130,7 @@ async function refinePartition(
     );
   if (valid.drift && source.onDrift === 'fail')
     throw new SchemaDriftError(source.name, anomesdia, describeDrift(valid.drift), valid.drift.records);
+  const expectations = await checkExpectations(deps, source, runId, anomesdia, valid);
   const books = `${valid.read} bronze = ${valid.order.length} silver + ${valid.duplicates} duplicates + ${valid.quarantine.length} quarantined`;
   const versionId = newVersionId(clock);
   const files = await writeParts(deps, source, runId, anomesdia, versionId, valid);
@@ -154,6 +162,7 @@ async function refinePartition(
       objects: [],
       superseded_by: outcome.current.run_id,
       ...(valid.drift ? { drift: valid.drift } : {}),
+      ...(expectations ? { expectations } : {}),
       books: `${books}; not published: run ${outcome.current.run_id} published a version built from ${outcome.current.inputs.bronze_commits} bronze commits (this one read ${opened.commits})`,
     };
   }
@@ -168,7 +177,105 @@ async function refinePartition(
     books,
     ...(valid.quarantine.length > 0 ? { quarantine: quarantineKey } : {}),
     ...(valid.drift ? { drift: valid.drift } : {}),
+    ...(expectations ? { expectations } : {}),
   };
+}
+
+/**
+ * The source's expectations on the partition's kept rows, before anything of it is written: the results are
+ * logged and counted; rows a drop expectation breaks leave `valid.order` for its quarantine (so the books still
+ * balance); a fail expectation that does not hold throws, and nothing of the partition is published. Nothing
+ * runs for a source without expectations.
+ */
+async function checkExpectations(
+  deps: RefineDeps,
+  source: SourceConfig,
+  runId: string,
+  anomesdia: string,
+  valid: ValidRows,
+): Promise<ExpectationResult[] | undefined> {
+  const compiled = compileExpectations(source, deps.config.schedules.businessTimezone);
+  if (!compiled) return undefined;
+  const now = (deps.clock ?? (() => new Date()))();
+  // The previous day's row count is its published version's, one read of the partition versions table.
+  const previousDayRows = compiled.needsPreviousDay
+    ? (
+        await deps.versions.get(
+          tablePartition('silver', silverTable(deps.config, source), { [PARTITION_COLUMN]: previousDay(anomesdia) }).partition,
+        )
+      )?.rows
+    : undefined;
+  const quality = compiled.evaluate(valid.rows, valid.order, { now, previousDayRows });
+  logExpectations(deps.log, deps.metrics, source.name, anomesdia, quality.results);
+  await writeQualityResults(deps, source, runId, anomesdia, now, quality.results);
+  if (quality.failed.length > 0) throw new ExpectationFailedError(source.name, anomesdia, quality.failed);
+  if (quality.dropped.size > 0) {
+    const fields = silverFields(source);
+    for (const [row, { field, reason }] of quality.dropped) {
+      const entry: QuarantineEntry = {
+        source: source.name,
+        anomesdia,
+        run_id: runId,
+        bronze_object: valid.located!.parts[valid.located!.part[row]!]!,
+        line: valid.located!.line[row]!,
+        field,
+        reason,
+        errors: [{ field, reason }],
+        _content_hash: valid.rows.contentHashes[row]!,
+        record: silverRecord(fields, valid.rows.row(row)),
+      };
+      valid.quarantine.push(JSON.stringify(entry));
+    }
+    valid.order = valid.order.filter((row) => !quality.dropped.has(row));
+  }
+  return quality.results;
+}
+
+/**
+ * The partition's results as rows of `<silverDatabase>.quality_results`: one new Parquet file in the day's
+ * partition, written whether or not the partition is then published (a failed check is what one looks for).
+ */
+async function writeQualityResults(
+  deps: RefineDeps,
+  source: SourceConfig,
+  runId: string,
+  anomesdia: string,
+  now: Date,
+  results: readonly ExpectationResult[],
+): Promise<void> {
+  const table = qualityResultsTable(deps.config)!;
+  const n = results.length;
+  const data: Record<string, FlatColumnData> = {
+    source: results.map(() => source.name),
+    expectation: results.map((r) => r.expectation),
+    rule: results.map((r) => r.rule),
+    action: results.map((r) => r.action),
+    rows_checked: results.map((r) => BigInt(r.rows_checked)),
+    rows_failed: results.map((r) => BigInt(r.rows_failed)),
+    run_id: results.map(() => runId),
+    // Epoch microseconds, as every timestamp column.
+    checked_at: { numbers: new Float64Array(n).fill(now.getTime() * 1000), present: new Uint8Array(n).fill(1) },
+  };
+  const key = silverLayout.qualityResults(
+    anomesdia,
+    source.name,
+    runId,
+    newVersionId(() => now),
+  );
+  await deps.silver.put(key, writeColumns({ columns: table.columns, data, rowCount: n }), {
+    contentType: 'application/vnd.apache.parquet',
+  });
+  await deps.catalog.upsertPartition(
+    table.database,
+    table.name,
+    { [PARTITION_COLUMN]: anomesdia },
+    deps.silver.uri(silverLayout.qualityResultsPartitionPrefix(anomesdia)),
+  );
+}
+
+/** The day before a yyyymmdd day, as yyyymmdd. */
+function previousDay(anomesdia: string): string {
+  return addDays(`${anomesdia.slice(0, 4)}-${anomesdia.slice(4, 6)}-${anomesdia.slice(6, 8)}`, -1).replace(/-/g, '');
 }
 
 interface OpenedPartition extends CommittedBronze {
@@ -185,6 +292,8 @@ interface ValidRows {
   read: number;
   duplicates: number;
   drift: SchemaDrift | undefined;
+  /** Where each row came from (bronze part, 1-based line), kept only for a source with drop expectations: their quarantine entries name it. */
+  located?: { parts: string[]; part: number[]; line: number[] };
 }
 
 /** Every committed bronze line of the partition, coerced to the declared fields: invalid ones to quarantine, exact duplicates dropped. */
@@ -207,8 +316,12 @@ async function readValidRows(
   let duplicates = 0;
   let ingestedText = '';
   let ingestedMs = Number.NaN;
+  const located = source.expectations.some((e) => e.action === 'drop')
+    ? { parts: [] as string[], part: [] as number[], line: [] as number[] }
+    : undefined;
   for await (const { part, lines } of reader) {
     const uri = deps.bronze.uri(part.key);
+    located?.parts.push(part.key);
     for (let i = 0; i < lines.length; i++) {
       read++;
       const line = parseBronzeLine(lines.line(i), uri, i + 1);
@@ -238,6 +351,10 @@ async function readValidRows(
         ingestedMs = Date.parse(ingestedText);
       }
       const at = rows.append(values, hashValues(values), line._content_hash, ingestedMs, part.runId);
+      if (located) {
+        located.part[at] = located.parts.length - 1;
+        located.line[at] = i + 1;
+      }
       // Exact duplicates (equal in every declared field): the first ingested wins, then the smaller hash.
       const other = kept.add(at);
       if (other !== undefined) {
@@ -247,7 +364,15 @@ async function readValidRows(
       }
     }
   }
-  return { rows, order: sortRows(rows, kept.indexes(), sortColumn(source)), quarantine, read, duplicates, drift: drift.result() };
+  return {
+    rows,
+    order: sortRows(rows, kept.indexes(), sortColumn(source)),
+    quarantine,
+    read,
+    duplicates,
+    drift: drift.result(),
+    ...(located ? { located } : {}),
+  };
 }
 
 /** The kept rows as Parquet parts of at most `rowsPerFile` rows in the new version's folder; an empty partition still gets one (empty) part. */

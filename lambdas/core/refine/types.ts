@@ -3,6 +3,7 @@ import type { Catalog } from '../../ports/catalog.js';
 import type { PartitionVersionStore } from '../../ports/partition-versions.js';
 import type { FieldIssue } from './coerce.js';
 import type { SchemaDrift } from './drift.js';
+import type { ExpectationResult } from '../quality/expectations.js';
 import type { MetricsSink, ProcessingLogger, StageCounts } from '../processing-log.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { PipelineConfig } from '../config.js';
@@ -47,6 +48,8 @@ export interface RefinePartitionResult {
   superseded_by?: string;
   /** Records that drifted from the declared fields, per field; absent when none did. */
   drift?: SchemaDrift;
+  /** The source's expectations on this partition (absent when it declares none). */
+  expectations?: ExpectationResult[];
 }
 
 export interface RefineResult extends StageCounts {

@@ -4,16 +4,10 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { fileURLToPath } from 'node:url';
 import { parsePipelineConfig, type PipelineConfig } from '../../../lambdas/core/config.js';
-import { ingestSource } from '../../../lambdas/core/ingest/ingest-source.js';
 import { silverTable } from '../../../lambdas/core/lake/layout.js';
 import { SchemaDriftError } from '../../../lambdas/core/refine/errors.js';
-import { refineSource } from '../../../lambdas/core/refine/refine-source.js';
-import { MemoryCatalog } from '../../support/memory-catalog.js';
-import { MemoryPartitionVersions } from '../../support/memory-partition-versions.js';
-import { animal, filesConfig, listKeys, secrets, window } from '../ingest/support.js';
-import { tempStore } from '../../support/temp-store.js';
-
-const DAY = '20240119';
+import { animal, filesConfig, listKeys } from '../ingest/support.js';
+import { DAY, pipeline } from './refine-lake.js';
 
 /** The animais files source with the given drift options (and more declared fields). */
 function animaisConfig(options: Record<string, unknown> = {}, more: Record<string, unknown>[] = []): PipelineConfig {
@@ -28,53 +22,6 @@ const records = [
   // An explicit null is a value: not drift.
   { ...animal(4), peso_kg: null },
 ];
-
-function recorder() {
-  const warnings: { message: string; attributes?: Record<string, unknown> }[] = [];
-  const metrics: { name: string; value: number; dimensions: Record<string, string> }[] = [];
-  return {
-    warnings,
-    metrics,
-    log: {
-      info: () => undefined,
-      error: () => undefined,
-      warn: (message: string, attributes?: Record<string, unknown>) => void warnings.push({ message, attributes }),
-    },
-    sink: {
-      add: (name: string, _unit: string, value: number, dimensions: Record<string, string>) =>
-        void metrics.push({ name, value, dimensions }),
-    },
-  };
-}
-
-/** Ingests the records into bronze, then refines them with `config` (the same lake, catalog and versions each time). */
-async function pipeline() {
-  const [b, s] = await Promise.all([tempStore(), tempStore()]);
-  onTestFinished(() => Promise.all([b.cleanup(), s.cleanup()]).then(() => undefined));
-  const bronze = b.store;
-  const silver = s.store;
-  const catalog = new MemoryCatalog();
-  const versions = new MemoryPartitionVersions();
-  return {
-    bronze,
-    silver,
-    catalog,
-    versions,
-    async ingest(config: PipelineConfig, rows: Record<string, unknown>[]) {
-      await bronze.put(`pending/animais/p-${rows.length}.ndjson`, rows.map((r) => JSON.stringify(r)).join('\n'));
-      return ingestSource({ config, bronze, secrets }, { runId: 'i1', source: 'animais', window });
-    },
-    async refine(config: PipelineConfig, runId: string, r = recorder()) {
-      const t = silverTable(config, config.sources[0]!);
-      await catalog.ensureTable({ ...t, location: silver.uri(t.prefix) });
-      const result = await refineSource(
-        { config, bronze, silver, catalog, versions, log: r.log, metrics: r.sink },
-        { runId, source: 'animais', window, anomesdias: [DAY] },
-      );
-      return { result, ...r };
-    },
-  };
-}
 
 const DRIFT = { records: 2, undeclared: { coupon: 2, meta: 1 }, missing: { peso_kg: 1 } };
 
