@@ -61,6 +61,9 @@ export class DataLakeStack extends Stack {
       goldTables: config.consolidations
         .filter((c) => !c.output_path)
         .map((c) => ({ database: physicalName(config, c.database), consolidation: c, columns: goldColumns(config, c) })),
+      ...(config.sources.some((s) => s.expectations.length > 0)
+        ? { qualityDatabase: physicalName(config, config.storage.silverDatabase) }
+        : {}),
       disposable: config.storage.disposable,
     });
     acknowledgeDataLakeFindings(this, buckets.accessLogs);

@@ -33,6 +33,11 @@ export const defaultPipelineConfig: PipelineConfigInput = {
       fields: operationFields,
       watermarkField: 'updated_at',
       partitionField: 'dat_vlr_even_oper',
+      // Data quality (seed 004's next steps): counted and logged, nothing dropped; see the npm start summary.
+      expectations: [
+        { name: 'status_conhecido', accepted_values: { field: 'des_stat_oper', values: ['ABERTA', 'LIQUIDADA', 'CANCELADA'] } },
+        { name: 'valor_nao_negativo', range: { field: 'vlr_oper', min: 0 } },
+      ],
     },
     {
       name: 'sot',

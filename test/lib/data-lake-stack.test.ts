@@ -355,15 +355,17 @@ describe('Athena', () => {
       'key-history',
       'history-as-of',
       'aggregate-tbl_operacao_resumo_diario',
+      'quality-results',
     ]);
     const byName = (name: string) => queries.find((q) => q.Name.endsWith(`: ${name}`))!.QueryString as string;
+    expect(queries.at(-1)).toMatchObject({ Database: 'db_silver', Name: 'db_silver.quality_results: quality-results' });
     expect(byName('key-lookup')).toBe(
       'SELECT * FROM "db_batch"."tbl_processado_operacao_consolidada_n1_current" WHERE "num_oper" = ? AND "cod_idef_ver_oper" = ?;',
     );
     expect(byName('history-as-of')).toContain(
       '"valid_from" <= CAST(? AS TIMESTAMP) AND ("valid_to" IS NULL OR "valid_to" > CAST(? AS TIMESTAMP))',
     );
-    for (const q of queries)
+    for (const q of queries.filter((n) => !n.Name.endsWith('quality-results')))
       expect(q).toMatchObject({ Database: 'db_batch', WorkGroup: { Ref: lake.stack.getLogicalId(lake.stack.athena.workgroup) } });
     const sql = queries.map((q) => q.QueryString).join('\n');
     expect(sql).toContain('WHERE "anomesdia" = (SELECT max("anomesdia") FROM "db_batch"."tbl_processado_operacao_consolidada_n1")');

@@ -22,7 +22,10 @@ describe('quality_results in the lake', () => {
         .filter((t) => t.name === 'quality_results')
         .map((t) => `${t.layer} ${t.database}`),
     ).toEqual(['silver db_silver']);
-    const plain = parsePipelineConfig(defaultPipelineConfig);
+    const plain = parsePipelineConfig({
+      ...defaultPipelineConfig,
+      sources: defaultPipelineConfig.sources.map((s) => ({ ...s, expectations: [] })),
+    });
     expect(quality(plain)).toEqual([]);
     expect(lakeTables(plain).map((t) => t.name)).not.toContain('quality_results');
   });

@@ -1,5 +1,5 @@
 // `npm start` on the demo keeps the current-state and history tables and the daily aggregate, says so in its
-// summary, and `npm run query -- --named <name>` answers each of their named queries by the catalog's names.
+// summary with the expectations' results, and `npm run query -- --named <name>` answers each named query.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,13 @@ describe('npm start keeps the gold tables', () => {
       expect.arrayContaining(['des_stat_oper', 'cod_moed', 'operacoes', 'operacoes_distintas', 'valor_total', 'valor_medio']),
     );
     await expect(named('key-lookup', ['only one'])).rejects.toThrow(/takes 2 parameter\(s\), given 1/);
+    // The demo's expectations on sor: counted (warn), in the summary and the quality table's named query.
+    expect(summary).toMatch(
+      /Data quality \(expectations on silver[^\n]*\n {2}refine sor: 1 of 2 expectation\(s\) failed: status_conhecido \(warn\) \d+ of \d+ row\(s\)/,
+    );
+    const quality = await named('quality-results');
+    expect(new Set(quality.map((r) => r.expectation))).toEqual(new Set(['status_conhecido', 'valor_nao_negativo']));
+    expect(quality.filter((r) => r.expectation === 'valor_nao_negativo').every((r) => r.rows_failed === 0)).toBe(true);
 
     // Everything again over the same data: the MERGEs find nothing to change.
     const again = await startCommand({ ...values, force: true });

@@ -55,6 +55,19 @@ export function goldNamedQueries(
   ];
 }
 
+/** The query on the silver expectations' results (`<silverDatabase>.quality_results`), when a source has expectations. */
+export function qualityNamedQueries(silverDatabase: string, dialect: SqlDialect = 'athena'): GoldNamedQuery[] {
+  const q = (name: string) => quoteIdentifier(name, dialect);
+  const columns = ['anomesdia', 'source', 'expectation', 'rule', 'action', 'rows_checked', 'rows_failed', 'run_id', 'checked_at'];
+  return [
+    {
+      name: 'quality-results',
+      description: `The latest 100 results of the silver tables' expectations (${silverDatabase}.quality_results), failed ones first`,
+      sql: `SELECT ${columns.map(q).join(', ')} FROM ${q(silverDatabase)}.${q('quality_results')} ORDER BY ${q('checked_at')} DESC, ${q('rows_failed')} DESC LIMIT 100;`,
+    },
+  ];
+}
+
 /**
  * The queries on a consolidation's state tables. A `?` is a parameter: the Athena console asks for its value
  * (as a SQL literal, e.g. 'OP0000001'); `npm run query -- --named ... --param OP0000001` fills it locally.

@@ -4,7 +4,7 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { ConsolidationConfig } from '../../../lambdas/core/config.js';
-import { goldNamedQueries } from '../../../lambdas/core/consolidate/gold-queries.js';
+import { goldNamedQueries, qualityNamedQueries } from '../../../lambdas/core/consolidate/gold-queries.js';
 import type { TableColumn } from '../../../lambdas/core/columnar/types.js';
 
 export interface GoldQueryTarget {
@@ -20,6 +20,11 @@ export interface LakeWorkgroupProps {
   readonly resultsBucket: s3.IBucket;
   readonly bytesScannedCutoffPerQuery: number;
   readonly goldTables: readonly GoldQueryTarget[];
+  /**
+   * The silver database holding quality_results, when a source declares expectations.
+   * @default - no quality results query
+   */
+  readonly qualityDatabase?: string;
   /** Destroy the workgroup and its query history with the stack. */
   readonly disposable: boolean;
 }
@@ -66,5 +71,16 @@ export class LakeWorkgroup extends Construct {
         this.namedQueries.push(query);
       }
     }
+    if (props.qualityDatabase)
+      for (const q of qualityNamedQueries(props.qualityDatabase))
+        this.namedQueries.push(
+          new athena.CfnNamedQuery(this, `${props.qualityDatabase}-${q.name}`, {
+            name: `${props.qualityDatabase}.quality_results: ${q.name}`,
+            description: q.description,
+            database: props.qualityDatabase,
+            queryString: q.sql,
+            workGroup: this.workgroup.ref,
+          }),
+        );
   }
 }
