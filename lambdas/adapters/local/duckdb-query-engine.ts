@@ -32,10 +32,8 @@ export class DuckDbQueryEngine implements QueryEngine {
   private readonly columnsByFile = new Map<string, ReadonlySet<string>>();
   /** Tables held as DuckDB tables for statements to change (the gold state tables): no view replaces them. */
   private readonly held = new Set<string>();
-  /** Each view's catalog entry and partitions when it was last created: unchanged, it is not created again. */
+  /** Each view's catalog entry and files when it was last created: unchanged, it is not created again. */
   private readonly viewSignatures = new Map<string, string>();
-  /** The Parquet files of each published location: a published version's folder never changes. */
-  private readonly filesByLocation = new Map<string, string[]>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -49,7 +47,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   async query(sql: string): Promise<QueryRow[]> {
-    const unreadable = await this.refreshViews();
+    const unreadable = await this.refreshViews(sql);
     try {
       const reader = await this.connection.runAndReadAll(sql);
       return reader.convertRowObjects(exactValues).map(plainRow);
@@ -95,21 +93,27 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.instance.closeSync();
   }
 
-  /** Creates or replaces each table's view, one at a time; returns the tables whose files cannot be read (and drops their views). */
-  private async refreshViews(): Promise<LocalTableUnreadableError[]> {
+  /**
+   * Creates or replaces the view of each table `sql` names, one at a time; returns the tables whose files cannot be
+   * read (and drops their views). A table the statement does not name keeps its view as it was: no view reads
+   * another, and binding a view opens every file of its partitions, which a long backfill's aggregates (a query
+   * and a publication per day) would otherwise pay for every table on every query.
+   */
+  private async refreshViews(sql: string): Promise<LocalTableUnreadableError[]> {
     const unreadable: LocalTableUnreadableError[] = [];
     const schemas = new Set<string>();
+    const text = sql.toLowerCase();
     for (const table of await this.options.catalog.tables()) {
       if (this.held.has(`${table.database}.${table.name}`)) continue;
+      if (!text.includes(table.name.toLowerCase())) continue;
       const view = `${q(table.database)}.${q(table.name)}`;
       if (!schemas.has(table.database)) await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${q(table.database)}`);
       schemas.add(table.database);
-      const listed = await this.options.catalog.partitions(table.database, table.name);
-      // A run publishes between queries; only the tables it changed need their views again.
-      const signature = JSON.stringify([table, listed]);
+      const partitions = await this.partitionFiles(await this.options.catalog.partitions(table.database, table.name));
+      // A run publishes between queries; only the tables whose entry or files changed need their views again.
+      const signature = JSON.stringify([table, partitions]);
       if (this.viewSignatures.get(view) === signature) continue;
       this.viewSignatures.delete(view);
-      const partitions = await this.partitionFiles(listed);
       try {
         await this.connection.run(`CREATE OR REPLACE VIEW ${view} AS ${this.viewSql(table, partitions)}`);
         this.viewSignatures.set(view, signature);
@@ -147,11 +151,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   private async partitionFiles(listed: readonly CatalogPartition[]): Promise<PartitionFiles[]> {
     const partitions: PartitionFiles[] = [];
     for (const partition of listed) {
-      let files = this.filesByLocation.get(partition.location);
-      if (!files) {
-        files = await parquetFiles(this.options.resolve(partition.location));
-        if (files.length > 0) this.filesByLocation.set(partition.location, files);
-      }
+      const files = await parquetFiles(this.options.resolve(partition.location));
       if (files.length > 0) partitions.push({ values: partition.values, files });
     }
     return partitions;
