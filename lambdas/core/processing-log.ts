@@ -103,6 +103,21 @@ export function failedStepRecord(
   return stepRecord(name, 'FAILED', { source }, timing, error);
 }
 
+/** Logs a stage's failure as its processing-log record (one error line, the StepFailed metric); the caller rethrows. */
+export function logFailedStep(
+  observers: { log?: ProcessingLogger; metrics?: MetricsSink },
+  name: StageName,
+  source: string,
+  error: unknown,
+  timing: { started: Date; ended: Date },
+): void {
+  logProcessamento(
+    observers.log,
+    observers.metrics,
+    failedStepRecord(name, source, error, { started_at: timing.started.toISOString(), ended_at: timing.ended.toISOString() }),
+  );
+}
+
 /**
  * Emits a step record as one `log_processamento` line, in the seed's vocabulary (tipo_payload, camada,
  * nome_arquivo, registros_processados...), beside the English names the journey stores, and as metrics.

@@ -34,6 +34,8 @@ export class DuckDbQueryEngine implements QueryEngine {
   private readonly held = new Set<string>();
   /** Each view's catalog entry and files when it was last created: unchanged, it is not created again. */
   private readonly viewSignatures = new Map<string, string>();
+  /** The files of each published version folder (`.../v=<id>/`), which publication never writes again. */
+  private readonly versionFiles = new Map<string, string[]>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -151,7 +153,12 @@ export class DuckDbQueryEngine implements QueryEngine {
   private async partitionFiles(listed: readonly CatalogPartition[]): Promise<PartitionFiles[]> {
     const partitions: PartitionFiles[] = [];
     for (const partition of listed) {
-      const files = await parquetFiles(this.options.resolve(partition.location));
+      const version = /\/v=[^/]+\/?$/.test(partition.location);
+      let files = version ? this.versionFiles.get(partition.location) : undefined;
+      if (!files) {
+        files = await parquetFiles(this.options.resolve(partition.location));
+        if (version && files.length > 0) this.versionFiles.set(partition.location, files);
+      }
       if (files.length > 0) partitions.push({ values: partition.values, files });
     }
     return partitions;

@@ -26,7 +26,7 @@ import {
 } from '../lake/publication.js';
 import type { VersionFile } from '../../ports/partition-versions.js';
 import { goldColumns, ORIGIN_COLUMN } from '../lake/tables.js';
-import { failedStepRecord, logProcessamento, toStepRecord } from '../processing-log.js';
+import { logFailedStep, logProcessamento, toStepRecord } from '../processing-log.js';
 
 import { CatalogTableNotFoundError, ObjectNotFoundError } from '../../ports/errors.js';
 import type { GlueConsolidationRunner, GlueConsolidationSpec } from '../../ports/glue-runner.js';
@@ -93,11 +93,7 @@ export async function consolidateTable(
     );
     return result;
   } catch (err) {
-    logProcessamento(
-      deps.log,
-      deps.metrics,
-      failedStepRecord('consolidate', source, err, { started_at: started.toISOString(), ended_at: clock().toISOString() }),
-    );
+    logFailedStep(deps, 'consolidate', source, err, { started, ended: clock() });
     throw err;
   }
 }

@@ -21,7 +21,7 @@ import {
   tablePartition,
   versionFile,
 } from '../lake/publication.js';
-import { failedStepRecord, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger } from '../processing-log.js';
+import { logFailedStep, logProcessamento, toStepRecord, type MetricsSink, type ProcessingLogger } from '../processing-log.js';
 import { compileCoercer } from '../refine/coerce.js';
 import type { Catalog } from '../../ports/catalog.js';
 import type { ObjectStore } from '../../ports/object-store.js';
@@ -137,11 +137,7 @@ async function refreshDay(
     );
     return result;
   } catch (err) {
-    logProcessamento(
-      deps.log,
-      deps.metrics,
-      failedStepRecord('consolidate', source, err, { started_at: started.toISOString(), ended_at: clock().toISOString() }),
-    );
+    logFailedStep(deps, 'consolidate', source, err, { started, ended: clock() });
     throw err;
   }
 }

@@ -13,7 +13,7 @@ import { IngestInputError, UnreadableFileError } from './errors.js';
 import { boundedName, freeTarget, listPending, moveWithoutOverwrite, parseDroppedFile, reasonKey } from './file-drop.js';
 import type { FetchFn } from './http-client.js';
 import { paginate, RepeatedPageGuard } from './pagination.js';
-import { failedStepRecord, logProcessamento, toStepRecord } from '../processing-log.js';
+import { logFailedStep, logProcessamento, toStepRecord } from '../processing-log.js';
 import { silentProgress } from './progress.js';
 import type { FutureRecords, IngestDeps, IngestInput, IngestResult, RunManifest } from './types.js';
 import { WatermarkTracker } from './watermark.js';
@@ -46,11 +46,7 @@ export async function ingestSource(deps: IngestDeps, input: IngestInput): Promis
       records: recordsSoFar,
       message: err instanceof Error ? err.message : String(err),
     });
-    logProcessamento(
-      deps.log,
-      deps.metrics,
-      failedStepRecord('ingest', source.name, err, { started_at: started.toISOString(), ended_at: clock().toISOString() }),
-    );
+    logFailedStep(deps, 'ingest', source.name, err, { started, ended: clock() });
     throw err;
   }
 }

@@ -12,7 +12,7 @@ import type { VersionFile } from '../../ports/partition-versions.js';
 import { silverColumns, silverFields } from '../lake/tables.js';
 
 import { RUN_ID_PATTERN } from '../ingest/bronze-layout.js';
-import { failedStepRecord, logDrift, logProcessamento, toStepRecord } from '../processing-log.js';
+import { logDrift, logFailedStep, logProcessamento, toStepRecord } from '../processing-log.js';
 import { committedParts, parseBronzeLine, readParts, type CommittedBronze } from './bronze-reader.js';
 import { compileRowCoercer, type PlainValue } from './coerce.js';
 import { DuplicateFinder, hashValues } from './duplicates.js';
@@ -63,11 +63,7 @@ export async function refineSource(deps: RefineDeps, input: RefineInput): Promis
     logDrift(deps.log, deps.metrics, source, result.drift);
     return result;
   } catch (err) {
-    logProcessamento(
-      deps.log,
-      deps.metrics,
-      failedStepRecord('refine', source.name, err, { started_at: started.toISOString(), ended_at: clock().toISOString() }),
-    );
+    logFailedStep(deps, 'refine', source.name, err, { started, ended: clock() });
     throw err;
   }
 }
