@@ -15,6 +15,7 @@ import { ConservationError } from '../lake/errors.js';
 import {
   clearFolder,
   folderUri,
+  lakeCatalogTable,
   locationIn,
   newVersionId,
   partitionKey,
@@ -246,13 +247,7 @@ async function publish(
   let location = output.uri;
   if (!consolidation.output_path) {
     const table = goldTable(deps.config, consolidation);
-    await deps.catalog.ensureTable({
-      database: table.database,
-      name: table.name,
-      location: folderUri(deps.gold, table.prefix),
-      columns: table.columns,
-      partitionKeys: table.partitionKeys,
-    });
+    await deps.catalog.ensureTable(lakeCatalogTable(table, deps.gold));
     await faultPoint('consolidate:before-publish');
     const outcome = await publishPartition(publicationDeps(deps, deps.gold, clock), {
       ...tablePartition('gold', table, { [PARTITION_COLUMN]: request.anomesdia }),

@@ -76,9 +76,9 @@ async function ensureStateTable(sql: RunSql, t: StateTable, dialect: GoldStateEn
   return missing.map((col) => col.name);
 }
 
-/** The affected-row count a MERGE answered with, when it answered one. */
+/** The affected-row count a MERGE answered with, when it answered one (DuckDB's `Count`; Athena's MERGE returns no rows). */
 function affected(rows: Record<string, unknown>[]): number | undefined {
-  const value = rows[0]?.Count ?? rows[0]?.count ?? rows[0]?.rows;
+  const value = rows[0]?.Count;
   return value === undefined || value === null ? undefined : Number(value);
 }
 

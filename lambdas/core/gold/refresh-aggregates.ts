@@ -13,7 +13,7 @@ import { sha256Hex } from '../hashing.js';
 import { aggregateTable, goldLayout, goldTable } from '../lake/layout.js';
 import {
   dominates,
-  folderUri,
+  lakeCatalogTable,
   newVersionId,
   partitionKey,
   publicationDeps,
@@ -105,13 +105,7 @@ async function refreshDay(
     let result: AggregateRefresh = { table: table.name, anomesdia, rows_written: rows.length };
     const same = await unchanged(deps, await deps.versions.get(partition.partition), inputs, cells, bytes);
     if (!same) {
-      await deps.catalog.ensureTable({
-        database: table.database,
-        name: table.name,
-        location: folderUri(deps.gold, table.prefix),
-        columns: table.columns,
-        partitionKeys: table.partitionKeys,
-      });
+      await deps.catalog.ensureTable(lakeCatalogTable(table, deps.gold));
       const versionPrefix = goldLayout.versionPrefix(consolidation.database, table.name, anomesdia, runId, newVersionId(clock));
       const key = `${versionPrefix}${PART_FILE}`;
       await deps.gold.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });

@@ -12,7 +12,8 @@
 // Athena query, a Glue job), and are deleted by a later publication; so are folders never published (a
 // writer that crashed before publishing) once no execution can still be writing them.
 import { randomBytes } from 'node:crypto';
-import type { Catalog } from '../../ports/catalog.js';
+import type { Catalog, CatalogTable } from '../../ports/catalog.js';
+import type { LakeTable } from './layout.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { PartitionVersionRecord, PartitionVersionStore, SupersededVersion, VersionFile } from '../../ports/partition-versions.js';
 import type { PipelineConfig } from '../config.js';
@@ -221,6 +222,17 @@ export async function clearFolder(store: ObjectStore, prefix: string, keep: Read
 }
 
 /** A folder's URI, always ending in `/` (a file-system store drops it). */
+/** A lake table as its catalog entry: its location the table's folder in `store`. */
+export function lakeCatalogTable(table: LakeTable, store: ObjectStore): CatalogTable {
+  return {
+    database: table.database,
+    name: table.name,
+    location: folderUri(store, table.prefix),
+    columns: table.columns,
+    partitionKeys: table.partitionKeys,
+  };
+}
+
 export function folderUri(store: ObjectStore, prefix: string): string {
   return withSlash(store.uri(prefix));
 }
