@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { parsePipelineConfig, type PipelineConfig } from '../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../lambdas/core/default-config.js';
 import { PermanentError } from '../lambdas/core/errors.js';
-import { compileExpectations } from '../lambdas/core/quality/expectations.js';
+import { compileExpectations, goldExpectations, sourceExpectations } from '../lambdas/core/quality/expectations.js';
 
 /** The CDK context key naming the config file. */
 export const CONFIG_CONTEXT_KEY = 'config';
@@ -50,7 +50,9 @@ export function readPipelineConfigFile(path: string, cwd: string = process.cwd()
   const config = parsePipelineConfig(raw, `pipeline config ${file}`);
   // An expectation's bound is read by its field's own coercion (a decimal's scale, a zone-less timestamp), which
   // the schema cannot import: compiled here, a bad one fails synth and npm start before anything runs.
-  for (const source of config.sources) compileExpectations(source, config.schedules.businessTimezone);
+  const zone = config.schedules.businessTimezone;
+  for (const source of config.sources) compileExpectations(sourceExpectations(source), zone);
+  for (const c of config.consolidations) compileExpectations(goldExpectations(config, c), zone);
   return config;
 }
 

@@ -3,7 +3,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { physicalName, type PipelineConfig } from '../lambdas/core/config.js';
+import { declaresExpectations, physicalName, type PipelineConfig } from '../lambdas/core/config.js';
 import { goldColumns } from '../lambdas/core/lake/tables.js';
 import { LakeWorkgroup } from './constructs/data-lake/athena-workgroup.js';
 import { LakeCatalog } from './constructs/data-lake/lake-catalog.js';
@@ -61,9 +61,7 @@ export class DataLakeStack extends Stack {
       goldTables: config.consolidations
         .filter((c) => !c.output_path)
         .map((c) => ({ database: physicalName(config, c.database), consolidation: c, columns: goldColumns(config, c) })),
-      ...(config.sources.some((s) => s.expectations.length > 0)
-        ? { qualityDatabase: physicalName(config, config.storage.silverDatabase) }
-        : {}),
+      ...(declaresExpectations(config) ? { qualityDatabase: physicalName(config, config.storage.silverDatabase) } : {}),
       disposable: config.storage.disposable,
     });
     acknowledgeDataLakeFindings(this, buckets.accessLogs);

@@ -6,7 +6,7 @@
 import './quiet-warnings.js';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { physicalName, type PipelineConfig } from '../lambdas/core/config.js';
+import { declaresExpectations, physicalName, type PipelineConfig } from '../lambdas/core/config.js';
 import { sqlString } from '../lambdas/core/consolidate/sql.js';
 import { goldNamedQueries, qualityNamedQueries } from '../lambdas/core/consolidate/gold-queries.js';
 import { goldColumns } from '../lambdas/core/lake/tables.js';
@@ -37,7 +37,7 @@ export async function localQuery(
 
 /** A gold table's named query; `table` (database.table) may be left out when there is one gold table; `params` fill its `?`s in order. */
 export function namedQuerySql(config: PipelineConfig, name: string, table?: string, params: readonly string[] = []): string {
-  if (name === 'quality-results' && config.sources.some((s) => s.expectations.length > 0))
+  if (name === 'quality-results' && declaresExpectations(config))
     return fillParameters(qualityNamedQueries(physicalName(config, config.storage.silverDatabase), 'duckdb')[0]!, params);
   const gold = config.consolidations.filter((c) => !c.output_path);
   // Catalog names: the database carries the config's namePrefix, as the gold table's name in SQL does.

@@ -2,7 +2,7 @@
 import type { RunResult } from '../lambdas/steps/complete.js';
 import type { CongregadoRecord, StepRecord } from '../lambdas/ports/state-stores.js';
 import { describeDrift } from '../lambdas/core/refine/drift.js';
-import { describeQuality } from '../lambdas/core/quality/expectations.js';
+import { describeQuality, mergeQuality, type QualitySummary } from '../lambdas/core/quality/expectations.js';
 
 export interface SummaryInput {
   outcome: 'completed' | 'already-completed' | 'failed';
@@ -107,11 +107,18 @@ export function formatSummary(s: SummaryInput): string {
     );
   }
   // Data quality: each source's expectations on its silver partitions (see expectations in the config).
-  const checked = [...lastOfEach.values()].filter((st) => st.quality);
-  if (checked.length > 0) {
+  // Gold: each consolidation's expectations on its partitions, one journey step a partition, summed.
+  const checked = [...lastOfEach.values()].filter((st) => st.quality && st.name !== 'consolidate');
+  const goldChecked = new Map<string, QualitySummary[]>();
+  for (const st of s.steps)
+    if (st.name === 'consolidate' && st.quality && st.source)
+      goldChecked.set(st.source, [...(goldChecked.get(st.source) ?? []), st.quality]);
+  if (checked.length > 0 || goldChecked.size > 0) {
     line();
-    line('Data quality (expectations on silver; see expectations in the config)');
+    line('Data quality (expectations on silver and gold; see expectations in the config; npm run query -- --named quality-results)');
     for (const st of checked) line(`  ${st.name} ${subject(st)}: ${describeQuality(st.quality!)}`);
+    for (const [table, summaries] of goldChecked)
+      line(`  consolidate ${table}: ${describeQuality(mergeQuality(summaries)!)} over ${num(summaries.length)} partition(s)`);
   }
   for (const c of s.congregados) {
     line();

@@ -224,7 +224,7 @@ export const ExpectationSchema = z
         }
       })
       .optional(),
-    /** The partition's rows within min..max, or within ±previous_day_pct % of the previous day's published silver partition. */
+    /** The partition's rows within min..max, or within ±previous_day_pct % of the same table's previous day's published partition. */
     row_count: z
       .union([
         z.object({ previous_day_pct: z.number().positive() }).strict(),
@@ -255,18 +255,18 @@ export const ExpectationSchema = z
   });
 export type ExpectationConfig = z.output<typeof ExpectationSchema>;
 
-/** What is wrong in a source's expectations: unknown fields, types a rule does not fit, names used twice. */
-function expectationIssues(s: { name: string; fields: FieldConfig[]; expectations?: ExpectationConfig[] }): z.core.$ZodRawIssue[] {
-  const issues: z.core.$ZodRawIssue[] = [];
-  if (s.name === 'quality_results')
-    issues.push({
-      code: 'custom',
-      input: s.name,
-      path: ['name'],
-      message: 'quality_results names the silver table of expectation results: rename the source',
-    });
-  if (!Array.isArray(s.expectations)) return issues;
-  const types = new Map(s.fields.map((f) => [f.name, f.type]));
+/**
+ * What is wrong in a table's expectations: unknown fields, types a rule does not fit, names used twice. `owner`
+ * names the table in messages: `source "sor"`, or `gold table db_batch.tbl_x`.
+ */
+function expectationIssues(
+  owner: string,
+  fields: readonly FieldConfig[],
+  expectations: ExpectationConfig[] | undefined,
+): { input: unknown; path: (string | number)[]; message: string }[] {
+  const issues: { input: unknown; path: (string | number)[]; message: string }[] = [];
+  if (!Array.isArray(expectations)) return issues;
+  const types = new Map(fields.map((f) => [f.name, f.type]));
   const fits: Record<string, readonly FieldType[]> = {
     range: ['integer', 'long', 'double', 'decimal', 'date', 'timestamp'],
     regex: ['string'],
@@ -277,23 +277,20 @@ function expectationIssues(s: { name: string; fields: FieldConfig[]; expectation
     const type = types.get(field);
     if (type === undefined)
       issues.push({
-        code: 'custom',
         input: field,
         path: ['expectations', i, ...path],
-        message: `"${field}" is not a field of source "${s.name}"`,
+        message: `"${field}" is not a field of ${owner}`,
       });
     else if (fits[rule] && !fits[rule].includes(type))
       issues.push({
-        code: 'custom',
         input: field,
         path: ['expectations', i, ...path],
         message: `${rule} applies to ${fits[rule].join(', ')} fields; "${field}" is ${type}`,
       });
   };
-  s.expectations.forEach((e, i) => {
-    if (s.expectations!.findIndex((o) => o.name === e.name) !== i)
+  expectations.forEach((e, i) => {
+    if (expectations.findIndex((o) => o.name === e.name) !== i)
       issues.push({
-        code: 'custom',
         input: e.name,
         path: ['expectations', i, 'name'],
         message: `expectation "${e.name}" is declared twice`,
@@ -313,7 +310,6 @@ function expectationIssues(s: { name: string; fields: FieldConfig[]; expectation
       const ok = temporal ? typeof v === 'string' && !Number.isNaN(Date.parse(v)) : typeof v === 'number' || Number.isFinite(Number(v));
       if (!ok)
         issues.push({
-          code: 'custom',
           input: v,
           path: ['expectations', i, 'range', end],
           message: temporal
@@ -353,7 +349,13 @@ export const SourceSchema = z
       ctx.addIssue({ code: 'custom', path: ['http'], message: 'an http source needs an http block (endpoint, pagination)' });
     if (s.kind === 'files' && s.http) ctx.addIssue({ code: 'custom', path: ['http'], message: 'a files source takes no http block' });
     if (!Array.isArray(s.fields)) return;
-    expectationIssues(s).forEach((issue) => ctx.addIssue(issue));
+    if (s.name === 'quality_results')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['name'],
+        message: 'quality_results names the silver table of expectation results: rename the source',
+      });
+    expectationIssues(`source "${s.name}"`, s.fields, s.expectations).forEach((issue) => ctx.addIssue({ code: 'custom', ...issue }));
     const names = new Set<string>();
     s.fields.forEach((f, i) => {
       if (names.has(f.name)) ctx.addIssue({ code: 'custom', path: ['fields', i, 'name'], message: `field "${f.name}" is declared twice` });
@@ -454,6 +456,8 @@ export const ConsolidationSchema = z
       .optional(),
     /** Tables computed from each gold partition: group-by columns and measures, per anomesdia. */
     aggregates: z.array(AggregateSchema).default([]),
+    /** Data-quality expectations on each gold partition (fields: the gold table's columns), checked before it is published. */
+    expectations: z.array(ExpectationSchema).max(MAX_EXPECTATIONS, `at most ${MAX_EXPECTATIONS} expectations a consolidation`).default([]),
   })
   .strict();
 export type ConsolidationConfig = z.infer<typeof ConsolidationSchema>;
@@ -655,6 +659,16 @@ export const PipelineConfigSchema = z
       });
       goldStateIssues(k, c.sources).forEach((issue) => ctx.addIssue({ code: 'custom', path: at(...issue.path), message: issue.message }));
       aggregateIssues(k, c.sources).forEach((issue) => ctx.addIssue({ code: 'custom', path: at(...issue.path), message: issue.message }));
+      if (Array.isArray(k.expectations) && k.expectations.length > 0 && k.output_path !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: at('expectations'),
+          message:
+            'expectations hold a partition back before it is published as a version; an output_path is written in place, with no version to hold back: drop one of them',
+        });
+      expectationIssues(`gold table ${k.database}.${k.tabela_consolidada}`, goldFields(k, c.sources), k.expectations).forEach((issue) =>
+        ctx.addIssue({ code: 'custom', input: issue.input, path: at(...issue.path), message: issue.message }),
+      );
     });
   }, ALWAYS);
 
@@ -668,9 +682,28 @@ export function historyTable(c: ConsolidationConfig): string | undefined {
   return c.history && (c.history.table ?? `${c.tabela_consolidada}_history`);
 }
 
+/** Whether a source or a consolidation declares expectations: then `<silverDatabase>.quality_results` holds their results. */
+export function declaresExpectations(config: PipelineConfig): boolean {
+  return [...config.sources, ...config.consolidations].some((t) => t.expectations.length > 0);
+}
+
 /** Whether a consolidation keeps any table computed from its gold partitions (current state, history, aggregates). */
 export function keepsGoldTables(c: ConsolidationConfig): boolean {
   return c.currentState !== undefined || c.history !== undefined || c.aggregates.length > 0;
+}
+
+/**
+ * A gold table's columns as fields: each origin's declared fields in order of first appearance (the first
+ * declaration's type: a type clash is the consolidation's own error), then `origem`, the origin a row won from.
+ */
+export function goldFields(k: Pick<ConsolidationConfig, 'origens'>, sources: readonly SourceConfig[]): FieldConfig[] {
+  const fields = new Map<string, FieldConfig>();
+  for (const o of k.origens) {
+    const declared = sources.find((s) => s.name === o)?.fields;
+    for (const f of Array.isArray(declared) ? declared : []) if (!fields.has(f.name)) fields.set(f.name, f);
+  }
+  fields.set('origem', { name: 'origem', type: 'string', required: false });
+  return [...fields.values()];
 }
 
 /** What is wrong in a consolidation's currentState, history, deleteMarker and aggregate table names. */
@@ -757,11 +790,7 @@ function aggregateIssues(k: ConsolidationConfig, sources: readonly SourceConfig[
       path: ['aggregates'],
       message: 'aggregates read the gold table from the catalog, which an output_path leaves alone: drop one of them',
     });
-  // The gold columns: each origin's fields (the first declaration's type), then `origem`.
-  const types = new Map<string, FieldType>();
-  for (const o of k.origens)
-    for (const f of sources.find((s) => s.name === o)?.fields ?? []) if (!types.has(f.name)) types.set(f.name, f.type);
-  types.set('origem', 'string');
+  const types = new Map(goldFields(k, sources).map((f) => [f.name, f.type]));
   const unknown = (field: string) =>
     `"${field}" is not a column of ${k.database}.${k.tabela_consolidada} (fields of ${k.origens.join(', ')}, or origem)`;
   k.aggregates.forEach((a, n) => {

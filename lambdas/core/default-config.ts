@@ -132,6 +132,11 @@ export const defaultPipelineConfig: PipelineConfigInput = {
           ],
         },
       ],
+      // Checked on each gold partition before it is published: a version per operation is the table's promise (fail).
+      expectations: [
+        { name: 'uma_versao_por_operacao', unique: ['num_oper', 'cod_idef_ver_oper'], action: 'fail' },
+        { name: 'moeda_iso', regex: { field: 'cod_moed', pattern: '^[A-Z]{3}$' } },
+      ],
     },
   ],
   schedules: {

@@ -178,16 +178,16 @@ export function logDrift(
 export function logExpectations(
   log: ProcessingLogger | undefined,
   metrics: MetricsSink | undefined,
+  step: 'refine' | 'consolidate',
   source: string,
   anomesdia: string,
   results: readonly ExpectationResult[],
 ): void {
-  for (const r of results)
-    metrics?.add('ExpectationFailedRows', 'Count', r.rows_failed, { step: 'refine', source, expectation: r.expectation });
+  for (const r of results) metrics?.add('ExpectationFailedRows', 'Count', r.rows_failed, { step, source, expectation: r.expectation });
   const failed = results.filter((r) => !r.passed);
   if (failed.length > 0)
     log?.warn(
-      `refine ${source} anomesdia ${anomesdia}: ${failed
+      `${step} ${source} anomesdia ${anomesdia}: ${failed
         .map((r) => `expectation "${r.expectation}" (${r.rule}, ${r.action}) failed ${outcomeText(r)}`)
         .join('; ')}`,
       { qualidade: results, source, anomesdia },

@@ -68,7 +68,7 @@ function recordedPartition<T>(
   e: z.output<typeof PartitionEventSchema>,
   phase: PartitionRequest['phase'],
   travel: (p: PartitionOutcome) => T | Promise<T>,
-  countsOf: (result: T) => Omit<StepCounts, 'source'>,
+  countsOf: (result: T, outcome: PartitionOutcome) => Omit<StepCounts, 'source'>,
   statusOf?: (result: T) => 'SUCCEEDED' | 'WAITING',
   handoff?: PartitionRequest['handoff'],
 ): Promise<T> {
@@ -82,14 +82,19 @@ function recordedPartition<T>(
     attempt: e.execution,
     ...(handoff ? { handoff } : {}),
   };
-  return recorded(
+  // The journey records the whole outcome (the expectations' summary too); only what `travel` keeps goes on.
+  const recordedStep = recorded(
     rt.journeys,
     e,
     { name: 'consolidate', source: e.consolidation },
-    async () => travel(await rt.consolidatePartition(request)),
-    countsOf,
-    statusOf,
+    async () => {
+      const outcome = await rt.consolidatePartition(request);
+      return { outcome, travelled: await travel(outcome) };
+    },
+    (r) => countsOf(r.travelled, r.outcome),
+    statusOf && ((r) => statusOf(r.travelled)),
   );
+  return recordedStep.then((r) => r.travelled);
 }
 
 /**
@@ -116,7 +121,8 @@ export async function consolidateStep(event: unknown, rt: PipelineRuntime): Prom
         ...(p.expected_rows !== undefined ? { expected_rows: p.expected_rows } : {}),
       };
     },
-    (p) => ('glue' in p ? { message: `anomesdia ${p.anomesdia} handed to Glue (spec ${p.glue.spec_uri})` } : partitionCounts(p)),
+    (p, outcome) =>
+      'glue' in p ? { message: `anomesdia ${p.anomesdia} handed to Glue (spec ${p.glue.spec_uri})` } : partitionCounts(p, outcome),
     (p) => ('glue' in p ? 'WAITING' : 'SUCCEEDED'),
   );
 }
@@ -141,7 +147,10 @@ async function glueOutputStep(event: unknown, rt: PipelineRuntime): Promise<Part
       if ('glue' in p) throw new StepEventError('Publish Glue output', [{ path: ['anomesdia'], message: 'was handed to Glue again' }]);
       return travelling(p);
     },
-    (p) => ({ ...partitionCounts(p), message: `anomesdia ${p.anomesdia} (glue${e.jobRunId ? ` run ${e.jobRunId}` : ''})` }),
+    (p, outcome) => ({
+      ...partitionCounts(p, outcome),
+      message: `anomesdia ${p.anomesdia} (glue${e.jobRunId ? ` run ${e.jobRunId}` : ''})`,
+    }),
     undefined,
     e.handoff && { inputs: e.handoff.inputs, ...(e.handoff.expected_rows !== undefined ? { expected_rows: e.handoff.expected_rows } : {}) },
   );
@@ -159,8 +168,16 @@ function travelling(p: PartitionSummary): PartitionSummary {
   };
 }
 
-function partitionCounts(p: PartitionSummary) {
-  return { rows_read: p.rows_read, rows_written: p.rows_written, rows_invalid: p.rows_invalid, message: `anomesdia ${p.anomesdia}` };
+/** A partition's journey step: its counts, and the consolidation's expectations on it when it has any. */
+function partitionCounts(p: PartitionSummary, outcome: PartitionOutcome) {
+  const quality = 'quality' in outcome ? outcome.quality : undefined;
+  return {
+    rows_read: p.rows_read,
+    rows_written: p.rows_written,
+    rows_invalid: p.rows_invalid,
+    ...(quality ? { quality } : {}),
+    message: `anomesdia ${p.anomesdia}`,
+  };
 }
 
 const ConsolidationResultEventSchema = z.object({

@@ -35,6 +35,8 @@ export interface PartitionSummary {
   rows_invalid?: number;
   engine?: 'lambda' | 'glue';
   congregado_version?: number;
+  /** The consolidation's expectations on the partition: recorded in its journey step, never travelling on. */
+  quality?: QualitySummary;
 }
 
 /** A gold partition handed to Glue: the state machine starts the run with `glue.spec_uri` and waits for it. */

@@ -8,7 +8,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, serviceName, type PipelineConfig } from '../../lambdas/core/config.js';
+import { declaresExpectations, METRICS_NAMESPACE, serviceName, type PipelineConfig } from '../../lambdas/core/config.js';
 import type { PipelineFunctions } from './pipeline-state-machine.js';
 import { stepMetric as processingLogMetric, type MetricStep } from './step-metrics.js';
 
@@ -66,7 +66,7 @@ export class PipelineDashboard extends Construct {
       perSource('Invalid rows quarantined', 'RowsInvalid', 'refine'),
       perSource('Records drifted from the declared fields', 'SchemaDriftRecords', 'refine'),
       // One line per source and expectation, found by a search: up to 40 x 20 of them, past a graph's metric limit if listed.
-      ...(config.sources.some((s) => s.expectations.length > 0)
+      ...(declaresExpectations(config)
         ? [
             graph('Rows failing data-quality expectations', [
               new cloudwatch.MathExpression({

@@ -20,7 +20,7 @@ import {
   type PipelineConfig,
 } from '../../lambdas/core/config.js';
 import { ENV } from '../../lambdas/handlers/env.js';
-import { goldLayout, lakeTables, type LakeTable } from '../../lambdas/core/lake/layout.js';
+import { goldLayout, lakeTables, qualityResultsTable, type LakeTable } from '../../lambdas/core/lake/layout.js';
 import { QUERY_RESULTS_PREFIX } from './data-lake/athena-workgroup.js';
 import { attachToVpc } from './function-vpc.js';
 import { grantItemActions, grantPrefixes } from './lake-grants.js';
@@ -308,6 +308,20 @@ export class PipelineFunctionsConstruct extends Construct {
         }),
       );
     }
+    // quality_results: a new partition a day for each checked partition (refine's silver, consolidate's gold), and
+    // CreateTable as for a gold table: the writer recreates the declared table when it went missing from the catalog.
+    const quality = qualityResultsTable(config);
+    const checkers = [
+      ...(config.sources.some((s) => s.expectations.length > 0) ? [f.refine] : []),
+      ...(config.consolidations.some((c) => c.expectations.length > 0) ? [f.consolidate] : []),
+    ];
+    for (const fn of quality ? checkers : [])
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: [...partitionActions, 'glue:CreateTable'],
+          resources: [catalog, glueArn('database', quality!.database), tableArn(quality!)],
+        }),
+      );
     this.grantGoldTables(config, lake);
     // No Glue job action for the consolidate function: it only writes a run's spec (into the gold bucket), and the
     // state machine starts the run and waits for it (glue:startJobRun.sync, granted to the state machine's role).

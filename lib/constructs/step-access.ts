@@ -81,7 +81,13 @@ function consolidateAccess(config: PipelineConfig, glueSpecPrefix: string | unde
   const origins = [...new Set(config.consolidations.flatMap((c) => c.origens))];
   if (config.consolidations.length === 0) return {};
   return {
-    silver: origins.map((o) => ({ prefix: silverLayout.tablePrefix(o), access: ['read'] })),
+    silver: [
+      ...origins.map((o): PrefixAccess => ({ prefix: silverLayout.tablePrefix(o), access: ['read'] })),
+      // A gold partition's expectations add their results to quality_results, which only grows.
+      ...(config.consolidations.some((c) => c.expectations.length > 0)
+        ? [{ prefix: silverLayout.qualityResultsPrefix, access: ['write'] } satisfies PrefixAccess]
+        : []),
+    ],
     gold: [
       ...config.consolidations
         .filter((c) => !c.output_path)

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_EXPECTATIONS, parsePipelineConfig } from '../../lambdas/core/config.js';
 import { configError } from '../support/configs.js';
+import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
 import { ordersConfig } from './quality/support.js';
 
 const raw = ordersConfig;
@@ -101,5 +102,44 @@ describe('expectations in the config', () => {
       { path: 'sources[0].name', message: 'quality_results names the silver table of expectation results: rename the source' },
     ]);
     expect(issues([{ name: 'x'.repeat(41), not_null: 'id' }])[0]).toMatch(/^sources\[0\]\.expectations\[0\]\.name: at most 40 characters/);
+  });
+});
+
+describe('expectations on a gold table in the config', () => {
+  const demo = (expectations: unknown[], extra: Record<string, unknown> = {}) => ({
+    ...defaultPipelineConfig,
+    consolidations: defaultPipelineConfig.consolidations!.map((c) => ({ ...c, expectations, ...extra })),
+  });
+  const goldIssues = (expectations: unknown[], extra?: Record<string, unknown>) =>
+    configError(demo(expectations, extra)).issues.map((i) => `${i.path}: ${i.message}`);
+
+  it("read the gold table's columns (the origins' fields and origem) and are checked as a source's are", () => {
+    const ok = parsePipelineConfig(
+      demo([
+        { name: 'from_sor', accepted_values: { field: 'origem', values: ['sor'] } },
+        { name: 'amount', action: 'drop', range: { field: 'vlr_oper', min: '0.00' } },
+      ]),
+    );
+    expect(ok.consolidations[0]!.expectations.map((e) => [e.name, e.action])).toEqual([
+      ['from_sor', 'warn'],
+      ['amount', 'drop'],
+    ]);
+    expect(
+      goldIssues([
+        { name: 'x', not_null: 'nope' },
+        { name: 'y', regex: { field: 'vlr_oper', pattern: '^1' } },
+        { name: 'x', row_count: { min: 1 } },
+      ]),
+    ).toEqual([
+      'consolidations[0].expectations[0].not_null: "nope" is not a field of gold table db_batch.tbl_processado_operacao_consolidada_n1',
+      'consolidations[0].expectations[1].regex.field: regex applies to string fields; "vlr_oper" is decimal',
+      'consolidations[0].expectations[2].name: expectation "x" is declared twice',
+    ]);
+  });
+
+  it('are refused with an output_path, which has no version to hold back', () => {
+    expect(goldIssues([{ name: 'x', not_null: 'num_oper' }], { output_path: 's3://b/p/', aggregates: [] })).toEqual([
+      'consolidations[0].expectations: expectations hold a partition back before it is published as a version; an output_path is written in place, with no version to hold back: drop one of them',
+    ]);
   });
 });

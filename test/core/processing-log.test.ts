@@ -135,9 +135,9 @@ describe('processing log (log_processamento)', () => {
       passed: false,
       detail: '4 row(s)',
     };
-    logExpectations(r.log, r.sink, 'animais', '20240119', [held]);
+    logExpectations(r.log, r.sink, 'refine', 'animais', '20240119', [held]);
     expect(r.lines).toEqual([]);
-    logExpectations(r.log, r.sink, 'animais', '20240119', [held, few]);
+    logExpectations(r.log, r.sink, 'refine', 'animais', '20240119', [held, few]);
     expect(r.metrics.map((m) => [m.dimensions.expectation, m.value])).toEqual([
       ['id_set', 0],
       ['id_set', 0],

@@ -277,7 +277,7 @@ describe('a consolidation with output_path', () => {
       ...defaultPipelineConfig,
       consolidations: [
         base,
-        { ...base, tabela_consolidada: 'tbl_export', output_path: 's3://partner-exports/consolidacao/', aggregates: [] },
+        { ...base, tabela_consolidada: 'tbl_export', output_path: 's3://partner-exports/consolidacao/', aggregates: [], expectations: [] },
       ],
     });
     const app = new App(FAST_APP);

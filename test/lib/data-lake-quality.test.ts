@@ -34,6 +34,7 @@ describe('data lake with expectations', () => {
             { Name: 'rows_failed', Type: 'bigint' },
             { Name: 'run_id', Type: 'string' },
             { Name: 'checked_at', Type: 'timestamp' },
+            { Name: 'layer', Type: 'string' },
           ],
         }),
       }),

@@ -1,4 +1,4 @@
-// Refine's lake prefixes with expectations: it may add files to quality_results, and only add them.
+// The lake prefixes of the steps that check expectations: refine (silver) and consolidate (gold) may add files to quality_results, and only add them.
 import { describe, expect, it } from 'vitest';
 import { parsePipelineConfig } from '../../lambdas/core/config.js';
 import { defaultPipelineConfig } from '../../lambdas/core/default-config.js';
@@ -25,8 +25,21 @@ describe('quality_results in the lake', () => {
     const plain = parsePipelineConfig({
       ...defaultPipelineConfig,
       sources: defaultPipelineConfig.sources.map((s) => ({ ...s, expectations: [] })),
+      consolidations: defaultPipelineConfig.consolidations!.map((c) => ({ ...c, expectations: [] })),
     });
     expect(quality(plain)).toEqual([]);
     expect(lakeTables(plain).map((t) => t.name)).not.toContain('quality_results');
+  });
+
+  it('is there too when only a consolidation has expectations: consolidate may add to it, refine may not touch it', () => {
+    const goldOnly = parsePipelineConfig({
+      ...defaultPipelineConfig,
+      sources: defaultPipelineConfig.sources.map((s) => ({ ...s, expectations: [] })),
+    });
+    const access = stepLakeAccess(goldOnly);
+    const of = (list: readonly { prefix: string }[] | undefined) => (list ?? []).filter((a) => a.prefix === '_quality_results/');
+    expect(of(access.consolidate.silver)).toEqual([{ prefix: '_quality_results/', access: ['write'] }]);
+    expect(of(access.refine.silver)).toEqual([]);
+    expect(lakeTables(goldOnly).map((t) => t.name)).toContain('quality_results');
   });
 });

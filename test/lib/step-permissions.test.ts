@@ -186,7 +186,7 @@ describe('the step functions', () => {
     expect(listGrants('refine')).toEqual([...bronze, ...silver].sort());
   });
 
-  it("consolidate reads only its origins' silver tables and writes gold under its table, quarantine, congregado and Glue spec prefixes", () => {
+  it("consolidate reads only its origins' silver tables and writes gold under its table, quarantine, congregado and Glue spec prefixes, and quality results", () => {
     const table = 'gold:db_batch/tbl_processado_operacao_consolidada_n1/*';
     const quarantine = 'gold:_quarantine/db_batch/tbl_processado_operacao_consolidada_n1/anomesdia=*/*';
     expect(objectGrants('consolidate')).toEqual(
@@ -195,6 +195,8 @@ describe('the step functions', () => {
         ...each(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [table]),
         ...each(['s3:PutObject', 's3:DeleteObject'], [quarantine]),
         ...each(['s3:GetObject', 's3:PutObject'], ['gold:_congregado/*/*', 'gold:_glue-specs/*']),
+        // The demo's gold expectations add their results to quality_results, never replacing or deleting one.
+        ...each(['s3:PutObject'], ['silver:_quality_results/*']),
       ].sort(),
     );
     expect(listGrants('consolidate')).toEqual(
@@ -246,6 +248,23 @@ describe('the step functions', () => {
           .filter((a) => a.startsWith('athena:')),
         step,
       ).toEqual([]);
+  });
+
+  it('consolidate may add partitions to quality_results (its gold expectations), and recreate the table, nothing more there', () => {
+    const quality = statementsOf(roleOf('consolidate')).filter((st) =>
+      resourcesOf(st).some((r) => JSON.stringify(r).includes('table/db_silver/quality_results')),
+    );
+    expect(quality).toHaveLength(1);
+    expect(actionsOf(quality[0]!).sort()).toEqual(
+      ['glue:BatchCreatePartition', 'glue:CreateTable', 'glue:GetPartition', 'glue:GetTable', 'glue:UpdatePartition'].sort(),
+    );
+    expect(
+      resourcesOf(quality[0]!).map((r) =>
+        JSON.stringify(r)
+          .replace(/.*:(catalog|database|table)/, '$1')
+          .replace(/"\]\]\}$/, ''),
+      ),
+    ).toEqual(['catalog', 'database/db_silver', 'table/db_silver/quality_results']);
   });
 
   it('never start a Glue run: only the state machine does (glue:startJobRun.sync)', () => {

@@ -16,6 +16,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const CURRENT = 'db_batch.tbl_processado_operacao_consolidada_n1_current';
 const HISTORY = 'db_batch.tbl_processado_operacao_consolidada_n1_history';
+const GOLD = 'db_batch.tbl_processado_operacao_consolidada_n1';
 
 describe('npm start keeps the gold tables', () => {
   it('shows them in the summary, answers every named query, and a forced rerun changes nothing', async () => {
@@ -55,9 +56,21 @@ describe('npm start keeps the gold tables', () => {
     expect(summary).toMatch(
       /Data quality \(expectations on silver[^\n]*\n {2}refine sor: 1 of 2 expectation\(s\) failed: status_conhecido \(warn\) \d+ of \d+ row\(s\)/,
     );
+    // And on the gold table, checked on each of its two partitions before publication: both held.
+    expect(summary).toContain(`consolidate ${GOLD}: all 2 expectation(s) held over 2 partition(s)`);
     const quality = await named('quality-results');
-    expect(new Set(quality.map((r) => r.expectation))).toEqual(new Set(['status_conhecido', 'valor_nao_negativo']));
-    expect(quality.filter((r) => r.expectation === 'valor_nao_negativo').every((r) => r.rows_failed === 0)).toBe(true);
+    const of = (layer: string) => quality.filter((r) => r.layer === layer);
+    expect(new Set(of('silver').map((r) => r.expectation))).toEqual(new Set(['status_conhecido', 'valor_nao_negativo']));
+    expect(
+      of('silver')
+        .filter((r) => r.expectation === 'valor_nao_negativo')
+        .every((r) => r.rows_failed === 0),
+    ).toBe(true);
+    expect(
+      of('gold')
+        .map((r) => [r.source, r.expectation, r.rows_failed])
+        .sort(),
+    ).toEqual(['moeda_iso', 'moeda_iso', 'uma_versao_por_operacao', 'uma_versao_por_operacao'].map((e) => [GOLD, e, 0]).sort());
 
     // Everything again over the same data: the MERGEs find nothing to change.
     const again = await startCommand({ ...values, force: true });

@@ -23,7 +23,7 @@ describe('npm start with expectations', () => {
     expect([report.outcome, report.error]).toEqual(['completed', undefined]);
     expect(summary).toContain(
       [
-        'Data quality (expectations on silver; see expectations in the config)',
+        'Data quality (expectations on silver and gold; see expectations in the config; npm run query -- --named quality-results)',
         '  refine readings: 2 of 3 expectation(s) failed: known_meter (warn) 1 of 3 row(s), kwh_not_negative (drop) 1 of 3 row(s)',
       ].join('\n'),
     );

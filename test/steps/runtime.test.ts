@@ -73,8 +73,16 @@ describe('composeRuntime: consolidation in the processing log', () => {
       status: 'SUCCEEDED',
       registros_processados: result.rows_written,
     });
-    expect(metrics.map((m) => m.name)).toEqual(['StepDuration', 'RowsRead', 'RowsWritten', 'RowsInvalid']);
-    for (const m of metrics) expect(m.dimensions).toEqual({ step: 'consolidate', source });
+    const checks = metrics.filter((m) => m.name === 'ExpectationFailedRows');
+    const counts = metrics.filter((m) => m.name !== 'ExpectationFailedRows');
+    expect(counts.map((m) => m.name)).toEqual(['StepDuration', 'RowsRead', 'RowsWritten', 'RowsInvalid']);
+    for (const m of counts) expect(m.dimensions).toEqual({ step: 'consolidate', source });
+    // The demo's expectations on gold, checked before the partition was published: one count each, 0 as they held.
+    expect(checks.map((m) => [m.dimensions.expectation, m.value])).toEqual([
+      ['uma_versao_por_operacao', 0],
+      ['moeda_iso', 0],
+    ]);
+    for (const m of checks) expect(m.dimensions).toMatchObject({ step: 'consolidate', source });
   });
 
   it('logs a failed consolidation with StepFailed, and a partition handed to Glue as nothing yet (it is logged once published)', async () => {

@@ -2,7 +2,7 @@
 // other numeric types, numbers in a Float64Array with a presence byte per row; for strings, their UTF-8 bytes in one buffer. A million
 // timestamps or strings held so are a few objects; in a plain array they are a million boxed numbers or
 // strings that the garbage collector has to mark and move.
-import type { CellValue, FlatColumnData, NumericColumn, TableColumn, Utf8Column } from './types.js';
+import type { CellValue, FlatColumnData, FlatTable, NumericColumn, TableColumn, Utf8Column } from './types.js';
 import { InvariantError } from '../errors.js';
 
 export function isNumericColumn(data: FlatColumnData): data is NumericColumn {
@@ -154,4 +154,27 @@ export class Utf8ColumnBuilder {
   build(): Utf8Column {
     return { bytes: this.bytes, starts: this.starts, lengths: this.lengths };
   }
+}
+
+/** The table's rows `rows` (indexes, in that order) as a new table, each column kept in its form. */
+export function takeRows(table: FlatTable, rows: ArrayLike<number>): FlatTable {
+  const n = rows.length;
+  const data: Record<string, FlatColumnData> = {};
+  for (const column of table.columns) {
+    const from = table.data[column.name];
+    if (from === undefined) continue;
+    if (isUtf8Column(from)) {
+      const out = new Utf8ColumnBuilder(n);
+      for (let r = 0; r < n; r++) out.copyRow(r, from, rows[r]!);
+      data[column.name] = out.build();
+    } else if (isNumericColumn(from)) {
+      const out = numericColumn(n);
+      for (let r = 0; r < n; r++) {
+        out.numbers[r] = from.numbers[rows[r]!]!;
+        out.present[r] = from.present[rows[r]!]!;
+      }
+      data[column.name] = out;
+    } else data[column.name] = Array.from({ length: n }, (_, r) => from[rows[r]!] ?? null);
+  }
+  return { columns: table.columns, data, rowCount: n };
 }

@@ -5,7 +5,7 @@
 // 'glue-output') to read the job's output back and publish it. Its processing log line and metrics go out
 // like ingest's and refine's.
 import { findSource, PARTITION_COLUMN, type ConsolidationConfig } from '../config.js';
-import { cellAt, decimalText, timestampText } from '../columnar/columns.js';
+import { cellAt, decimalText, takeRows, timestampText } from '../columnar/columns.js';
 import { parquetFooter, readColumns } from '../columnar/reader.js';
 import type { CellValue, FlatTable, TableColumn } from '../columnar/types.js';
 import { writeColumns } from '../columnar/writer.js';
@@ -33,13 +33,15 @@ import { CatalogTableNotFoundError, ObjectNotFoundError } from '../../ports/erro
 import type { GlueConsolidationRunner, GlueConsolidationSpec } from '../../ports/glue-runner.js';
 import type { ObjectInfo, ObjectStore } from '../../ports/object-store.js';
 
-import { consolidate, type OriginTable, type QuarantinedRow } from './engine.js';
+import { consolidate, type OriginTable } from './engine.js';
 import { ConsolidationNotFoundError, GlueOutputError, GlueRunnerMissingError, UnresolvableLocationError } from './errors.js';
 import type { ConsolidationRules } from './spec.js';
 import { consolidationCountsSql, consolidationSql, quarantineSql } from './sql.js';
 import { requireSilverColumns } from './silver-schema.js';
 import type { ConsolidateTableDeps, ConsolidateTableRequest, ConsolidateTableResult, GlueHandoff, StoreLocation } from './types.js';
 import { faultPoint } from '../faults.js';
+import { summariseQuality, type DroppedRow, type ExpectationResult } from '../quality/expectations.js';
+import { checkGoldPartition, goldExpectationColumns } from './gold-expectations.js';
 
 /** The file name of each part written by a consolidation. */
 const PART_FILE = 'part-00000.snappy.parquet';
@@ -61,7 +63,7 @@ export async function consolidateTable(
       await faultPoint('consolidate:during-glue');
       engine = 'glue';
       job.output = outputLocation(deps, job.consolidation, request, versionIdFor('glue', request, clock));
-      written = await readGlueOutput(deps, job);
+      written = await checkGlueOutput(deps, job, await readGlueOutput(deps, job));
       // The run read the silver versions the catalog named when it started: those the handoff read, unless
       // an origin was republished meanwhile (then the ones read now, if they hold the rows it read).
       const handed = request.handoff;
@@ -219,6 +221,10 @@ interface Written {
   /** The version's files, and its quarantine outside the folder. */
   files: VersionFile[];
   extra?: string[];
+  /** Rows the consolidation's drop expectations took out (quarantined; counted in rows_invalid too). */
+  rows_dropped?: number;
+  /** The consolidation's expectations on the partition, when it declares any. */
+  quality?: ExpectationResult[];
 }
 
 /**
@@ -235,7 +241,11 @@ async function publish(
 ): Promise<ConsolidateTableResult> {
   const { consolidation, request, output } = job;
   const losers = written.rows_read - written.rows_written - written.rows_invalid;
-  const books = `${written.rows_read} silver = ${written.rows_written} gold + ${losers} outranked + ${written.rows_invalid} null keys`;
+  const dropped = written.rows_dropped ?? 0;
+  const books =
+    `${written.rows_read} silver = ${written.rows_written} gold + ${losers} outranked + ${written.rows_invalid - dropped} null keys` +
+    (dropped > 0 ? ` + ${dropped} dropped by expectations` : '');
+  const quality = written.quality && summariseQuality([written.quality]);
   const base = {
     anomesdia: request.anomesdia,
     rows_read: written.rows_read,
@@ -243,6 +253,7 @@ async function publish(
     rows_invalid: written.rows_invalid,
     engine,
     books,
+    ...(quality ? { quality } : {}),
   };
   let location = output.uri;
   if (!consolidation.output_path) {
@@ -405,22 +416,28 @@ async function runInLambda(deps: ConsolidateTableDeps, job: PartitionJob, loaded
   loaded.length = 0; // the engine holds the decoded columns; let the file bytes go
   const result = consolidate(rulesOf(consolidation), tables, { columns });
   tables.length = 0; // the result holds what it needs of the inputs
+  // The expectations judge the rows as they would be published; a fail throws before anything is written.
+  const check = await checkGoldPartition(deps, consolidation, job.request, [result.table]);
+  const dropped = check?.dropped[0];
+  const lines = result.quarantined.map((q) => quarantineLine(q.origem, q.reason, q.row, columns));
+  const table = dropped?.size ? keptRows(result.table, dropped, (line) => lines.push(line), job.columns) : result.table;
   // No run id in the file: equal content must give equal bytes, and so an equal congregado content hash.
-  const bytes = writeColumns(result.table);
+  const bytes = writeColumns(table);
   const key = `${output.key}${PART_FILE}`;
   // An output_path is written in place: a previous run's other files there go.
   if (consolidation.output_path) await clearFolder(output.store, output.key, new Set([key]));
   await output.store.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
   await faultPoint('consolidate:mid-write');
-  const extra = result.quarantined.length > 0 ? [await quarantine(deps.gold, job, result.quarantined)] : [];
+  const extra = lines.length > 0 ? [await quarantine(deps.gold, `${quarantinePrefix(job)}/part-00000.json`, lines)] : [];
   return {
-    files: [versionFile(key, bytes, result.table.rowCount)],
+    files: [versionFile(key, bytes, table.rowCount)],
     extra,
     rows_read: result.rows_read,
-    rows_written: result.table.rowCount,
-    rows_invalid: result.quarantined.length,
+    rows_written: table.rowCount,
+    rows_invalid: lines.length,
     content_hash: sha256Hex(bytes),
-    sample: sampleRows(result.table, deps.config.limits.congregadoSampleRows),
+    sample: sampleRows(table, deps.config.limits.congregadoSampleRows),
+    ...(check ? { rows_dropped: check.droppedRows, quality: check.results } : {}),
   };
 }
 
@@ -505,15 +522,99 @@ async function readGlueOutput(deps: ConsolidateTableDeps, job: PartitionJob): Pr
 }
 
 /**
- * The null-key rows as JSON lines, one `{origem, reason, row}` a line, in `<quarantinePrefix>/part-00000.json`;
- * the Glue job writes the same lines into the same folder (glue-scripts/consolidate_job.py, quarantine_rows).
- * Returns the key.
+ * The consolidation's expectations on what the Glue run wrote, read back with only the columns they name (a
+ * fail throws before anything is published). Rows a drop expectation takes out cannot stay in Spark's files, and
+ * a version is its folder whole: the files go, without those rows, into a folder of the Lambda's own beside
+ * Spark's (`v=<id>-checked/`), and that one is published; Spark's is never published, and is swept like any
+ * unpublished leftover. The same output gives the same files, quarantine and results, so a retried publication
+ * writes them again and finds its version published.
  */
-async function quarantine(gold: ObjectStore, job: PartitionJob, rows: QuarantinedRow[]): Promise<string> {
-  const key = `${quarantinePrefix(job)}/part-00000.json`;
-  const lines = rows.map((q) => JSON.stringify({ origem: q.origem, reason: q.reason, row: quarantineRow(q.row, job.columns) }));
+async function checkGlueOutput(deps: ConsolidateTableDeps, job: PartitionJob, written: Written): Promise<Written> {
+  const { consolidation, output } = job;
+  if (consolidation.expectations.length === 0) return written;
+  const columns = goldExpectationColumns(consolidation);
+  const tables: FlatTable[] = [];
+  for (const f of written.files) tables.push(readColumns(await output.store.get(f.key), { columns, file: output.store.uri(f.key) }));
+  const version = /\/v=([^/]+)\/$/.exec(output.key)?.[1] ?? 'output';
+  const check = (await checkGoldPartition(deps, consolidation, job.request, tables, version))!;
+  tables.length = 0;
+  if (check.droppedRows === 0) return { ...written, rows_dropped: 0, quality: check.results };
+  const checkedKey = output.key.replace(/v=([^/]+)\/$/, 'v=$1-checked/');
+  const lines: string[] = [];
+  const files: VersionFile[] = [];
+  let sample: Record<string, unknown>[] = [];
+  for (const [i, f] of written.files.entries()) {
+    const uri = output.store.uri(f.key);
+    let bytes = await output.store.get(f.key);
+    let rows = f.rows;
+    const dropped = check.dropped[i]!;
+    if (dropped.size > 0) {
+      const kept = keptRows(readColumns(bytes, { file: uri }), dropped, (line) => lines.push(line), job.columns);
+      bytes = writeColumns(kept);
+      rows = kept.rowCount;
+    }
+    const key = `${checkedKey}${f.key.slice(output.key.length)}`;
+    await output.store.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
+    files.push(versionFile(key, bytes, rows));
+    if (sample.length === 0)
+      sample = sampleRows(readColumns(bytes, { file: output.store.uri(key) }), deps.config.limits.congregadoSampleRows);
+  }
+  // Beside the run's null-key rows, in the quarantine folder of Spark's version (quarantinePrefix names it).
+  const quarantined = await quarantine(deps.gold, `${quarantinePrefix(job)}/expectations-00000.json`, lines);
+  job.output = { store: output.store, key: checkedKey, uri: folderUri(output.store, checkedKey) };
+  return {
+    ...written,
+    files,
+    extra: [...(written.extra ?? []), quarantined],
+    rows_written: written.rows_written - check.droppedRows,
+    rows_invalid: written.rows_invalid + check.droppedRows,
+    content_hash: sha256Hex(files.map((f) => f.sha256).join('\n')),
+    sample,
+    rows_dropped: check.droppedRows,
+    quality: check.results,
+  };
+}
+
+/**
+ * Quarantined rows as JSON lines, one `{origem, reason, row}` a line (`expectation` too for a row a drop
+ * expectation took out), under `<quarantinePrefix>/`: the null-key rows in part-00000.json, which the Glue job
+ * writes the same way (glue-scripts/consolidate_job.py, quarantine_rows). Returns the key.
+ */
+async function quarantine(gold: ObjectStore, key: string, lines: string[]): Promise<string> {
   await gold.put(key, `${lines.join('\n')}\n`, { contentType: 'application/x-ndjson' });
   return key;
+}
+
+function quarantineLine(
+  origem: string,
+  reason: string,
+  row: Record<string, CellValue>,
+  columns: TableColumn[],
+  expectation?: string,
+): string {
+  return JSON.stringify({ origem, reason, ...(expectation !== undefined ? { expectation } : {}), row: quarantineRow(row, columns) });
+}
+
+/** The table without the rows a drop expectation took out, each of them handed to `quarantined` as a line. */
+function keptRows(
+  table: FlatTable,
+  dropped: ReadonlyMap<number, DroppedRow>,
+  quarantined: (line: string) => void,
+  columns: TableColumn[],
+): FlatTable {
+  const kept = new Uint32Array(table.rowCount - dropped.size);
+  let n = 0;
+  for (let r = 0; r < table.rowCount; r++) {
+    const why = dropped.get(r);
+    if (!why) {
+      kept[n++] = r;
+      continue;
+    }
+    const row: Record<string, CellValue> = {};
+    for (const c of table.columns) row[c.name] = cellAt(c.type, table.data[c.name], r);
+    quarantined(quarantineLine(String(row[ORIGIN_COLUMN] ?? ''), why.reason, row, columns, why.expectation));
+  }
+  return takeRows(table, kept);
 }
 
 /**

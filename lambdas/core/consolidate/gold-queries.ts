@@ -59,11 +59,13 @@ export function goldNamedQueries(
 export function qualityNamedQueries(silverDatabase: string, dialect: SqlDialect = 'athena'): GoldNamedQuery[] {
   const q = (name: string) => quoteIdentifier(name, dialect);
   const columns = ['anomesdia', 'source', 'expectation', 'rule', 'action', 'rows_checked', 'rows_failed', 'run_id', 'checked_at'];
+  // Files written before the layer column read it as null: they are silver's.
+  const layer = `COALESCE(${q('layer')}, 'silver') AS ${q('layer')}`;
   return [
     {
       name: 'quality-results',
-      description: `The latest 100 results of the silver tables' expectations (${silverDatabase}.quality_results), failed ones first`,
-      sql: `SELECT ${columns.map(q).join(', ')} FROM ${q(silverDatabase)}.${q('quality_results')} ORDER BY ${q('checked_at')} DESC, ${q('rows_failed')} DESC LIMIT 100;`,
+      description: `The latest 100 results of the silver and gold tables' expectations (${silverDatabase}.quality_results), failed ones first`,
+      sql: `SELECT ${layer}, ${columns.map(q).join(', ')} FROM ${q(silverDatabase)}.${q('quality_results')} ORDER BY ${q('checked_at')} DESC, ${q('rows_failed')} DESC LIMIT 100;`,
     },
   ];
 }

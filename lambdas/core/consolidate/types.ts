@@ -6,6 +6,7 @@ import type { GlueConsolidationRunner, GlueRunRequest } from '../../ports/glue-r
 import type { MetricsSink, ProcessingLogger } from '../processing-log.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { PipelineConfig } from '../config.js';
+import type { QualitySummary } from '../quality/expectations.js';
 
 export interface ConsolidateTableDeps {
   config: PipelineConfig;
@@ -62,6 +63,8 @@ export interface ConsolidateTableResult {
   books: string;
   /** The run whose version stands instead: it was built from newer silver, and this one was not published. */
   superseded_by?: string;
+  /** The consolidation's expectations on the partition, when it declares any (bounded, as a refine's). */
+  quality?: QualitySummary;
 }
 
 export interface StoreLocation {

@@ -1,6 +1,7 @@
 // Where silver and gold data live in their buckets, and the catalog tables that describe them. The CDK
 // (Glue tables), Refine, Consolidate and the local catalog all build locations from these functions.
 import {
+  declaresExpectations,
   PARTITION_COLUMN,
   physicalName,
   type AggregateConfig,
@@ -36,7 +37,7 @@ export const silverLayout = {
     `_quarantine/${source}/${PARTITION_COLUMN}=${anomesdia}/run=${runId}/v=${versionId}.ndjson`,
   quarantinePartitionPrefix: (source: string, anomesdia: string) => `_quarantine/${source}/${PARTITION_COLUMN}=${anomesdia}/`,
   quarantinePrefix: (source: string) => `_quarantine/${source}/`,
-  /** The quality_results table (sources with expectations): one Parquet file a source's checked partition, never replaced. */
+  /** The quality_results table: one Parquet file a checked silver or gold partition, never replaced. */
   qualityResultsPrefix: '_quality_results/',
   qualityResultsPartitionPrefix: (anomesdia: string) => `_quality_results/${PARTITION_COLUMN}=${anomesdia}/`,
   qualityResults: (anomesdia: string, source: string, runId: string, versionId: string) =>
@@ -91,7 +92,7 @@ export function aggregateTable(config: PipelineConfig, consolidation: Consolidat
   };
 }
 
-/** The columns of `<silverDatabase>.quality_results`: a row per expectation per partition refine checked. */
+/** The columns of `<silverDatabase>.quality_results`: a row per expectation per partition refine or consolidate checked. */
 export const QUALITY_RESULTS_COLUMNS: TableColumn[] = [
   { name: 'source', type: 'string' },
   { name: 'expectation', type: 'string' },
@@ -101,11 +102,13 @@ export const QUALITY_RESULTS_COLUMNS: TableColumn[] = [
   { name: 'rows_failed', type: 'long' },
   { name: 'run_id', type: 'string' },
   { name: 'checked_at', type: 'timestamp' },
+  /** silver (a source's partition, refine) or gold (a consolidation's, `source` its `database.tabela`); added last, so earlier files read it as null: silver. */
+  { name: 'layer', type: 'string' },
 ];
 
-/** `<silverDatabase>.quality_results`, when a source declares expectations. */
+/** `<silverDatabase>.quality_results`, when a source or a consolidation declares expectations. */
 export function qualityResultsTable(config: PipelineConfig): LakeTable | undefined {
-  if (!config.sources.some((s) => s.expectations.length > 0)) return undefined;
+  if (!declaresExpectations(config)) return undefined;
   return {
     layer: 'silver',
     database: physicalName(config, config.storage.silverDatabase),

@@ -1,11 +1,20 @@
-// Data-quality expectations on a silver partition, after DLT's: each one a rule with an action (warn, drop,
-// fail), compiled once per source and evaluated over the rows refine is about to publish for one partition.
-import type { ExpectationConfig, FieldConfig, SourceConfig } from '../config.js';
+// Data-quality expectations on a silver or gold partition, after DLT's: each one a rule with an action (warn,
+// drop, fail), compiled once per table and evaluated over the rows refine or consolidate is about to publish.
+import {
+  goldFields,
+  type ConsolidationConfig,
+  type ExpectationConfig,
+  type FieldConfig,
+  type PipelineConfig,
+  type SourceConfig,
+} from '../config.js';
 import { EXPECTATION_RULES } from '../config.js';
-import { decimalText, timestampText } from '../columnar/columns.js';
+import { cellAt, decimalText, timestampText } from '../columnar/columns.js';
+import type { FlatTable } from '../columnar/types.js';
 import { compileCoercer, type PlainValue } from '../refine/coerce.js';
 import { DuplicateFinder, hashValues } from '../refine/duplicates.js';
-import { ExpectationConfigError } from './errors.js';
+import { ExpectationConfigError, type CheckedTable } from './errors.js';
+import { InvariantError } from '../errors.js';
 
 export type ExpectationAction = ExpectationConfig['action'];
 
@@ -39,10 +48,17 @@ export interface PartitionContext {
   previousDayRows?: number | undefined;
 }
 
+/** Why a drop expectation took a row out: its quarantine entry's field and reason, and the expectation's name. */
+export interface DroppedRow {
+  field: string;
+  reason: string;
+  expectation: string;
+}
+
 export interface PartitionQuality {
   results: ExpectationResult[];
   /** Rows the drop expectations take out of the partition, each with the first one it broke (a quarantine reason). */
-  dropped: Map<number, { field: string; reason: string }>;
+  dropped: Map<number, DroppedRow>;
   /** The fail expectations that did not hold: nothing of the partition may be published. */
   failed: ExpectationResult[];
 }
@@ -64,30 +80,79 @@ interface PartitionOutcome {
   detail?: string;
 }
 
-/** A source's expectations, ready to run on each of its partitions. */
-export interface SourceExpectations {
+/** A table's expectations, ready to run on each of its partitions. */
+export interface TableExpectations {
   /** Whether evaluate needs `previousDayRows` (a row_count previous_day_pct rule): read only then. */
   readonly needsPreviousDay: boolean;
   evaluate(rows: PartitionRows, order: Uint32Array, context: PartitionContext): PartitionQuality;
 }
 
+/** A table's expectations and the fields they name: a source, or a gold table (its fields config.ts's goldFields). */
+export interface ExpectationTable extends CheckedTable {
+  fields: readonly FieldConfig[];
+  expectations: readonly ExpectationConfig[];
+  /** Where its expectations are in the config, for messages: `sources.sor`, `consolidations.db_batch.tbl_x`. */
+  at: string;
+}
+
+/** A source as the table its expectations check. */
+export function sourceExpectations(source: SourceConfig): ExpectationTable {
+  return { layer: 'silver', name: source.name, fields: source.fields, expectations: source.expectations, at: `sources.${source.name}` };
+}
+
+/** A consolidation's gold table as the table its expectations check: its columns, `origem` included. */
+export function goldExpectations(config: PipelineConfig, c: ConsolidationConfig): ExpectationTable {
+  const name = `${c.database}.${c.tabela_consolidada}`;
+  return { layer: 'gold', name, fields: goldFields(c, config.sources), expectations: c.expectations, at: `consolidations.${name}` };
+}
+
+/** The fields an expectation reads (none for row_count). */
+export function expectationFields(e: ExpectationConfig): string[] {
+  return [
+    ...(e.not_null !== undefined ? [e.not_null] : []),
+    ...(e.unique ?? []),
+    ...[e.accepted_values, e.range, e.regex, e.freshness].flatMap((r) => (r ? [r.field] : [])),
+  ];
+}
+
 /**
- * Compiles a source's expectations; undefined when it has none (refine then does nothing more). Values and
+ * A table's rows as the expectations read them (PartitionRows): a number for integer, double, boolean (1/0),
+ * date (epoch ms) and timestamp (epoch µs), a bigint for long and decimal (unscaled), a string, or null.
+ */
+export function flatTableRows(table: FlatTable, fields: readonly FieldConfig[]): PartitionRows {
+  return {
+    sortKey(j) {
+      const name = fields[j]!.name;
+      const column = table.columns.find((c) => c.name === name);
+      if (!column) throw new InvariantError(`the rows checked hold no column ${name}, which an expectation reads`);
+      const data = table.data[name];
+      return (row) => {
+        const v = cellAt(column.type, data, row);
+        return v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v instanceof Date ? v.getTime() : v;
+      };
+    },
+  };
+}
+
+/**
+ * Compiles a table's expectations; undefined when it has none (the caller then does nothing more). Values and
  * bounds are read by their field's own coercion, so a bound compares as the stored value does; `timeZone`
  * reads a zone-less timestamp bound as refine reads the field (schedules.businessTimezone).
  */
-export function compileExpectations(source: SourceConfig, timeZone = 'UTC'): SourceExpectations | undefined {
-  if (source.expectations.length === 0) return undefined;
-  const compiled = source.expectations.map((e, i) => compileOne(source, e, `sources.${source.name}.expectations[${i}]`, timeZone));
+export function compileExpectations(table: ExpectationTable, timeZone = 'UTC'): TableExpectations | undefined {
+  if (table.expectations.length === 0) return undefined;
+  const compiled = table.expectations.map((e, i) => compileOne(table, e, `${table.at}.expectations[${i}]`, timeZone));
   return {
-    needsPreviousDay: source.expectations.some((e) => e.row_count && 'previous_day_pct' in e.row_count),
+    needsPreviousDay: table.expectations.some((e) => e.row_count && 'previous_day_pct' in e.row_count),
     evaluate(rows, order, context) {
-      const dropped = new Map<number, { field: string; reason: string }>();
+      const dropped = new Map<number, DroppedRow>();
       const results = compiled.map((c): ExpectationResult => {
         const reason = `expectation "${c.config.name}" failed: ${c.rule}`;
         // A row keeps the first drop expectation it broke as its reason; every expectation still counts it.
         const failing =
-          c.config.action === 'drop' ? (row: number) => void (dropped.has(row) || dropped.set(row, { field: c.field, reason })) : undefined;
+          c.config.action === 'drop'
+            ? (row: number) => void (dropped.has(row) || dropped.set(row, { field: c.field, reason, expectation: c.config.name }))
+            : undefined;
         const outcome = c.evaluate(rows, order, context, failing);
         return {
           expectation: c.config.name,
@@ -104,11 +169,11 @@ export function compileExpectations(source: SourceConfig, timeZone = 'UTC'): Sou
   };
 }
 
-function compileOne(source: SourceConfig, e: ExpectationConfig, at: string, timeZone: string): Compiled {
-  const index = (name: string) => source.fields.findIndex((f) => f.name === name);
-  const field = (name: string) => source.fields[index(name)]!;
+function compileOne(table: ExpectationTable, e: ExpectationConfig, at: string, timeZone: string): Compiled {
+  const index = (name: string) => table.fields.findIndex((f) => f.name === name);
+  const field = (name: string) => table.fields[index(name)]!;
   const literal = (name: string, value: string | number | boolean, path: string) =>
-    storedValue(source.name, field(name), value, `${at}.${path}`, timeZone);
+    storedValue(table, field(name), value, `${at}.${path}`, timeZone);
   const base = { config: e };
   if (e.not_null !== undefined) {
     const j = index(e.not_null);
@@ -179,7 +244,7 @@ function compileOne(source: SourceConfig, e: ExpectationConfig, at: string, time
     };
   }
   // The config's schema lets no expectation through without exactly one rule.
-  throw new ExpectationConfigError(source.name, at, `it names none of the rules ${EXPECTATION_RULES.join(', ')}`);
+  throw new ExpectationConfigError(table, at, `it names none of the rules ${EXPECTATION_RULES.join(', ')}`);
 }
 
 /** A rule each row meets or breaks by its value of field j (a null breaks only not_null). */
@@ -255,11 +320,11 @@ function rowCount(rc: RowCount): Compiled['evaluate'] {
 }
 
 /** A config value as the field stores it (booleans as 1/0, as the row store gives them back). */
-function storedValue(source: string, field: FieldConfig, value: string | number | boolean, path: string, timeZone: string): Value {
+function storedValue(table: CheckedTable, field: FieldConfig, value: string | number | boolean, path: string, timeZone: string): Value {
   const plain: FieldConfig = { ...field, required: false };
   delete plain.path;
   const coerced = compileCoercer([plain], timeZone)({ [field.name]: value });
-  if (!coerced.ok) throw new ExpectationConfigError(source, path, `${field.name} is ${field.type}: ${coerced.issues[0]!.reason}`);
+  if (!coerced.ok) throw new ExpectationConfigError(table, path, `${field.name} is ${field.type}: ${coerced.issues[0]!.reason}`);
   const v = coerced.values[0]!;
   return typeof v === 'boolean' ? (v ? 1 : 0) : v;
 }
@@ -346,6 +411,33 @@ export function summariseQuality(partitions: readonly (readonly ExpectationResul
     passed: totals.size - failed.length,
     failed: failed.slice(0, MAX_QUALITY_LISTED),
     ...(failed.length > MAX_QUALITY_LISTED ? { others: failed.length - MAX_QUALITY_LISTED } : {}),
+  };
+}
+
+/**
+ * Several partitions' summaries as one (a consolidation's partitions, each recorded in its own journey step): the
+ * named failures summed by expectation; those past MAX_QUALITY_LISTED in any partition only counted.
+ */
+export function mergeQuality(summaries: readonly QualitySummary[]): QualitySummary | undefined {
+  if (summaries.length === 0) return undefined;
+  const failed = new Map<string, QualityCount>();
+  for (const q of summaries)
+    for (const f of q.failed) {
+      const t = failed.get(f.expectation);
+      if (t) {
+        t.rows_checked += f.rows_checked;
+        t.rows_failed += f.rows_failed;
+      } else failed.set(f.expectation, { ...f });
+    }
+  const expectations = Math.max(...summaries.map((q) => q.expectations));
+  const others = Math.max(0, ...summaries.map((q) => q.others ?? 0));
+  const sorted = [...failed.values()].sort((a, b) => b.rows_failed - a.rows_failed || (a.expectation < b.expectation ? -1 : 1));
+  const hidden = others + Math.max(0, sorted.length - MAX_QUALITY_LISTED);
+  return {
+    expectations,
+    passed: Math.max(0, expectations - sorted.length - others),
+    failed: sorted.slice(0, MAX_QUALITY_LISTED),
+    ...(hidden > 0 ? { others: hidden } : {}),
   };
 }
 

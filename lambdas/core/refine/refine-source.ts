@@ -5,7 +5,7 @@
 // folders go only after the catalog moved on.
 
 import { PARTITION_COLUMN, findSource, type SourceConfig } from '../config.js';
-import { qualityResultsTable, silverLayout, silverTable } from '../lake/layout.js';
+import { silverLayout, silverTable } from '../lake/layout.js';
 import { ConservationError } from '../lake/errors.js';
 import { newVersionId, publishPartition, publicationDeps, tablePartition, versionFile } from '../lake/publication.js';
 import type { VersionFile } from '../../ports/partition-versions.js';
@@ -23,10 +23,14 @@ import { RefineInputError, SchemaDriftError } from './errors.js';
 import { DriftCounter, describeDrift, extraJson, mergeDrift, type SchemaDrift } from './drift.js';
 import type { QuarantineEntry, RefineDeps, RefineInput, RefinePartitionResult, RefineResult } from './types.js';
 import { faultPoint } from '../faults.js';
-import { compileExpectations, silverRecord, summariseQuality, type ExpectationResult } from '../quality/expectations.js';
-import { ExpectationFailedError } from '../quality/errors.js';
-import { logExpectations } from '../processing-log.js';
-import { addDays } from '../plan.js';
+import {
+  compileExpectations,
+  silverRecord,
+  sourceExpectations,
+  summariseQuality,
+  type ExpectationResult,
+} from '../quality/expectations.js';
+import { checkPartition } from '../quality/results.js';
 
 const ANOMESDIA = /^\d{8}$/;
 
@@ -178,10 +182,10 @@ async function refinePartition(
 }
 
 /**
- * The source's expectations on the partition's kept rows, before anything of it is written: the results are
- * logged and counted; rows a drop expectation breaks leave `valid.order` for its quarantine (so the books still
- * balance); a fail expectation that does not hold throws, and nothing of the partition is published. Nothing
- * runs for a source without expectations.
+ * The source's expectations on the partition's kept rows, before anything of it is written (quality/results.ts):
+ * rows a drop expectation breaks leave `valid.order` for its quarantine (so the books still balance); a fail
+ * expectation that does not hold throws, and nothing of the partition is published. Nothing runs for a source
+ * without expectations.
  */
 async function checkExpectations(
   deps: RefineDeps,
@@ -190,21 +194,22 @@ async function checkExpectations(
   anomesdia: string,
   valid: ValidRows,
 ): Promise<ExpectationResult[] | undefined> {
-  const compiled = compileExpectations(source, deps.config.schedules.businessTimezone);
+  const compiled = compileExpectations(sourceExpectations(source), deps.config.schedules.businessTimezone);
   if (!compiled) return undefined;
-  const now = (deps.clock ?? (() => new Date()))();
-  // The previous day's row count is its published version's, one read of the partition versions table.
-  const previousDayRows = compiled.needsPreviousDay
-    ? (
-        await deps.versions.get(
-          tablePartition('silver', silverTable(deps.config, source), { [PARTITION_COLUMN]: previousDay(anomesdia) }).partition,
-        )
-      )?.rows
-    : undefined;
-  const quality = compiled.evaluate(valid.rows, valid.order, { now, previousDayRows });
-  logExpectations(deps.log, deps.metrics, source.name, anomesdia, quality.results);
-  await writeQualityResults(deps, source, runId, anomesdia, now, quality.results);
-  if (quality.failed.length > 0) throw new ExpectationFailedError(source.name, anomesdia, quality.failed);
+  const table = silverTable(deps.config, source);
+  const quality = await checkPartition(
+    deps,
+    compiled,
+    {
+      table: { layer: 'silver', name: source.name },
+      step: 'refine',
+      runId,
+      anomesdia,
+      previousDayPartition: (day) => tablePartition('silver', table, { [PARTITION_COLUMN]: day }).partition,
+    },
+    valid.rows,
+    valid.order,
+  );
   if (quality.dropped.size > 0) {
     const fields = silverFields(source);
     for (const [row, { field, reason }] of quality.dropped) {
@@ -225,53 +230,6 @@ async function checkExpectations(
     valid.order = valid.order.filter((row) => !quality.dropped.has(row));
   }
   return quality.results;
-}
-
-/**
- * The partition's results as rows of `<silverDatabase>.quality_results`: one new Parquet file in the day's
- * partition, written whether or not the partition is then published (a failed check is what one looks for).
- */
-async function writeQualityResults(
-  deps: RefineDeps,
-  source: SourceConfig,
-  runId: string,
-  anomesdia: string,
-  now: Date,
-  results: readonly ExpectationResult[],
-): Promise<void> {
-  const table = qualityResultsTable(deps.config)!;
-  const n = results.length;
-  const data: Record<string, FlatColumnData> = {
-    source: results.map(() => source.name),
-    expectation: results.map((r) => r.expectation),
-    rule: results.map((r) => r.rule),
-    action: results.map((r) => r.action),
-    rows_checked: results.map((r) => BigInt(r.rows_checked)),
-    rows_failed: results.map((r) => BigInt(r.rows_failed)),
-    run_id: results.map(() => runId),
-    // Epoch microseconds, as every timestamp column.
-    checked_at: { numbers: new Float64Array(n).fill(now.getTime() * 1000), present: new Uint8Array(n).fill(1) },
-  };
-  const key = silverLayout.qualityResults(
-    anomesdia,
-    source.name,
-    runId,
-    newVersionId(() => now),
-  );
-  await deps.silver.put(key, writeColumns({ columns: table.columns, data, rowCount: n }), {
-    contentType: 'application/vnd.apache.parquet',
-  });
-  await deps.catalog.upsertPartition(
-    table.database,
-    table.name,
-    { [PARTITION_COLUMN]: anomesdia },
-    deps.silver.uri(silverLayout.qualityResultsPartitionPrefix(anomesdia)),
-  );
-}
-
-/** The day before a yyyymmdd day, as yyyymmdd. */
-function previousDay(anomesdia: string): string {
-  return addDays(`${anomesdia.slice(0, 4)}-${anomesdia.slice(4, 6)}-${anomesdia.slice(6, 8)}`, -1).replace(/-/g, '');
 }
 
 interface OpenedPartition extends CommittedBronze {

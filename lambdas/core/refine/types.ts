@@ -1,24 +1,15 @@
 // The refine stage's inputs, dependencies and results.
-import type { Catalog } from '../../ports/catalog.js';
-import type { PartitionVersionStore } from '../../ports/partition-versions.js';
 import type { FieldIssue } from './coerce.js';
 import type { SchemaDrift } from './drift.js';
 import type { ExpectationResult } from '../quality/expectations.js';
-import type { MetricsSink, ProcessingLogger, StageCounts } from '../processing-log.js';
+import type { QualityDeps } from '../quality/results.js';
+import type { StageCounts } from '../processing-log.js';
 import type { ObjectStore } from '../../ports/object-store.js';
-import type { PipelineConfig } from '../config.js';
 import type { RunWindow } from '../window.js';
 
-export interface RefineDeps {
-  config: PipelineConfig;
+/** The silver store, the catalog and the partition versions (which silver partition is published), as quality checks need them too. */
+export interface RefineDeps extends QualityDeps {
   bronze: ObjectStore;
-  silver: ObjectStore;
-  catalog: Catalog;
-  /** Which version of each silver partition is published. */
-  versions: PartitionVersionStore;
-  clock?: () => Date;
-  log?: ProcessingLogger;
-  metrics?: MetricsSink;
   /** Rows per Parquet object [500,000]; a partition with more is written as several parts. */
   rowsPerFile?: number;
 }

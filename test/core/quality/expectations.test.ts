@@ -8,6 +8,7 @@ import {
   describeQuality,
   MAX_QUALITY_LISTED,
   silverRecord,
+  sourceExpectations,
   summariseQuality,
   type ExpectationResult,
 } from '../../../lambdas/core/quality/expectations.js';
@@ -44,7 +45,7 @@ const NOW = new Date('2024-03-14T12:00:00Z');
 function evaluate(expectation: Record<string, unknown>, context: { now?: Date; previousDayRows?: number } = {}, records = ROWS) {
   const src = source([{ name: 'e', ...expectation }]);
   const { rows, order } = store(src, records);
-  const quality = compileExpectations(src)!.evaluate(rows, order, { now: NOW, ...context });
+  const quality = compileExpectations(sourceExpectations(src))!.evaluate(rows, order, { now: NOW, ...context });
   return {
     result: quality.results[0]!,
     dropped: Object.fromEntries([...quality.dropped].map(([row, r]) => [row, r.reason])),
@@ -54,7 +55,7 @@ function evaluate(expectation: Record<string, unknown>, context: { now?: Date; p
 
 describe('expectations, rule by rule', () => {
   it('a source without expectations compiles to nothing (refine does no more work)', () => {
-    expect(compileExpectations(source([]))).toBeUndefined();
+    expect(compileExpectations(sourceExpectations(source([])))).toBeUndefined();
   });
 
   it('not_null counts the rows whose field is null; warn drops nothing and fails nothing', () => {
@@ -159,7 +160,7 @@ describe('expectations, by action', () => {
       { name: 'some_rows', action: 'warn', row_count: { min: 10 } },
     ]);
     const { rows, order } = store(src);
-    const quality = compileExpectations(src)!.evaluate(rows, order, { now: NOW });
+    const quality = compileExpectations(sourceExpectations(src))!.evaluate(rows, order, { now: NOW });
     expect(quality.results.map((r) => [r.expectation, r.passed])).toEqual([
       ['known_status', true],
       ['no_negative', false],
@@ -176,15 +177,17 @@ describe('expectations, by action', () => {
       { name: 'qty_set', action: 'warn', not_null: 'qty' },
     ]);
     const { rows, order } = store(src);
-    const quality = compileExpectations(src)!.evaluate(rows, order, { now: NOW });
+    const quality = compileExpectations(sourceExpectations(src))!.evaluate(rows, order, { now: NOW });
     expect(quality.results.map((r) => r.rows_failed)).toEqual([1, 1, 1]);
-    expect([...quality.dropped]).toEqual([[2, { field: 'amount', reason: 'expectation "no_negative" failed: range(amount >= 0)' }]]);
+    expect([...quality.dropped]).toEqual([
+      [2, { field: 'amount', reason: 'expectation "no_negative" failed: range(amount >= 0)', expectation: 'no_negative' }],
+    ]);
   });
 
   it('a bound its field cannot hold is an error naming the source, the path and why', () => {
     const src = source([{ name: 'cents', range: { field: 'amount', min: '0.001' } }]);
-    expect(() => compileExpectations(src)).toThrow(ExpectationConfigError);
-    expect(() => compileExpectations(src)).toThrow(
+    expect(() => compileExpectations(sourceExpectations(src))).toThrow(ExpectationConfigError);
+    expect(() => compileExpectations(sourceExpectations(src))).toThrow(
       'Source orders: sources.orders.expectations[0].range.min cannot be compared with its field (amount is decimal: "0.001" has 3 decimal places, more than the scale 2 of decimal(10,2))',
     );
   });

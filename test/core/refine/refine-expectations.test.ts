@@ -123,6 +123,7 @@ describe('refine with expectations', () => {
         rows_failed: 2n,
         run_id: 'r1',
         checked_at: checkedAt,
+        layer: 'silver',
       },
       {
         source: 'animais',
@@ -133,6 +134,7 @@ describe('refine with expectations', () => {
         rows_failed: 1n,
         run_id: 'r1',
         checked_at: checkedAt,
+        layer: 'silver',
       },
     ]);
   });
