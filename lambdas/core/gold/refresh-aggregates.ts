@@ -107,57 +107,88 @@ async function refreshAggregate(
     logFailedStep(deps, 'consolidate', source, err, { started, ended: clock() });
     throw err;
   }
-  const columns = aggregateColumns(deps.config, consolidation, aggregate);
-  const cellsOf = tableReader(columns, source);
+  const day: DayContext = {
+    consolidation,
+    table,
+    source,
+    runId,
+    goldName: gold.name,
+    cellsOf: tableReader(aggregateColumns(deps.config, consolidation, aggregate), source),
+    clock,
+    tableEnsured: false,
+  };
   // The query's time goes to the first day's record; each later day's is its own publication.
   let dayStarted = started;
-  let tableEnsured = false;
   const results: AggregateRefresh[] = [];
   for (const anomesdia of anomesdias) {
-    try {
-      const values = { [PARTITION_COLUMN]: anomesdia };
-      const goldVersion = goldVersions.get(anomesdia)!;
-      const inputs = { [gold.name]: goldVersion };
-      const rows = rowsByDay.get(anomesdia) ?? [];
-      const cells = cellsOf(rows);
-      const bytes = writeColumns(cells);
-      const partition = tablePartition('gold', table, values);
-      let result: AggregateRefresh = { table: table.name, anomesdia, rows_written: rows.length };
-      const same = await unchanged(deps, await deps.versions.get(partition.partition), inputs, cells, bytes);
-      if (!same) {
-        if (!tableEnsured) await deps.catalog.ensureTable(lakeCatalogTable(table, deps.gold));
-        tableEnsured = true;
-        const versionPrefix = goldLayout.versionPrefix(consolidation.database, table.name, anomesdia, runId, newVersionId(clock));
-        const key = `${versionPrefix}${PART_FILE}`;
-        await deps.gold.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
-        const outcome = await publishPartition(publicationDeps(deps, deps.gold, clock), {
-          ...partition,
-          partitionPrefix: goldLayout.partitionPrefix(consolidation.database, table.name, anomesdia),
-          versionPrefix,
-          runId,
-          inputs,
-          files: [versionFile(key, bytes, rows.length)],
-        });
-        if (!outcome.published) result = { ...result, rows_written: 0, superseded_by: outcome.current.run_id };
-      }
-      const message = `anomesdia ${anomesdia} (aggregate of ${consolidation.tabela_consolidada} gold version ${goldVersion}${same ? ', unchanged' : ''})`;
-      logProcessamento(
-        deps.log,
-        deps.metrics,
-        toStepRecord(
-          'consolidate',
-          { source, rows_written: result.rows_written, duration_ms: clock().getTime() - dayStarted.getTime(), message },
-          { started_at: dayStarted.toISOString() },
-        ),
-      );
-      results.push(result);
-    } catch (err) {
-      logFailedStep(deps, 'consolidate', source, err, { started: dayStarted, ended: clock() });
-      throw err;
-    }
+    results.push(await publishDay(deps, day, anomesdia, rowsByDay.get(anomesdia) ?? [], goldVersions.get(anomesdia)!, dayStarted));
     dayStarted = clock();
   }
   return results;
+}
+
+/** What each day of one aggregate's refresh shares. */
+interface DayContext {
+  consolidation: ConsolidationConfig;
+  table: ReturnType<typeof aggregateTable>;
+  source: string;
+  runId: string;
+  goldName: string;
+  cellsOf: (rows: readonly QueryRow[]) => ColumnTable;
+  clock: () => Date;
+  /** The aggregate's catalog entry is declared once per refresh, before its first publication. */
+  tableEnsured: boolean;
+}
+
+/** A day's rows published as that day's version, unless the published one holds them from the same gold version. */
+async function publishDay(
+  deps: RefreshAggregatesDeps,
+  day: DayContext,
+  anomesdia: string,
+  rows: readonly QueryRow[],
+  goldVersion: number,
+  started: Date,
+): Promise<AggregateRefresh> {
+  const { consolidation, table, source, runId, clock } = day;
+  try {
+    const values = { [PARTITION_COLUMN]: anomesdia };
+    const inputs = { [day.goldName]: goldVersion };
+    const cells = day.cellsOf(rows);
+    const bytes = writeColumns(cells);
+    const partition = tablePartition('gold', table, values);
+    let result: AggregateRefresh = { table: table.name, anomesdia, rows_written: rows.length };
+    const same = await unchanged(deps, await deps.versions.get(partition.partition), inputs, cells, bytes);
+    if (!same) {
+      if (!day.tableEnsured) await deps.catalog.ensureTable(lakeCatalogTable(table, deps.gold));
+      day.tableEnsured = true;
+      const versionPrefix = goldLayout.versionPrefix(consolidation.database, table.name, anomesdia, runId, newVersionId(clock));
+      const key = `${versionPrefix}${PART_FILE}`;
+      await deps.gold.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
+      const outcome = await publishPartition(publicationDeps(deps, deps.gold, clock), {
+        ...partition,
+        partitionPrefix: goldLayout.partitionPrefix(consolidation.database, table.name, anomesdia),
+        versionPrefix,
+        runId,
+        inputs,
+        files: [versionFile(key, bytes, rows.length)],
+      });
+      if (!outcome.published) result = { ...result, rows_written: 0, superseded_by: outcome.current.run_id };
+    }
+    const message = `anomesdia ${anomesdia} (aggregate of ${consolidation.tabela_consolidada} gold version ${goldVersion}${same ? ', unchanged' : ''})`;
+    logProcessamento(
+      deps.log,
+      deps.metrics,
+      toStepRecord(
+        'consolidate',
+        { source, rows_written: result.rows_written, duration_ms: clock().getTime() - started.getTime(), message },
+        { started_at: started.toISOString() },
+      ),
+    );
+    return result;
+  } catch (err) {
+    logFailedStep(deps, 'consolidate', source, err, { started, ended: clock() });
+    throw err;
+  }
 }
 
 /** Parallel reads of the version store, as many at a time (a year's days otherwise wait on 366 round trips in turn). */
