@@ -20,6 +20,11 @@ export interface CatalogPartition {
 export class JsonCatalog implements Catalog {
   /** Serialises this process's read-modify-write cycles on the file. */
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Each stored location's URI and each URI's stored form, worked out once: every read and write maps every
+   * location of the file, and a year's backfill spent a third of its time in those path-to-URL conversions.
+   */
+  private readonly converted = { absolute: new Map<string, string>(), relative: new Map<string, string>() };
 
   constructor(readonly filePath: string) {}
 
@@ -78,7 +83,7 @@ export class JsonCatalog implements Catalog {
   /** The file with every location as a URI (relative ones resolved against the catalog's folder). */
   private async load(): Promise<CatalogFile> {
     try {
-      return this.mapLocations(JSON.parse(await readFile(this.filePath, 'utf8')) as CatalogFile, (l) => this.absolute(l));
+      return this.mapLocations(JSON.parse(await readFile(this.filePath, 'utf8')) as CatalogFile, (l) => this.memo('absolute', l));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { tables: {} };
       throw new LocalCatalogError(
@@ -97,7 +102,7 @@ export class JsonCatalog implements Catalog {
       // writes back an older file over the partitions a run registers meanwhile.
       if (JSON.stringify(file) === before) return;
       await mkdir(dirname(this.filePath), { recursive: true });
-      const stored = this.mapLocations(file, (l) => this.relative(l));
+      const stored = this.mapLocations(file, (l) => this.memo('relative', l));
       await writeFileAtomic(this.filePath, `${JSON.stringify(stored, null, 2)}\n`);
     });
     this.queue = next.catch(() => undefined);
@@ -110,6 +115,19 @@ export class JsonCatalog implements Catalog {
       for (const [id, location] of Object.entries(entry.partitions)) entry.partitions[id] = map(location);
     }
     return file;
+  }
+
+  /** `relative` or `absolute` of a location, from the memo when seen before (a pure function of the location and the file's path). */
+  private memo(kind: 'relative' | 'absolute', location: string): string {
+    const seen = this.converted[kind];
+    let mapped = seen.get(location);
+    if (mapped === undefined) {
+      // Bounded: a long-lived process (npm run query's REPL) keeps no more than a big catalog's locations.
+      if (seen.size >= 100_000) seen.clear();
+      mapped = kind === 'relative' ? this.relative(location) : this.absolute(location);
+      seen.set(location, mapped);
+    }
+    return mapped;
   }
 
   /** `./lake/gold/...` for a file:// location inside the catalog's folder; any other location as it is. */

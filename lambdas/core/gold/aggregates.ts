@@ -1,4 +1,4 @@
-// Daily business aggregates of a gold table: their columns, the SQL that computes one day of one (Athena and
+// Daily business aggregates of a gold table: their columns, the SQL that computes days of one (Athena and
 // DuckDB alike), and the named query that shows the latest day. Refreshing them is refresh-aggregates.ts.
 import { PARTITION_COLUMN, physicalName, type AggregateConfig, type ConsolidationConfig, type PipelineConfig } from '../config.js';
 import type { TableColumn } from '../columnar/types.js';
@@ -41,37 +41,41 @@ function measureColumn(gold: readonly TableColumn[], m: Measure): TableColumn {
 }
 
 /**
- * One SELECT of an aggregate over one gold partition: the filter's conditions ANDed, grouped and ordered by the
- * group-by columns (nulls last). Every measure is cast to its column's type, so that both engines return the
- * same types: DuckDB sums integers as HUGEINT, Trino as BIGINT.
- * Without group-by columns an empty day gives no row (not one row of zero counts), as it does with them.
+ * One SELECT of an aggregate over the gold partitions of `anomesdias`, each day's rows apart: the day's column
+ * first, then the group-by columns and the measures; the filter's conditions ANDed, grouped and ordered by the
+ * day and the group-by columns (nulls last). One query for a backfill's year rather than one per day: each
+ * query binds the gold table's view, which opens every partition's files (locally), and pays Athena's start-up.
+ * Every measure is cast to its column's type, so that both engines return the same types: DuckDB sums
+ * integers as HUGEINT, Trino as BIGINT. A day without rows gives no row (grouped by the day, there is no
+ * group for it), with group-by columns or without.
  */
 export function aggregateSql(
   config: PipelineConfig,
   consolidation: ConsolidationConfig,
   aggregate: AggregateConfig,
-  anomesdia: string,
+  anomesdias: readonly string[],
   dialect: SqlDialect,
 ): string {
+  if (anomesdias.length === 0) throw new InvariantError(`aggregate ${aggregate.table}: no ${PARTITION_COLUMN} to compute`);
   const q = (name: string) => quoteIdentifier(name, dialect);
   const gold = goldColumns(config, consolidation);
   const columns = aggregateColumns(config, consolidation, aggregate);
+  const day = q(PARTITION_COLUMN);
   const groups = aggregate.groupBy.map(q);
   const measures = aggregate.measures.map((m, i) => {
     const type = sqlType(columns[groups.length + i]!, dialect);
     return `CAST(${measureExpression(m, q)} AS ${type}) AS ${q(m.name)}`;
   });
   const where = [
-    `${q(PARTITION_COLUMN)} = ${sqlString(anomesdia)}`,
+    `${day} IN (${anomesdias.map(sqlString).join(', ')})`,
     ...aggregate.filter.map((f) => condition(f, goldColumn(gold, f.field), dialect)),
   ];
   return [
-    `SELECT ${[...groups, ...measures].join(', ')}`,
+    `SELECT ${[day, ...groups, ...measures].join(', ')}`,
     `FROM ${q(physicalName(config, consolidation.database))}.${q(consolidation.tabela_consolidada)}`,
     `WHERE ${where.join(' AND ')}`,
-    ...(groups.length > 0
-      ? [`GROUP BY ${groups.join(', ')}`, `ORDER BY ${groups.map((g) => `${g} ASC NULLS LAST`).join(', ')}`]
-      : ['HAVING count(*) > 0']),
+    `GROUP BY ${[day, ...groups].join(', ')}`,
+    `ORDER BY ${[`${day} ASC`, ...groups.map((g) => `${g} ASC NULLS LAST`)].join(', ')}`,
   ].join('\n');
 }
 

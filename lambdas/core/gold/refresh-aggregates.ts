@@ -1,5 +1,6 @@
-// Refreshes a consolidation's daily aggregates: for each aggregate and day, its SQL run over the published gold
-// partition (Athena in AWS, DuckDB locally), the rows written as one Parquet file and published as a new version.
+// Refreshes a consolidation's daily aggregates: for each aggregate, one SQL over the request's published gold
+// partitions (Athena in AWS, DuckDB locally), then each day's rows written as one Parquet file and published as
+// a new version of that day's partition.
 import { PARTITION_COLUMN, type AggregateConfig, type ConsolidationConfig, type PipelineConfig } from '../config.js';
 import { cellAt } from '../columnar/columns.js';
 import { readColumns } from '../columnar/reader.js';
@@ -75,37 +76,91 @@ export async function refreshAggregates(deps: RefreshAggregatesDeps, request: Re
   if (!consolidation) throw new ConsolidationNotFoundError(request.database, request.tabela, deps.config);
   const results: AggregateRefresh[] = [];
   for (const aggregate of consolidation.aggregates)
-    for (const anomesdia of request.anomesdias) results.push(await refreshDay(deps, consolidation, aggregate, request.runId, anomesdia));
+    results.push(...(await refreshAggregate(deps, consolidation, aggregate, request.runId, request.anomesdias)));
   return results;
 }
 
-async function refreshDay(
+/** One aggregate's days: one query for them all, then each day's rows published as that day's version. */
+async function refreshAggregate(
   deps: RefreshAggregatesDeps,
   consolidation: ConsolidationConfig,
   aggregate: AggregateConfig,
   runId: string,
-  anomesdia: string,
-): Promise<AggregateRefresh> {
+  anomesdias: readonly string[],
+): Promise<AggregateRefresh[]> {
+  if (anomesdias.length === 0) return [];
   const clock = deps.clock ?? (() => new Date());
-  const started = clock();
   const table = aggregateTable(deps.config, consolidation, aggregate);
   const source = `${table.database}.${table.name}`;
+  const gold = goldTable(deps.config, consolidation);
+  const days = [...new Set(anomesdias)];
+  const started = clock();
+  let rowsByDay: Map<string, QueryRow[]>;
+  let goldVersions: Map<string, number>;
   try {
-    const values = { [PARTITION_COLUMN]: anomesdia };
-    const gold = goldTable(deps.config, consolidation);
     // Read before the query, so that the version named is never newer than the rows read (a refresh that read
     // older rows then loses to one that read newer). Only between a gold version's record and its catalog
     // update, a moment inside the consolidation step that publishes it, could the query still see the one before.
-    const goldVersion = (await deps.versions.get(partitionKey('gold', gold.database, gold.name, values)))?.version ?? 0;
-    const inputs = { [gold.name]: goldVersion };
-    const rows = await deps.query(aggregateSql(deps.config, consolidation, aggregate, anomesdia, deps.dialect));
-    const cells = toTable(rows, aggregateColumns(deps.config, consolidation, aggregate), source);
+    goldVersions = await goldVersionsOf(deps, gold, days);
+    rowsByDay = byDay(await deps.query(aggregateSql(deps.config, consolidation, aggregate, days, deps.dialect)));
+  } catch (err) {
+    logFailedStep(deps, 'consolidate', source, err, { started, ended: clock() });
+    throw err;
+  }
+  const day: DayContext = {
+    consolidation,
+    table,
+    source,
+    runId,
+    goldName: gold.name,
+    cellsOf: tableReader(aggregateColumns(deps.config, consolidation, aggregate), source),
+    clock,
+    tableEnsured: false,
+  };
+  // The query's time goes to the first day's record; each later day's is its own publication.
+  let dayStarted = started;
+  const results: AggregateRefresh[] = [];
+  for (const anomesdia of anomesdias) {
+    results.push(await publishDay(deps, day, anomesdia, rowsByDay.get(anomesdia) ?? [], goldVersions.get(anomesdia)!, dayStarted));
+    dayStarted = clock();
+  }
+  return results;
+}
+
+/** What each day of one aggregate's refresh shares. */
+interface DayContext {
+  consolidation: ConsolidationConfig;
+  table: ReturnType<typeof aggregateTable>;
+  source: string;
+  runId: string;
+  goldName: string;
+  cellsOf: (rows: readonly QueryRow[]) => ColumnTable;
+  clock: () => Date;
+  /** The aggregate's catalog entry is declared once per refresh, before its first publication. */
+  tableEnsured: boolean;
+}
+
+/** A day's rows published as that day's version, unless the published one holds them from the same gold version. */
+async function publishDay(
+  deps: RefreshAggregatesDeps,
+  day: DayContext,
+  anomesdia: string,
+  rows: readonly QueryRow[],
+  goldVersion: number,
+  started: Date,
+): Promise<AggregateRefresh> {
+  const { consolidation, table, source, runId, clock } = day;
+  try {
+    const values = { [PARTITION_COLUMN]: anomesdia };
+    const inputs = { [day.goldName]: goldVersion };
+    const cells = day.cellsOf(rows);
     const bytes = writeColumns(cells);
     const partition = tablePartition('gold', table, values);
     let result: AggregateRefresh = { table: table.name, anomesdia, rows_written: rows.length };
     const same = await unchanged(deps, await deps.versions.get(partition.partition), inputs, cells, bytes);
     if (!same) {
-      await deps.catalog.ensureTable(lakeCatalogTable(table, deps.gold));
+      if (!day.tableEnsured) await deps.catalog.ensureTable(lakeCatalogTable(table, deps.gold));
+      day.tableEnsured = true;
       const versionPrefix = goldLayout.versionPrefix(consolidation.database, table.name, anomesdia, runId, newVersionId(clock));
       const key = `${versionPrefix}${PART_FILE}`;
       await deps.gold.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
@@ -134,6 +189,38 @@ async function refreshDay(
     logFailedStep(deps, 'consolidate', source, err, { started, ended: clock() });
     throw err;
   }
+}
+
+/** Parallel reads of the version store, as many at a time (a year's days otherwise wait on 366 round trips in turn). */
+const VERSION_READS = 16;
+
+/** The published gold version of each day (0 for a day without one). */
+async function goldVersionsOf(
+  deps: RefreshAggregatesDeps,
+  gold: ReturnType<typeof goldTable>,
+  days: readonly string[],
+): Promise<Map<string, number>> {
+  const versions = new Map<string, number>();
+  for (let i = 0; i < days.length; i += VERSION_READS) {
+    const batch = days.slice(i, i + VERSION_READS);
+    const records = await Promise.all(
+      batch.map((d) => deps.versions.get(partitionKey('gold', gold.database, gold.name, { [PARTITION_COLUMN]: d }))),
+    );
+    batch.forEach((d, j) => versions.set(d, records[j]?.version ?? 0));
+  }
+  return versions;
+}
+
+/** The query's rows by their day, each day's in the query's order; the day's column is not the aggregate's. */
+function byDay(rows: readonly QueryRow[]): Map<string, QueryRow[]> {
+  const days = new Map<string, QueryRow[]>();
+  for (const row of rows) {
+    const day = String(row[PARTITION_COLUMN]);
+    let list = days.get(day);
+    if (!list) days.set(day, (list = []));
+    list.push(row);
+  }
+  return days;
 }
 
 /**
@@ -178,26 +265,29 @@ const comparable = (v: CellValue) => (v instanceof Date ? v.getTime() : v);
 /**
  * Query rows as the aggregate's cells, read as refine reads a record: decimals from their exact text, longs
  * from numbers or text, timestamps from Dates (DuckDB) or ISO-8601 text (Athena), dates from Dates or days.
+ * The coercer is compiled once for all of an aggregate's days.
  */
-function toTable(rows: readonly QueryRow[], columns: TableColumn[], table: string): ColumnTable {
+function tableReader(columns: TableColumn[], table: string): (rows: readonly QueryRow[]) => ColumnTable {
   const coerce = compileCoercer(columns.map((c) => ({ ...c, required: false })));
-  const data: ColumnTable['data'] = Object.fromEntries(columns.map((c) => [c.name, new Array(rows.length)]));
-  rows.forEach((row, i) => {
-    const record: Record<string, unknown> = {};
-    for (const c of columns) {
-      const v = row[c.name];
-      record[c.name] = v instanceof Date ? (c.type === 'date' ? v.getTime() : v.toISOString()) : v;
-    }
-    const coerced = coerce(record);
-    if (!coerced.ok) {
-      const issue = coerced.issues[0]!;
-      throw new ColumnTypeError(
-        issue.field,
-        `Aggregate ${table}: the query returned ${String(row[issue.field])} for column "${issue.field}" (${issue.reason}); ` +
-          'the query engine returned another type than the aggregate declares: check the gold table’s column types in the catalog',
-      );
-    }
-    coerced.values.forEach((v, j) => (data[columns[j]!.name]![i] = v));
-  });
-  return { columns, data, rowCount: rows.length };
+  return (rows) => {
+    const data: ColumnTable['data'] = Object.fromEntries(columns.map((c) => [c.name, new Array(rows.length)]));
+    rows.forEach((row, i) => {
+      const record: Record<string, unknown> = {};
+      for (const c of columns) {
+        const v = row[c.name];
+        record[c.name] = v instanceof Date ? (c.type === 'date' ? v.getTime() : v.toISOString()) : v;
+      }
+      const coerced = coerce(record);
+      if (!coerced.ok) {
+        const issue = coerced.issues[0]!;
+        throw new ColumnTypeError(
+          issue.field,
+          `Aggregate ${table}: the query returned ${String(row[issue.field])} for column "${issue.field}" (${issue.reason}); ` +
+            'the query engine returned another type than the aggregate declares: check the gold table’s column types in the catalog',
+        );
+      }
+      coerced.values.forEach((v, j) => (data[columns[j]!.name]![i] = v));
+    });
+    return { columns, data, rowCount: rows.length };
+  };
 }

@@ -250,7 +250,7 @@ describe('daily aggregates', () => {
     for (const [filter, ids] of cases) {
       const filtered = configWith([{ table: 'tbl_ids', groupBy: ['id'], measures: [{ name: 'n', fn: 'count' }], filter }]);
       const c = filtered.consolidations[0]!;
-      const rows = await lake.engine.query(aggregateSql(filtered, c, c.aggregates[0]!, DAY, 'duckdb'));
+      const rows = await lake.engine.query(aggregateSql(filtered, c, c.aggregates[0]!, [DAY], 'duckdb'));
       expect({ filter, ids: rows.map((r) => r.id) }).toEqual({ filter, ids });
       expect(rows.every((r) => r.n === 1)).toBe(true);
     }
@@ -269,7 +269,7 @@ describe('daily aggregates', () => {
       },
     ]);
     const c = filtered.consolidations[0]!;
-    const sql = (dialect: 'athena' | 'duckdb' | 'spark') => aggregateSql(filtered, c, c.aggregates[0]!, DAY, dialect);
+    const sql = (dialect: 'athena' | 'duckdb' | 'spark') => aggregateSql(filtered, c, c.aggregates[0]!, [DAY], dialect);
     expect(sql('athena')).toBe(sql('duckdb'));
     expect(sql('spark').replaceAll('`', '"')).toBe(sql('athena'));
     expect(sql('athena')).toContain(`"ts" >= CAST('2024-01-19 00:00:00.000000' AS TIMESTAMP)`);
@@ -277,7 +277,62 @@ describe('daily aggregates', () => {
     expect(sql('athena')).toContain(`"status" <> 'it''s'`);
     expect(sql('athena')).toContain('CAST(sum("valor") AS DECIMAL(38,2)) AS "total"');
     expect(sql('athena')).toContain('CAST(CAST(sum("valor") AS DOUBLE) / NULLIF(count("valor"), 0) AS DOUBLE) AS "medio"');
-    expect(sql('athena')).toContain('GROUP BY "status", "moeda"\nORDER BY "status" ASC NULLS LAST, "moeda" ASC NULLS LAST');
+    expect(sql('athena')).toContain(`WHERE "anomesdia" IN ('${DAY}') AND "ts" >= `);
+    expect(sql('athena')).toContain(
+      'GROUP BY "anomesdia", "status", "moeda"\nORDER BY "anomesdia" ASC, "status" ASC NULLS LAST, "moeda" ASC NULLS LAST',
+    );
+    const days = aggregateSql(filtered, c, c.aggregates[0]!, [DAY, '20240120'], 'athena');
+    expect(days).toContain(`WHERE "anomesdia" IN ('${DAY}', '20240120') AND `);
+    expect(() => aggregateSql(filtered, c, c.aggregates[0]!, [], 'athena')).toThrow('no anomesdia to compute');
+  });
+
+  it('computes all the days of a request in one query per aggregate, each day’s partition holding what a query of that day alone gives', async () => {
+    const next = '20240120';
+    await gold(DAY, ROWS);
+    await gold(next, { a: [{ ...ROWS.a[0]!, ts: at(25) }, ROWS.a[2]!], b: [ROWS.b[1]!] });
+    const queries: string[] = [];
+    const counted = (sql: string) => (queries.push(sql), lake.engine.query(sql));
+    expect(await refresh([DAY, next, '20240121'], undefined, { query: counted })).toEqual([
+      { table: 'tbl_ops_daily', anomesdia: DAY, rows_written: 4 },
+      { table: 'tbl_ops_daily', anomesdia: next, rows_written: 3 },
+      { table: 'tbl_ops_daily', anomesdia: '20240121', rows_written: 0 },
+      { table: 'tbl_ops_total', anomesdia: DAY, rows_written: 1 },
+      { table: 'tbl_ops_total', anomesdia: next, rows_written: 1 },
+      { table: 'tbl_ops_total', anomesdia: '20240121', rows_written: 0 },
+    ]);
+    expect(queries).toHaveLength(2);
+    for (const aggregate of consolidation.aggregates)
+      for (const day of [DAY, next]) {
+        const alone = await lake.engine.query(aggregateSql(config, consolidation, aggregate, [day], 'duckdb'));
+        expect(alone.length).toBeGreaterThan(0);
+        const order = aggregate.groupBy.length > 0 ? ` ORDER BY ${aggregate.groupBy.map((g) => `${g} NULLS LAST`).join(', ')}` : '';
+        const published = await lake.engine.query(`SELECT * FROM db_gold.${aggregate.table} WHERE anomesdia = '${day}'${order}`);
+        expect(published).toEqual(alone);
+        expect(await record(aggregate.table, day)).toMatchObject({ version: 1, rows: alone.length, inputs: { tbl_ops: 1 } });
+      }
+    expect(await record('tbl_ops_daily', '20240121')).toMatchObject({ version: 1, rows: 0, inputs: { tbl_ops: 0 } });
+  });
+
+  it('republishes only the days of a request whose rows changed, each against its own gold version', async () => {
+    const next = '20240120';
+    await gold(DAY, ROWS);
+    await gold(next, ROWS);
+    await refresh([DAY, next]);
+    const kept = await record('tbl_ops_daily', DAY);
+    await gold(next, { a: [ROWS.a[2]!], b: [] });
+    expect(await refresh([DAY, next])).toEqual([
+      { table: 'tbl_ops_daily', anomesdia: DAY, rows_written: 4 },
+      { table: 'tbl_ops_daily', anomesdia: next, rows_written: 1 },
+      { table: 'tbl_ops_total', anomesdia: DAY, rows_written: 1 },
+      { table: 'tbl_ops_total', anomesdia: next, rows_written: 1 },
+    ]);
+    expect(await record('tbl_ops_daily', DAY)).toEqual(kept);
+    expect(await record('tbl_ops_daily', next)).toMatchObject({ version: 2, rows: 1, inputs: { tbl_ops: 2 } });
+    expect(await record('tbl_ops_total', DAY)).toMatchObject({ version: 1, inputs: { tbl_ops: 1 } });
+    expect(await lake.engine.query(`SELECT anomesdia, ops FROM db_gold.tbl_ops_total ORDER BY anomesdia`)).toEqual([
+      { anomesdia: DAY, ops: 5 },
+      { anomesdia: next, ops: 1 },
+    ]);
   });
 
   it('writes an empty partition for a day whose gold partition has no rows or is not there, also without group-by columns', async () => {
