@@ -26,7 +26,7 @@ export interface StepCounts {
   rows_invalid?: number;
   /** Refine: records that drifted from the declared fields, per field (bounded). */
   drift?: SchemaDrift;
-  /** Refine: the source's data-quality expectations over its partitions (bounded). */
+  /** Refine: the source's data-quality expectations over its partitions; consolidate: the table's over the partition (bounded). */
   quality?: QualitySummary;
   objects?: string[];
   duration_ms?: number;

@@ -200,6 +200,8 @@ const ConsolidationResultEventSchema = z.object({
 function consolidationResultStep(event: unknown): ConsolidationStepSummary {
   const e = parseEvent('Consolidation result', ConsolidationResultEventSchema, event);
   const days = e.partitions.map((p) => p.anomesdia).sort();
+  // Checked loosely above: it is the Gold tables step's own output, passed through.
+  const gold = e.goldTables as unknown as GoldTablesSummary | undefined;
   return {
     consolidation: e.consolidation,
     partitions: e.partitions.length,
@@ -208,9 +210,7 @@ function consolidationResultStep(event: unknown): ConsolidationStepSummary {
     rows_written: e.partitions.reduce((n, p) => n + p.rows_written, 0),
     rows_invalid: e.partitions.reduce((n, p) => n + (p.rows_invalid ?? 0), 0),
     ...(days.length > 0 ? { first_anomesdia: days[0], last_anomesdia: days.at(-1) } : {}),
-    ...(e.goldTables && (e.goldTables.tables.length > 0 || (e.goldTables as unknown as GoldTablesSummary).aggregates?.length)
-      ? { gold_tables: e.goldTables as unknown as GoldTablesSummary }
-      : {}),
+    ...(gold && (gold.tables.length > 0 || gold.aggregates?.length) ? { gold_tables: gold } : {}),
   };
 }
 

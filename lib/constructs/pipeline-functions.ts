@@ -134,6 +134,9 @@ export function pipelineFunction(scope: Construct, id: string, o: PipelineFuncti
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
+/** Exactly what GlueCatalog sends to publish a partition: read the table and the partition, create it or repoint it. */
+const PARTITION_ACTIONS = ['glue:GetTable', 'glue:GetPartition', 'glue:BatchCreatePartition', 'glue:UpdatePartition'];
+
 export class PipelineFunctionsConstruct extends Construct {
   readonly functions: PipelineFunctions & Record<StepName, nodejs.NodejsFunction>;
 
@@ -225,8 +228,8 @@ export class PipelineFunctionsConstruct extends Construct {
     if (aggregated.length > 0)
       fn.addToRolePolicy(
         new iam.PolicyStatement({
-          // Exactly what GlueCatalog sends to publish a partition, and CreateTable to recreate a table gone missing.
-          actions: ['glue:GetTable', 'glue:GetPartition', 'glue:BatchCreatePartition', 'glue:UpdatePartition', 'glue:CreateTable'],
+          // A partition's publication, and CreateTable to recreate a table gone missing.
+          actions: [...PARTITION_ACTIONS, 'glue:CreateTable'],
           resources: [
             glueArn('catalog'),
             ...new Set(aggregated.map((c) => glueArn('database', physicalName(config, c.database)))),
@@ -278,15 +281,13 @@ export class PipelineFunctionsConstruct extends Construct {
     const stack = Stack.of(this);
     const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, resourceName });
     const catalog = glueArn('catalog');
-    // Exactly what GlueCatalog sends to publish a partition: read the table and the partition, create it or repoint it.
-    const partitionActions = ['glue:GetTable', 'glue:GetPartition', 'glue:BatchCreatePartition', 'glue:UpdatePartition'];
     const declared = lakeTables(config);
     const tableArn = (t: LakeTable) => glueArn('table', `${t.database}/${t.name}`);
     const silver = declared.filter((t) => t.layer === 'silver');
     const gold = declared.filter((t) => t.layer === 'gold');
     f.refine.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: partitionActions,
+        actions: PARTITION_ACTIONS,
         resources: [catalog, glueArn('database', lake.silverDatabase), ...silver.map(tableArn)],
       }),
     );
@@ -303,7 +304,7 @@ export class PipelineFunctionsConstruct extends Construct {
       f.consolidate.addToRolePolicy(
         new iam.PolicyStatement({
           // CreateTable: GlueCatalog.ensureTable recreates a declared gold table that went missing from the catalog.
-          actions: [...partitionActions, 'glue:CreateTable'],
+          actions: [...PARTITION_ACTIONS, 'glue:CreateTable'],
           resources: [catalog, ...new Set(gold.map((t) => glueArn('database', t.database))), ...gold.map(tableArn)],
         }),
       );
@@ -315,13 +316,14 @@ export class PipelineFunctionsConstruct extends Construct {
       ...(config.sources.some((s) => s.expectations.length > 0) ? [f.refine] : []),
       ...(config.consolidations.some((c) => c.expectations.length > 0) ? [f.consolidate] : []),
     ];
-    for (const fn of quality ? checkers : [])
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: [...partitionActions, 'glue:CreateTable'],
-          resources: [catalog, glueArn('database', quality!.database), tableArn(quality!)],
-        }),
-      );
+    if (quality)
+      for (const fn of checkers)
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: [...PARTITION_ACTIONS, 'glue:CreateTable'],
+            resources: [catalog, glueArn('database', quality.database), tableArn(quality)],
+          }),
+        );
     this.grantGoldTables(config, lake);
     // No Glue job action for the consolidate function: it only writes a run's spec (into the gold bucket), and the
     // state machine starts the run and waits for it (glue:startJobRun.sync, granted to the state machine's role).

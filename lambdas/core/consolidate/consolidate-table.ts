@@ -63,7 +63,9 @@ export async function consolidateTable(
       await faultPoint('consolidate:during-glue');
       engine = 'glue';
       job.output = outputLocation(deps, job.consolidation, request, versionIdFor('glue', request, clock));
-      written = await checkGlueOutput(deps, job, await readGlueOutput(deps, job));
+      // Decoded as the files are read for their hashes: the columns the expectations name, nothing when there are none.
+      const { decoded, ...output } = await readGlueOutput(deps, job, goldExpectationColumns(job.consolidation));
+      written = await checkGlueOutput(deps, job, output, decoded);
       // The run read the silver versions the catalog named when it started: those the handoff read, unless
       // an origin was republished meanwhile (then the ones read now, if they hold the rows it read).
       const handed = request.handoff;
@@ -484,7 +486,11 @@ export function isDataFile(key: string): boolean {
  * What a succeeded Glue run wrote: its `_summary.json`, checked against the rows its Parquet files hold; the
  * content hash over the files in key order, the sample from the first (read as the Lambda reads any Parquet).
  */
-async function readGlueOutput(deps: ConsolidateTableDeps, job: PartitionJob): Promise<Written> {
+async function readGlueOutput(
+  deps: ConsolidateTableDeps,
+  job: PartitionJob,
+  decode: readonly string[],
+): Promise<Written & { decoded: FlatTable[] }> {
   const { output } = job;
   let summaryText: string;
   try {
@@ -494,11 +500,11 @@ async function readGlueOutput(deps: ConsolidateTableDeps, job: PartitionJob): Pr
     throw err;
   }
   const summary = JSON.parse(summaryText) as { rows_read: number; rows_written: number; rows_invalid: number };
-  const hash: string[] = [];
   let sample: Record<string, unknown>[] = [];
   let rows = 0;
   const files: string[] = [];
   const recorded: VersionFile[] = [];
+  const decoded: FlatTable[] = [];
   // The folder's own files only: `_temporary/` (a commit in progress or abandoned) and any subfolder hold no committed data.
   for await (const object of output.store.list(output.key))
     if (!object.key.slice(output.key.length).includes('/') && isDataFile(object.key)) files.push(object.key);
@@ -507,9 +513,9 @@ async function readGlueOutput(deps: ConsolidateTableDeps, job: PartitionJob): Pr
     const file = output.store.uri(key);
     const fileRows = Number(parquetFooter(bytes, file).num_rows);
     rows += fileRows;
-    hash.push(sha256Hex(bytes));
     recorded.push(versionFile(key, bytes, fileRows));
     if (sample.length === 0) sample = sampleRows(readColumns(bytes, { file }), deps.config.limits.congregadoSampleRows);
+    if (job.consolidation.expectations.length > 0) decoded.push(readColumns(bytes, { columns: decode, file }));
   }
   if (rows !== summary.rows_written)
     throw new GlueOutputError(
@@ -518,23 +524,25 @@ async function readGlueOutput(deps: ConsolidateTableDeps, job: PartitionJob): Pr
     );
   const extra: string[] = [];
   for await (const object of deps.gold.list(`${quarantinePrefix(job)}/`)) if (isDataFile(object.key)) extra.push(object.key);
-  return { ...summary, content_hash: sha256Hex(hash.join('\n')), sample, files: recorded, extra };
+  return { ...summary, content_hash: filesHash(recorded), sample, files: recorded, extra, decoded };
+}
+
+/** A Glue version's content hash: over its files' sha256s, in key order. */
+function filesHash(files: readonly VersionFile[]): string {
+  return sha256Hex(files.map((f) => f.sha256).join('\n'));
 }
 
 /**
- * The consolidation's expectations on what the Glue run wrote, read back with only the columns they name (a
- * fail throws before anything is published). Rows a drop expectation takes out cannot stay in Spark's files, and
+ * The consolidation's expectations on what the Glue run wrote (`tables`: the columns they name, decoded by
+ * readGlueOutput from each file it read; a fail throws before anything is published). Rows a drop expectation takes out cannot stay in Spark's files, and
  * a version is its folder whole: the files go, without those rows, into a folder of the Lambda's own beside
  * Spark's (`v=<id>-checked/`), and that one is published; Spark's is never published, and is swept like any
  * unpublished leftover. The same output gives the same files, quarantine and results, so a retried publication
  * writes them again and finds its version published.
  */
-async function checkGlueOutput(deps: ConsolidateTableDeps, job: PartitionJob, written: Written): Promise<Written> {
+async function checkGlueOutput(deps: ConsolidateTableDeps, job: PartitionJob, written: Written, tables: FlatTable[]): Promise<Written> {
   const { consolidation, output } = job;
   if (consolidation.expectations.length === 0) return written;
-  const columns = goldExpectationColumns(consolidation);
-  const tables: FlatTable[] = [];
-  for (const f of written.files) tables.push(readColumns(await output.store.get(f.key), { columns, file: output.store.uri(f.key) }));
   const version = /\/v=([^/]+)\/$/.exec(output.key)?.[1] ?? 'output';
   const check = (await checkGoldPartition(deps, consolidation, job.request, tables, version))!;
   tables.length = 0;
@@ -568,7 +576,7 @@ async function checkGlueOutput(deps: ConsolidateTableDeps, job: PartitionJob, wr
     extra: [...(written.extra ?? []), quarantined],
     rows_written: written.rows_written - check.droppedRows,
     rows_invalid: written.rows_invalid + check.droppedRows,
-    content_hash: sha256Hex(files.map((f) => f.sha256).join('\n')),
+    content_hash: filesHash(files),
     sample,
     rows_dropped: check.droppedRows,
     quality: check.results,

@@ -221,7 +221,6 @@ export async function clearFolder(store: ObjectStore, prefix: string, keep: Read
   await deleteKeys(store, stale);
 }
 
-/** A folder's URI, always ending in `/` (a file-system store drops it). */
 /** A lake table as its catalog entry: its location the table's folder in `store`. */
 export function lakeCatalogTable(table: LakeTable, store: ObjectStore): CatalogTable {
   return {
@@ -233,6 +232,7 @@ export function lakeCatalogTable(table: LakeTable, store: ObjectStore): CatalogT
   };
 }
 
+/** A folder's URI, always ending in `/` (a file-system store drops it). */
 export function folderUri(store: ObjectStore, prefix: string): string {
   return withSlash(store.uri(prefix));
 }

@@ -9,7 +9,7 @@ import {
   type SourceConfig,
 } from '../config.js';
 import { EXPECTATION_RULES } from '../config.js';
-import { cellAt, decimalText, timestampText } from '../columnar/columns.js';
+import { cellAt, decimalText, isNumericColumn, timestampText } from '../columnar/columns.js';
 import type { FlatTable } from '../columnar/types.js';
 import { compileCoercer, type PlainValue } from '../refine/coerce.js';
 import { DuplicateFinder, hashValues } from '../refine/duplicates.js';
@@ -126,6 +126,8 @@ export function flatTableRows(table: FlatTable, fields: readonly FieldConfig[]):
       const column = table.columns.find((c) => c.name === name);
       if (!column) throw new InvariantError(`the rows checked hold no column ${name}, which an expectation reads`);
       const data = table.data[name];
+      // A numeric column already holds the forms the rules compare (1/0, epoch ms, epoch µs): no cell made per row.
+      if (data !== undefined && isNumericColumn(data)) return (row) => (data.present[row] ? data.numbers[row]! : null);
       return (row) => {
         const v = cellAt(column.type, data, row);
         return v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v instanceof Date ? v.getTime() : v;
