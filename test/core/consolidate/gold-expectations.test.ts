@@ -25,6 +25,7 @@ import { MemoryCongregados } from '../../support/memory-congregados.js';
 import { MemoryPartitionVersions } from '../../support/memory-partition-versions.js';
 import { readParquet, rowsFromTable } from '../../support/parquet.js';
 import { listKeys } from '../ingest/support.js';
+import { qualityResultRows } from '../quality/support.js';
 
 const DAY = '20240119';
 const GOLD = { db: 'db_batch', table: 'tbl_processado_operacao_consolidada_n1' };
@@ -62,16 +63,6 @@ function lake(config: PipelineConfig, extra: Pick<ConsolidateTableDeps, 'gold' |
 function metrics(): MetricsSink & { added: { name: string; value: number; dimensions: Record<string, string> }[] } {
   const added: { name: string; value: number; dimensions: Record<string, string> }[] = [];
   return { added, add: (name, _unit, value, dimensions) => void added.push({ name, value, dimensions: { ...dimensions } }) };
-}
-
-/** The rows of db_silver.quality_results for a day, file by file. */
-async function qualityRows(deps: Deps, day = DAY): Promise<Record<string, unknown>[]> {
-  const rows: Record<string, unknown>[] = [];
-  for (const key of await listKeys(deps.silver, `_quality_results/anomesdia=${day}/`)) {
-    const t = await readParquet(await deps.silver.get(key));
-    for (let i = 0; i < t.rowCount; i++) rows.push(Object.fromEntries(t.columns.map((c) => [c.name, t.data[c.name]![i]])));
-  }
-  return rows;
 }
 
 /** The published gold rows of a partition (every file of the version the catalog names). */
@@ -141,7 +132,9 @@ describe('expectations on a gold partition (Lambda engine)', () => {
     expect(await deps.catalog.getPartitionLocation('db_silver', 'quality_results', { anomesdia: DAY })).toBe(
       deps.silver.uri(`_quality_results/anomesdia=${DAY}/`),
     );
-    expect((await qualityRows(deps)).map((r) => [r.layer, r.source, r.expectation, r.action, r.rows_checked, r.rows_failed])).toEqual([
+    expect(
+      (await qualityResultRows(deps.silver, DAY)).map((r) => [r.layer, r.source, r.expectation, r.action, r.rows_checked, r.rows_failed]),
+    ).toEqual([
       ['gold', NAME, 'valor_nao_negativo', 'drop', 4n, 1n],
       ['gold', NAME, 'moeda_iso', 'warn', 4n, 1n],
       ['gold', NAME, 'de_sor', 'warn', 4n, 1n],
@@ -181,7 +174,7 @@ describe('expectations on a gold partition (Lambda engine)', () => {
     expect((await goldRows(deps)).map((r) => r.num_oper)).toEqual(['A']);
     expect(deps.congregados.saved).toHaveLength(1);
     // The failed check is in quality_results all the same.
-    expect((await qualityRows(deps)).map((r) => [r.run_id, r.rows_checked, r.rows_failed])).toEqual([
+    expect((await qualityResultRows(deps.silver, DAY)).map((r) => [r.run_id, r.rows_checked, r.rows_failed])).toEqual([
       ['r1', 1n, 0n],
       ['r2', 2n, 1n],
     ]);
@@ -206,7 +199,7 @@ describe('expectations on a gold partition (Lambda engine)', () => {
       failed: [{ expectation: 'volume_estavel', action: 'warn', rows_checked: 1, rows_failed: 1 }],
     });
     // The first day had none before it to compare with, and held.
-    expect((await qualityRows(deps, before)).map((r) => r.rows_failed)).toEqual([0n]);
+    expect((await qualityResultRows(deps.silver, before)).map((r) => r.rows_failed)).toEqual([0n]);
   });
 });
 
@@ -312,7 +305,7 @@ describe('expectations on a gold partition (a Glue run)', () => {
     expect(await publish()).toMatchObject({ location: checked, rows_written: 2 });
     expect(await deps.catalog.getPartitionLocation(TABLE.db, TABLE.table, { anomesdia: DAY })).toBe(checked);
     expect(await quarantineLines(deps, TABLE)).toEqual(quarantined);
-    expect((await qualityRows(deps)).map((r) => [r.source, r.expectation, r.rows_checked, r.rows_failed])).toEqual([
+    expect((await qualityResultRows(deps.silver, DAY)).map((r) => [r.source, r.expectation, r.rows_checked, r.rows_failed])).toEqual([
       [`${TABLE.db}.${TABLE.table}`, 'valor_nao_negativo', 3n, 1n],
       [`${TABLE.db}.${TABLE.table}`, 'nome_presente', 3n, 1n],
     ]);

@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readColumns } from '../../../lambdas/core/columnar/reader.js';
 import { writeColumns } from '../../../lambdas/core/columnar/writer.js';
@@ -15,7 +13,7 @@ import {
 } from '../../../lambdas/core/consolidate/sql.js';
 import type { CellValue } from '../../../lambdas/core/columnar/types.js';
 import { readParquet, rowsFromTable, tableFromRows, writeParquet } from '../../support/parquet.js';
-import { exactRows } from '../../support/duckdb-rows.js';
+import { duckDbForBlock, exactRows } from '../../support/duckdb-rows.js';
 import { decimalText } from '../../../lambdas/core/columnar/columns.js';
 import { operationColumns, operationRules, random, randomRows } from './fixtures.js';
 
@@ -33,19 +31,7 @@ const decimalAsText = (row: Record<string, unknown>): Record<string, unknown> =>
 });
 
 describe('consolidationSql in DuckDB', () => {
-  let dir: string;
-  let db: DuckDBInstance;
-  let conn: DuckDBConnection;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'consolidate-parity-'));
-    db = await DuckDBInstance.create(':memory:');
-    conn = await db.connect();
-  });
-  afterAll(async () => {
-    conn.closeSync();
-    db.closeSync();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const duck = duckDbForBlock('consolidate-parity-');
 
   it('returns exactly the TypeScript engine output on 24 random datasets with nulls and ties, from cells and from typed columns', async () => {
     for (let seed = 1; seed <= 24; seed++) {
@@ -54,7 +40,7 @@ describe('consolidationSql in DuckDB', () => {
       const origins = operationRules.origens.map((origem, i) => ({
         origem,
         columns: i === 2 ? operationColumns.filter((c) => c.name !== 'cod_moed' && c.name !== 'flg_ativo') : operationColumns,
-        file: join(dir, `${seed}-${origem}.parquet`),
+        file: join(duck.dir, `${seed}-${origem}.parquet`),
         rows: randomRows(rnd, 20 + Math.floor(rnd() * 200)),
       }));
       const tables = [];
@@ -79,10 +65,10 @@ describe('consolidationSql in DuckDB', () => {
         columns: operationColumns,
         sources: origins.map((o) => ({ origem: o.origem, columns: o.columns.map((c) => c.name), relation: `read_parquet('${o.file}')` })),
       };
-      const actual = exactRows(await conn.runAndReadAll(consolidationSql(spec, 'duckdb'))).map(plain);
+      const actual = exactRows(await duck.conn.runAndReadAll(consolidationSql(spec, 'duckdb'))).map(plain);
       expect(actual, `seed ${seed}`).toEqual(expected);
       expect(expected.length).toBeGreaterThan(5);
-      const counts = (await conn.runAndReadAll(consolidationCountsSql(spec, 'duckdb'))).getRowObjectsJS().map((r) => ({
+      const counts = (await duck.conn.runAndReadAll(consolidationCountsSql(spec, 'duckdb'))).getRowObjectsJS().map((r) => ({
         rows_read: Number(r.rows_read),
         rows_invalid: Number(r.rows_invalid),
       }));
@@ -90,7 +76,7 @@ describe('consolidationSql in DuckDB', () => {
       // The Glue job quarantines what the SQL returns, and the Lambda what the engine returns: the same rows, reasons word for word.
       const line = (origem: unknown, reason: unknown, row: Record<string, unknown>) =>
         JSON.stringify({ origem, reason, row: Object.fromEntries(operationColumns.map((c) => [c.name, row[c.name] ?? null])) });
-      const quarantined = exactRows(await conn.runAndReadAll(quarantineSql(spec, 'duckdb')))
+      const quarantined = exactRows(await duck.conn.runAndReadAll(quarantineSql(spec, 'duckdb')))
         .map(plain)
         .map(decimalAsText);
       expect(quarantined.map((r) => line(r.origem, r.reason, r)).sort(), `seed ${seed}`).toEqual(
@@ -111,12 +97,12 @@ describe('consolidationSql in DuckDB', () => {
         const rows = operationRules.origens.flatMap((origem) =>
           randomRows(rnd, 20 + Math.floor(rnd() * 40)).map((r) => ({ ...r, origem })),
         );
-        await mkdir(join(dir, `gold-${seed}`, `anomesdia=${day}`), { recursive: true });
-        await writeFile(join(dir, `gold-${seed}`, `anomesdia=${day}`, 'part.parquet'), writeColumns(tableFromRows(goldColumns, rows)));
+        await mkdir(join(duck.dir, `gold-${seed}`, `anomesdia=${day}`), { recursive: true });
+        await writeFile(join(duck.dir, `gold-${seed}`, `anomesdia=${day}`, 'part.parquet'), writeColumns(tableFromRows(goldColumns, rows)));
         all.push(...rows.map((r) => ({ ...r, anomesdia: day })));
       }
-      await conn.run(
-        `CREATE OR REPLACE VIEW gold_${seed} AS SELECT * FROM read_parquet('${join(dir, `gold-${seed}`, '*', '*.parquet')}', hive_partitioning = true, hive_types = {'anomesdia': VARCHAR})`,
+      await duck.conn.run(
+        `CREATE OR REPLACE VIEW gold_${seed} AS SELECT * FROM read_parquet('${join(duck.dir, `gold-${seed}`, '*', '*.parquet')}', hive_partitioning = true, hive_types = {'anomesdia': VARCHAR})`,
       );
       const expected = consolidate(
         operationRules,
@@ -131,7 +117,9 @@ describe('consolidationSql in DuckDB', () => {
         ),
         { columns: outputs },
       );
-      const actual = exactRows(await conn.runAndReadAll(currentStateSql(`gold_${seed}`, operationRules, goldColumns, 'duckdb'))).map(plain);
+      const actual = exactRows(await duck.conn.runAndReadAll(currentStateSql(`gold_${seed}`, operationRules, goldColumns, 'duckdb'))).map(
+        plain,
+      );
       expect(actual, `seed ${seed}`).toEqual(rowsFromTable(expected.table).map(plain));
       // Keys come back once each, some of them from an earlier day than the last.
       expect(new Set(actual.map((r) => `${r.num_oper}|${r.cod_idef_ver_oper}`)).size).toBe(actual.length);

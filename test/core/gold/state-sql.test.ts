@@ -2,10 +2,8 @@
 // Parquet: inserts, updates only when the incoming tuple wins, corrections after a rebuilt partition,
 // deletes, idempotent reruns, SCD2 intervals under out-of-order arrival; and the property that after any
 // sequence of partition writes and rebuilds the table equals the `current-state` query over all of gold.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeColumns } from '../../../lambdas/core/columnar/writer.js';
 import type { CellValue, TableColumn } from '../../../lambdas/core/columnar/types.js';
@@ -23,7 +21,7 @@ import {
 } from '../../../lambdas/core/gold/state-sql.js';
 import { currentStateSql } from '../../../lambdas/core/consolidate/gold-queries.js';
 import { GoldStateInputError } from '../../../lambdas/core/gold/errors.js';
-import { exactRows } from '../../support/duckdb-rows.js';
+import { duckDbForBlock, exactRows } from '../../support/duckdb-rows.js';
 import { tableFromRows } from '../../support/parquet.js';
 import { operationColumns, operationRules, random, randomRows } from '../consolidate/fixtures.js';
 
@@ -58,20 +56,18 @@ function op(num_oper: string, hours: number, extra: Partial<Row> = {}): Row {
 }
 
 describe('gold state MERGE in DuckDB', () => {
-  let dir: string;
-  let db: DuckDBInstance;
-  let conn: DuckDBConnection;
+  const duck = duckDbForBlock('gold-state-');
   let files = 0;
-  const run = async (sql: string) => exactRows(await conn.runAndReadAll(sql));
+  const run = async (sql: string) => exactRows(await duck.conn.runAndReadAll(sql));
   /** Affected rows of a MERGE. */
   const merge = async (sql: string) => Number((await run(sql))[0]!.Count);
 
   /** Writes (or rebuilds) a gold partition from whole rows, as a consolidation publishes it. */
   async function writeDay(day: string, rows: Row[]): Promise<void> {
-    const file = join(dir, `${++files}.parquet`);
+    const file = join(duck.dir, `${++files}.parquet`);
     await writeFile(file, writeColumns(tableFromRows(goldColumns, rows)));
-    await conn.run(`DELETE FROM ${T(gold)} WHERE anomesdia = '${day}'`);
-    await conn.run(`INSERT INTO ${T(gold)} SELECT *, '${day}' AS anomesdia FROM read_parquet('${file}')`);
+    await duck.conn.run(`DELETE FROM ${T(gold)} WHERE anomesdia = '${day}'`);
+    await duck.conn.run(`INSERT INTO ${T(gold)} SELECT *, '${day}' AS anomesdia FROM read_parquet('${file}')`);
   }
   const state = (s: GoldStateSpec, days: string[]) => merge(mergeCurrentStateSql(s, current, days, 'duckdb'));
   const hist = (s: GoldStateSpec, days: string[]) => merge(mergeHistorySql(s, history, days, 'duckdb'));
@@ -80,26 +76,15 @@ describe('gold state MERGE in DuckDB', () => {
   const expected = async (s: GoldStateSpec) =>
     run(`SELECT * FROM (${currentStateSql(T(gold), s, goldColumns, 'duckdb')}) ORDER BY num_oper, cod_idef_ver_oper`);
 
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'gold-state-'));
-    await mkdir(dir, { recursive: true });
-    db = await DuckDBInstance.create(':memory:');
-    conn = await db.connect();
-  });
-  afterAll(async () => {
-    conn.closeSync();
-    db.closeSync();
-    await rm(dir, { recursive: true, force: true });
-  });
   beforeEach(async () => {
-    await conn.run('DROP SCHEMA IF EXISTS db CASCADE');
-    await conn.run('CREATE SCHEMA db');
+    await duck.conn.run('DROP SCHEMA IF EXISTS db CASCADE');
+    await duck.conn.run('CREATE SCHEMA db');
     const cols = [...goldColumns, { name: 'anomesdia', type: 'string' as const }];
-    await conn.run(
+    await duck.conn.run(
       `CREATE TABLE ${T(gold)} (${cols.map((c) => `${q(c.name)} ${c.type === 'decimal' ? 'DECIMAL(18,2)' : { string: 'VARCHAR', integer: 'INTEGER', timestamp: 'TIMESTAMP', boolean: 'BOOLEAN' }[c.type as 'string']}`).join(', ')})`,
     );
-    for (const sql of createStateTableSql(current, currentStateColumns(spec), 'unused', 'duckdb')) await conn.run(sql);
-    for (const sql of createStateTableSql(history, historyColumns(spec), 'unused', 'duckdb')) await conn.run(sql);
+    for (const sql of createStateTableSql(current, currentStateColumns(spec), 'unused', 'duckdb')) await duck.conn.run(sql);
+    for (const sql of createStateTableSql(history, historyColumns(spec), 'unused', 'duckdb')) await duck.conn.run(sql);
   });
 
   it('inserts new keys, updates a key only when the incoming tuple wins, and a rerun changes nothing', async () => {
@@ -181,7 +166,7 @@ describe('gold state MERGE in DuckDB', () => {
   it('equals the current-state query over all of gold after random writes and rebuilds (12 seeds), history agreeing', async () => {
     // SEED=n replays one seed.
     for (let seed = Number(process.env.SEED ?? 1); seed <= Number(process.env.SEED ?? 12); seed++) {
-      await conn.run(`DELETE FROM ${T(gold)}; DELETE FROM ${T(current)}; DELETE FROM ${T(history)}`);
+      await duck.conn.run(`DELETE FROM ${T(gold)}; DELETE FROM ${T(current)}; DELETE FROM ${T(history)}`);
       const rnd = random(seed);
       const s = seed % 2 === 0 ? withDeletes : spec;
       const days = ['20240119', '20240120', '20240121', '20240122'];
@@ -220,7 +205,7 @@ describe('gold state MERGE in DuckDB', () => {
       wider.filter((c) => !have.has(c.name)),
       'duckdb',
     ))
-      await conn.run(sql);
+      await duck.conn.run(sql);
     expect((await run(stateTableColumnsSql(current, 'duckdb').sql)).map((r) => r.column_name)).toEqual(wider.map((c) => c.name));
     expect(
       addColumnsSql(

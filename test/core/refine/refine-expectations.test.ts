@@ -10,6 +10,7 @@ import type { QuarantineEntry } from '../../../lambdas/core/refine/types.js';
 import { readParquet } from '../../support/parquet.js';
 import { animal, filesConfig, listKeys } from '../ingest/support.js';
 import { DAY, pipeline, recorder } from './refine-lake.js';
+import { qualityResultRows } from '../quality/support.js';
 
 /** The animais files source with these expectations. */
 function withExpectations(expectations: unknown[]): PipelineConfig {
@@ -19,16 +20,6 @@ function withExpectations(expectations: unknown[]): PipelineConfig {
 const VERSION = (day: string) => `silver/db_silver.animais/anomesdia=${day}`;
 // peso_kg is 100 + id/4; especie bovino for odd ids, suino for even ones.
 const records = [1, 2, 3, 4].map((i) => animal(i));
-
-/** The rows of db_silver.quality_results for DAY, file by file. */
-async function qualityRows(p: Awaited<ReturnType<typeof pipeline>>): Promise<Record<string, unknown>[]> {
-  const rows: Record<string, unknown>[] = [];
-  for (const key of await listKeys(p.silver, `_quality_results/anomesdia=${DAY}/`)) {
-    const t = await readParquet(await p.silver.get(key));
-    for (let i = 0; i < t.rowCount; i++) rows.push(Object.fromEntries(t.columns.map((c) => [c.name, t.data[c.name]![i]])));
-  }
-  return rows;
-}
 
 describe('refine with expectations', () => {
   it('warn counts and logs; drop quarantines the rows with the expectation named and leaves them out of silver', async () => {
@@ -113,7 +104,7 @@ describe('refine with expectations', () => {
     );
     // Epoch microseconds, as every timestamp column holds them.
     const checkedAt = at.getTime() * 1000;
-    expect(await qualityRows(p)).toEqual([
+    expect(await qualityResultRows(p.silver, DAY)).toEqual([
       {
         source: 'animais',
         expectation: 'known_species',
@@ -169,7 +160,9 @@ describe('refine with expectations', () => {
     expect(await p.catalog.getPartitionLocation('db_silver', 'animais', { anomesdia: DAY })).toContain('/run=r1/');
     // Silver is as it was but for the quality_results file, which keeps the failed check.
     expect((await listKeys(p.silver, '')).filter((k) => !k.startsWith('_quality_results/'))).toEqual(silverBefore);
-    expect((await qualityRows(p)).map((row) => [row.run_id, row.expectation, row.rows_failed])).toEqual([['r2', 'ids_short', 1n]]);
+    expect((await qualityResultRows(p.silver, DAY)).map((row) => [row.run_id, row.expectation, row.rows_failed])).toEqual([
+      ['r2', 'ids_short', 1n],
+    ]);
     expect(await listKeys(p.bronze, '')).toEqual(bronzeBefore);
 
     const fixed = withExpectations([{ name: 'ids_short', action: 'fail', regex: { field: 'id_animal', pattern: '^A\\d+$' } }]);
